@@ -1,0 +1,219 @@
+package dev.spiffecsi.backend.bindmount;
+
+import static dev.spiffecsi.spi.BackendException.Failure.INTERNAL;
+import static dev.spiffecsi.spi.BackendException.Failure.TARGET_OCCUPIED;
+import static dev.spiffecsi.spi.BackendException.Failure.UNAVAILABLE;
+
+import dev.spiffecsi.spi.Backend;
+import dev.spiffecsi.spi.BackendException;
+import dev.spiffecsi.spi.Health;
+import dev.spiffecsi.spi.MountSyscalls;
+import dev.spiffecsi.spi.MountSyscalls.ErrnoException;
+import dev.spiffecsi.spi.MountSyscalls.FileStatus;
+import dev.spiffecsi.spi.PublishRequest;
+import dev.spiffecsi.spi.TargetState;
+import dev.spiffecsi.spi.UnpublishRequest;
+import dev.spiffecsi.spi.VolumeCondition;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Bind-mounts the socket directory onto the target, then remounts the bind read-only, nosuid, nodev, noexec:
+ * the kernel ignores MS_RDONLY on the initial MS_BIND call, so a single call would silently stay writable.
+ * If the remount fails the bind is undone, so a writable mount is never left behind.
+ */
+final class BindMountBackend implements Backend {
+
+    private static final long READ_ONLY_REMOUNT = MountSyscalls.MS_BIND | MountSyscalls.MS_REMOUNT
+            | MountSyscalls.MS_RDONLY | MountSyscalls.MS_NOSUID | MountSyscalls.MS_NODEV | MountSyscalls.MS_NOEXEC;
+    /** Bound on stacked mounts removed in one unpublish (leftovers of drivers without idempotent publish). */
+    private static final int MAX_STACKED_MOUNTS = 64;
+    private static final Duration BUSY_RETRY_INTERVAL = Duration.ofMillis(50);
+
+    private final Path socketDir;
+    private final MountSyscalls mounts;
+    private final Duration busyTimeout;
+    private final System.Logger log;
+
+    BindMountBackend(Path socketDir, MountSyscalls mounts, Duration busyTimeout, System.Logger log) {
+        this.socketDir = socketDir;
+        this.mounts = mounts;
+        this.busyTimeout = busyTimeout;
+        this.log = log;
+    }
+
+    @Override
+    public TargetState inspect(Path target) {
+        FileStatus status = statOrNull(target);
+        if (status == null) {
+            return TargetState.ABSENT;
+        }
+        if (!status.isDirectory()) {
+            return TargetState.FOREIGN;
+        }
+        if (status.mountRoot()) {
+            FileStatus source = statOrNull(socketDir);
+            return source != null && source.sameFileAs(status) ? TargetState.PUBLISHED : TargetState.FOREIGN;
+        }
+        return isEmptyDirectory(target) ? TargetState.ABSENT : TargetState.FOREIGN;
+    }
+
+    @Override
+    public void publish(PublishRequest request) {
+        Path target = request.targetPath();
+        TargetState state = inspect(target);
+        if (state == TargetState.PUBLISHED) {
+            return;
+        }
+        if (state == TargetState.FOREIGN) {
+            throw new BackendException(TARGET_OCCUPIED, target + " holds something this driver did not mount");
+        }
+        FileStatus source = statOrNull(socketDir);
+        if (source == null || !source.isDirectory()) {
+            throw new BackendException(UNAVAILABLE, "the Workload API socket directory " + socketDir
+                    + " does not exist yet (is the SPIRE agent running?)");
+        }
+        try {
+            mounts.mount(socketDir.toString(), target, null, MountSyscalls.MS_BIND, null);
+        } catch (IOException e) {
+            throw new BackendException(INTERNAL, "cannot bind-mount " + socketDir + " onto " + target + ": "
+                    + e.getMessage(), e);
+        }
+        try {
+            mounts.mount(null, target, null, READ_ONLY_REMOUNT, null);
+        } catch (IOException e) {
+            undoWritableBind(target, e);
+            throw new BackendException(INTERNAL, "cannot make the bind mount at " + target + " read-only ("
+                    + e.getMessage() + "); the bind mount was undone", e);
+        }
+    }
+
+    private void undoWritableBind(Path target, IOException cause) {
+        try {
+            mounts.umount2(target, MountSyscalls.UMOUNT_NOFOLLOW);
+        } catch (IOException e) {
+            try {
+                // a writable view of the agent directory must not survive; detaching is the lesser evil
+                mounts.umount2(target, MountSyscalls.UMOUNT_NOFOLLOW | MountSyscalls.MNT_DETACH);
+            } catch (IOException detachFailure) {
+                cause.addSuppressed(detachFailure);
+                log.log(System.Logger.Level.ERROR, "a writable bind mount may remain at " + target
+                        + "; unmount it by hand: " + detachFailure.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public void unpublish(UnpublishRequest request) {
+        Path target = request.targetPath();
+        TargetState state = inspect(target);
+        if (state == TargetState.ABSENT) {
+            return;
+        }
+        FileStatus status = statOrNull(target);
+        boolean recordedMount = request.recorded() && status != null && status.mountRoot();
+        if (state == TargetState.FOREIGN && !recordedMount) {
+            throw new BackendException(TARGET_OCCUPIED, target
+                    + " holds a mount or files this driver did not create; not touching it");
+        }
+        unmountRetryingWhileBusy(target);
+        for (int unmounted = 1; ; unmounted++) {
+            TargetState after = inspect(target);
+            if (after == TargetState.ABSENT) {
+                return;
+            }
+            if (after == TargetState.FOREIGN) {
+                throw new BackendException(TARGET_OCCUPIED, "after unmounting, " + target
+                        + " still holds a mount or files this driver did not create; not touching it");
+            }
+            if (unmounted >= MAX_STACKED_MOUNTS) {
+                throw new BackendException(INTERNAL, target + " still has mounts after " + unmounted
+                        + " unmounts");
+            }
+            // another of our mounts was stacked below (spiffe-csi before 0.2.12 republished): remove it too
+            unmountRetryingWhileBusy(target);
+        }
+    }
+
+    private void unmountRetryingWhileBusy(Path target) {
+        long deadline = System.nanoTime() + busyTimeout.toNanos();
+        while (true) {
+            try {
+                mounts.umount2(target, MountSyscalls.UMOUNT_NOFOLLOW);
+                return;
+            } catch (ErrnoException e) {
+                if (e.errno() == MountSyscalls.EINVAL || e.errno() == MountSyscalls.ENOENT) {
+                    return; // not a mount (any more)
+                }
+                if (e.errno() != MountSyscalls.EBUSY) {
+                    throw new BackendException(INTERNAL, "cannot unmount " + target + ": " + e.getMessage(), e);
+                }
+                if (System.nanoTime() >= deadline) {
+                    throw new BackendException(UNAVAILABLE, target + " is busy (EBUSY) after " + busyTimeout
+                            + "; will be retried", e);
+                }
+                sleep(BUSY_RETRY_INTERVAL);
+            } catch (IOException e) {
+                throw new BackendException(INTERNAL, "cannot unmount " + target + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public VolumeCondition condition(Path target) {
+        return switch (inspect(target)) {
+            case ABSENT -> VolumeCondition.abnormal("not mounted: " + target);
+            case FOREIGN -> VolumeCondition.abnormal(target + " is not a bind mount of " + socketDir);
+            case PUBLISHED -> {
+                try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
+                    entries.iterator().hasNext();
+                    yield VolumeCondition.healthy("mounted read-only from " + socketDir);
+                } catch (IOException e) {
+                    yield VolumeCondition.abnormal("cannot read " + target + ": " + e.getMessage());
+                }
+            }
+        };
+    }
+
+    @Override
+    public Health health() {
+        FileStatus source = statOrNull(socketDir);
+        if (source == null || !source.isDirectory()) {
+            return Health.notReady("the Workload API socket directory " + socketDir + " does not exist");
+        }
+        return Health.ready("bind-mounting " + socketDir);
+    }
+
+    private FileStatus statOrNull(Path path) {
+        try {
+            return mounts.stat(path);
+        } catch (ErrnoException e) {
+            if (e.errno() == MountSyscalls.ENOENT) {
+                return null;
+            }
+            throw new BackendException(INTERNAL, "cannot stat " + path + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new BackendException(INTERNAL, "cannot stat " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isEmptyDirectory(Path directory) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+            return !entries.iterator().hasNext();
+        } catch (IOException e) {
+            throw new BackendException(INTERNAL, "cannot list " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException(UNAVAILABLE, "interrupted while waiting for a busy mount");
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package dev.spiffecsi.backend.bindmount;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spiffecsi.engine.os.JnaMountSyscalls;
+import dev.spiffecsi.spi.Backend;
+import dev.spiffecsi.spi.BackendException;
+import dev.spiffecsi.spi.MapBackendConfig;
+import dev.spiffecsi.spi.MountSyscalls;
+import dev.spiffecsi.spi.PodInfo;
+import dev.spiffecsi.spi.PublishRequest;
+import dev.spiffecsi.spi.TargetState;
+import dev.spiffecsi.spi.UnpublishRequest;
+import dev.spiffecsi.spi.contract.ContractFixture;
+import dev.spiffecsi.spi.contract.Privileges;
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real kernel behaviour beyond the contract: read-only enforcement, rollback, stacked mounts. */
+class BindMountBackendTest {
+
+    @TempDir
+    Path tempDir;
+
+    private final MountSyscalls mounts = new JnaMountSyscalls();
+    private ContractFixture fixture;
+    private Backend backend;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Privileges.assumeCanMountPrivately();
+        fixture = new ContractFixture(tempDir);
+        backend = newBackend(mounts);
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        if (fixture != null) {
+            fixture.close();
+        }
+    }
+
+    private Backend newBackend(MountSyscalls syscalls) throws IOException {
+        return new BindMountProvider().create(
+                new MapBackendConfig("spiffe-csi.backends.bindmount", Map.of("unmount-busy-timeout", "200ms")),
+                fixture.context(fixture.socketDir(), syscalls, BindMountProvider.NAME));
+    }
+
+    private static PublishRequest request(Path target) {
+        return new PublishRequest("vol-1", target, true, new PodInfo("p", "default", "uid", "sa"), Map.of());
+    }
+
+    @Test
+    void thePublishedDirectoryIsReadOnlyNoSuidNoDevNoExec() throws Exception {
+        Path target = fixture.newTarget();
+        backend.publish(request(target));
+        try {
+            FileSystemException e = assertThrows(FileSystemException.class,
+                    () -> Files.createFile(target.resolve("planted")));
+            assertTrue(e.getMessage().contains("Read-only file system"), e.getMessage());
+            assertFalse(Files.exists(fixture.socketDir().resolve("planted")));
+
+            String options = mountOptions(target);
+            for (String option : new String[] {"ro", "nosuid", "nodev", "noexec"}) {
+                assertTrue(options.matches("(^|.*,)" + option + "(,.*|$)"), option + " missing in " + options);
+            }
+        } finally {
+            backend.unpublish(new UnpublishRequest("vol-1", target));
+        }
+    }
+
+    @Test
+    void aFailedReadOnlyRemountUndoesTheBind() throws Exception {
+        MountSyscalls failingRemount = new MountSyscalls() {
+            @Override
+            public void mount(String source, Path target, String fsType, long flags, String data) throws IOException {
+                if ((flags & MS_REMOUNT) != 0) {
+                    throw new ErrnoException("mount", target, EPERM, "injected failure");
+                }
+                mounts.mount(source, target, fsType, flags, data);
+            }
+
+            @Override
+            public void umount2(Path target, int flags) throws IOException {
+                mounts.umount2(target, flags);
+            }
+
+            @Override
+            public FileStatus stat(Path path) throws IOException {
+                return mounts.stat(path);
+            }
+        };
+        Backend failing = newBackend(failingRemount);
+        Path target = fixture.newTarget();
+
+        BackendException e = assertThrows(BackendException.class, () -> failing.publish(request(target)));
+
+        assertEquals(BackendException.Failure.INTERNAL, e.failure());
+        assertFalse(mounts.stat(target).mountRoot(), "a writable bind mount was left behind");
+    }
+
+    @Test
+    void unpublishRemovesStackedMountsLeftByOlderDrivers() throws Exception {
+        Path target = fixture.newTarget();
+        for (int i = 0; i < 3; i++) {
+            mounts.mount(fixture.socketDir().toString(), target, null, MountSyscalls.MS_BIND, null);
+        }
+        assertEquals(TargetState.PUBLISHED, backend.inspect(target));
+
+        backend.unpublish(new UnpublishRequest("vol-1", target));
+
+        assertEquals(TargetState.ABSENT, backend.inspect(target));
+        assertFalse(mounts.stat(target).mountRoot());
+    }
+
+    @Test
+    void publishWithoutTheAgentDirectoryIsUnavailableAndMountsNothing() throws Exception {
+        Files.delete(fixture.socketDir().resolve(ContractFixture.SOCKET_NAME));
+        Files.delete(fixture.socketDir());
+        Path target = fixture.newTarget();
+
+        BackendException e = assertThrows(BackendException.class, () -> backend.publish(request(target)));
+
+        assertEquals(BackendException.Failure.UNAVAILABLE, e.failure());
+        assertFalse(mounts.stat(target).mountRoot());
+        Files.createDirectories(fixture.socketDir()); // so that the fixture can clean up
+    }
+
+    @Test
+    void aRecordedMountWhoseSourceNoLongerMatchesIsStillUnmounted() throws Exception {
+        Path target = fixture.newTarget();
+        Path oldAgentDir = Files.createDirectory(tempDir.resolve("old-agent-dir"));
+        mounts.mount(oldAgentDir.toString(), target, null, MountSyscalls.MS_BIND, null);
+        assertEquals(TargetState.FOREIGN, backend.inspect(target));
+
+        backend.unpublish(new UnpublishRequest("vol-1", target, true));
+
+        assertFalse(mounts.stat(target).mountRoot());
+    }
+
+    private static String mountOptions(Path target) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] fields = line.split(" ");
+            if (fields[4].equals(target.toString())) {
+                return fields[5];
+            }
+        }
+        throw new AssertionError(target + " is not in /proc/self/mountinfo");
+    }
+}

@@ -1,0 +1,207 @@
+package dev.spiffecsi.backend.symlinkdev;
+
+import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
+
+import dev.spiffecsi.spi.Backend;
+import dev.spiffecsi.spi.BackendException;
+import dev.spiffecsi.spi.BackendException.Failure;
+import dev.spiffecsi.spi.Health;
+import dev.spiffecsi.spi.PublishRequest;
+import dev.spiffecsi.spi.TargetState;
+import dev.spiffecsi.spi.UnpublishRequest;
+import dev.spiffecsi.spi.VolumeCondition;
+import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * Publishes a volume by replacing the engine's empty target directory with a symbolic link to the agent socket
+ * directory. The container runtime follows the link when it bind-mounts the volume into the pod, so the driver
+ * mounts nothing itself: no CAP_SYS_ADMIN, no Bidirectional mount propagation. The price is that nothing in the
+ * kernel keeps the volume read-only.
+ *
+ * <p>Nothing here follows the target: a link is ours exactly when its text is the host socket directory, and
+ * anything else at the target is left alone. The backend holds no mutable state, so it is thread-safe.
+ */
+final class SymlinkDevBackend implements Backend {
+
+    /** The mode the engine creates target directories with; used to put one back after a failed swap. */
+    private static final FileAttribute<Set<PosixFilePermission>> TARGET_DIRECTORY_MODE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-x---"));
+
+    /** The link text: the agent socket directory as the container runtime on the host resolves it. */
+    private final Path hostSocketDir;
+    /** The same directory as this process sees it. */
+    private final Path driverSocketDir;
+
+    SymlinkDevBackend(Path hostSocketDir, Path driverSocketDir) {
+        this.hostSocketDir = hostSocketDir;
+        this.driverSocketDir = driverSocketDir;
+    }
+
+    @Override
+    public TargetState inspect(Path targetPath) {
+        try {
+            BasicFileAttributes attributes =
+                    Files.readAttributes(targetPath, BasicFileAttributes.class, NOFOLLOW_LINKS);
+            if (attributes.isSymbolicLink()) {
+                return Files.readSymbolicLink(targetPath).equals(hostSocketDir) ? TargetState.PUBLISHED
+                        : TargetState.FOREIGN;
+            }
+            return attributes.isDirectory() && isEmptyPlainDirectory(targetPath) ? TargetState.ABSENT
+                    : TargetState.FOREIGN;
+        } catch (NoSuchFileException e) {
+            return TargetState.ABSENT;
+        } catch (IOException e) {
+            throw internal("cannot inspect " + targetPath, e);
+        }
+    }
+
+    @Override
+    public void publish(PublishRequest request) {
+        Path target = request.targetPath();
+        switch (inspect(target)) {
+            case PUBLISHED -> { } // a republish: the link is already in place
+            case FOREIGN -> throw occupied(target);
+            case ABSENT -> {
+                requireDriverSocketDir();
+                replaceDirectoryWithLink(target);
+            }
+        }
+    }
+
+    @Override
+    public void unpublish(UnpublishRequest request) {
+        Path target = request.targetPath();
+        switch (inspect(target)) {
+            case ABSENT -> { } // nothing of ours; the engine removes the directory
+            case FOREIGN -> throw occupied(target);
+            case PUBLISHED -> deleteLink(target);
+        }
+    }
+
+    @Override
+    public VolumeCondition condition(Path targetPath) {
+        return switch (inspect(targetPath)) {
+            case ABSENT -> VolumeCondition.abnormal("nothing is published at " + targetPath);
+            case FOREIGN -> VolumeCondition.abnormal(targetPath + " is not a link made by " + SymlinkDevProvider.NAME);
+            case PUBLISHED -> linkCondition(targetPath);
+        };
+    }
+
+    @Override
+    public Health health() {
+        return Files.isDirectory(driverSocketDir)
+                ? Health.ready("the Workload API socket directory " + driverSocketDir + " is present")
+                : Health.notReady("the Workload API socket directory " + driverSocketDir
+                        + " is missing or not a directory");
+    }
+
+    /**
+     * An empty directory, and not the root of a mount. An empty file system mounted onto the target looks like an
+     * empty directory but has another device than its parent. (A bind mount from the same file system would go
+     * unnoticed; telling it apart needs statx, and this backend does without the engine's mount system calls.)
+     */
+    private static boolean isEmptyPlainDirectory(Path directory) throws IOException {
+        Object device = Files.getAttribute(directory, "unix:dev", NOFOLLOW_LINKS);
+        if (!device.equals(Files.getAttribute(directory.getParent(), "unix:dev", NOFOLLOW_LINKS))) {
+            return false;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+            return !entries.iterator().hasNext();
+        }
+    }
+
+    /**
+     * A link to a missing directory would only fail later, in the container runtime, with an obscure error and no
+     * retry of the publish; failing now as UNAVAILABLE makes the kubelet retry until the agent is up.
+     */
+    private void requireDriverSocketDir() {
+        Health health = health();
+        if (!health.ready()) {
+            throw new BackendException(Failure.UNAVAILABLE, health.message());
+        }
+    }
+
+    /**
+     * rename(2) cannot put a symlink in place of a directory, so the swap cannot be atomic. Instead: rmdir, which
+     * the kernel refuses for a directory that is not empty, so nothing anybody put there can be lost; then the
+     * link. Should the link fail, the directory is put back, leaving the target as the engine made it.
+     */
+    private void replaceDirectoryWithLink(Path target) {
+        boolean removedDirectory = removeEmptyDirectory(target);
+        try {
+            Files.createSymbolicLink(target, hostSocketDir);
+        } catch (IOException e) {
+            if (removedDirectory) {
+                restoreDirectory(target, e);
+            }
+            throw internal("cannot create the link " + target + " -> " + hostSocketDir, e);
+        }
+    }
+
+    /** Whether there was a directory to remove: the engine creates one, but a missing target is harmless. */
+    private static boolean removeEmptyDirectory(Path target) {
+        try {
+            return Files.deleteIfExists(target);
+        } catch (DirectoryNotEmptyException e) {
+            throw occupied(target); // something was put there after inspect
+        } catch (IOException e) {
+            throw internal("cannot remove the empty target directory " + target, e);
+        }
+    }
+
+    private static void restoreDirectory(Path target, IOException linkFailure) {
+        try {
+            Files.createDirectory(target, TARGET_DIRECTORY_MODE);
+        } catch (IOException e) {
+            linkFailure.addSuppressed(e);
+        }
+    }
+
+    /** Deleting a link's path removes the link itself; the agent's directory is never touched. */
+    private static void deleteLink(Path target) {
+        try {
+            Files.deleteIfExists(target);
+        } catch (IOException e) {
+            throw internal("cannot remove the link " + target, e);
+        }
+    }
+
+    /**
+     * The link's own text is checked by {@link #inspect}; here, whether it leads anywhere. Following the target
+     * only tells something when the host path is also this process's path; otherwise the driver's view of the
+     * directory stands in for it.
+     */
+    private VolumeCondition linkCondition(Path target) {
+        if (hostSocketDir.equals(driverSocketDir)) {
+            return Files.isDirectory(target)
+                    ? VolumeCondition.healthy(target + " -> " + hostSocketDir)
+                    : VolumeCondition.abnormal("dangling link: " + target + " -> " + hostSocketDir
+                            + ", which is missing or not a directory");
+        }
+        String checked = "the host path is not visible to the driver, checked its view " + driverSocketDir
+                + " instead";
+        return Files.isDirectory(driverSocketDir)
+                ? VolumeCondition.healthy(target + " -> " + hostSocketDir + " (" + checked + ")")
+                : VolumeCondition.abnormal("dangling link: " + target + " -> " + hostSocketDir + " (" + checked
+                        + ", which is missing or not a directory)");
+    }
+
+    private static BackendException occupied(Path target) {
+        return new BackendException(Failure.TARGET_OCCUPIED,
+                target + " holds something " + SymlinkDevProvider.NAME + " did not make; leaving it alone");
+    }
+
+    private static BackendException internal(String message, IOException cause) {
+        return new BackendException(Failure.INTERNAL, message + ": " + cause.getMessage(), cause);
+    }
+}

@@ -1,0 +1,23 @@
+package dev.spiffecsi.backend.symlinkdev;
+
+import dev.spiffecsi.spi.MountSyscalls;
+import java.nio.file.Path;
+
+/** symlink-dev never mounts; any call here is a bug the tests should see. */
+final class NoMountSyscalls implements MountSyscalls {
+
+    @Override
+    public void mount(String source, Path target, String fsType, long flags, String data) {
+        throw new UnsupportedOperationException("symlink-dev never mounts");
+    }
+
+    @Override
+    public void umount2(Path target, int flags) {
+        throw new UnsupportedOperationException("symlink-dev never unmounts");
+    }
+
+    @Override
+    public FileStatus stat(Path path) {
+        throw new UnsupportedOperationException("symlink-dev does not use statx");
+    }
+}

@@ -1,0 +1,24 @@
+package dev.spiffecsi.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The engine's settings, read once at startup and validated; immutable.
+ *
+ * @param nodeId the resolved node id: {@code node-id}, else the variable named by {@code node-id-env}; may be
+ *               empty only for commands that do not serve
+ */
+public record DriverSettings(
+        String pluginName,
+        String nodeId,
+        String nodeIdEnv,
+        Path csiSocketPath,
+        Path workloadApiSocketDir,
+        Path kubeletPodsDir,
+        Path stateDir,
+        String backend,
+        boolean requireReadonlyVolume,
+        Duration shutdownGracePeriod,
+        LogSettings log) {
+}

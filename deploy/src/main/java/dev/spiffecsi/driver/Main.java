@@ -1,0 +1,61 @@
+package dev.spiffecsi.driver;
+
+import dev.spiffecsi.config.ConfigException;
+import dev.spiffecsi.engine.backend.BackendRegistry;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+
+/** {@code spiffe-csi-driver [command] [flags]}: the entry point of the distribution. */
+public final class Main {
+
+    static final int EXIT_OK = 0;
+    static final int EXIT_FAILURE = 1;
+    static final int EXIT_USAGE = 2;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(Arrays.asList(args), System.out, System.err));
+    }
+
+    /** Runs one command and returns its exit code; never calls System.exit (tests call this). */
+    public static int run(List<String> args, PrintStream out, PrintStream err) {
+        String command = args.isEmpty() || args.get(0).startsWith("-") ? "serve" : args.get(0);
+        List<String> rest = args.isEmpty() || args.get(0).startsWith("-") ? args : args.subList(1, args.size());
+        if (rest.contains("--version") || rest.contains("-version")) {
+            out.println("spiffe-csi-driver " + version());
+            return EXIT_OK;
+        }
+        if (rest.contains("--help") || rest.contains("-help") || rest.contains("-h") || command.equals("help")) {
+            out.print(Usage.text(version()));
+            return EXIT_OK;
+        }
+        try {
+            return switch (command) {
+                case "serve" -> ServeCommand.run(rest, err);
+                case "backends" -> BackendsCommand.run(rest, out);
+                case "check-config" -> CheckConfigCommand.run(rest, out);
+                default -> {
+                    err.println("unknown command \"" + command + "\"");
+                    err.print(Usage.text(version()));
+                    yield EXIT_USAGE;
+                }
+            };
+        } catch (ConfigException e) {
+            err.println("spiffe-csi-driver: " + e.getMessage());
+            return e.getMessage().startsWith("unknown flag") || e.getMessage().startsWith("flag ")
+                    ? EXIT_USAGE : EXIT_FAILURE;
+        } catch (BackendRegistry.BackendSelectionException e) {
+            err.println("spiffe-csi-driver: " + e.getMessage());
+            return EXIT_FAILURE;
+        }
+    }
+
+    /** The project version, from the jar manifest; "dev" when running from classes. */
+    public static String version() {
+        String version = Main.class.getPackage().getImplementationVersion();
+        return version == null ? "dev" : version;
+    }
+}

@@ -1,0 +1,44 @@
+package dev.spiffecsi.driver;
+
+import dev.spiffecsi.config.LoadedConfig;
+import dev.spiffecsi.engine.backend.BackendRegistry;
+import dev.spiffecsi.engine.runtime.Driver;
+import dev.spiffecsi.spi.BackendException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code serve}: runs the driver until SIGTERM or SIGINT, then stops accepting calls, lets in-flight ones finish
+ * (bounded by shutdown-grace-period) and exits, leaving every published volume in place.
+ */
+final class ServeCommand {
+
+    private ServeCommand() {
+    }
+
+    static int run(List<String> args, PrintStream err) {
+        LoadedConfig config = DriverConfiguration.load(args);
+        LogSetup.apply(config.settings().log());
+        Logger log = LoggerFactory.getLogger(ServeCommand.class);
+        Driver driver;
+        try {
+            driver = Driver.start(config,
+                    BackendRegistry.discover(Thread.currentThread().getContextClassLoader()), Main.version());
+        } catch (IOException | BackendException e) {
+            log.error("failed to start: {}", e.getMessage());
+            err.println("spiffe-csi-driver: failed to start: " + e.getMessage());
+            return Main.EXIT_FAILURE;
+        }
+        Thread shutdown = new Thread(driver::close, "shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdown);
+        try {
+            driver.awaitTermination();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return Main.EXIT_OK;
+    }
+}

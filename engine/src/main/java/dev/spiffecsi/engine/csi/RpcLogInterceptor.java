@@ -1,0 +1,74 @@
+package dev.spiffecsi.engine.csi;
+
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.Message;
+import io.grpc.ForwardingServerCall;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One log line per RPC: method, volume_id, target path, gRPC code and duration. Successful Probe, capability and
+ * info calls, which the kubelet and the livenessprobe sidecar make constantly, are logged at debug.
+ */
+final class RpcLogInterceptor implements ServerInterceptor {
+
+    private static final Logger LOG = LoggerFactory.getLogger("dev.spiffecsi.rpc");
+
+    @Override
+    public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
+                                                      ServerCallHandler<Q, A> next) {
+        long start = System.nanoTime();
+        String method = call.getMethodDescriptor().getBareMethodName();
+        Object[] request = new Object[1];
+        ServerCall<Q, A> logging = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+            @Override
+            public void close(Status status, Metadata trailers) {
+                log(method, request[0], status, System.nanoTime() - start);
+                super.close(status, trailers);
+            }
+        };
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(logging, headers)) {
+            @Override
+            public void onMessage(Q message) {
+                request[0] = message;
+                super.onMessage(message);
+            }
+        };
+    }
+
+    private static void log(String method, Object request, Status status, long nanos) {
+        String volumeId = field(request, "volume_id");
+        String path = field(request, "target_path");
+        if (path.isEmpty()) {
+            path = field(request, "volume_path");
+        }
+        String duration = String.format("%.3fms", nanos / 1_000_000.0);
+        boolean routine = volumeId.isEmpty() && status.isOk();
+        if (routine && !LOG.isDebugEnabled()) {
+            return;
+        }
+        String line = "rpc method={} volume_id={} target_path={} code={} duration={}";
+        Object[] args = {method, volumeId, path, status.getCode(), duration};
+        if (routine) {
+            LOG.debug(line, args);
+        } else {
+            LOG.info(line, args);
+        }
+    }
+
+    private static String field(Object request, String name) {
+        if (request instanceof Message message) {
+            Descriptors.FieldDescriptor field = message.getDescriptorForType().findFieldByName(name);
+            if (field != null && field.getType() == Descriptors.FieldDescriptor.Type.STRING) {
+                return (String) message.getField(field);
+            }
+        }
+        return "";
+    }
+}

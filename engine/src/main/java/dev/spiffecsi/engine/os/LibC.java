@@ -1,0 +1,22 @@
+package dev.spiffecsi.engine.os;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+
+/** The few libc functions the engine needs, bound with JNA; errno arrives as {@link LastErrorException}. */
+interface LibC extends Library {
+
+    LibC INSTANCE = Native.load("c", LibC.class);
+
+    int mount(String source, String target, String fsType, long flags, String data) throws LastErrorException;
+
+    int umount2(String target, int flags) throws LastErrorException;
+
+    int statx(int dirfd, String path, int flags, int mask, Pointer statxbuf) throws LastErrorException;
+
+    int umask(int mask);
+
+    String strerror(int errnum);
+}

@@ -1,0 +1,111 @@
+package dev.spiffecsi.engine.runtime;
+
+import dev.spiffecsi.config.ConfigException;
+import dev.spiffecsi.config.DriverSettings;
+import dev.spiffecsi.config.LoadedConfig;
+import dev.spiffecsi.engine.backend.BackendRegistry;
+import dev.spiffecsi.engine.csi.CsiServices;
+import dev.spiffecsi.engine.csi.UnixSocketServer;
+import dev.spiffecsi.engine.os.JnaMountSyscalls;
+import dev.spiffecsi.engine.state.StateStore;
+import dev.spiffecsi.engine.state.VolumeRecord;
+import dev.spiffecsi.engine.volume.RequestValidator;
+import dev.spiffecsi.engine.volume.TargetPathPolicy;
+import dev.spiffecsi.engine.volume.VolumeEngine;
+import dev.spiffecsi.spi.Backend;
+import dev.spiffecsi.spi.BackendProvider;
+import dev.spiffecsi.spi.EngineContext;
+import dev.spiffecsi.spi.MountSyscalls;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running driver: the selected backend, the engine and the CSI server on its Unix socket. Closing it stops
+ * serving gracefully; published volumes stay published, because pods keep running while the driver restarts.
+ */
+public final class Driver implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Driver.class);
+
+    private final UnixSocketServer server;
+    private final Backend backend;
+    private final VolumeEngine engine;
+
+    private Driver(UnixSocketServer server, Backend backend, VolumeEngine engine) {
+        this.server = server;
+        this.backend = backend;
+        this.engine = engine;
+    }
+
+    /** Starts the driver; fails fast, with a message naming the setting, on any configuration problem. */
+    public static Driver start(LoadedConfig config, BackendRegistry registry, String version) throws IOException {
+        return start(config, registry, version, new JnaMountSyscalls(), Clock.systemUTC());
+    }
+
+    public static Driver start(LoadedConfig config, BackendRegistry registry, String version, MountSyscalls mounts,
+                               Clock clock) throws IOException {
+        DriverSettings settings = config.settings();
+        if (settings.nodeId() == null || settings.nodeId().isEmpty()) {
+            throw new ConfigException("the node id is empty: pass -node-id, or set the environment variable "
+                    + settings.nodeIdEnv() + " (named by -node-id-env), e.g. from the pod's spec.nodeName");
+        }
+        config.warnings().forEach(LOG::warn);
+        BackendProvider provider = registry.select(settings.backend());
+        Path stateDir = ownerOnlyDirectory(settings.stateDir());
+        Path backendState = ownerOnlyDirectory(stateDir.resolve("backends").resolve(provider.name()));
+        EngineContext context = new EngineContext(settings.nodeId(), settings.pluginName(),
+                settings.workloadApiSocketDir(), settings.kubeletPodsDir(), backendState, clock, mounts,
+                System.getLogger("dev.spiffecsi.backend." + provider.name()));
+        Backend backend = provider.create(config.backendConfig(provider.name()), context);
+        try {
+            StateStore state = StateStore.open(stateDir);
+            backend.resume(state.forBackend(provider.name()).stream().map(VolumeRecord::toRequest).toList());
+            RequestValidator validator = new RequestValidator(new TargetPathPolicy(settings.kubeletPodsDir()),
+                    settings.requireReadonlyVolume());
+            VolumeEngine engine = new VolumeEngine(validator, state, backend, provider.name(), clock);
+            UnixSocketServer server = UnixSocketServer.start(settings.csiSocketPath(),
+                    CsiServices.create(settings.pluginName(), version, settings.nodeId(), engine),
+                    settings.shutdownGracePeriod());
+            LOG.info("spiffe-csi-driver {} started: plugin={} node={} backend={} workload-api-socket-dir={} "
+                            + "kubelet-pods-dir={} published-volumes={}", version, settings.pluginName(),
+                    settings.nodeId(), provider.name(), settings.workloadApiSocketDir(),
+                    settings.kubeletPodsDir(), state.size());
+            return new Driver(server, backend, engine);
+        } catch (IOException | RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+
+    private static Path ownerOnlyDirectory(Path directory) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            Files.createDirectories(directory,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        return directory;
+    }
+
+    public Path socket() {
+        return server.socket();
+    }
+
+    public VolumeEngine engine() {
+        return engine;
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+
+    @Override
+    public void close() {
+        LOG.info("shutting down; published volumes stay published");
+        server.close();
+        backend.close();
+    }
+}

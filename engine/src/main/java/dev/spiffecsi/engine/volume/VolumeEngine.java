@@ -1,0 +1,162 @@
+package dev.spiffecsi.engine.volume;
+
+import dev.spiffecsi.engine.state.StateStore;
+import dev.spiffecsi.engine.state.VolumeRecord;
+import dev.spiffecsi.spi.Backend;
+import dev.spiffecsi.spi.BackendException;
+import dev.spiffecsi.spi.Health;
+import dev.spiffecsi.spi.PublishRequest;
+import dev.spiffecsi.spi.TargetState;
+import dev.spiffecsi.spi.UnpublishRequest;
+import dev.spiffecsi.spi.VolumeCondition;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The backend-independent half of the Node service: validation, locking, idempotency, target directory life
+ * cycle and the record of published volumes. Every failure is logged here, once, with volume id and target.
+ */
+public final class VolumeEngine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VolumeEngine.class);
+
+    private final RequestValidator validator;
+    private final VolumeLocks locks = new VolumeLocks();
+    private final StateStore state;
+    private final Backend backend;
+    private final String backendName;
+    private final Clock clock;
+
+    public VolumeEngine(RequestValidator validator, StateStore state, Backend backend, String backendName,
+                        Clock clock) {
+        this.validator = validator;
+        this.state = state;
+        this.backend = backend;
+        this.backendName = backendName;
+        this.clock = clock;
+    }
+
+    /** Publishes, idempotently: a target already published for the same volume succeeds without a new mount. */
+    public void publish(PublishCommand command) {
+        PublishRequest request = logged("publish", command.volumeId(), command.targetPath(),
+                () -> validator.validate(command));
+        logged("publish", request.volumeId(), command.targetPath(), () -> {
+            try (VolumeLocks.Held ignored = locks.acquire(request.volumeId(), request.targetPath())) {
+                doPublish(request);
+            }
+            return null;
+        });
+    }
+
+    private void doPublish(PublishRequest request) {
+        Path target = request.targetPath();
+        Optional<VolumeRecord> existing = state.get(target);
+        TargetState found = backend.inspect(target);
+        if (existing.isPresent() && !existing.get().volumeId().equals(request.volumeId())) {
+            if (found == TargetState.PUBLISHED) {
+                throw new VolumeException(VolumeException.Reason.ALREADY_EXISTS, "target_path " + target
+                        + " is already published for volume " + existing.get().volumeId());
+            }
+            state.remove(target); // a stale record: its volume is gone from the node
+        }
+        switch (found) {
+            case PUBLISHED -> {
+                if (existing.isEmpty() || !existing.get().volumeId().equals(request.volumeId())) {
+                    state.put(VolumeRecord.of(request, backendName, clock.instant()));
+                }
+                LOG.debug("volume {} already published at {}", request.volumeId(), target);
+            }
+            case FOREIGN -> throw new VolumeException(VolumeException.Reason.ALREADY_EXISTS,
+                    "target_path " + target + " holds something this driver did not publish; not touching it");
+            case ABSENT -> {
+                boolean created = TargetDirectory.prepare(target);
+                try {
+                    backend.publish(request);
+                } catch (RuntimeException e) {
+                    if (created) {
+                        TargetDirectory.removeQuietly(target);
+                    }
+                    throw e;
+                }
+                state.put(VolumeRecord.of(request, backendName, clock.instant()));
+                LOG.info("volume {} published at {} for pod {}", request.volumeId(), target,
+                        request.pod().displayName());
+            }
+            default -> throw new IllegalStateException("unexpected target state " + found);
+        }
+    }
+
+    /** Unpublishes; a target that is missing or not published succeeds (the node-reboot case). */
+    public void unpublish(String volumeId, String targetPath) {
+        UnpublishRequest request = logged("unpublish", volumeId, targetPath,
+                () -> validator.validateUnpublish(volumeId, targetPath));
+        logged("unpublish", volumeId, targetPath, () -> {
+            try (VolumeLocks.Held ignored = locks.acquire(request.volumeId(), request.targetPath())) {
+                doUnpublish(request);
+            }
+            return null;
+        });
+    }
+
+    private void doUnpublish(UnpublishRequest request) {
+        Path target = request.targetPath();
+        Optional<VolumeRecord> existing = state.get(target);
+        if (existing.isPresent() && !existing.get().volumeId().equals(request.volumeId())) {
+            throw new VolumeException(VolumeException.Reason.FAILED_PRECONDITION, "target_path " + target
+                    + " is published for volume " + existing.get().volumeId() + ", not " + request.volumeId());
+        }
+        backend.unpublish(new UnpublishRequest(request.volumeId(), target, existing.isPresent()));
+        TargetDirectory.remove(target);
+        state.remove(target);
+        LOG.info("volume {} unpublished from {}", request.volumeId(), target);
+    }
+
+    /** The condition of a published volume. */
+    public VolumeCondition condition(String volumeId, String volumePath) {
+        Path path = logged("stats", volumeId, volumePath, () -> validator.validateStats(volumeId, volumePath));
+        return logged("stats", volumeId, volumePath, () -> {
+            if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+                throw new VolumeException(VolumeException.Reason.NOT_FOUND,
+                        "volume_path " + path + " does not exist");
+            }
+            return backend.condition(path);
+        });
+    }
+
+    public Health health() {
+        return backend.health();
+    }
+
+    /** The number of volumes the engine has published. */
+    public int publishedVolumes() {
+        return state.size();
+    }
+
+    private static <T> T logged(String operation, String volumeId, String target, java.util.function.Supplier<T> body) {
+        try {
+            return body.get();
+        } catch (VolumeException e) {
+            logFailure(operation, volumeId, target, e, e.reason() == VolumeException.Reason.INTERNAL);
+            throw e;
+        } catch (BackendException e) {
+            logFailure(operation, volumeId, target, e, e.failure() == BackendException.Failure.INTERNAL);
+            throw e;
+        } catch (RuntimeException e) {
+            logFailure(operation, volumeId, target, e, true);
+            throw e;
+        }
+    }
+
+    private static void logFailure(String operation, String volumeId, String target, Exception e, boolean internal) {
+        if (internal) {
+            LOG.error("{} failed: volume_id={} target_path={}: {}", operation, volumeId, target, e.getMessage(), e);
+        } else {
+            LOG.warn("{} refused: volume_id={} target_path={}: {}", operation, volumeId, target, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.spiffecsi.spi;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Materializes the Workload API socket at a pod's target path.
+ *
+ * <p>The engine owns everything around a backend call: request validation, target path confinement, per-volume
+ * locking, idempotency, creating the (empty) target directory before {@link #publish} and removing it after
+ * {@link #unpublish}, and the record of what is published. A backend only puts its materialization onto an
+ * existing, validated, empty target directory and takes it away again. Calls for the same target never overlap;
+ * calls for different targets run concurrently, so implementations must be thread-safe.
+ *
+ * <p>Failures are reported as {@link BackendException}; the engine maps them to gRPC status codes.
+ */
+public interface Backend extends AutoCloseable {
+
+    /**
+     * Called once at startup, before any volume operation, with the volumes the engine's state says this backend
+     * published in an earlier run of the driver. A backend whose materialization dies with the process (a FUSE
+     * server, for instance) re-creates it here; one backed by the kernel usually has nothing to do.
+     */
+    default void resume(List<PublishRequest> published) {
+    }
+
+    /** What is at {@code targetPath} now, from this backend's point of view. Never follows a symlink. */
+    TargetState inspect(Path targetPath);
+
+    /**
+     * Publishes the volume. On entry the target is an empty directory created by the engine (or left by an
+     * earlier attempt) and {@link #inspect} reported {@link TargetState#ABSENT}. On failure, leave nothing
+     * behind: no half-made publication, and (for a backend that enforces read-only) never a writable one.
+     */
+    void publish(PublishRequest request);
+
+    /** Takes the publication away. Must succeed when there is nothing to take away. */
+    void unpublish(UnpublishRequest request);
+
+    /** The condition of a published volume, for {@code NodeGetVolumeStats}. */
+    VolumeCondition condition(Path targetPath);
+
+    /** Whether the backend can serve publishes now; feeds the CSI {@code Probe}. */
+    Health health();
+
+    /** Releases process resources at driver shutdown. Must not unpublish anything: pods keep their volumes. */
+    @Override
+    default void close() {
+    }
+}

@@ -1,0 +1,91 @@
+package dev.spiffecsi.spi;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Linux mount system calls, provided by the engine so that every backend shares one audited native binding.
+ * Failures are {@link ErrnoException}s carrying the errno.
+ */
+public interface MountSyscalls {
+
+    // mount(2) flags, from <sys/mount.h>
+    long MS_RDONLY = 1L;
+    long MS_NOSUID = 2L;
+    long MS_NODEV = 4L;
+    long MS_NOEXEC = 8L;
+    long MS_REMOUNT = 32L;
+    long MS_BIND = 4096L;
+    long MS_REC = 16384L;
+    long MS_PRIVATE = 1L << 18;
+
+    // umount2(2) flags
+    int MNT_FORCE = 1;
+    int MNT_DETACH = 2;
+    int UMOUNT_NOFOLLOW = 8;
+
+    // errno values the backends care about
+    int EPERM = 1;
+    int ENOENT = 2;
+    int EBUSY = 16;
+    int EINVAL = 22;
+    int EROFS = 30;
+    int ENOTCONN = 107;
+
+    /** mount(2). {@code source}, {@code fsType} and {@code data} may be null. */
+    void mount(String source, Path target, String fsType, long flags, String data) throws IOException;
+
+    /** umount2(2); callers normally pass {@link #UMOUNT_NOFOLLOW}. */
+    void umount2(Path target, int flags) throws IOException;
+
+    /**
+     * statx(2) of {@code path} without following a final symlink. Answers whether {@code path} is the root of a
+     * mount without reading the mount table (a bind mount of a directory on the same filesystem has the same
+     * device and inode as its source, so stat comparisons cannot tell).
+     */
+    FileStatus stat(Path path) throws IOException;
+
+    /**
+     * The result of {@link #stat}.
+     *
+     * @param mode      st_mode (file type and permission bits)
+     * @param device    the device id (major/minor combined as in st_dev)
+     * @param inode     the inode number
+     * @param mountId   the id of the mount the file is on (stx_mnt_id)
+     * @param mountRoot whether the path is the root of a mount (STATX_ATTR_MOUNT_ROOT)
+     */
+    record FileStatus(int mode, long device, long inode, long mountId, boolean mountRoot) {
+        private static final int S_IFMT = 0170000;
+
+        public boolean isDirectory() {
+            return (mode & S_IFMT) == 0040000;
+        }
+
+        public boolean isSymlink() {
+            return (mode & S_IFMT) == 0120000;
+        }
+
+        public boolean isSocket() {
+            return (mode & S_IFMT) == 0140000;
+        }
+
+        /** Same file: same device and inode. */
+        public boolean sameFileAs(FileStatus other) {
+            return device == other.device && inode == other.inode;
+        }
+    }
+
+    /** A failed system call. */
+    final class ErrnoException extends IOException {
+        private final int errno;
+
+        public ErrnoException(String call, Path path, int errno, String description) {
+            super(call + "(" + path + "): " + description + " (errno " + errno + ")");
+            this.errno = errno;
+        }
+
+        public int errno() {
+            return errno;
+        }
+    }
+}

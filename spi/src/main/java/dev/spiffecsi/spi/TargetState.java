@@ -1,0 +1,14 @@
+package dev.spiffecsi.spi;
+
+/** What a backend finds at a target path. */
+public enum TargetState {
+    /** Nothing is there: the path is missing, or is an empty plain directory. */
+    ABSENT,
+    /** This backend's publication is there and points at the Workload API. */
+    PUBLISHED,
+    /**
+     * Something this backend did not make is there (a foreign mount, a link elsewhere, a non-empty directory);
+     * never touch it.
+     */
+    FOREIGN
+}

@@ -1,0 +1,18 @@
+package dev.spiffecsi.spi;
+
+import java.util.Objects;
+
+/** CSI's VolumeCondition: whether a published volume still works, and why not. */
+public record VolumeCondition(boolean abnormal, String message) {
+    public VolumeCondition {
+        Objects.requireNonNull(message, "message");
+    }
+
+    public static VolumeCondition healthy(String message) {
+        return new VolumeCondition(false, message);
+    }
+
+    public static VolumeCondition abnormal(String message) {
+        return new VolumeCondition(true, message);
+    }
+}

@@ -1,0 +1,208 @@
+package dev.spiffecsi.spi.contract;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spiffecsi.spi.Backend;
+import dev.spiffecsi.spi.BackendConfig;
+import dev.spiffecsi.spi.BackendException;
+import dev.spiffecsi.spi.BackendProvider;
+import dev.spiffecsi.spi.EngineContext;
+import dev.spiffecsi.spi.PodInfo;
+import dev.spiffecsi.spi.PublishRequest;
+import dev.spiffecsi.spi.TargetState;
+import dev.spiffecsi.spi.UnpublishRequest;
+import dev.spiffecsi.spi.VolumeCondition;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The behaviour every backend owes the engine. A backend module extends this class in its tests (it ships in
+ * the {@code spi} test-jar) and answers the abstract methods; third-party backends should do the same.
+ */
+public abstract class BackendContractTest {
+
+    @TempDir
+    protected Path tempDir;
+
+    protected ContractFixture fixture;
+    private Backend backend;
+    private final java.util.List<Path> targets = new java.util.ArrayList<>();
+
+    /** The provider under test. */
+    protected abstract BackendProvider provider();
+
+    /** The backend's configuration section for this fixture. */
+    protected abstract BackendConfig config(ContractFixture fixture);
+
+    /** The engine context for this fixture; {@code workloadApiSocketDir} may be missing on purpose. */
+    protected abstract EngineContext context(ContractFixture fixture, Path workloadApiSocketDir) throws Exception;
+
+    /** Puts something at {@code target} that this backend did not make and must never touch. */
+    protected abstract void occupyWithForeignObject(Path target) throws Exception;
+
+    /** Skip (with an assumption) when the environment cannot run this backend, e.g. no privilege to mount. */
+    protected void assumeEnvironmentSupportsBackend() {
+    }
+
+    /** Removes whatever {@link #occupyWithForeignObject} put at the target. */
+    protected abstract void removeForeignObject(Path target) throws Exception;
+
+    @BeforeEach
+    void setUpContract() throws Exception {
+        assumeEnvironmentSupportsBackend();
+        fixture = new ContractFixture(tempDir);
+        backend = create(fixture.socketDir());
+    }
+
+    @AfterEach
+    void tearDownContract() throws Exception {
+        for (Path target : targets) {
+            try {
+                backend.unpublish(new UnpublishRequest("cleanup", target));
+            } catch (RuntimeException e) {
+                // the test's own assertions decide; this only keeps mounts from outliving the test
+            }
+        }
+        if (backend != null) {
+            backend.close();
+        }
+        if (fixture != null) {
+            fixture.close();
+        }
+    }
+
+    protected Backend create(Path workloadApiSocketDir) throws Exception {
+        return provider().create(config(fixture), context(fixture, workloadApiSocketDir));
+    }
+
+    protected Backend backend() {
+        return backend;
+    }
+
+    protected PublishRequest publishRequest(Path target) {
+        targets.add(target);
+        Map<String, String> context = Map.of(
+                PodInfo.POD_NAME, "workload", PodInfo.POD_NAMESPACE, "default",
+                PodInfo.POD_UID, target.getParent().getParent().getParent().getParent().getFileName().toString(),
+                PodInfo.SERVICE_ACCOUNT, "default", "csi.storage.k8s.io/ephemeral", "true");
+        return new PublishRequest("csi-" + target.hashCode(), target, true, PodInfo.fromVolumeContext(context),
+                context);
+    }
+
+    @Test
+    void providerIsDiscoverableByServiceLoaderUnderItsName() {
+        boolean found = ServiceLoader.load(BackendProvider.class).stream()
+                .anyMatch(p -> p.type().equals(provider().getClass()));
+        assertTrue(found, "META-INF/services/" + BackendProvider.class.getName() + " lists "
+                + provider().getClass().getName());
+        assertTrue(provider().name().matches("[a-z0-9][a-z0-9-]*"), "name is lower-case, digits and dashes");
+    }
+
+    @Test
+    void emptyTargetIsAbsent() throws Exception {
+        assertEquals(TargetState.ABSENT, backend.inspect(fixture.newTarget()));
+    }
+
+    @Test
+    void missingTargetIsAbsent() throws Exception {
+        Path target = fixture.newTarget();
+        Files.delete(target);
+        assertEquals(TargetState.ABSENT, backend.inspect(target));
+    }
+
+    @Test
+    void publishMakesTheAgentSocketReachableAtTheTarget() throws Exception {
+        Path target = fixture.newTarget();
+        backend.publish(publishRequest(target));
+
+        assertEquals(TargetState.PUBLISHED, backend.inspect(target));
+        assertEquals(FakeAgentSocket.GREETING,
+                FakeAgentSocket.greetingAt(target.resolve(ContractFixture.SOCKET_NAME)));
+        assertFalse(backend.condition(target).abnormal(), () -> backend.condition(target).message());
+    }
+
+    @Test
+    void republishIsANoOpAndOneUnpublishUndoesIt() throws Exception {
+        Path target = fixture.newTarget();
+        PublishRequest request = publishRequest(target);
+        backend.publish(request);
+        backend.publish(request);
+
+        assertEquals(TargetState.PUBLISHED, backend.inspect(target));
+        backend.unpublish(new UnpublishRequest(request.volumeId(), target));
+        assertEquals(TargetState.ABSENT, backend.inspect(target), "a second publish stacked another publication");
+    }
+
+    @Test
+    void unpublishRemovesThePublicationAndLeavesTheAgentAlone() throws Exception {
+        Path target = fixture.newTarget();
+        PublishRequest request = publishRequest(target);
+        backend.publish(request);
+
+        backend.unpublish(new UnpublishRequest(request.volumeId(), target));
+
+        assertEquals(TargetState.ABSENT, backend.inspect(target));
+        assertFalse(Files.exists(target.resolve(ContractFixture.SOCKET_NAME), LinkOption.NOFOLLOW_LINKS));
+        assertEquals(FakeAgentSocket.GREETING,
+                FakeAgentSocket.greetingAt(fixture.socketDir().resolve(ContractFixture.SOCKET_NAME)),
+                "the agent socket itself still works");
+    }
+
+    @Test
+    void unpublishOfAMissingOrUnpublishedTargetSucceeds() throws Exception {
+        Path empty = fixture.newTarget();
+        assertDoesNotThrow(() -> backend.unpublish(new UnpublishRequest("vol-empty", empty)));
+
+        Path missing = fixture.newTarget();
+        Files.delete(missing);
+        assertDoesNotThrow(() -> backend.unpublish(new UnpublishRequest("vol-missing", missing)));
+    }
+
+    @Test
+    void foreignObjectsAreRecognizedAndNeverTouched() throws Exception {
+        Path target = fixture.newTarget();
+        occupyWithForeignObject(target);
+        try {
+            assertEquals(TargetState.FOREIGN, backend.inspect(target));
+            BackendException e = assertThrows(BackendException.class,
+                    () -> backend.unpublish(new UnpublishRequest("vol-foreign", target)));
+            assertEquals(BackendException.Failure.TARGET_OCCUPIED, e.failure());
+            assertEquals(TargetState.FOREIGN, backend.inspect(target), "the foreign object is still there");
+        } finally {
+            removeForeignObject(target);
+        }
+    }
+
+    @Test
+    void healthFollowsTheWorkloadApiSocketDirectory() throws Exception {
+        assertTrue(backend.health().ready(), () -> backend.health().message());
+
+        try (Backend withoutAgent = create(fixture.root().resolve("no-such-agent-dir"))) {
+            assertFalse(withoutAgent.health().ready(), "ready although the socket directory is missing");
+            assertFalse(withoutAgent.health().message().isBlank(), "a not-ready health says why");
+        }
+    }
+
+    @Test
+    void conditionIsAbnormalWhenThePublicationIsGone() throws Exception {
+        Path target = fixture.newTarget();
+        PublishRequest request = publishRequest(target);
+        backend.publish(request);
+        backend.unpublish(new UnpublishRequest(request.volumeId(), target));
+
+        VolumeCondition condition = backend.condition(target);
+        assertTrue(condition.abnormal(), "condition of an unpublished target should be abnormal");
+        assertFalse(condition.message().isBlank());
+    }
+}
