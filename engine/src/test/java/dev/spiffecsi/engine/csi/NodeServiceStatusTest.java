@@ -1,0 +1,236 @@
+package dev.spiffecsi.engine.csi;
+
+import static dev.spiffecsi.engine.testing.EngineFixture.publish;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spiffecsi.engine.csi.proto.GetPluginCapabilitiesRequest;
+import dev.spiffecsi.engine.csi.proto.GetPluginInfoRequest;
+import dev.spiffecsi.engine.csi.proto.NodeExpandVolumeRequest;
+import dev.spiffecsi.engine.csi.proto.NodeGetCapabilitiesRequest;
+import dev.spiffecsi.engine.csi.proto.NodeGetInfoRequest;
+import dev.spiffecsi.engine.csi.proto.NodeGetVolumeStatsRequest;
+import dev.spiffecsi.engine.csi.proto.NodeGetVolumeStatsResponse;
+import dev.spiffecsi.engine.csi.proto.NodeServiceCapability;
+import dev.spiffecsi.engine.csi.proto.NodeStageVolumeRequest;
+import dev.spiffecsi.engine.csi.proto.NodeUnpublishVolumeRequest;
+import dev.spiffecsi.engine.csi.proto.NodeUnstageVolumeRequest;
+import dev.spiffecsi.engine.csi.proto.ProbeRequest;
+import dev.spiffecsi.engine.csi.proto.VolumeCapability;
+import dev.spiffecsi.engine.testing.EngineFixture;
+import dev.spiffecsi.engine.testing.FakeBackend;
+import dev.spiffecsi.spi.BackendException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every status code the Node and Identity services answer with, through real gRPC (in-process transport). */
+class NodeServiceStatusTest {
+
+    @TempDir
+    Path root;
+    private EngineFixture fixture;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        fixture = new EngineFixture(root, false);
+    }
+
+    @AfterEach
+    void tearDown() {
+        fixture.close();
+    }
+
+    private static Status.Code codeOf(Executable call) {
+        return assertThrows(StatusRuntimeException.class, call).getStatus().getCode();
+    }
+
+    private static String messageOf(Executable call) {
+        return assertThrows(StatusRuntimeException.class, call).getStatus().getDescription();
+    }
+
+    @Test
+    void publishCreatesTheTargetAndUnpublishRemovesIt() throws Exception {
+        Path target = fixture.newTarget();
+        fixture.node.nodePublishVolume(publish("vol-1", target).build());
+        assertTrue(Files.exists(target.resolve(FakeBackend.MARKER)));
+        assertEquals("rwxr-x---", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(target)));
+
+        fixture.node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                .setVolumeId("vol-1").setTargetPath(target.toString()).build());
+        assertFalse(Files.exists(target));
+        assertEquals(0, fixture.engine.publishedVolumes());
+    }
+
+    @Test
+    void republishIsOkWithoutASecondPublish() throws Exception {
+        Path target = fixture.newTarget();
+        for (int i = 0; i < 1000; i++) {
+            fixture.node.nodePublishVolume(publish("vol-1", target).build());
+        }
+        assertEquals(1, fixture.backend.publishCalls());
+    }
+
+    @Test
+    void invalidArgumentNamesTheField() throws Exception {
+        Path target = fixture.newTarget();
+        assertEquals("volume_id is required",
+                messageOf(() -> fixture.node.nodePublishVolume(publish("", target).build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT,
+                codeOf(() -> fixture.node.nodePublishVolume(publish("v", target).clearVolumeCapability().build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, codeOf(() -> fixture.node.nodePublishVolume(publish("v", target)
+                .setVolumeCapability(VolumeCapability.newBuilder()
+                        .setBlock(VolumeCapability.BlockVolume.getDefaultInstance())).build())));
+        assertTrue(messageOf(() -> fixture.node.nodePublishVolume(publish("v", target)
+                .putVolumeContext("csi.storage.k8s.io/ephemeral", "false").build())).contains("ephemeral"));
+        assertTrue(messageOf(() -> fixture.node.nodePublishVolume(publish("v", Path.of("/etc/passwd")).build()))
+                .startsWith("target_path"));
+        assertEquals(Status.Code.INVALID_ARGUMENT, codeOf(() -> fixture.node.nodeUnpublishVolume(
+                NodeUnpublishVolumeRequest.newBuilder().setVolumeId("v").build())));
+        assertEquals(0, fixture.backend.publishCalls(), "nothing reached the backend");
+    }
+
+    @Test
+    void alreadyExistsForAnotherVolumeOrForeignContent() throws Exception {
+        Path target = fixture.newTarget();
+        fixture.node.nodePublishVolume(publish("vol-1", target).build());
+        assertTrue(messageOf(() -> fixture.node.nodePublishVolume(publish("vol-2", target).build()))
+                .contains("already published for volume vol-1"));
+        assertEquals(Status.Code.ALREADY_EXISTS,
+                codeOf(() -> fixture.node.nodePublishVolume(publish("vol-2", target).build())));
+
+        Path occupied = fixture.newTarget();
+        Files.createDirectory(occupied);
+        Files.writeString(occupied.resolve(FakeBackend.FOREIGN), "keep me");
+        assertEquals(Status.Code.ALREADY_EXISTS,
+                codeOf(() -> fixture.node.nodePublishVolume(publish("vol-3", occupied).build())));
+        assertEquals("keep me", Files.readString(occupied.resolve(FakeBackend.FOREIGN)));
+    }
+
+    @Test
+    void failedPreconditionWhenTheParentIsMissingOrUnpublishingAnotherVolume() throws Exception {
+        Path orphan = fixture.podsDir.resolve("no-such-pod/volumes/kubernetes.io~csi/v/mount");
+        assertEquals(Status.Code.FAILED_PRECONDITION,
+                codeOf(() -> fixture.node.nodePublishVolume(publish("vol-1", orphan).build())));
+
+        Path target = fixture.newTarget();
+        fixture.node.nodePublishVolume(publish("vol-1", target).build());
+        assertEquals(Status.Code.FAILED_PRECONDITION, codeOf(() -> fixture.node.nodeUnpublishVolume(
+                NodeUnpublishVolumeRequest.newBuilder().setVolumeId("vol-9").setTargetPath(target.toString())
+                        .build())));
+        assertTrue(Files.exists(target.resolve(FakeBackend.MARKER)), "the other volume's target is untouched");
+    }
+
+    @Test
+    void abortedWhileAnOperationOnTheSameVolumeIsPending() throws Exception {
+        Path target = fixture.newTarget();
+        CountDownLatch entered = fixture.backend.blockPublishes();
+        CompletableFuture<Void> first = CompletableFuture.runAsync(
+                () -> fixture.node.nodePublishVolume(publish("vol-1", target).build()));
+        assertTrue(entered.await(10, TimeUnit.SECONDS));
+
+        assertEquals(Status.Code.ABORTED,
+                codeOf(() -> fixture.node.nodePublishVolume(publish("vol-1", target).build())));
+        assertEquals(Status.Code.ABORTED, codeOf(() -> fixture.node.nodeUnpublishVolume(
+                NodeUnpublishVolumeRequest.newBuilder().setVolumeId("vol-1").setTargetPath(target.toString())
+                        .build())));
+        Path other = fixture.newTarget();
+        assertEquals(Status.Code.ABORTED, codeOf(() -> fixture.node.nodePublishVolume(publish("vol-1", other)
+                .build())), "the same volume id on another path is pending too");
+
+        fixture.backend.releasePublishes();
+        first.get(10, TimeUnit.SECONDS);
+        fixture.node.nodePublishVolume(publish("vol-1", target).build()); // the lock was released
+    }
+
+    @Test
+    void backendFailuresMapToTheirCodesAndLeaveNoDirectory() throws Exception {
+        Path target = fixture.newTarget();
+        fixture.backend.failNextPublish(new BackendException(BackendException.Failure.UNAVAILABLE, "agent down"));
+        assertEquals(Status.Code.UNAVAILABLE,
+                codeOf(() -> fixture.node.nodePublishVolume(publish("vol-1", target).build())));
+        assertFalse(Files.exists(target), "the directory the failed publish created was removed");
+
+        fixture.backend.failNextPublish(new BackendException(BackendException.Failure.INTERNAL, "boom"));
+        assertEquals(Status.Code.INTERNAL,
+                codeOf(() -> fixture.node.nodePublishVolume(publish("vol-1", target).build())));
+        assertEquals(0, fixture.engine.publishedVolumes());
+    }
+
+    @Test
+    void unpublishOfAMissingTargetIsOk() throws Exception {
+        Path target = fixture.newTarget();
+        fixture.node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                .setVolumeId("vol-1").setTargetPath(target.toString()).build());
+        Files.createDirectory(target);
+        fixture.node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                .setVolumeId("vol-1").setTargetPath(target.toString()).build());
+        assertFalse(Files.exists(target), "an empty, unpublished target directory is removed");
+    }
+
+    @Test
+    void volumeStats() throws Exception {
+        Path target = fixture.newTarget();
+        assertEquals(Status.Code.INVALID_ARGUMENT, codeOf(() -> fixture.node.nodeGetVolumeStats(
+                NodeGetVolumeStatsRequest.newBuilder().setVolumePath(target.toString()).build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, codeOf(() -> fixture.node.nodeGetVolumeStats(
+                NodeGetVolumeStatsRequest.newBuilder().setVolumeId("vol-1").build())));
+        assertEquals(Status.Code.NOT_FOUND, codeOf(() -> fixture.node.nodeGetVolumeStats(
+                NodeGetVolumeStatsRequest.newBuilder().setVolumeId("vol-1").setVolumePath(target.toString())
+                        .build())));
+
+        fixture.node.nodePublishVolume(publish("vol-1", target).build());
+        NodeGetVolumeStatsResponse healthy = fixture.node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                .setVolumeId("vol-1").setVolumePath(target.toString()).build());
+        assertFalse(healthy.getVolumeCondition().getAbnormal());
+
+        Files.delete(target.resolve(FakeBackend.MARKER));
+        NodeGetVolumeStatsResponse abnormal = fixture.node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                .setVolumeId("vol-1").setVolumePath(target.toString()).build());
+        assertTrue(abnormal.getVolumeCondition().getAbnormal());
+        assertFalse(abnormal.getVolumeCondition().getMessage().isEmpty());
+    }
+
+    @Test
+    void stageUnstageAndExpandAreUnimplemented() {
+        assertEquals(Status.Code.UNIMPLEMENTED, codeOf(() -> fixture.node.nodeStageVolume(
+                NodeStageVolumeRequest.getDefaultInstance())));
+        assertEquals(Status.Code.UNIMPLEMENTED, codeOf(() -> fixture.node.nodeUnstageVolume(
+                NodeUnstageVolumeRequest.getDefaultInstance())));
+        assertEquals(Status.Code.UNIMPLEMENTED, codeOf(() -> fixture.node.nodeExpandVolume(
+                NodeExpandVolumeRequest.getDefaultInstance())));
+    }
+
+    @Test
+    void identityAndNodeInformation() {
+        var info = fixture.identity.getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
+        assertEquals("csi.spiffe.io", info.getName());
+        assertEquals("test-version", info.getVendorVersion());
+        assertEquals(0, fixture.identity.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
+                .getCapabilitiesCount());
+        assertEquals("node-1", fixture.node.nodeGetInfo(NodeGetInfoRequest.getDefaultInstance()).getNodeId());
+        var capabilities = fixture.node.nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance())
+                .getCapabilitiesList().stream().map(c -> c.getRpc().getType()).toList();
+        assertEquals(java.util.List.of(NodeServiceCapability.RPC.Type.VOLUME_CONDITION,
+                NodeServiceCapability.RPC.Type.GET_VOLUME_STATS), capabilities);
+    }
+
+    @Test
+    void probeFollowsBackendHealth() {
+        assertTrue(fixture.identity.probe(ProbeRequest.getDefaultInstance()).getReady().getValue());
+        fixture.backend.setHealthy(false);
+        assertFalse(fixture.identity.probe(ProbeRequest.getDefaultInstance()).getReady().getValue());
+    }
+}

@@ -1,0 +1,77 @@
+package dev.spiffecsi.engine.testing;
+
+import dev.spiffecsi.engine.csi.CsiServices;
+import dev.spiffecsi.engine.csi.proto.IdentityGrpc;
+import dev.spiffecsi.engine.csi.proto.NodeGrpc;
+import dev.spiffecsi.engine.csi.proto.NodePublishVolumeRequest;
+import dev.spiffecsi.engine.csi.proto.VolumeCapability;
+import dev.spiffecsi.engine.state.StateStore;
+import dev.spiffecsi.engine.volume.RequestValidator;
+import dev.spiffecsi.engine.volume.TargetPathPolicy;
+import dev.spiffecsi.engine.volume.VolumeEngine;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.UUID;
+
+/** An engine with a {@link FakeBackend} behind in-process CSI services, and request builders. */
+public final class EngineFixture implements AutoCloseable {
+
+    public final Path podsDir;
+    public final Path stateDir;
+    public final FakeBackend backend = new FakeBackend();
+    public final VolumeEngine engine;
+    public final NodeGrpc.NodeBlockingStub node;
+    public final IdentityGrpc.IdentityBlockingStub identity;
+    private final Server server;
+    private final ManagedChannel channel;
+
+    public EngineFixture(Path root, boolean requireReadonly) throws IOException {
+        podsDir = Files.createDirectories(root.resolve("pods"));
+        stateDir = Files.createDirectories(root.resolve("state"));
+        engine = new VolumeEngine(new RequestValidator(new TargetPathPolicy(podsDir), requireReadonly),
+                StateStore.open(stateDir), backend, "fake", Clock.systemUTC());
+        String name = "engine-" + UUID.randomUUID();
+        InProcessServerBuilder builder = InProcessServerBuilder.forName(name).directExecutor();
+        CsiServices.create("csi.spiffe.io", "test-version", "node-1", engine).forEach(builder::addService);
+        server = builder.build().start();
+        channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+        node = NodeGrpc.newBlockingStub(channel);
+        identity = IdentityGrpc.newBlockingStub(channel);
+    }
+
+    /** A kubelet-style target whose parent exists, as the kubelet leaves it before a publish. */
+    public Path newTarget() throws IOException {
+        Path parent = podsDir.resolve(UUID.randomUUID().toString()).resolve("volumes/kubernetes.io~csi/spiffe");
+        Files.createDirectories(parent);
+        return parent.resolve("mount");
+    }
+
+    /** A valid kubelet-style publish request. */
+    public static NodePublishVolumeRequest.Builder publish(String volumeId, Path target) {
+        return NodePublishVolumeRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .setTargetPath(target.toString())
+                .setReadonly(true)
+                .setVolumeCapability(VolumeCapability.newBuilder()
+                        .setMount(VolumeCapability.MountVolume.getDefaultInstance())
+                        .setAccessMode(VolumeCapability.AccessMode.newBuilder()
+                                .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)))
+                .putVolumeContext("csi.storage.k8s.io/ephemeral", "true")
+                .putVolumeContext("csi.storage.k8s.io/pod.name", "workload")
+                .putVolumeContext("csi.storage.k8s.io/pod.namespace", "default")
+                .putVolumeContext("csi.storage.k8s.io/pod.uid", "uid-1")
+                .putVolumeContext("csi.storage.k8s.io/serviceAccount.name", "default");
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        server.shutdownNow();
+    }
+}

@@ -1,0 +1,122 @@
+package dev.spiffecsi.engine.testing;
+
+import dev.spiffecsi.spi.Backend;
+import dev.spiffecsi.spi.BackendException;
+import dev.spiffecsi.spi.Health;
+import dev.spiffecsi.spi.PublishRequest;
+import dev.spiffecsi.spi.TargetState;
+import dev.spiffecsi.spi.UnpublishRequest;
+import dev.spiffecsi.spi.VolumeCondition;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A backend that publishes by writing a marker file into the target, so the engine's own logic (validation,
+ * locking, idempotency, directory life cycle, state) can be tested without privileges. It can be told to fail
+ * or to block inside publish.
+ */
+public final class FakeBackend implements Backend {
+
+    public static final String MARKER = "published-by-fake";
+    public static final String FOREIGN = "foreign-file";
+
+    private final AtomicInteger publishCalls = new AtomicInteger();
+    private final ConcurrentHashMap<Path, String> published = new ConcurrentHashMap<>();
+    private volatile BackendException nextFailure;
+    private volatile CountDownLatch entered;
+    private volatile CountDownLatch release;
+    private volatile boolean healthy = true;
+
+    @Override
+    public TargetState inspect(Path target) {
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return TargetState.ABSENT;
+        }
+        if (Files.exists(target.resolve(MARKER))) {
+            return TargetState.PUBLISHED;
+        }
+        try (var entries = Files.list(target)) {
+            return entries.findAny().isPresent() ? TargetState.FOREIGN : TargetState.ABSENT;
+        } catch (IOException e) {
+            return TargetState.FOREIGN;
+        }
+    }
+
+    @Override
+    public void publish(PublishRequest request) {
+        publishCalls.incrementAndGet();
+        if (entered != null) {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        BackendException failure = nextFailure;
+        if (failure != null) {
+            nextFailure = null;
+            throw failure;
+        }
+        try {
+            Files.writeString(request.targetPath().resolve(MARKER), request.volumeId());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        published.put(request.targetPath(), request.volumeId());
+    }
+
+    @Override
+    public void unpublish(UnpublishRequest request) {
+        TargetState state = inspect(request.targetPath());
+        if (state == TargetState.FOREIGN) {
+            throw new BackendException(BackendException.Failure.TARGET_OCCUPIED, "foreign content");
+        }
+        try {
+            Files.deleteIfExists(request.targetPath().resolve(MARKER));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        published.remove(request.targetPath());
+    }
+
+    @Override
+    public VolumeCondition condition(Path target) {
+        return inspect(target) == TargetState.PUBLISHED ? VolumeCondition.healthy("fake: published")
+                : VolumeCondition.abnormal("fake: not published");
+    }
+
+    @Override
+    public Health health() {
+        return healthy ? Health.ready("fake ready") : Health.notReady("fake not ready");
+    }
+
+    public void failNextPublish(BackendException failure) {
+        nextFailure = failure;
+    }
+
+    /** The next publish calls block after entering until {@link #releasePublishes()}; returns the entry latch. */
+    public CountDownLatch blockPublishes() {
+        entered = new CountDownLatch(1);
+        release = new CountDownLatch(1);
+        return entered;
+    }
+
+    public void releasePublishes() {
+        release.countDown();
+    }
+
+    public void setHealthy(boolean healthy) {
+        this.healthy = healthy;
+    }
+
+    public int publishCalls() {
+        return publishCalls.get();
+    }
+}

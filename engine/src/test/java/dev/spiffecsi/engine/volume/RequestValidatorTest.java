@@ -1,0 +1,118 @@
+package dev.spiffecsi.engine.volume;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spiffecsi.engine.volume.PublishCommand.AccessMode;
+import dev.spiffecsi.engine.volume.PublishCommand.AccessType;
+import dev.spiffecsi.engine.volume.PublishCommand.Capability;
+import dev.spiffecsi.spi.PublishRequest;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class RequestValidatorTest {
+
+    private static final Path PODS = Path.of("/var/lib/kubelet/pods");
+    private static final String TARGET = "/var/lib/kubelet/pods/uid/volumes/kubernetes.io~csi/spiffe/mount";
+    private static final Capability MOUNT_WRITER =
+            new Capability(AccessType.MOUNT, "", List.of(), AccessMode.SINGLE_NODE_WRITER);
+
+    private final RequestValidator lenient = new RequestValidator(new TargetPathPolicy(PODS), false);
+    private final RequestValidator strict = new RequestValidator(new TargetPathPolicy(PODS), true);
+
+    private static PublishCommand valid() {
+        return new PublishCommand("vol-1", TARGET, "", MOUNT_WRITER, true,
+                Map.of(RequestValidator.EPHEMERAL, "true", "csi.storage.k8s.io/pod.name", "p"));
+    }
+
+    private static PublishCommand with(UnaryOperator<PublishCommand> change) {
+        return change.apply(valid());
+    }
+
+    private static PublishCommand capability(Capability capability) {
+        PublishCommand v = valid();
+        return new PublishCommand(v.volumeId(), v.targetPath(), "", capability, v.readOnly(), v.volumeContext());
+    }
+
+    private static PublishCommand context(Map<String, String> context) {
+        PublishCommand v = valid();
+        return new PublishCommand(v.volumeId(), v.targetPath(), "", v.capability(), v.readOnly(), context);
+    }
+
+    static Stream<Arguments> invalidPublishes() {
+        Map<String, String> notEphemeral = new HashMap<>(valid().volumeContext());
+        notEphemeral.put(RequestValidator.EPHEMERAL, "false");
+        return Stream.of(
+                Arguments.of("missing volume id", with(v -> new PublishCommand("", v.targetPath(), "",
+                        v.capability(), true, v.volumeContext())), "volume_id is required"),
+                Arguments.of("missing target", with(v -> new PublishCommand(v.volumeId(), "", "", v.capability(),
+                        true, v.volumeContext())), "target_path is required"),
+                Arguments.of("missing capability", capability(null), "volume_capability is required"),
+                Arguments.of("no access type", capability(new Capability(AccessType.NONE, "", List.of(),
+                        AccessMode.SINGLE_NODE_WRITER)), "volume_capability.access_type is required"),
+                Arguments.of("block", capability(new Capability(AccessType.BLOCK, "", List.of(),
+                        AccessMode.SINGLE_NODE_WRITER)), "volume_capability.access_type must be mount"),
+                Arguments.of("fs type", capability(new Capability(AccessType.MOUNT, "ext4", List.of(),
+                        AccessMode.SINGLE_NODE_WRITER)), "volume_capability.mount.fs_type"),
+                Arguments.of("mount flags", capability(new Capability(AccessType.MOUNT, "", List.of("ro"),
+                        AccessMode.SINGLE_NODE_WRITER)), "volume_capability.mount.mount_flags"),
+                Arguments.of("no access mode", capability(new Capability(AccessType.MOUNT, "", List.of(),
+                        AccessMode.MISSING)), "volume_capability.access_mode is required"),
+                Arguments.of("unknown mode", capability(new Capability(AccessType.MOUNT, "", List.of(),
+                        AccessMode.UNKNOWN)), "volume_capability.access_mode UNKNOWN"),
+                Arguments.of("reader only", capability(new Capability(AccessType.MOUNT, "", List.of(),
+                        AccessMode.SINGLE_NODE_READER_ONLY)), "volume_capability.access_mode SINGLE_NODE_READER_ONLY"),
+                Arguments.of("multi reader only", capability(new Capability(AccessType.MOUNT, "", List.of(),
+                        AccessMode.MULTI_NODE_READER_ONLY)), "volume_capability.access_mode MULTI_NODE_READER_ONLY"),
+                Arguments.of("no ephemeral flag", context(Map.of()), "volume_context[\"csi.storage.k8s.io/ephemeral\"]"),
+                Arguments.of("ephemeral false", context(notEphemeral), "only ephemeral inline volumes"),
+                Arguments.of("relative target", with(v -> new PublishCommand(v.volumeId(), "pods/x/mount", "",
+                        v.capability(), true, v.volumeContext())), "target_path must be an absolute path"),
+                Arguments.of("outside pods dir", with(v -> new PublishCommand(v.volumeId(), "/etc/mount", "",
+                        v.capability(), true, v.volumeContext())), "target_path must be below"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidPublishes")
+    void invalidPublishIsRejectedNamingTheField(String name, PublishCommand command, String message) {
+        VolumeException e = assertThrows(VolumeException.class, () -> lenient.validate(command));
+        assertEquals(VolumeException.Reason.INVALID_ARGUMENT, e.reason());
+        assertTrue(e.getMessage().contains(message), () -> "\"" + e.getMessage() + "\" lacks \"" + message + "\"");
+    }
+
+    @Test
+    void validPublishBecomesAnSpiRequest() {
+        PublishRequest request = lenient.validate(valid());
+        assertEquals("vol-1", request.volumeId());
+        assertEquals(Path.of(TARGET), request.targetPath());
+        assertEquals("p", request.pod().name());
+    }
+
+    @Test
+    void readWriteIsAcceptedByDefaultButNotWhenReadOnlyIsRequired() {
+        PublishCommand readWrite = with(v -> new PublishCommand(v.volumeId(), v.targetPath(), "", v.capability(),
+                false, v.volumeContext()));
+        assertEquals(false, lenient.validate(readWrite).readOnly());
+        VolumeException e = assertThrows(VolumeException.class, () -> strict.validate(readWrite));
+        assertTrue(e.getMessage().startsWith("readonly must be true"), e.getMessage());
+    }
+
+    @Test
+    void unpublishAndStatsNameTheirFields() {
+        assertTrue(assertThrows(VolumeException.class, () -> lenient.validateUnpublish("", TARGET))
+                .getMessage().contains("volume_id"));
+        assertTrue(assertThrows(VolumeException.class, () -> lenient.validateUnpublish("v", ""))
+                .getMessage().contains("target_path"));
+        assertTrue(assertThrows(VolumeException.class, () -> lenient.validateStats("v", "/tmp/x"))
+                .getMessage().contains("volume_path"));
+    }
+}
