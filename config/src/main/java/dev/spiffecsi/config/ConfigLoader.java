@@ -3,6 +3,7 @@ package dev.spiffecsi.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
@@ -35,18 +36,23 @@ public final class ConfigLoader {
     public static LoadedConfig load(ConfigSources sources) {
         Config reference = ConfigFactory.parseResources(sources.classLoader(), "reference.conf").resolve();
         Config file = sources.configFile().map(ConfigLoader::parseFile).orElse(ConfigFactory.empty());
-        Config environment = environmentLayer(reference, sources.environment());
+        List<String> problems = new ArrayList<>();
+        Config environment = environmentLayer(reference, sources.environment(), problems);
         Config flags = ConfigFactory.parseMap(sources.overrides(), "command-line flags");
 
         List<String> warnings = new ArrayList<>();
-        List<String> problems = new ArrayList<>(unknownKeys(file, reference, warnings));
         Config effective;
+        Config root;
         try {
+            problems.addAll(unknownKeys(file, reference, warnings));
             effective = flags.withFallback(environment).withFallback(file).withFallback(reference).resolve();
+            root = effective.getConfig(ROOT);
         } catch (com.typesafe.config.ConfigException e) {
-            throw new ConfigException(e.getMessage());
+            // e.g. `spiffe-csi = 5` in the file, or an unresolvable substitution; the message names key and origin
+            problems.add(e.getMessage());
+            throw new ConfigException(problems);
         }
-        DriverSettings settings = SettingsReader.read(effective.getConfig(ROOT), sources.environment(), problems);
+        DriverSettings settings = SettingsReader.read(root, sources.environment(), problems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -71,7 +77,8 @@ public final class ConfigLoader {
     }
 
     /** One override per known key whose environment variable is set; lists are given in HOCON syntax. */
-    private static Config environmentLayer(Config reference, Map<String, String> environment) {
+    private static Config environmentLayer(Config reference, Map<String, String> environment,
+                                           List<String> problems) {
         Map<String, Object> values = new HashMap<>();
         for (Map.Entry<String, ConfigValue> entry : reference.getConfig(ROOT).entrySet()) {
             String key = ROOT + "." + entry.getKey();
@@ -80,7 +87,12 @@ public final class ConfigLoader {
                 continue;
             }
             if (entry.getValue().valueType() == ConfigValueType.LIST) {
-                values.put(key, ConfigFactory.parseString("v = " + raw).getValue("v").unwrapped());
+                try {
+                    values.put(key, ConfigFactory.parseString("v = " + raw).getValue("v").unwrapped());
+                } catch (com.typesafe.config.ConfigException e) {
+                    problems.add(key + ": environment variable " + environmentVariableFor(key)
+                            + " is not a HOCON list such as [a, b]: " + e.getMessage());
+                }
             } else {
                 values.put(key, raw);
             }
@@ -104,7 +116,7 @@ public final class ConfigLoader {
                 continue;
             }
             String backend = backendOf(key);
-            if (backend != null && !reference.hasPath(BACKENDS + "." + backend)) {
+            if (backend != null && !reference.hasPath(BACKENDS + "." + ConfigUtil.quoteString(backend))) {
                 missingBackends.add(backend);
             } else {
                 problems.add(key + ": unknown key (" + entry.getValue().origin().description() + ")");
@@ -115,12 +127,10 @@ public final class ConfigLoader {
         return problems;
     }
 
+    /** The backend a key of the file belongs to; keys are path expressions, whose elements may be quoted. */
     private static String backendOf(String key) {
-        if (!key.startsWith(BACKENDS + ".")) {
-            return null;
-        }
-        String rest = key.substring(BACKENDS.length() + 1);
-        int dot = rest.indexOf('.');
-        return dot < 0 ? rest : rest.substring(0, dot);
+        List<String> elements = ConfigUtil.splitPath(key);
+        return elements.size() > 2 && ROOT.equals(elements.get(0)) && "backends".equals(elements.get(1))
+                ? elements.get(2) : null;
     }
 }

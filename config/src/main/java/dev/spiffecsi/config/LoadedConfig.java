@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
 import dev.spiffecsi.spi.BackendConfig;
+import dev.spiffecsi.spi.BackendException;
 import java.util.List;
 
 /**
@@ -32,7 +33,13 @@ public final class LoadedConfig {
     /** The read-only view of {@code spiffe-csi.backends.<name>}, empty when no jar or file declares it. */
     public BackendConfig backendConfig(String name) {
         String path = ConfigLoader.BACKENDS + "." + name;
-        Config section = effective.hasPath(path) ? effective.getConfig(path) : ConfigFactory.empty();
+        Config section;
+        try {
+            section = effective.hasPath(path) ? effective.getConfig(path) : ConfigFactory.empty();
+        } catch (com.typesafe.config.ConfigException e) {
+            // e.g. `spiffe-csi.backends.<name> = "x"`: the section is not an object
+            throw new BackendException(BackendException.Failure.INVALID_CONFIG, path + ": " + e.getMessage(), e);
+        }
         return new TypesafeBackendConfig(path, section);
     }
 
