@@ -11,8 +11,8 @@ import dev.spiffecsi.engine.backend.BackendRegistry;
 import dev.spiffecsi.engine.csi.proto.NodeGrpc;
 import dev.spiffecsi.engine.csi.proto.NodePublishVolumeRequest;
 import dev.spiffecsi.engine.csi.proto.NodeUnpublishVolumeRequest;
-import dev.spiffecsi.engine.csi.proto.VolumeCapability;
 import dev.spiffecsi.engine.runtime.Driver;
+import dev.spiffecsi.engine.testing.EngineFixture;
 import dev.spiffecsi.spi.contract.ContractFixture;
 import dev.spiffecsi.spi.contract.FakeAgentSocket;
 import dev.spiffecsi.spi.contract.Privileges;
@@ -102,16 +102,7 @@ class BindMountDriverIntegrationTest {
     }
 
     private static NodePublishVolumeRequest publish(String volumeId, String target) {
-        return NodePublishVolumeRequest.newBuilder()
-                .setVolumeId(volumeId).setTargetPath(target).setReadonly(true)
-                .setVolumeCapability(VolumeCapability.newBuilder()
-                        .setMount(VolumeCapability.MountVolume.getDefaultInstance())
-                        .setAccessMode(VolumeCapability.AccessMode.newBuilder()
-                                .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)))
-                .putVolumeContext("csi.storage.k8s.io/ephemeral", "true")
-                .putVolumeContext("csi.storage.k8s.io/pod.name", "workload")
-                .putVolumeContext("csi.storage.k8s.io/pod.namespace", "default")
-                .build();
+        return EngineFixture.publish(volumeId, target).build();
     }
 
     private static NodeUnpublishVolumeRequest unpublish(String volumeId, Path target) {

@@ -54,9 +54,14 @@ public final class EngineFixture implements AutoCloseable {
 
     /** A valid kubelet-style publish request. */
     public static NodePublishVolumeRequest.Builder publish(String volumeId, Path target) {
+        return publish(volumeId, target.toString());
+    }
+
+    /** A valid kubelet-style publish request; the target as a raw string, which may be malformed on purpose. */
+    public static NodePublishVolumeRequest.Builder publish(String volumeId, String target) {
         return NodePublishVolumeRequest.newBuilder()
                 .setVolumeId(volumeId)
-                .setTargetPath(target.toString())
+                .setTargetPath(target)
                 .setReadonly(true)
                 .setVolumeCapability(VolumeCapability.newBuilder()
                         .setMount(VolumeCapability.MountVolume.getDefaultInstance())
