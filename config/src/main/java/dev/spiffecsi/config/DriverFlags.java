@@ -16,20 +16,21 @@ public final class DriverFlags {
     /** Flag names in help order. */
     public static final List<String> ORDERED = List.of(
             "workload-api-socket-dir", "csi-socket-path", "plugin-name", "node-id", "node-id-env",
-            "backend", "kubelet-pods-dir", "state-dir", "log-level", "log-format");
+            "backend", "kubelet-pods-dir", "state-dir", "log-level", "log-format", "metrics-address");
 
     /** Flag name to configuration key. */
-    public static final Map<String, String> KEYS = Map.of(
-            "workload-api-socket-dir", "spiffe-csi.workload-api-socket-dir",
-            "csi-socket-path", "spiffe-csi.csi-socket-path",
-            "plugin-name", "spiffe-csi.plugin-name",
-            "node-id", "spiffe-csi.node-id",
-            "node-id-env", "spiffe-csi.node-id-env",
-            "backend", "spiffe-csi.backend",
-            "kubelet-pods-dir", "spiffe-csi.kubelet-pods-dir",
-            "state-dir", "spiffe-csi.state-dir",
-            "log-level", "spiffe-csi.log.level",
-            "log-format", "spiffe-csi.log.format");
+    public static final Map<String, String> KEYS = Map.ofEntries(
+            Map.entry("workload-api-socket-dir", "spiffe-csi.workload-api-socket-dir"),
+            Map.entry("csi-socket-path", "spiffe-csi.csi-socket-path"),
+            Map.entry("plugin-name", "spiffe-csi.plugin-name"),
+            Map.entry("node-id", "spiffe-csi.node-id"),
+            Map.entry("node-id-env", "spiffe-csi.node-id-env"),
+            Map.entry("backend", "spiffe-csi.backend"),
+            Map.entry("kubelet-pods-dir", "spiffe-csi.kubelet-pods-dir"),
+            Map.entry("state-dir", "spiffe-csi.state-dir"),
+            Map.entry("log-level", "spiffe-csi.log.level"),
+            Map.entry("log-format", "spiffe-csi.log.format"),
+            Map.entry("metrics-address", "spiffe-csi.metrics.listen-address"));
 
     private DriverFlags() {
     }

@@ -1,13 +1,16 @@
 package dev.spiffecsi.config;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The engine's settings, read once at startup and validated; immutable.
  *
- * @param nodeId the resolved node id: {@code node-id}, else the variable named by {@code node-id-env}; may be
- *               empty only for commands that do not serve
+ * @param nodeId         the resolved node id: {@code node-id}, else the variable named by {@code node-id-env};
+ *                       may be empty only for commands that do not serve
+ * @param metricsAddress where to serve Prometheus metrics; empty when disabled
  */
 public record DriverSettings(
         String pluginName,
@@ -20,5 +23,6 @@ public record DriverSettings(
         String backend,
         boolean requireReadonlyVolume,
         Duration shutdownGracePeriod,
+        Optional<InetSocketAddress> metricsAddress,
         LogSettings log) {
 }

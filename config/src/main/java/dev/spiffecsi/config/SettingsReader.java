@@ -1,11 +1,13 @@
 package dev.spiffecsi.config;
 
 import com.typesafe.config.Config;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -54,6 +56,7 @@ final class SettingsReader {
         return new DriverSettings(pluginName, nodeId, nodeIdEnv, absolutePath("csi-socket-path"),
                 absolutePath("workload-api-socket-dir"), absolutePath("kubelet-pods-dir"),
                 absolutePath("state-dir"), backend, Boolean.TRUE.equals(requireReadonly), grace,
+                listenAddress("metrics.listen-address"),
                 new LogSettings(level == null ? "info" : level.toLowerCase(Locale.ROOT), format));
     }
 
@@ -70,6 +73,26 @@ final class SettingsReader {
                 yield LogSettings.Format.TEXT;
             }
         };
+    }
+
+    /** {@code host:port}, {@code :port} (all interfaces) or empty (disabled). */
+    private Optional<InetSocketAddress> listenAddress(String key) {
+        String raw = string(key);
+        if (raw == null || raw.isEmpty()) {
+            return Optional.empty();
+        }
+        int colon = raw.lastIndexOf(':');
+        try {
+            int port = Integer.parseInt(raw.substring(colon + 1));
+            if (colon < 0 || port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            String host = raw.substring(0, colon).replace("[", "").replace("]", "");
+            return Optional.of(host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port));
+        } catch (NumberFormatException e) {
+            problem(key, "must be host:port or :port, got \"" + raw + "\"");
+            return Optional.empty();
+        }
     }
 
     private Path absolutePath(String key) {

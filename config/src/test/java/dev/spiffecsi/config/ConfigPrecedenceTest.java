@@ -113,12 +113,14 @@ class ConfigPrecedenceTest {
                   require-readonly-volume = true
                   shutdown-grace-period = 1500ms
                   log { level = WARN, format = JSON }
+                  metrics { listen-address = "127.0.0.1:9810" }
                 }
                 """).settings();
 
         assertEquals(new DriverSettings("example.org", "node-7", "OTHER", Path.of("/a/csi.sock"), Path.of("/b"),
                 Path.of("/var/snap/microk8s/common/var/lib/kubelet/pods"), Path.of("/c/e"), "symlink-dev", true,
-                Duration.ofMillis(1500), new LogSettings("warn", LogSettings.Format.JSON)), s);
+                Duration.ofMillis(1500), java.util.Optional.of(new java.net.InetSocketAddress("127.0.0.1", 9810)),
+                new LogSettings("warn", LogSettings.Format.JSON)), s);
     }
 
     static Stream<Arguments> everyFlag() {

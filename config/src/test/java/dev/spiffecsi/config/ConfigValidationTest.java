@@ -51,7 +51,10 @@ class ConfigValidationTest {
             "require-readonly-volume | 1",
             "require-readonly-volume | [true]",
             "node-id                 | [a, b]",
-            "node-id-env             | [MY_NODE_NAME]"})
+            "node-id-env             | [MY_NODE_NAME]",
+            "metrics.listen-address  | \"9810\"",
+            "metrics.listen-address  | \"localhost:http\"",
+            "metrics.listen-address  | \":70000\""})
     void badValueIsRejectedNamingItsFullKey(String key, String hoconValue) {
         ConfigException e = TestConfigs.failsWithFile(dir, "spiffe-csi." + key + " = " + hoconValue + "\n");
 
@@ -77,6 +80,13 @@ class ConfigValidationTest {
 
         assertTrue(fromFlag.getMessage().startsWith(fullKey + ": "), fromFlag.getMessage());
         assertTrue(fromEnv.getMessage().startsWith(fullKey + ": "), fromEnv.getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"':9810', 9810", "'127.0.0.1:9811', 9811", "'[::1]:9812', 9812"})
+    void metricsListenAddresses(String given, int port) {
+        assertEquals(port, TestConfigs.load(Map.of("spiffe-csi.metrics.listen-address", given), Map.of())
+                .settings().metricsAddress().orElseThrow().getPort());
     }
 
     @ParameterizedTest

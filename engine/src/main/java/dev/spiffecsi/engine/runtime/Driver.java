@@ -6,6 +6,8 @@ import dev.spiffecsi.config.LoadedConfig;
 import dev.spiffecsi.engine.backend.BackendRegistry;
 import dev.spiffecsi.engine.csi.CsiServices;
 import dev.spiffecsi.engine.csi.UnixSocketServer;
+import dev.spiffecsi.engine.metrics.DriverMetrics;
+import dev.spiffecsi.engine.metrics.MetricsServer;
 import dev.spiffecsi.engine.os.JnaMountSyscalls;
 import dev.spiffecsi.engine.state.StateStore;
 import dev.spiffecsi.engine.state.VolumeRecord;
@@ -33,11 +35,13 @@ public final class Driver implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Driver.class);
 
     private final UnixSocketServer server;
+    private final MetricsServer metricsServer;
     private final Backend backend;
     private final VolumeEngine engine;
 
-    private Driver(UnixSocketServer server, Backend backend, VolumeEngine engine) {
+    private Driver(UnixSocketServer server, MetricsServer metricsServer, Backend backend, VolumeEngine engine) {
         this.server = server;
+        this.metricsServer = metricsServer;
         this.backend = backend;
         this.engine = engine;
     }
@@ -62,21 +66,28 @@ public final class Driver implements AutoCloseable {
                 settings.workloadApiSocketDir(), settings.kubeletPodsDir(), backendState, clock, mounts,
                 System.getLogger("dev.spiffecsi.backend." + provider.name()));
         Backend backend = provider.create(config.backendConfig(provider.name()), context);
+        MetricsServer metricsServer = null;
         try {
             StateStore state = StateStore.open(stateDir);
             backend.resume(state.forBackend(provider.name()).stream().map(VolumeRecord::toRequest).toList());
             RequestValidator validator = new RequestValidator(new TargetPathPolicy(settings.kubeletPodsDir()),
                     settings.requireReadonlyVolume());
             VolumeEngine engine = new VolumeEngine(validator, state, backend, provider.name(), clock);
+            DriverMetrics metrics = new DriverMetrics(engine::publishedVolumes, () -> engine.health().ready());
+            metricsServer = settings.metricsAddress().isPresent()
+                    ? MetricsServer.start(settings.metricsAddress().get(), metrics) : null;
             UnixSocketServer server = UnixSocketServer.start(settings.csiSocketPath(),
-                    CsiServices.create(settings.pluginName(), version, settings.nodeId(), engine),
+                    CsiServices.create(settings.pluginName(), version, settings.nodeId(), engine, metrics),
                     settings.shutdownGracePeriod());
             LOG.info("spiffe-csi-driver {} started: plugin={} node={} backend={} workload-api-socket-dir={} "
                             + "kubelet-pods-dir={} published-volumes={}", version, settings.pluginName(),
                     settings.nodeId(), provider.name(), settings.workloadApiSocketDir(),
                     settings.kubeletPodsDir(), state.size());
-            return new Driver(server, backend, engine);
+            return new Driver(server, metricsServer, backend, engine);
         } catch (IOException | RuntimeException e) {
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
             backend.close();
             throw e;
         }
@@ -106,6 +117,14 @@ public final class Driver implements AutoCloseable {
     public void close() {
         LOG.info("shutting down; published volumes stay published");
         server.close();
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
         backend.close();
+    }
+
+    /** The metrics port, when metrics are enabled. */
+    public java.util.OptionalInt metricsPort() {
+        return metricsServer == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(metricsServer.port());
     }
 }

@@ -5,6 +5,7 @@ import dev.spiffecsi.engine.csi.proto.IdentityGrpc;
 import dev.spiffecsi.engine.csi.proto.NodeGrpc;
 import dev.spiffecsi.engine.csi.proto.NodePublishVolumeRequest;
 import dev.spiffecsi.engine.csi.proto.VolumeCapability;
+import dev.spiffecsi.engine.metrics.DriverMetrics;
 import dev.spiffecsi.engine.state.StateStore;
 import dev.spiffecsi.engine.volume.RequestValidator;
 import dev.spiffecsi.engine.volume.TargetPathPolicy;
@@ -26,6 +27,7 @@ public final class EngineFixture implements AutoCloseable {
     public final Path stateDir;
     public final FakeBackend backend = new FakeBackend();
     public final VolumeEngine engine;
+    public final DriverMetrics metrics;
     public final NodeGrpc.NodeBlockingStub node;
     public final IdentityGrpc.IdentityBlockingStub identity;
     private final Server server;
@@ -38,7 +40,8 @@ public final class EngineFixture implements AutoCloseable {
                 StateStore.open(stateDir), backend, "fake", Clock.systemUTC());
         String name = "engine-" + UUID.randomUUID();
         InProcessServerBuilder builder = InProcessServerBuilder.forName(name).directExecutor();
-        CsiServices.create("csi.spiffe.io", "test-version", "node-1", engine).forEach(builder::addService);
+        metrics = new DriverMetrics(engine::publishedVolumes, () -> engine.health().ready());
+        CsiServices.create("csi.spiffe.io", "test-version", "node-1", engine, metrics).forEach(builder::addService);
         server = builder.build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
         node = NodeGrpc.newBlockingStub(channel);

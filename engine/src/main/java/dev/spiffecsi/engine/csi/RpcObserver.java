@@ -2,6 +2,7 @@ package dev.spiffecsi.engine.csi;
 
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.Message;
+import dev.spiffecsi.engine.metrics.DriverMetrics;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -13,12 +14,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One log line per RPC: method, volume_id, target path, gRPC code and duration. Successful Probe, capability and
- * info calls, which the kubelet and the livenessprobe sidecar make constantly, are logged at debug.
+ * Observes every RPC: one log line (method, volume_id, target path, gRPC code, duration) and the call metrics.
+ * Successful Probe, capability and info calls, which the kubelet and the livenessprobe sidecar make constantly,
+ * are logged at debug.
  */
-final class RpcLogInterceptor implements ServerInterceptor {
+final class RpcObserver implements ServerInterceptor {
 
     private static final Logger LOG = LoggerFactory.getLogger("dev.spiffecsi.rpc");
+
+    private final DriverMetrics metrics;
+
+    RpcObserver(DriverMetrics metrics) {
+        this.metrics = metrics;
+    }
 
     @Override
     public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
@@ -29,7 +37,9 @@ final class RpcLogInterceptor implements ServerInterceptor {
         ServerCall<Q, A> logging = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
             @Override
             public void close(Status status, Metadata trailers) {
-                log(method, request[0], status, System.nanoTime() - start);
+                long nanos = System.nanoTime() - start;
+                metrics.recordCall(method, status.getCode().name(), nanos);
+                log(method, request[0], status, nanos);
                 super.close(status, trailers);
             }
         };
