@@ -1,0 +1,170 @@
+package dev.spiffecsi.backend.fuseproxy.fuse;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The whole filesystem: a root directory that can hold one entry, the Workload API socket under its configured
+ * name, which bind(2) creates (MKNOD of an S_IFSOCK node) and unlink(2) removes. Nothing else can be created.
+ * Names are compared as bytes, as the kernel passes them. Confined to the serving thread.
+ */
+final class SocketDirectory {
+
+    static final long ROOT_ID = 1; // FUSE_ROOT_ID
+    static final int S_IFMT = 0170000;
+    static final int S_IFDIR = 0040000;
+    static final int S_IFSOCK = 0140000;
+    private static final int PERMISSION_BITS = 07777;
+    /** Owned by root like the mount (user_id=0): only the driver may add the socket, anyone may list and traverse. */
+    private static final int ROOT_MODE = S_IFDIR | 0755;
+    private static final int R_OK = 4;
+    private static final int W_OK = 2;
+    private static final int X_OK = 1;
+    private static final byte[] DOT = {'.'};
+    private static final byte[] DOT_DOT = {'.', '.'};
+
+    private final byte[] socketName;
+    private final Clock clock;
+    private Instant rootChanged;
+    private Socket socket;
+    private long nextNodeId = ROOT_ID + 1;
+
+    /** The socket node while it exists. */
+    private record Socket(long nodeId, int mode, int uid, int gid, Instant created, Instant changed) {
+        Attr attr() {
+            return new Attr(nodeId, mode, 1, uid, gid, created, created, changed);
+        }
+    }
+
+    SocketDirectory(String socketName, Clock clock) {
+        byte[] name = socketName.getBytes(StandardCharsets.UTF_8);
+        if (name.length == 0 || name.length > Kstatfs.NAME_MAX || socketName.indexOf('/') >= 0
+                || socketName.indexOf('\0') >= 0 || socketName.equals(".") || socketName.equals("..")) {
+            throw new IllegalArgumentException("not a valid file name for the socket: '" + socketName + "'");
+        }
+        this.socketName = name;
+        this.clock = clock;
+        this.rootChanged = clock.instant();
+    }
+
+    Attr lookup(long parent, byte[] name) throws FuseError {
+        requireDirectory(parent);
+        if (socket == null || !Arrays.equals(name, socketName)) {
+            throw new FuseError(Errno.ENOENT);
+        }
+        return socket.attr();
+    }
+
+    Attr attributes(long nodeId) throws FuseError {
+        return nodeId == ROOT_ID ? rootAttr() : socketNode(nodeId).attr();
+    }
+
+    /** bind(2) of the socket: the only node that can be made, and only under the configured name. */
+    Attr mknod(long parent, byte[] name, int mode, int uid, int gid) throws FuseError {
+        requireDirectory(parent);
+        if ((mode & S_IFMT) != S_IFSOCK || !Arrays.equals(name, socketName)) {
+            throw new FuseError(Errno.EPERM);
+        }
+        if (socket != null) {
+            throw new FuseError(Errno.EEXIST);
+        }
+        Instant now = clock.instant();
+        socket = new Socket(nextNodeId++, S_IFSOCK | (mode & PERMISSION_BITS), uid, gid, now, now);
+        rootChanged = now;
+        return socket.attr();
+    }
+
+    void unlink(long parent, byte[] name) throws FuseError {
+        requireDirectory(parent);
+        if (socket == null || !Arrays.equals(name, socketName)) {
+            throw new FuseError(Errno.ENOENT);
+        }
+        socket = null;
+        rootChanged = clock.instant();
+    }
+
+    /**
+     * chmod and chown of the socket, so that the driver can open it to the pod's user after bind(2) (which applies
+     * the process umask). The root directory and every other attribute (times, size) are fixed: EPERM.
+     */
+    Attr setattr(long nodeId, SetattrIn change) throws FuseError {
+        if (nodeId == ROOT_ID) {
+            throw new FuseError(Errno.EPERM);
+        }
+        Socket node = socketNode(nodeId);
+        int settable = SetattrIn.FATTR_MODE | SetattrIn.FATTR_UID | SetattrIn.FATTR_GID;
+        if ((change.valid() & ~(settable | SetattrIn.FATTR_INFORMATIONAL)) != 0) {
+            throw new FuseError(Errno.EPERM);
+        }
+        int valid = change.valid();
+        socket = new Socket(node.nodeId(),
+                (valid & SetattrIn.FATTR_MODE) != 0 ? S_IFSOCK | (change.mode() & PERMISSION_BITS) : node.mode(),
+                (valid & SetattrIn.FATTR_UID) != 0 ? change.uid() : node.uid(),
+                (valid & SetattrIn.FATTR_GID) != 0 ? change.gid() : node.gid(),
+                node.created(), clock.instant());
+        return socket.attr();
+    }
+
+    /** The root's entries in READDIR order; an entry's index + 1 is the offset that continues after it. */
+    List<Dirent> list(long nodeId) throws FuseError {
+        requireDirectory(nodeId);
+        List<Dirent> entries = new ArrayList<>(3);
+        entries.add(new Dirent(ROOT_ID, Dirent.DT_DIR, DOT));
+        entries.add(new Dirent(ROOT_ID, Dirent.DT_DIR, DOT_DOT)); // the mount root is its own parent here
+        if (socket != null) {
+            entries.add(new Dirent(socket.nodeId(), Dirent.DT_SOCK, socketName));
+        }
+        return entries;
+    }
+
+    /** One inode in use per node; one free while the socket's place is empty. */
+    Kstatfs statfs() {
+        return socket == null ? new Kstatfs(1, 1) : new Kstatfs(2, 0);
+    }
+
+    /**
+     * access(2), from the mode bits. The kernel only asks without {@code default_permissions}; then this is the
+     * only check, so it must not answer yes blindly. Supplementary groups are not in the request: only the
+     * caller's fsgid counts as its group.
+     */
+    void checkAccess(long nodeId, int mask, int uid, int gid) throws FuseError {
+        Attr attr = attributes(nodeId);
+        int mode = attr.mode();
+        int granted;
+        if (uid == 0) { // like CAP_DAC_OVERRIDE: everything, but execute only where some x bit is set or on a directory
+            boolean executable = (mode & S_IFMT) == S_IFDIR || (mode & 0111) != 0;
+            granted = R_OK | W_OK | (executable ? X_OK : 0);
+        } else if (uid == attr.uid()) {
+            granted = mode >> 6 & 7;
+        } else if (gid == attr.gid()) {
+            granted = mode >> 3 & 7;
+        } else {
+            granted = mode & 7;
+        }
+        if ((mask & (R_OK | W_OK | X_OK) & ~granted) != 0) {
+            throw new FuseError(Errno.EACCES);
+        }
+    }
+
+    private Attr rootAttr() {
+        return new Attr(ROOT_ID, ROOT_MODE, 2, 0, 0, rootChanged, rootChanged, rootChanged);
+    }
+
+    private Socket socketNode(long nodeId) throws FuseError {
+        if (socket == null || socket.nodeId() != nodeId) {
+            throw new FuseError(Errno.ENOENT); // unlinked (the kernel may still hold it) or never made
+        }
+        return socket;
+    }
+
+    /** Only the root is a directory. */
+    static void requireDirectory(long nodeId) throws FuseError {
+        if (nodeId != ROOT_ID) {
+            throw new FuseError(Errno.ENOTDIR);
+        }
+    }
+}
