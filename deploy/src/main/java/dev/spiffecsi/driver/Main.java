@@ -1,6 +1,10 @@
 package dev.spiffecsi.driver;
 
 import dev.spiffecsi.config.ConfigException;
+import dev.spiffecsi.dev.agent.DevAgentCommand;
+import dev.spiffecsi.dev.demo.DemoCommand;
+import dev.spiffecsi.dev.kubelet.KubeletSimCommand;
+import dev.spiffecsi.dev.workload.WorkloadCommand;
 import dev.spiffecsi.engine.backend.BackendRegistry;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -37,6 +41,10 @@ public final class Main {
                 case "serve" -> ServeCommand.run(rest, err);
                 case "backends" -> BackendsCommand.run(rest, out);
                 case "check-config" -> CheckConfigCommand.run(rest, out);
+                case "demo" -> new DemoCommand(version(), Main.class).run(rest, out, err);
+                case "dev-agent" -> DevAgentCommand.run(rest, err);
+                case "kubelet-sim" -> KubeletSimCommand.run(rest, out, err);
+                case "workload" -> WorkloadCommand.run(rest, out, err);
                 default -> {
                     err.println("unknown command \"" + command + "\"");
                     err.print(Usage.text(version()));
