@@ -1,0 +1,239 @@
+package dev.spiffecsi.backend.fuseproxy;
+
+import static dev.spiffecsi.spi.BackendException.Failure.INTERNAL;
+import static dev.spiffecsi.spi.BackendException.Failure.INVALID_REQUEST;
+import static dev.spiffecsi.spi.BackendException.Failure.TARGET_OCCUPIED;
+
+import dev.spiffecsi.backend.fuseproxy.fuse.FuseOptions;
+import dev.spiffecsi.backend.fuseproxy.server.VolumeServer;
+import dev.spiffecsi.backend.fuseproxy.workload.CallerResolver;
+import dev.spiffecsi.backend.fuseproxy.workload.VolumeLabel;
+import dev.spiffecsi.backend.fuseproxy.workload.WorkloadApiProxy;
+import dev.spiffecsi.spi.Backend;
+import dev.spiffecsi.spi.BackendException;
+import dev.spiffecsi.spi.EngineContext;
+import dev.spiffecsi.spi.Health;
+import dev.spiffecsi.spi.MountSyscalls;
+import dev.spiffecsi.spi.PublishRequest;
+import dev.spiffecsi.spi.TargetState;
+import dev.spiffecsi.spi.UnpublishRequest;
+import dev.spiffecsi.spi.VolumeCondition;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Each volume is a FUSE filesystem holding one socket, on which this process serves the Workload API itself and
+ * answers with the identities the SPIRE agent issues on behalf of the caller (see the package documentation).
+ *
+ * <p>The volumes this process serves are kept in memory, target to {@link VolumeServer}. A mount of this driver's
+ * filesystem whose server is gone ({@link TargetKind#ORPHANED_MOUNT}, what a previous driver process leaves) counts as
+ * this backend's publication: {@link #inspect} reports it PUBLISHED, so that the engine neither publishes over it
+ * nor forgets it; {@link #condition} reports it abnormal; {@link #resume} and {@link #publish} serve a new mount on top
+ * of it; {@link #unpublish} removes it.
+ */
+final class FuseProxyBackend implements Backend {
+
+    /** Bound on the orphaned mounts one unpublish removes (one per driver restart that could not re-serve). */
+    private static final int MAX_STACKED_MOUNTS = 16;
+
+    private final FuseProxySettings settings;
+    private final MountSyscalls mounts;
+    private final System.Logger log;
+    private final FuseOptions fuseOptions;
+    private final ProxyRuntime runtime;
+    private final AdminSocketProbe adminSocket;
+    private final Map<Path, VolumeServer> servers = new ConcurrentHashMap<>();
+    /** Why the last attempt to re-serve a target failed, for its condition. */
+    private final Map<Path, String> resumeFailures = new ConcurrentHashMap<>();
+
+    FuseProxyBackend(FuseProxySettings settings, EngineContext context, ProxyRuntime runtime) {
+        this.settings = settings;
+        this.mounts = context.mounts();
+        this.log = context.logger();
+        this.fuseOptions = new FuseOptions(context.mounts(), FuseOptions.DEFAULT_SOURCE,
+                settings.unmountBusyTimeout(), context.clock(), context.logger());
+        this.runtime = runtime;
+        this.adminSocket = new AdminSocketProbe(settings.adminSocket(), context.mounts(), context.clock());
+    }
+
+    @Override
+    public TargetState inspect(Path target) {
+        if (isServed(target)) {
+            return TargetState.PUBLISHED;
+        }
+        return switch (TargetKind.of(target, mounts)) {
+            case MISSING, EMPTY_DIRECTORY -> TargetState.ABSENT;
+            case ORPHANED_MOUNT -> TargetState.PUBLISHED;
+            case OCCUPIED -> TargetState.FOREIGN;
+        };
+    }
+
+    @Override
+    public void publish(PublishRequest request) {
+        Path target = request.targetPath();
+        if (isServed(target)) {
+            return;
+        }
+        VolumeServer dead = servers.remove(target);
+        if (dead != null) {
+            closeQuietly(request.volumeId(), target, dead); // unmounted or aborted behind this process's back
+        }
+        switch (TargetKind.of(target, mounts)) {
+            case MISSING -> throw new BackendException(INVALID_REQUEST, "target " + target + " does not exist");
+            case OCCUPIED -> throw new BackendException(TARGET_OCCUPIED, target
+                    + " holds a mount or files this driver does not serve");
+            case EMPTY_DIRECTORY, ORPHANED_MOUNT -> serve(request);
+        }
+    }
+
+    /** Mounts and serves; on an orphaned mount, the new one is stacked on top (see the package documentation). */
+    private void serve(PublishRequest request) {
+        Path target = request.targetPath();
+        CallerResolver callers = settings.identity().callersOf(request.pod());
+        VolumeLabel volume = new VolumeLabel(request.volumeId(), target);
+        try {
+            servers.put(target, VolumeServer.start(volume, settings.socketName(), settings.socketMode(),
+                    WorkloadApiProxy.forVolume(volume, callers, runtime.agent(), runtime.x509Bundles(),
+                            runtime.jwtBundles(), log),
+                    runtime.transport(), fuseOptions));
+            resumeFailures.remove(target);
+        } catch (IOException e) {
+            throw new BackendException(INTERNAL, "cannot serve the Workload API at " + target + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void unpublish(UnpublishRequest request) {
+        Path target = request.targetPath();
+        VolumeServer server = servers.remove(target);
+        if (server != null) {
+            try {
+                server.close();
+            } catch (IOException e) {
+                servers.put(target, server); // still mounted and served; a retry closes it
+                throw new BackendException(INTERNAL, "cannot unmount " + target + ": " + e.getMessage(), e);
+            }
+        }
+        removeOrphanedMounts(target, server != null);
+        resumeFailures.remove(target);
+    }
+
+    private void removeOrphanedMounts(Path target, boolean unmountedOurs) {
+        for (int removed = 0; ; removed++) {
+            switch (TargetKind.of(target, mounts)) {
+                case MISSING, EMPTY_DIRECTORY -> {
+                    return;
+                }
+                case OCCUPIED -> throw new BackendException(TARGET_OCCUPIED, (unmountedOurs || removed > 0
+                        ? "after unmounting this driver's filesystem, " : "") + target
+                        + " holds a mount or files this driver does not serve; not touching it");
+                case ORPHANED_MOUNT -> {
+                    if (removed >= MAX_STACKED_MOUNTS) {
+                        throw new BackendException(INTERNAL, target + " still has orphaned mounts after removing "
+                                + removed);
+                    }
+                    try {
+                        // nothing can use a mount without a server; detaching cannot fail for being busy
+                        mounts.umount2(target, MountSyscalls.UMOUNT_NOFOLLOW | MountSyscalls.MNT_DETACH);
+                    } catch (IOException e) {
+                        throw new BackendException(INTERNAL, "cannot unmount the orphaned mount at " + target + ": "
+                                + e.getMessage(), e);
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public VolumeCondition condition(Path target) {
+        if (isServed(target)) {
+            return adminSocket.whyUnreachable()
+                    .map(problem -> VolumeCondition.abnormal("serving the Workload API at " + target + ", but the "
+                            + "SPIRE agent's admin socket is unreachable: " + problem))
+                    .orElseGet(() -> VolumeCondition.healthy("serving the Workload API at "
+                            + target.resolve(settings.socketName()) + " for the SPIRE agent at "
+                            + adminSocket.socket()));
+        }
+        return switch (TargetKind.of(target, mounts)) {
+            case ORPHANED_MOUNT -> VolumeCondition.abnormal("the FUSE filesystem at " + target
+                    + " lost its server (ENOTCONN: the driver process that served it is gone)"
+                    + (resumeFailures.containsKey(target) ? " and could not be served again: "
+                    + resumeFailures.get(target) : "; it is served again when the driver starts"));
+            case MISSING, EMPTY_DIRECTORY -> VolumeCondition.abnormal("nothing is published at " + target);
+            case OCCUPIED -> VolumeCondition.abnormal(target + " holds a mount or files this driver does not serve");
+        };
+    }
+
+    @Override
+    public Health health() {
+        return adminSocket.whyMissing()
+                .map(problem -> Health.notReady("the SPIRE agent's admin socket (Delegated Identity API) is "
+                        + "missing: " + problem + "; is the agent running with admin_socket_path set?"))
+                .orElseGet(() -> Health.ready("proxying the Workload API to the SPIRE agent's Delegated Identity "
+                        + "API at " + adminSocket.socket()));
+    }
+
+    /**
+     * Serves again, after a driver restart, each recorded volume whose filesystem died with the previous process:
+     * a new mount is stacked on the orphaned one (or made on the empty target), so that pods whose volume mount
+     * receives host mounts (HostToContainer or Bidirectional propagation) see the new server at the same path.
+     * A failure is logged and reported by {@link #condition}; the other volumes go on.
+     */
+    @Override
+    public void resume(List<PublishRequest> published) {
+        for (PublishRequest request : published) {
+            Path target = request.targetPath();
+            try {
+                if (isServed(target)) {
+                    continue;
+                }
+                switch (TargetKind.of(target, mounts)) {
+                    case MISSING -> log.log(Level.INFO, "volume " + request.volumeId() + " at " + target
+                            + ": the target is gone; nothing to serve again (the kubelet unpublishes it)");
+                    case OCCUPIED -> log.log(Level.WARNING, "volume " + request.volumeId() + " at " + target
+                            + ": not served again: the target holds a mount or files this driver does not serve");
+                    case EMPTY_DIRECTORY, ORPHANED_MOUNT -> {
+                        serve(request);
+                        log.log(Level.INFO, "volume " + request.volumeId() + " at " + target + ": serving the "
+                                + "Workload API again after a driver restart");
+                    }
+                }
+            } catch (RuntimeException e) {
+                resumeFailures.put(target, String.valueOf(e.getMessage()));
+                log.log(Level.ERROR, "volume " + request.volumeId() + " at " + target + ": cannot serve the "
+                        + "Workload API again after a driver restart; its pod gets ENOTCONN until it is recreated: "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * Stops every volume's server and the shared threads, without unmounting (pods keep their volumes): the
+     * filesystems die with the process, and the next driver process serves them again in {@link #resume}.
+     */
+    @Override
+    public void close() {
+        servers.values().forEach(VolumeServer::abandon);
+        servers.clear();
+        runtime.close();
+    }
+
+    private boolean isServed(Path target) {
+        VolumeServer server = servers.get(target);
+        return server != null && server.isAlive();
+    }
+
+    private void closeQuietly(String volumeId, Path target, VolumeServer server) {
+        try {
+            server.close();
+        } catch (IOException e) {
+            log.log(Level.WARNING, "volume " + volumeId + " at " + target + ": cannot unmount the filesystem whose "
+                    + "server stopped: " + e.getMessage(), e);
+        }
+    }
+}

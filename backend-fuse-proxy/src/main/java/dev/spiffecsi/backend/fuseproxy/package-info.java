@@ -1,0 +1,36 @@
+/**
+ * The fuse-proxy backend: each volume is a FUSE filesystem holding exactly one socket, on which the driver serves
+ * the SPIFFE Workload API itself, answering every caller with the identities the SPIRE agent issues <em>on behalf
+ * of</em> that caller through its Delegated Identity API (on the agent's admin socket).
+ *
+ * <p>Why not a byte relay: SPIRE attests a Workload API caller by the pid it reads from the Unix socket
+ * (SO_PEERCRED); behind a relay the agent would attest the driver. So the proxy reads the caller's credentials from
+ * its own socket ({@link dev.spiffecsi.backend.fuseproxy.peer}) and names the caller to the agent by pid or by the
+ * pod's selectors ({@link dev.spiffecsi.backend.fuseproxy.IdentityMode}).
+ *
+ * <p>Packages: {@code fuse} (the filesystem), {@code peer} (SO_PEERCRED through grpc-netty), {@code delegated}
+ * (the agent connection, resubscription across agent restarts, the shared bundle feeds), {@code workload} (the
+ * Workload API service and its message mapping), {@code server} (one volume's mount and server, the shared threads).
+ *
+ * <h2>Driver restarts</h2>
+ * A FUSE filesystem is served by the process that mounted it, and dies with it: its mount stays, but every access
+ * gets ENOTCONN. What a running pod sees across a driver restart:
+ * <ol>
+ * <li>When the driver process ends, open Workload API connections break and new ones fail with ENOTCONN (the
+ *     socket path cannot even be looked up). Workload API clients retry with backoff.</li>
+ * <li>The new driver process calls {@code resume} with the volumes the engine recorded, before it serves CSI. For
+ *     each, it mounts a new filesystem <em>on top of</em> the orphaned one at the same target and serves it. On the
+ *     host the target works again at once.</li>
+ * <li>Whether the pod sees the new mount depends on its volume mount's propagation. The container's mount is a
+ *     bind of the old filesystem; a mount stacked on the target reaches it only if the container's mount receives
+ *     propagation from the host: {@code mountPropagation: HostToContainer} (or Bidirectional) on the pod's
+ *     volumeMount, with the kubelet's pods directory a shared mount (the kubelet's default). Then clients reconnect
+ *     and get fresh SVIDs. With the default (None), the container keeps the dead mount: its clients get ENOTCONN
+ *     until the pod is recreated. (Unmounting the orphan and mounting afresh instead would reach no container at
+ *     all: the new mount would be a sibling of what the container holds, not on top of it. DriverRestartTest
+ *     shows both propagation cases with real mounts.)</li>
+ * </ol>
+ * An orphaned mount counts as this backend's publication ({@code inspect} says PUBLISHED, {@code condition} says
+ * abnormal until it is served again); {@code unpublish} removes it together with what is stacked on it.
+ */
+package dev.spiffecsi.backend.fuseproxy;

@@ -1,0 +1,50 @@
+package dev.spiffecsi.backend.fuseproxy.peer;
+
+import io.grpc.Attributes;
+import io.grpc.ChannelLogger;
+import io.grpc.netty.shaded.io.grpc.netty.InternalProtocolNegotiationEvent;
+import io.grpc.netty.shaded.io.grpc.netty.InternalProtocolNegotiators;
+import io.grpc.netty.shaded.io.grpc.netty.ProtocolNegotiationEvent;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandler;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.PeerCredentials;
+import java.io.IOException;
+
+/**
+ * Reads SO_PEERCRED from a newly accepted connection and adds the {@link UnixPeer} to the connection's transport
+ * attributes. A connection whose credentials cannot be read gets no attribute: it is the service's decision (with the
+ * context to log it) to refuse its calls.
+ */
+final class PeerCredentialsHandler extends InternalProtocolNegotiators.ProtocolNegotiationHandler {
+
+    PeerCredentialsHandler(ChannelHandler next, ChannelLogger negotiationLogger) {
+        super(next, negotiationLogger);
+    }
+
+    @Override
+    protected void protocolNegotiationEventTriggered(ChannelHandlerContext ctx) {
+        UnixPeer peer = peerOf(ctx.channel());
+        if (peer != null) {
+            ProtocolNegotiationEvent event = getProtocolNegotiationEvent();
+            Attributes attributes = InternalProtocolNegotiationEvent.getAttributes(event).toBuilder()
+                    .set(PeerCredentialsNegotiator.PEER, peer).build();
+            replaceProtocolNegotiationEvent(InternalProtocolNegotiationEvent.withAttributes(event, attributes));
+        }
+        fireProtocolNegotiationEvent(ctx);
+    }
+
+    private static UnixPeer peerOf(Channel channel) {
+        if (!(channel instanceof EpollDomainSocketChannel unixChannel)) {
+            return null;
+        }
+        try {
+            PeerCredentials credentials = unixChannel.peerCredentials();
+            int[] gids = credentials.gids(); // SO_PEERCRED reports the one effective gid
+            return new UnixPeer(credentials.pid(), credentials.uid(), gids.length > 0 ? gids[0] : -1);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.spiffecsi.backend.fuseproxy.workload;
+
+import com.google.protobuf.ByteString;
+import dev.spiffecsi.backend.fuseproxy.delegated.AgentClient;
+import dev.spiffecsi.backend.fuseproxy.delegated.AgentStatus;
+import dev.spiffecsi.backend.fuseproxy.delegated.BundleFeed;
+import dev.spiffecsi.backend.fuseproxy.delegated.Delegation;
+import dev.spiffecsi.backend.fuseproxy.delegated.Resubscription;
+import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToX509SVIDsResponse;
+import dev.spiffecsi.backend.fuseproxy.workload.proto.ValidateJWTSVIDRequest;
+import dev.spiffecsi.backend.fuseproxy.workload.proto.ValidateJWTSVIDResponse;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.lang.System.Logger.Level;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * One ValidateJWTSVID call. The Delegated Identity API has no validation call, so the token is checked here,
+ * against the JWT bundles of the trust domains the caller trusts: which those are comes from the caller's current
+ * X.509-SVIDs (their trust domains and federation), the keys from the agent's shared JWT bundle feed. Both are
+ * awaited without blocking a thread, for at most the agent timeout.
+ */
+final class JwtSvidValidation {
+
+    private final ValidateJWTSVIDRequest request;
+    private final Delegation caller;
+    private final AgentClient agent;
+    private final BundleFeed jwtBundles;
+    private final ServerCallStreamObserver<ValidateJWTSVIDResponse> response;
+    private final VolumeLabel volume;
+    private final System.Logger log;
+    private final CompletableFuture<SubscribeToX509SVIDsResponse> identities = new CompletableFuture<>();
+    private final CompletableFuture<Map<String, ByteString>> bundles = new CompletableFuture<>();
+    private final Consumer<Map<String, ByteString>> bundleWatcher = bundles::complete;
+    private final Resubscription<SubscribeToX509SVIDsResponse> identitySubscription;
+
+    JwtSvidValidation(ValidateJWTSVIDRequest request, Delegation caller, AgentClient agent, BundleFeed jwtBundles,
+                      StreamObserver<ValidateJWTSVIDResponse> response, VolumeLabel volume, System.Logger log) {
+        this.request = request;
+        this.caller = caller;
+        this.agent = agent;
+        this.jwtBundles = jwtBundles;
+        this.response = (ServerCallStreamObserver<ValidateJWTSVIDResponse>) response;
+        this.volume = volume;
+        this.log = log;
+        this.identitySubscription = new Resubscription<>("the X.509-SVIDs of " + caller
+                + " (ValidateJWTSVID on " + volume + ")", updates -> agent.subscribeToX509Svids(caller, updates),
+                new Resubscription.Listener<>() {
+                    @Override
+                    public void onUpdate(SubscribeToX509SVIDsResponse update) {
+                        identities.complete(update);
+                    }
+
+                    @Override
+                    public void onFailure(Status status) {
+                        identities.completeExceptionally(agentFailure(status));
+                    }
+                }, Resubscription.Policy.FAIL_UNTIL_FIRST_UPDATE, agent, log);
+    }
+
+    void start() {
+        response.setOnCancelHandler(this::stop);
+        agent.scheduler().schedule(() -> bundles.completeExceptionally(agentFailure(Status.DEADLINE_EXCEEDED
+                        .withDescription("no JWT bundles within " + agent.timeout().toMillis() + " ms"))),
+                agent.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        identitySubscription.start();
+        jwtBundles.watch(bundleWatcher);
+        identities.thenCombine(bundles, this::validate).whenComplete(this::finish);
+    }
+
+    private ValidateJWTSVIDResponse validate(SubscribeToX509SVIDsResponse current, Map<String, ByteString> keys) {
+        if (current.getX509SvidsCount() == 0) {
+            throw new CompletionException(new StatusException(Status.PERMISSION_DENIED
+                    .withDescription("no identity issued")));
+        }
+        try {
+            return JwtSvidValidator.validate(request.getSvid(), request.getAudience(), TrustScope.of(current), keys);
+        } catch (StatusException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    private void finish(ValidateJWTSVIDResponse validated, Throwable failure) {
+        stop();
+        if (failure == null) {
+            response.onNext(validated);
+            response.onCompleted();
+            return;
+        }
+        Status status = Status.fromThrowable(failure);
+        log.log(Level.INFO, volume + ": ValidateJWTSVID for " + caller + " answered " + status.getCode() + ": "
+                + status.getDescription());
+        response.onError(status.asRuntimeException());
+    }
+
+    private StatusException agentFailure(Status status) {
+        if (!AgentStatus.isAnswer(status)) {
+            log.log(Level.WARNING, volume + ": ValidateJWTSVID for " + caller + ": the SPIRE agent did not answer: "
+                    + status.getCode() + " " + status.getDescription());
+        }
+        return new StatusException(AgentStatus.forWorkload(status));
+    }
+
+    private void stop() {
+        identitySubscription.cancel();
+        jwtBundles.unwatch(bundleWatcher);
+    }
+}
