@@ -121,14 +121,22 @@ public abstract class BackendContractTest {
         assertEquals(TargetState.ABSENT, backend.inspect(target));
     }
 
+    /**
+     * Asserts that {@code socket}, the socket a pod finds in its volume, serves the Workload API. By default: it
+     * is the fixture's fake agent socket itself. A backend that terminates the Workload API (a proxy) overrides
+     * this with a real Workload API call.
+     */
+    protected void assertServesWorkloadApi(Path socket) throws Exception {
+        assertEquals(FakeAgentSocket.GREETING, FakeAgentSocket.greetingAt(socket));
+    }
+
     @Test
-    void publishMakesTheAgentSocketReachableAtTheTarget() throws Exception {
+    void publishMakesTheWorkloadApiReachableAtTheTarget() throws Exception {
         Path target = fixture.newTarget();
         backend.publish(publishRequest(target));
 
         assertEquals(TargetState.PUBLISHED, backend.inspect(target));
-        assertEquals(FakeAgentSocket.GREETING,
-                FakeAgentSocket.greetingAt(target.resolve(ContractFixture.SOCKET_NAME)));
+        assertServesWorkloadApi(target.resolve(ContractFixture.SOCKET_NAME));
         assertFalse(backend.condition(target).abnormal(), () -> backend.condition(target).message());
     }
 
