@@ -29,7 +29,8 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Publishes the volume. On entry the target is an empty directory created by the engine (or left by an
-     * earlier attempt) and {@link #inspect} reported {@link TargetState#ABSENT}. On failure, leave nothing
+     * earlier attempt) and {@link #inspect} reported {@link TargetState#ABSENT}, or {@link #inspect} reported
+     * {@link TargetState#BROKEN} and the publication is to be repaired in place. On failure, leave nothing
      * behind: no half-made publication, and (for a backend that enforces read-only) never a writable one.
      */
     void publish(PublishRequest request);

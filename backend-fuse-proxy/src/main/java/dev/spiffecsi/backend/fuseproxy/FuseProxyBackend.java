@@ -31,8 +31,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>The volumes this process serves are kept in memory, target to {@link VolumeServer}. A mount of this driver's
  * filesystem whose server is gone ({@link TargetKind#ORPHANED_MOUNT}, what a previous driver process leaves) counts as
- * this backend's publication: {@link #inspect} reports it PUBLISHED, so that the engine neither publishes over it
- * nor forgets it; {@link #condition} reports it abnormal; {@link #resume} and {@link #publish} serve a new mount on top
+ * this backend's publication, not working: {@link #inspect} reports it BROKEN, so that the engine neither
+ * prepares a directory over it nor forgets it, and a kubelet republish repairs it; {@link #condition} reports it abnormal; {@link #resume} and {@link #publish} serve a new mount on top
  * of it; {@link #unpublish} removes it.
  */
 final class FuseProxyBackend implements Backend {
@@ -67,7 +67,7 @@ final class FuseProxyBackend implements Backend {
         }
         return switch (TargetKind.of(target, mounts)) {
             case MISSING, EMPTY_DIRECTORY -> TargetState.ABSENT;
-            case ORPHANED_MOUNT -> TargetState.PUBLISHED;
+            case ORPHANED_MOUNT -> TargetState.BROKEN;
             case OCCUPIED -> TargetState.FOREIGN;
         };
     }

@@ -152,7 +152,7 @@ class DriverRestartTest {
         assertEquals(MountSyscalls.ENOTCONN, errnoOfStat(mounts, propagated));
 
         try (Backend restarted = backend()) {
-            assertEquals(TargetState.PUBLISHED, restarted.inspect(target), "an orphaned mount is still ours");
+            assertEquals(TargetState.BROKEN, restarted.inspect(target), "an orphaned mount is still ours, broken");
             assertTrue(restarted.condition(target).abnormal());
 
             restarted.resume(List.of(request));

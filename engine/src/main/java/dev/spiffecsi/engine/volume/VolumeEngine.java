@@ -58,7 +58,7 @@ public final class VolumeEngine {
         Optional<VolumeRecord> existing = state.get(target);
         TargetState found = backend.inspect(target);
         if (existing.isPresent() && !existing.get().volumeId().equals(request.volumeId())) {
-            if (found == TargetState.PUBLISHED) {
+            if (found == TargetState.PUBLISHED || found == TargetState.BROKEN) {
                 throw new VolumeException(VolumeException.Reason.ALREADY_EXISTS, "target_path " + target
                         + " is already published for volume " + existing.get().volumeId());
             }
@@ -70,6 +70,12 @@ public final class VolumeEngine {
                     state.put(VolumeRecord.of(request, backendName, clock.instant()));
                 }
                 LOG.debug("volume {} already published at {}", request.volumeId(), target);
+            }
+            case BROKEN -> {
+                backend.publish(request);
+                state.put(VolumeRecord.of(request, backendName, clock.instant()));
+                LOG.info("volume {} repaired at {} for pod {}", request.volumeId(), target,
+                        request.pod().displayName());
             }
             case FOREIGN -> throw new VolumeException(VolumeException.Reason.ALREADY_EXISTS,
                     "target_path " + target + " holds something this driver did not publish; not touching it");

@@ -84,6 +84,24 @@ class NodeServiceStatusTest {
     }
 
     @Test
+    void aBrokenPublicationIsRepairedByARepublishAndRemovedByAnUnpublish() throws Exception {
+        Path target = fixture.newTarget();
+        fixture.node.nodePublishVolume(publish("vol-1", target).build());
+        Files.writeString(target.resolve(FakeBackend.BROKEN), "");
+
+        assertEquals(Status.Code.ALREADY_EXISTS,
+                codeOf(() -> fixture.node.nodePublishVolume(publish("vol-2", target).build())));
+        fixture.node.nodePublishVolume(publish("vol-1", target).build());
+        assertEquals(2, fixture.backend.publishCalls(), "the republish repaired the publication");
+        assertFalse(Files.exists(target.resolve(FakeBackend.BROKEN)));
+
+        Files.writeString(target.resolve(FakeBackend.BROKEN), "");
+        fixture.node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                .setVolumeId("vol-1").setTargetPath(target.toString()).build());
+        assertFalse(Files.exists(target));
+    }
+
+    @Test
     void invalidArgumentNamesTheField() throws Exception {
         Path target = fixture.newTarget();
         assertEquals("volume_id is required",

@@ -25,6 +25,8 @@ public final class FakeBackend implements Backend {
 
     public static final String MARKER = "published-by-fake";
     public static final String FOREIGN = "foreign-file";
+    /** Next to the marker, this makes a publication BROKEN; a publish repairs it. */
+    public static final String BROKEN = "broken";
 
     private final AtomicInteger publishCalls = new AtomicInteger();
     private final ConcurrentHashMap<Path, String> published = new ConcurrentHashMap<>();
@@ -39,7 +41,7 @@ public final class FakeBackend implements Backend {
             return TargetState.ABSENT;
         }
         if (Files.exists(target.resolve(MARKER))) {
-            return TargetState.PUBLISHED;
+            return Files.exists(target.resolve(BROKEN)) ? TargetState.BROKEN : TargetState.PUBLISHED;
         }
         try (var entries = Files.list(target)) {
             return entries.findAny().isPresent() ? TargetState.FOREIGN : TargetState.ABSENT;
@@ -65,6 +67,7 @@ public final class FakeBackend implements Backend {
             throw failure;
         }
         try {
+            Files.deleteIfExists(request.targetPath().resolve(BROKEN));
             Files.writeString(request.targetPath().resolve(MARKER), request.volumeId());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -79,6 +82,7 @@ public final class FakeBackend implements Backend {
             throw new BackendException(BackendException.Failure.TARGET_OCCUPIED, "foreign content");
         }
         try {
+            Files.deleteIfExists(request.targetPath().resolve(BROKEN));
             Files.deleteIfExists(request.targetPath().resolve(MARKER));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
