@@ -49,16 +49,27 @@ class CsiDriverAndWorkloadTest {
     @Test
     void twoInstancesShareNothingOnTheNode() {
         Rendered both = Kustomize.render("compositions/production-and-second-instance");
-        PodSpec first = Rendered.podSpec(both.one("DaemonSet", "spiffe-csi-driver")).orElseThrow();
+        // the first driver is in the agent's pod, the second in a DaemonSet of its own
+        PodSpec first = Rendered.podSpec(both.one("DaemonSet", DriverDeployment.AGENT)).orElseThrow();
         PodSpec second = Rendered.podSpec(both.one("DaemonSet", "spiffe-csi-driver-upstream")).orElseThrow();
         for (String volume : List.of("spiffe-csi-socket-dir", "spiffe-csi-state")) {
             assertTrue(!first.hostPath(volume).equals(second.hostPath(volume)), volume + " is shared");
         }
-        JsonNode firstSelector = both.one("DaemonSet", "spiffe-csi-driver").path("spec").path("selector");
+        // two health ports that are both ports of the node (host network) must differ
+        int firstPort = healthPort(first);
+        int secondPort = healthPort(second);
+        assertTrue(!(first.hostNetwork() && second.hostNetwork()) || firstPort != secondPort,
+                "both drivers serve health on port " + firstPort + " of the node");
+        JsonNode firstSelector = both.one("DaemonSet", DriverDeployment.AGENT).path("spec").path("selector");
         JsonNode secondSelector = both.one("DaemonSet", "spiffe-csi-driver-upstream").path("spec").path("selector");
         assertTrue(!firstSelector.equals(secondSelector), "the two DaemonSets select each other's pods");
         assertEquals(first.hostPath("spire-agent-socket-dir"), second.hostPath("spire-agent-socket-dir"),
                 "both serve the one agent's socket");
+    }
+
+    static int healthPort(PodSpec pod) {
+        return Integer.parseInt(PodSpec.flag(PodSpec.args(pod.container("liveness-probe")), "health-port")
+                .orElseThrow());
     }
 
     @Test

@@ -182,6 +182,13 @@ class DriverConfigTest {
         assertEquals(pod.mountPath(sidecar, "spiffe-csi-socket-dir") + "/"
                         + loaded.config().settings().csiSocketPath().getFileName(),
                 PodSpec.flag(sidecarArgs, "csi-address").orElseThrow());
+        if (pod.hostNetwork()) {
+            // the agent's pod is on the host network: the health port is a port of the node, next to the agent's
+            String agentHealthPort = DriverConfig.hclString(DriverConfig.agentConf(deployment.rendered()),
+                    "bind_port").orElseThrow();
+            assertFalse(agentHealthPort.equals(String.valueOf(containerPort)),
+                    () -> "the driver's health port " + containerPort + " is the agent's");
+        }
     }
 
     @ParameterizedTest(name = "{0}")
@@ -235,9 +242,18 @@ class DriverConfigTest {
         assertEquals(pod.mountPath(loaded.container(), "spire-agent-admin-socket-dir"),
                 adminSocket.getParent().toString());
 
+        // the driver shares the agent's pod, and the admin socket with it through a volume of the pod that no
+        // other container mounts and that is not on the host
+        assertTrue(deployment.inAgentPod(), "fuse-proxy runs in the agent's pod");
         Rendered rendered = deployment.rendered();
-        PodSpec agent = Rendered.podSpec(rendered.one("DaemonSet", "spire-agent")).orElseThrow();
-        assertEquals(agent.hostPath("spire-agent-admin-socket-dir"), pod.hostPath("spire-agent-admin-socket-dir"));
+        PodSpec agent = Rendered.podSpec(rendered.one("DaemonSet", DriverDeployment.AGENT)).orElseThrow();
+        JsonNode adminVolume = agent.volume("spire-agent-admin-socket-dir");
+        assertTrue(adminVolume.has("emptyDir"), () -> "not an in-pod emptyDir: " + adminVolume);
+        assertEquals(Set.of(DriverDeployment.AGENT, DriverConfig.CONTAINER), agent.allContainers().stream()
+                .filter(c -> PodSpec.mount(c, "spire-agent-admin-socket-dir").isPresent())
+                .map(c -> c.path("name").asText()).collect(Collectors.toSet()));
+        assertTrue(PodSpec.mount(loaded.container(), "spire-agent-admin-socket-dir").orElseThrow()
+                .path("readOnly").asBoolean(), "the driver only connects to the socket");
         String agentConf = DriverConfig.agentConf(rendered);
         Path agentAdminSocket = Path.of(DriverConfig.hclString(agentConf, "admin_socket_path").orElseThrow());
         assertEquals(agent.mountPath(agent.container("spire-agent"), "spire-agent-admin-socket-dir"),
@@ -254,7 +270,12 @@ class DriverConfigTest {
         String registered = java.util.regex.Pattern.compile("-spiffeID (\\S+)").matcher(script).results()
                 .map(r -> r.group(1)).findFirst().orElseThrow();
         assertEquals(List.of(registered), delegates);
+        assertTrue(script.contains("-selector k8s:ns:" + Rendered.namespace(rendered.one("DaemonSet",
+                DriverDeployment.AGENT))), "the entry selects the driver's namespace");
         assertTrue(script.contains("-selector k8s:sa:" + pod.spec().path("serviceAccountName").asText()),
                 "the entry selects the driver's service account");
+        // the service account is the agent's: the container name keeps the agent and the sidecars out
+        assertTrue(script.contains("-selector k8s:container-name:" + DriverConfig.CONTAINER + "\n"),
+                "the entry selects the driver's container");
     }
 }

@@ -61,6 +61,56 @@ class RenderTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.spiffecsi.deploy.manifests.DriverDeployment#renders")
+    void everyVolumeIsMountedAndEveryMountHasItsVolume(String render) {
+        for (PodSpec pod : Kustomize.render(render).podSpecs()) {
+            Set<String> mounted = new HashSet<>();
+            for (JsonNode container : pod.allContainers()) {
+                for (JsonNode mount : PodSpec.mounts(container)) {
+                    String volume = mount.path("name").asText();
+                    assertTrue(pod.findVolume(volume).isPresent(), () -> pod.owner() + ": container "
+                            + container.path("name").asText() + " mounts volume " + volume + ", which it lacks");
+                    mounted.add(volume);
+                }
+            }
+            // a volume no container mounts is a leftover (e.g. of a container moved to another pod)
+            for (JsonNode volume : pod.volumes()) {
+                assertTrue(mounted.contains(volume.path("name").asText()),
+                        () -> pod.owner() + ": no container mounts volume " + volume);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.spiffecsi.deploy.manifests.DriverDeployment#renders")
+    void podsPassTheApiServersValidation(String render) {
+        for (PodSpec pod : Kustomize.render(render).podSpecs()) {
+            Set<String> names = new HashSet<>();
+            Set<String> hostPorts = new HashSet<>();
+            for (JsonNode container : pod.allContainers()) {
+                String name = container.path("name").asText();
+                assertTrue(names.add(name), () -> pod.owner() + ": container " + name + " twice");
+                JsonNode security = container.path("securityContext");
+                boolean privileged = security.path("privileged").asBoolean(false);
+                assertFalse(privileged && !security.path("allowPrivilegeEscalation").asBoolean(true),
+                        () -> pod.owner() + " " + name + ": privileged forbids allowPrivilegeEscalation: false");
+                for (JsonNode mount : PodSpec.mounts(container)) {
+                    assertTrue(privileged || !mount.path("mountPropagation").asText().equals("Bidirectional"),
+                            () -> pod.owner() + " " + name + ": Bidirectional propagation needs privileged");
+                }
+                if (pod.hostNetwork()) {
+                    // on the host network every containerPort is a port of the node: no two may coincide
+                    for (JsonNode port : PodSpec.list(container.path("ports"))) {
+                        String hostPort = port.path("containerPort").asText() + "/"
+                                + port.path("protocol").asText("TCP");
+                        assertTrue(hostPorts.add(hostPort), () -> pod.owner() + ": port " + hostPort + " twice");
+                    }
+                }
+            }
+        }
+    }
+
     static void assertPinned(String what, String image) {
         assertTrue(PINNED.matcher(image).matches(), () -> what + ": not an image reference: " + image);
         int slash = image.lastIndexOf('/');

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * spiffe/spiffe-csi's own manifests work with this driver unchanged: its DaemonSet's arguments pass our CLI, and
- * our DaemonSet keeps its volumes, mounts and registrar arguments, so an image swap is all a migration takes.
+ * the driver containers of our agent pod keep its volumes, mounts and registrar arguments, so an image swap in
+ * the Go driver's DaemonSet is all a migration takes.
  */
 class SeedManifestTest {
 
@@ -71,7 +72,7 @@ class SeedManifestTest {
     @Test
     void ourArgumentsAreTheSeedsPlusTheConfigFile() {
         List<String> ours = PodSpec.args(Rendered.podSpec(Kustomize.render("overlays/production")
-                .one("DaemonSet", "spiffe-csi-driver")).orElseThrow().container("spiffe-csi-driver"));
+                .one("DaemonSet", DriverDeployment.AGENT)).orElseThrow().container("spiffe-csi-driver"));
         List<String> expected = new ArrayList<>(seedArgs());
         expected.addAll(List.of("--config", "/etc/spiffe-csi/driver.conf"));
         assertEquals(expected, ours);
@@ -80,8 +81,9 @@ class SeedManifestTest {
     @Test
     void productionKeepsTheSeedsVolumesMountsAndRegistrar() {
         PodSpec seed = seedPod();
+        // the driver's containers are in the agent's pod, with the seed's volumes, mounts and registrar
         PodSpec ours = Rendered.podSpec(Kustomize.render("overlays/production").one("DaemonSet",
-                "spiffe-csi-driver")).orElseThrow();
+                DriverDeployment.AGENT)).orElseThrow();
         for (JsonNode volume : seed.volumes()) {
             assertEquals(volume, ours.volume(volume.path("name").asText()));
         }
