@@ -3,7 +3,6 @@ package dev.spiffecsi.deploy.manifests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spiffecsi.config.DriverSettings;
@@ -32,18 +31,6 @@ class DriverConfigTest {
     static Set<String> discoverableBackends() {
         return BackendRegistry.discover(Thread.currentThread().getContextClassLoader()).providers().stream()
                 .map(BackendProvider::name).collect(Collectors.toCollection(TreeSet::new));
-    }
-
-    /**
-     * fuse-proxy is not in the distribution yet (backend-fuse-proxy has no provider): checks that need the backend
-     * are skipped for it, and run by themselves once the provider is registered.
-     */
-    static void assumeDiscoverable(String backend) {
-        Set<String> available = discoverableBackends();
-        assumeTrue(available.contains(backend) || !backend.equals("fuse-proxy"),
-                () -> "SKIPPED until the fuse-proxy backend lands: the distribution has no provider named "
-                        + "\"fuse-proxy\" (available: " + available + "); then this check runs, and its keys "
-                        + "in overlays/fuse-proxy/driver.conf are checked against its reference.conf");
     }
 
     static Stream<DriverDeployment> symlinkDev() {
@@ -86,7 +73,6 @@ class DriverConfigTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.spiffecsi.deploy.manifests.DriverDeployment#all")
     void backendIsOneTheDistributionContains(DriverDeployment deployment) {
-        assumeDiscoverable(deployment.backend());
         assertTrue(discoverableBackends().contains(deployment.backend()),
                 () -> deployment.backend() + " is not among " + discoverableBackends());
     }
@@ -94,7 +80,6 @@ class DriverConfigTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.spiffecsi.deploy.manifests.DriverDeployment#all")
     void checkConfigCommandAcceptsTheContainer(DriverDeployment deployment, @TempDir Path scratch) {
-        assumeDiscoverable(deployment.backend());
         DriverConfig loaded = DriverConfig.load(deployment, scratch);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -220,7 +205,7 @@ class DriverConfigTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("fuseProxy")
-    void fuseProxyNamesTheProvisionalBackendSection(DriverDeployment deployment, @TempDir Path scratch) {
+    void fuseProxyConfiguresItsIdentityModeAndSocket(DriverDeployment deployment, @TempDir Path scratch) {
         DriverConfig loaded = DriverConfig.load(deployment, scratch);
         assertEquals("fuse-proxy", loaded.config().settings().backend());
         var section = com.typesafe.config.ConfigFactory.parseString(loaded.hocon())
