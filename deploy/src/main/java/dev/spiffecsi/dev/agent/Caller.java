@@ -1,10 +1,18 @@
 package dev.spiffecsi.dev.agent;
 
+import java.util.Set;
+
 /**
- * Who is calling the Workload API, as the kernel reports the other end of the connection (SO_PEERCRED): the
- * caller cannot choose these values, which is what makes them usable for attestation.
+ * A process the agent attests: the caller on the other end of a connection, as the kernel reports it
+ * (SO_PEERCRED), or a process a delegate names by pid. The caller cannot choose these values, which is what makes
+ * them usable for attestation.
  */
 public record Caller(int pid, int uid) {
+
+    /** The selectors attestation yields, matched against the registration entries. */
+    Set<WorkloadSelector> selectors() {
+        return Set.of(WorkloadSelector.uid(uid));
+    }
 
     @Override
     public String toString() {

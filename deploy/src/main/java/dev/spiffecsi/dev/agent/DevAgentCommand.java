@@ -3,6 +3,7 @@ package dev.spiffecsi.dev.agent;
 import dev.spiffecsi.config.ConfigException;
 import dev.spiffecsi.dev.cli.FlagValues;
 import io.spiffe.exception.InvalidSpiffeIdException;
+import io.spiffe.spiffeid.SpiffeId;
 import io.spiffe.spiffeid.TrustDomain;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -10,20 +11,28 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * {@code dev-agent}: runs the {@link DevAgent} until SIGTERM or SIGINT.
  *
  * <pre>
- * -socket PATH          the Workload API socket to serve (required)
- * -trust-domain NAME    default example.org
- * -svid-ttl DURATION    default 10m; X.509-SVIDs are re-issued at half of it
- * -entries LIST         comma-separated unix:uid:UID=SPIFFE-ID; other callers get spiffe://TRUST-DOMAIN/workload
+ * -socket PATH                the Workload API socket to serve (required)
+ * -trust-domain NAME          default example.org
+ * -svid-ttl DURATION          default 10m; X.509-SVIDs are re-issued at half of it
+ * -entries LIST               comma-separated SELECTOR[+SELECTOR...]=SPIFFE-ID[;federates-with=DOMAIN[+DOMAIN...]],
+ *                             selectors unix:uid:UID, k8s:pod-uid:UID, k8s:ns:NS, k8s:sa:SA; callers no entry
+ *                             matches get spiffe://TRUST-DOMAIN/workload
+ * -federated-domains LIST     comma-separated trust domains whose bundles the agent also hands out
+ * -admin-socket PATH          serve SPIRE's Delegated Identity API there (needs -authorized-delegates)
+ * -authorized-delegates LIST  comma-separated SPIFFE IDs allowed on the admin socket; a caller is attested as on
+ *                             the Workload API socket, e.g. unix:uid:0=spiffe://example.org/spiffe-csi-driver
  * </pre>
  */
 public final class DevAgentCommand {
 
-    private static final Set<String> FLAGS = Set.of("socket", "trust-domain", "svid-ttl", "entries");
+    private static final Set<String> FLAGS = Set.of("socket", "trust-domain", "svid-ttl", "entries",
+            "federated-domains", "admin-socket", "authorized-delegates");
 
     private DevAgentCommand() {
     }
@@ -51,12 +60,21 @@ public final class DevAgentCommand {
         try {
             TrustDomain trustDomain = TrustDomain.parse(flags.string("trust-domain",
                     DevAgentSettings.DEFAULT_TRUST_DOMAIN.getName()));
-            List<RegistrationEntry> entries = Arrays.stream(flags.string("entries", "").split(","))
-                    .map(String::trim).filter(entry -> !entry.isEmpty()).map(RegistrationEntry::parse).toList();
             return new DevAgentSettings(Path.of(flags.required("socket")).toAbsolutePath(), trustDomain,
-                    flags.duration("svid-ttl", DevAgentSettings.DEFAULT_SVID_TTL), entries);
+                    flags.duration("svid-ttl", DevAgentSettings.DEFAULT_SVID_TTL),
+                    list(flags, "entries", RegistrationEntry::parse),
+                    list(flags, "federated-domains", TrustDomain::parse),
+                    flags.optional("admin-socket").filter(path -> !path.isEmpty())
+                            .map(path -> Path.of(path).toAbsolutePath()).orElse(null),
+                    list(flags, "authorized-delegates", SpiffeId::parse));
         } catch (InvalidSpiffeIdException | IllegalArgumentException e) {
             throw new ConfigException("flag value rejected: " + e.getMessage());
         }
+    }
+
+    /** A comma-separated flag value; blanks around the items are ignored. */
+    private static <T> List<T> list(FlagValues flags, String name, Function<String, T> parser) {
+        return Arrays.stream(flags.string(name, "").split(","))
+                .map(String::trim).filter(item -> !item.isEmpty()).map(parser).toList();
     }
 }

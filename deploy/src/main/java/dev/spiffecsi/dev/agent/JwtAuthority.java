@@ -22,6 +22,7 @@ import io.spiffe.svid.jwtsvid.JwtSvid;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -57,14 +58,16 @@ final class JwtAuthority {
         }
     }
 
-    /** A JWT-SVID for {@code subject}, valid for {@code ttl} from now, in JWS compact serialization. */
-    String issue(SpiffeId subject, List<String> audience, Duration ttl) {
-        Instant now = Instant.now();
+    /** A JWT-SVID for {@code subject}, valid for {@code ttl} from now. */
+    IssuedJwtSvid issue(SpiffeId subject, List<String> audience, Duration ttl) {
+        // JWT times are whole seconds; truncating here makes the stated times those in the token
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Instant expiry = now.plus(ttl).truncatedTo(ChronoUnit.SECONDS);
         JWTClaimsSet claims = new JWTClaimsSet.Builder()
                 .subject(subject.toString())
                 .audience(audience)
                 .issueTime(Date.from(now))
-                .expirationTime(Date.from(now.plus(ttl)))
+                .expirationTime(Date.from(expiry))
                 .build();
         SignedJWT token = new SignedJWT(
                 new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).type(JOSEObjectType.JWT).build(),
@@ -74,7 +77,7 @@ final class JwtAuthority {
         } catch (JOSEException e) {
             throw new IllegalStateException("cannot sign a JWT-SVID for " + subject, e);
         }
-        return token.serialize();
+        return new IssuedJwtSvid(subject, token.serialize(), now, expiry);
     }
 
     /** The trust domain's JWT bundle as the Workload API sends it: a JWKS document with the public key. */

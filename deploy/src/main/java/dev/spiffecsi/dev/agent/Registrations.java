@@ -2,8 +2,9 @@ package dev.spiffecsi.dev.agent;
 
 import io.spiffe.spiffeid.SpiffeId;
 import java.util.List;
+import java.util.Set;
 
-/** Which SPIFFE ID a caller gets: the first registration entry that matches it, else the default identity. */
+/** The registration entries, and which of them a workload gets. */
 final class Registrations {
 
     private final List<RegistrationEntry> entries;
@@ -14,12 +15,26 @@ final class Registrations {
         this.defaultId = defaultId;
     }
 
-    SpiffeId identify(Caller caller) {
+    /**
+     * An attested process's one identity: the first entry that matches it, else the default identity, as if an
+     * entry gave it to the process's uid. Workload API callers, admin socket callers and processes a delegate names
+     * by pid are all identified this way, so a process is the same workload whichever way the agent meets it.
+     */
+    RegistrationEntry identify(Caller caller) {
+        Set<WorkloadSelector> attested = caller.selectors();
         for (RegistrationEntry entry : entries) {
-            if (entry.matches(caller)) {
-                return entry.spiffeId();
+            if (entry.matches(attested)) {
+                return entry;
             }
         }
-        return defaultId;
+        return new RegistrationEntry(caller.uid(), defaultId);
+    }
+
+    /**
+     * Every entry that a workload described by {@code selectors} matches, in registration order, as SPIRE answers
+     * a Delegated Identity API request by selectors: no default identity, so an unknown workload gets nothing.
+     */
+    List<RegistrationEntry> matching(Set<WorkloadSelector> selectors) {
+        return entries.stream().filter(entry -> entry.matches(selectors)).toList();
     }
 }

@@ -24,6 +24,8 @@ import io.spiffe.workloadapi.grpc.Workload.X509SVIDRequest;
 import io.spiffe.workloadapi.grpc.Workload.X509SVIDResponse;
 import java.security.cert.CertificateEncodingException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,40 +33,35 @@ import org.slf4j.LoggerFactory;
  * The five Workload API calls, for callers admitted by {@link WorkloadApiInterceptor}. Each caller gets the one
  * identity its registration says; X.509-SVID streams get a newly issued SVID at half its lifetime, so a client
  * always holds a valid one. Bundles never change (the keys never rotate), so their streams send once and stay open.
+ * A caller gets the bundles of its own trust domain and of those its entry federates with, as from SPIRE.
  */
 final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIImplBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkloadApiService.class);
 
-    private final TrustDomain trustDomain;
     private final Registrations registrations;
-    private final CertificateAuthority ca;
-    private final JwtAuthority jwt;
+    private final DevAgentKeys keys;
     private final Duration svidTtl;
     private final UpdateStreams streams;
-    private final ByteString x509Bundle;
 
-    WorkloadApiService(TrustDomain trustDomain, Registrations registrations, CertificateAuthority ca,
-                       JwtAuthority jwt, Duration svidTtl, UpdateStreams streams) {
-        this.trustDomain = trustDomain;
+    WorkloadApiService(Registrations registrations, DevAgentKeys keys, Duration svidTtl, UpdateStreams streams) {
         this.registrations = registrations;
-        this.ca = ca;
-        this.jwt = jwt;
+        this.keys = keys;
         this.svidTtl = svidTtl;
         this.streams = streams;
-        this.x509Bundle = der(ca);
     }
 
     @Override
     public void fetchX509SVID(X509SVIDRequest request, StreamObserver<X509SVIDResponse> response) {
         Caller caller = WorkloadApiInterceptor.CALLER.get();
-        SpiffeId id = registrations.identify(caller);
-        streams.open("FetchX509SVID of " + caller, response, () -> x509SvidResponse(id, caller),
+        RegistrationEntry entry = registrations.identify(caller);
+        streams.open("FetchX509SVID of " + caller, response, () -> x509SvidResponse(entry, caller),
                 svidTtl.dividedBy(2));
     }
 
-    private X509SVIDResponse x509SvidResponse(SpiffeId id, Caller caller) {
-        IssuedX509Svid svid = ca.issue(id, svidTtl);
+    private X509SVIDResponse x509SvidResponse(RegistrationEntry entry, Caller caller) {
+        SpiffeId id = entry.spiffeId();
+        IssuedX509Svid svid = keys.ca().issue(id, svidTtl);
         LOG.info("issued X.509-SVID {} (serial {}, expires {}) to {}", id,
                 svid.certificate().getSerialNumber().toString(16), svid.certificate().getNotAfter().toInstant(),
                 caller);
@@ -73,7 +70,8 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
                             .setSpiffeId(id.toString())
                             .setX509Svid(ByteString.copyFrom(svid.certificate().getEncoded()))
                             .setX509SvidKey(ByteString.copyFrom(svid.privateKey().getEncoded()))
-                            .setBundle(x509Bundle))
+                            .setBundle(keys.x509Bundle(id.getTrustDomain())))
+                    .putAllFederatedBundles(keys.x509Bundles(entry.federatesWith()))
                     .build();
         } catch (CertificateEncodingException e) {
             throw new IllegalStateException("cannot encode the X.509-SVID of " + id, e);
@@ -82,15 +80,16 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
 
     @Override
     public void fetchX509Bundles(X509BundlesRequest request, StreamObserver<X509BundlesResponse> response) {
-        streams.open("FetchX509Bundles of " + WorkloadApiInterceptor.CALLER.get(), response,
-                () -> X509BundlesResponse.newBuilder()
-                .putBundles(trustDomain.toIdString(), x509Bundle).build());
+        Caller caller = WorkloadApiInterceptor.CALLER.get();
+        List<TrustDomain> trusted = trustedBy(registrations.identify(caller));
+        streams.open("FetchX509Bundles of " + caller, response,
+                () -> X509BundlesResponse.newBuilder().putAllBundles(keys.x509Bundles(trusted)).build());
     }
 
     @Override
     public void fetchJWTSVID(JWTSVIDRequest request, StreamObserver<JWTSVIDResponse> response) {
         Caller caller = WorkloadApiInterceptor.CALLER.get();
-        SpiffeId id = registrations.identify(caller);
+        SpiffeId id = registrations.identify(caller).spiffeId();
         if (request.getAudienceCount() == 0) {
             refuse(response, "FetchJWTSVID", caller, Status.INVALID_ARGUMENT, "audience must be specified");
             return;
@@ -100,7 +99,7 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
                     "no identity issued for " + request.getSpiffeId());
             return;
         }
-        String token = jwt.issue(id, request.getAudienceList(), svidTtl);
+        String token = keys.jwt().issue(id, request.getAudienceList(), svidTtl).token();
         LOG.info("issued JWT-SVID {} for audience {} to {}", id, request.getAudienceList(), caller);
         response.onNext(JWTSVIDResponse.newBuilder()
                 .addSvids(JWTSVID.newBuilder().setSpiffeId(id.toString()).setSvid(token)).build());
@@ -109,9 +108,17 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
 
     @Override
     public void fetchJWTBundles(JWTBundlesRequest request, StreamObserver<JWTBundlesResponse> response) {
-        streams.open("FetchJWTBundles of " + WorkloadApiInterceptor.CALLER.get(), response,
-                () -> JWTBundlesResponse.newBuilder()
-                .putBundles(trustDomain.toIdString(), ByteString.copyFrom(jwt.jwks())).build());
+        Caller caller = WorkloadApiInterceptor.CALLER.get();
+        List<TrustDomain> trusted = trustedBy(registrations.identify(caller));
+        streams.open("FetchJWTBundles of " + caller, response,
+                () -> JWTBundlesResponse.newBuilder().putAllBundles(keys.jwtBundles(trusted)).build());
+    }
+
+    /** The trust domains whose bundles a workload gets: its own, then those its entry federates with. */
+    private static List<TrustDomain> trustedBy(RegistrationEntry entry) {
+        List<TrustDomain> trusted = new ArrayList<>(List.of(entry.spiffeId().getTrustDomain()));
+        trusted.addAll(entry.federatesWith());
+        return trusted;
     }
 
     @Override
@@ -127,7 +134,7 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
         }
         JwtSvid svid;
         try {
-            svid = jwt.validate(request.getSvid(), request.getAudience());
+            svid = keys.jwt().validate(request.getSvid(), request.getAudience());
         } catch (JwtSvidException | BundleNotFoundException | AuthorityNotFoundException
                  | IllegalArgumentException e) {
             refuse(response, "ValidateJWTSVID", caller, Status.INVALID_ARGUMENT, e.getMessage());
@@ -144,13 +151,5 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
                                String reason) {
         LOG.warn("refused {} from {}: {}", method, caller, reason);
         response.onError(status.withDescription(reason).asRuntimeException());
-    }
-
-    private static ByteString der(CertificateAuthority ca) {
-        try {
-            return ByteString.copyFrom(ca.certificate().getEncoded());
-        } catch (CertificateEncodingException e) {
-            throw new IllegalStateException("cannot encode the CA certificate", e);
-        }
     }
 }

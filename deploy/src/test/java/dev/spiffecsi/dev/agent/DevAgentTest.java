@@ -21,6 +21,7 @@ import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.spiffe.bundle.jwtbundle.JwtBundleSet;
 import io.spiffe.exception.JwtSvidException;
 import io.spiffe.spiffeid.SpiffeId;
+import io.spiffe.spiffeid.TrustDomain;
 import io.spiffe.svid.jwtsvid.JwtSvid;
 import io.spiffe.svid.x509svid.X509Svid;
 import io.spiffe.svid.x509svid.X509SvidValidator;
@@ -162,6 +163,28 @@ class DevAgentTest {
             assertEquals(WORKLOAD, validatedByAgent.getSpiffeId());
             assertThrows(JwtSvidException.class, () -> client.validateJwtSvid(svid.getToken(), "someone-else"));
         }
+    }
+
+    /** As from SPIRE: a workload's bundles are those of its own trust domain and those its entry federates with. */
+    @Test
+    void aCallerWhoseEntryFederatesGetsTheFederatedBundlesToo() throws Exception {
+        int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        start(DevAgentSettings.defaults(socket).withFederatedDomains(List.of(TrustDomain.parse("other.org")))
+                .withEntries(List.of(RegistrationEntry.parse("unix:uid:" + uid + "=" + WORKLOAD
+                        + ";federates-with=other.org"))));
+        Set<TrustDomain> both = Set.of(TrustDomain.parse("example.org"), TrustDomain.parse("other.org"));
+
+        X509Context context;
+        try (ExampleWorkload workload = ExampleWorkload.connect(address())) {
+            context = workload.firstUpdate(PATIENCE);
+        }
+        try (WorkloadApiClient client = DefaultWorkloadApiClient.newClient(
+                DefaultWorkloadApiClient.ClientOptions.builder().spiffeSocketPath(address()).build())) {
+            assertEquals(both, client.fetchX509Bundles().getBundles().keySet());
+            assertEquals(both, client.fetchJwtBundles().getBundles().keySet());
+        }
+
+        assertEquals(both, context.getX509BundleSet().getBundles().keySet());
     }
 
     /**
