@@ -1,5 +1,6 @@
 package dev.spiffecsi.backend.symlinkdev;
 
+import dev.spiffecsi.spi.contract.RecordingLogger;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

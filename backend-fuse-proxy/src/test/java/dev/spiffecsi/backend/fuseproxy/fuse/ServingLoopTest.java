@@ -1,5 +1,6 @@
 package dev.spiffecsi.backend.fuseproxy.fuse;
 
+import dev.spiffecsi.spi.contract.RecordingLogger;
 import static dev.spiffecsi.backend.fuseproxy.fuse.FakeConnection.error;
 import static dev.spiffecsi.backend.fuseproxy.fuse.FakeConnection.unique;
 import static dev.spiffecsi.backend.fuseproxy.fuse.Requests.buffer;

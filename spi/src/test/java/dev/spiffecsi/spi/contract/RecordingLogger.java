@@ -1,20 +1,25 @@
-package dev.spiffecsi.backend.symlinkdev;
+package dev.spiffecsi.spi.contract;
 
 import java.text.MessageFormat;
 import java.util.List;
 import java.util.ResourceBundle;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A {@link System.Logger} that keeps what is logged, for assertions. */
-final class RecordingLogger implements System.Logger {
+/** A {@link System.Logger} that keeps what is logged, for assertions on what a backend logs. */
+public final class RecordingLogger implements System.Logger {
 
-    record Entry(Level level, String message) {
+    /** One logged record: its level and formatted message. */
+    public record Entry(Level level, String message) {
     }
 
     private final List<Entry> entries = new CopyOnWriteArrayList<>();
 
-    List<Entry> entries() {
+    public List<Entry> entries() {
         return List.copyOf(entries);
+    }
+
+    public List<Level> levels() {
+        return entries.stream().map(Entry::level).toList();
     }
 
     @Override
