@@ -1,5 +1,7 @@
 package dev.spiffecsi.dev.agent;
 
+import dev.spiffecsi.backend.fuseproxy.peer.PeerCredentialsNegotiator;
+import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -9,6 +11,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.spiffe.spiffeid.SpiffeId;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DelegateAuthorizer implements ServerInterceptor {
 
-    static final Context.Key<Caller> DELEGATE = Context.key("dev.spiffecsi.dev.agent.delegate");
+    static final Context.Key<UnixPeer> DELEGATE = Context.key("dev.spiffecsi.dev.agent.delegate");
 
     private static final Logger LOG = LoggerFactory.getLogger(DelegateAuthorizer.class);
 
@@ -38,12 +41,13 @@ final class DelegateAuthorizer implements ServerInterceptor {
     @Override
     public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
                                                       ServerCallHandler<Q, A> next) {
-        Caller caller = call.getAttributes().get(PeerCredentialsHandler.CALLER);
+        Optional<UnixPeer> peer = PeerCredentialsNegotiator.peerOf(call);
         String method = call.getMethodDescriptor().getBareMethodName();
-        if (caller == null) {
+        if (peer.isEmpty()) {
             LOG.warn("refused {} on the admin socket: the connection carries no peer credentials", method);
             return refuse(call, Status.INTERNAL.withDescription("workload attestation failed"));
         }
+        UnixPeer caller = peer.get();
         SpiffeId identity = registrations.identify(caller).spiffeId();
         if (!authorized.contains(identity)) {
             LOG.warn("refused {} on the admin socket from {}: its identity {} is not an authorized delegate {}",

@@ -9,6 +9,7 @@ import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToX509BundlesReq
 import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToX509BundlesResponse;
 import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToX509SVIDsRequest;
 import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToX509SVIDsResponse;
+import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
@@ -47,7 +48,7 @@ final class DelegatedIdentityService extends DelegatedIdentityGrpc.DelegatedIden
     @Override
     public void subscribeToX509SVIDs(SubscribeToX509SVIDsRequest request,
                                      StreamObserver<SubscribeToX509SVIDsResponse> response) {
-        Caller delegate = DelegateAuthorizer.DELEGATE.get();
+        UnixPeer delegate = DelegateAuthorizer.DELEGATE.get();
         WorkloadLookup.Workload workload;
         try {
             workload = lookup.find(request.getSelectorsList(), request.getPid());
@@ -65,7 +66,7 @@ final class DelegatedIdentityService extends DelegatedIdentityGrpc.DelegatedIden
         streams.open(description, response, () -> x509Svids(workload, delegate), svidTtl.dividedBy(2));
     }
 
-    private SubscribeToX509SVIDsResponse x509Svids(WorkloadLookup.Workload workload, Caller delegate) {
+    private SubscribeToX509SVIDsResponse x509Svids(WorkloadLookup.Workload workload, UnixPeer delegate) {
         SubscribeToX509SVIDsResponse.Builder update = SubscribeToX509SVIDsResponse.newBuilder();
         for (RegistrationEntry entry : workload.entries()) {
             IssuedX509Svid svid = keys.ca().issue(entry.spiffeId(), svidTtl);
@@ -90,7 +91,7 @@ final class DelegatedIdentityService extends DelegatedIdentityGrpc.DelegatedIden
 
     @Override
     public void fetchJWTSVIDs(FetchJWTSVIDsRequest request, StreamObserver<FetchJWTSVIDsResponse> response) {
-        Caller delegate = DelegateAuthorizer.DELEGATE.get();
+        UnixPeer delegate = DelegateAuthorizer.DELEGATE.get();
         if (request.getAudienceCount() == 0) {
             refuse(response, "FetchJWTSVIDs of delegate " + delegate,
                     Status.INVALID_ARGUMENT.withDescription("audience must be specified"));

@@ -1,16 +1,18 @@
 package dev.spiffecsi.dev.agent;
 
+import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Attests a process that a delegate names by pid, as SPIRE's unix workload attestor does: by the process's
- * <em>effective</em> uid, the second number of the {@code Uid:} line of {@code /proc/<pid>/status} (real,
- * effective, saved, filesystem). SO_PEERCRED reports the effective uid as well, so a process is the same workload
- * whether it calls the Workload API itself or a delegate asks on its behalf. The pid is one of the agent's pid
- * namespace.
+ * <em>effective</em> ids, the second numbers of the {@code Uid:} and {@code Gid:} lines of
+ * {@code /proc/<pid>/status} (real, effective, saved, filesystem). SO_PEERCRED reports the effective ids as well,
+ * so a process is the same workload whether it calls the Workload API itself or a delegate asks on its behalf. The
+ * pid is one of the agent's pid namespace.
  */
 final class ProcessAttestor {
 
@@ -19,21 +21,27 @@ final class ProcessAttestor {
     private ProcessAttestor() {
     }
 
-    static Caller attest(int pid) throws IOException {
+    /** The process as SO_PEERCRED would report it, had it connected itself. */
+    static UnixPeer attest(int pid) throws IOException {
         if (pid <= 0) {
             throw new IOException("no process has pid " + pid);
         }
         Path status = PROC.resolve(Integer.toString(pid)).resolve("status");
+        List<String> lines;
         try {
-            for (String line : Files.readAllLines(status)) {
-                if (line.startsWith("Uid:")) {
-                    String[] uids = line.substring("Uid:".length()).trim().split("\\s+");
-                    return new Caller(pid, Integer.parseInt(uids[1]));
-                }
-            }
+            lines = Files.readAllLines(status);
         } catch (NoSuchFileException e) {
             throw new IOException("no process with pid " + pid, e);
         }
-        throw new IOException(status + " has no Uid: line");
+        return new UnixPeer(pid, effectiveId(lines, "Uid:", status), effectiveId(lines, "Gid:", status));
+    }
+
+    private static int effectiveId(List<String> lines, String field, Path status) throws IOException {
+        for (String line : lines) {
+            if (line.startsWith(field)) {
+                return Integer.parseInt(line.substring(field.length()).trim().split("\\s+")[1]);
+            }
+        }
+        throw new IOException(status + " has no " + field + " line");
     }
 }

@@ -1,5 +1,6 @@
 package dev.spiffecsi.dev.agent;
 
+import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
 import io.spiffe.spiffeid.SpiffeId;
 import java.util.List;
 import java.util.Set;
@@ -20,14 +21,14 @@ final class Registrations {
      * entry gave it to the process's uid. Workload API callers, admin socket callers and processes a delegate names
      * by pid are all identified this way, so a process is the same workload whichever way the agent meets it.
      */
-    RegistrationEntry identify(Caller caller) {
-        Set<WorkloadSelector> attested = caller.selectors();
+    RegistrationEntry identify(UnixPeer process) {
+        Set<WorkloadSelector> attested = Set.of(WorkloadSelector.uid(process.uid()));
         for (RegistrationEntry entry : entries) {
             if (entry.matches(attested)) {
                 return entry;
             }
         }
-        return new RegistrationEntry(caller.uid(), defaultId);
+        return new RegistrationEntry(process.uid(), defaultId);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.spiffecsi.dev.agent;
 
+import dev.spiffecsi.backend.fuseproxy.peer.PeerCredentialsNegotiator;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -21,8 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One gRPC service on a Unix socket that every local user may connect to, as to a SPIRE agent's sockets: callers
- * are told apart by the peer credentials of their connection, which {@link PeerCredentialsHandler} hands to every
- * call, not by who can reach the socket.
+ * are told apart by the peer credentials of their connection, which {@link PeerCredentialsNegotiator} hands to
+ * every call, not by who can reach the socket.
  */
 final class UnixSocketServer {
 

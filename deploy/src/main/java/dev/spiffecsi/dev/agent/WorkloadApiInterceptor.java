@@ -1,5 +1,7 @@
 package dev.spiffecsi.dev.agent;
 
+import dev.spiffecsi.backend.fuseproxy.peer.PeerCredentialsNegotiator;
+import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -7,6 +9,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,25 +23,25 @@ final class WorkloadApiInterceptor implements ServerInterceptor {
 
     static final Metadata.Key<String> SECURITY_HEADER =
             Metadata.Key.of("workload.spiffe.io", Metadata.ASCII_STRING_MARSHALLER);
-    static final Context.Key<Caller> CALLER = Context.key("dev.spiffecsi.dev.agent.caller");
+    static final Context.Key<UnixPeer> CALLER = Context.key("dev.spiffecsi.dev.agent.caller");
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkloadApiInterceptor.class);
 
     @Override
     public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
                                                       ServerCallHandler<Q, A> next) {
-        Caller caller = call.getAttributes().get(PeerCredentialsHandler.CALLER);
+        Optional<UnixPeer> caller = PeerCredentialsNegotiator.peerOf(call);
         String method = call.getMethodDescriptor().getBareMethodName();
         if (!"true".equals(headers.get(SECURITY_HEADER))) {
             LOG.warn("refused {} from {}: the security header workload.spiffe.io: true is missing", method,
-                    caller == null ? "an unidentified caller" : caller);
+                    caller.map(UnixPeer::toString).orElse("an unidentified caller"));
             return refuse(call, Status.INVALID_ARGUMENT.withDescription("security header missing from request"));
         }
-        if (caller == null) {
+        if (caller.isEmpty()) {
             LOG.warn("refused {}: the connection carries no peer credentials", method);
             return refuse(call, Status.UNAUTHENTICATED.withDescription("the agent cannot tell who is calling"));
         }
-        return Contexts.interceptCall(Context.current().withValue(CALLER, caller), call, headers, next);
+        return Contexts.interceptCall(Context.current().withValue(CALLER, caller.get()), call, headers, next);
     }
 
     private static <Q, A> ServerCall.Listener<Q> refuse(ServerCall<Q, A> call, Status status) {

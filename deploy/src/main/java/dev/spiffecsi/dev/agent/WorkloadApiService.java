@@ -1,6 +1,7 @@
 package dev.spiffecsi.dev.agent;
 
 import com.google.protobuf.ByteString;
+import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.spiffe.exception.AuthorityNotFoundException;
@@ -53,13 +54,13 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
 
     @Override
     public void fetchX509SVID(X509SVIDRequest request, StreamObserver<X509SVIDResponse> response) {
-        Caller caller = WorkloadApiInterceptor.CALLER.get();
+        UnixPeer caller = WorkloadApiInterceptor.CALLER.get();
         RegistrationEntry entry = registrations.identify(caller);
         streams.open("FetchX509SVID of " + caller, response, () -> x509SvidResponse(entry, caller),
                 svidTtl.dividedBy(2));
     }
 
-    private X509SVIDResponse x509SvidResponse(RegistrationEntry entry, Caller caller) {
+    private X509SVIDResponse x509SvidResponse(RegistrationEntry entry, UnixPeer caller) {
         SpiffeId id = entry.spiffeId();
         IssuedX509Svid svid = keys.ca().issue(id, svidTtl);
         LOG.info("issued X.509-SVID {} (serial {}, expires {}) to {}", id,
@@ -80,7 +81,7 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
 
     @Override
     public void fetchX509Bundles(X509BundlesRequest request, StreamObserver<X509BundlesResponse> response) {
-        Caller caller = WorkloadApiInterceptor.CALLER.get();
+        UnixPeer caller = WorkloadApiInterceptor.CALLER.get();
         List<TrustDomain> trusted = trustedBy(registrations.identify(caller));
         streams.open("FetchX509Bundles of " + caller, response,
                 () -> X509BundlesResponse.newBuilder().putAllBundles(keys.x509Bundles(trusted)).build());
@@ -88,7 +89,7 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
 
     @Override
     public void fetchJWTSVID(JWTSVIDRequest request, StreamObserver<JWTSVIDResponse> response) {
-        Caller caller = WorkloadApiInterceptor.CALLER.get();
+        UnixPeer caller = WorkloadApiInterceptor.CALLER.get();
         SpiffeId id = registrations.identify(caller).spiffeId();
         if (request.getAudienceCount() == 0) {
             refuse(response, "FetchJWTSVID", caller, Status.INVALID_ARGUMENT, "audience must be specified");
@@ -108,7 +109,7 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
 
     @Override
     public void fetchJWTBundles(JWTBundlesRequest request, StreamObserver<JWTBundlesResponse> response) {
-        Caller caller = WorkloadApiInterceptor.CALLER.get();
+        UnixPeer caller = WorkloadApiInterceptor.CALLER.get();
         List<TrustDomain> trusted = trustedBy(registrations.identify(caller));
         streams.open("FetchJWTBundles of " + caller, response,
                 () -> JWTBundlesResponse.newBuilder().putAllBundles(keys.jwtBundles(trusted)).build());
@@ -123,7 +124,7 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
 
     @Override
     public void validateJWTSVID(ValidateJWTSVIDRequest request, StreamObserver<ValidateJWTSVIDResponse> response) {
-        Caller caller = WorkloadApiInterceptor.CALLER.get();
+        UnixPeer caller = WorkloadApiInterceptor.CALLER.get();
         if (request.getAudience().isEmpty()) {
             refuse(response, "ValidateJWTSVID", caller, Status.INVALID_ARGUMENT, "audience must be specified");
             return;
@@ -147,7 +148,7 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
         response.onCompleted();
     }
 
-    private static void refuse(StreamObserver<?> response, String method, Caller caller, Status status,
+    private static void refuse(StreamObserver<?> response, String method, UnixPeer caller, Status status,
                                String reason) {
         LOG.warn("refused {} from {}: {}", method, caller, reason);
         response.onError(status.withDescription(reason).asRuntimeException());

@@ -1,6 +1,7 @@
 package dev.spiffecsi.dev.agent;
 
 import dev.spiffecsi.backend.fuseproxy.delegated.proto.types.Selector;
+import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import java.io.IOException;
@@ -41,7 +42,7 @@ final class WorkloadLookup {
     }
 
     private Workload byPid(int pid) throws StatusException {
-        Caller process;
+        UnixPeer process;
         try {
             process = ProcessAttestor.attest(pid);
         } catch (IOException e) {

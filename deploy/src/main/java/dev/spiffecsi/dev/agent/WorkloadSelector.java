@@ -28,7 +28,10 @@ public record WorkloadSelector(String type, String value) implements Comparable<
         return new WorkloadSelector(text.substring(0, colon), text.substring(colon + 1));
     }
 
-    /** What the dev agent's only workload attestor finds out about a process: its real uid. */
+    /**
+     * What the dev agent's only workload attestor finds out about a process: its effective uid, the one
+     * SO_PEERCRED reports.
+     */
     public static WorkloadSelector uid(int uid) {
         return new WorkloadSelector("unix", "uid:" + uid);
     }

@@ -14,7 +14,7 @@ import java.util.Set;
  * everything. Exits 0 when all of that worked, else 1 naming the step that failed. Ctrl-C cleans up too.
  *
  * <pre>
- * -backend NAME   bindmount or symlink-dev; default: see {@link BackendChoice}
+ * -backend NAME   bindmount, symlink-dev or fuse-proxy (root, as bindmount); default: see {@link BackendChoice}
  * -verbose        show the driver's and the agent's INFO logs
  * </pre>
  */

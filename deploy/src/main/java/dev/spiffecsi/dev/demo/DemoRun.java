@@ -18,12 +18,14 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
 /**
  * One run of the demo in this process: a dev SPIFFE agent, the driver, the kubelet's part for one pod, and the
  * example workload reading its identity through the published volume. Everything it starts is pushed on the
- * {@link CleanupStack}, so that it is taken down whether the run ends, fails or is interrupted.
+ * {@link CleanupStack}, so that it is taken down whether the run ends, fails or is interrupted. With the fuse-proxy
+ * backend the agent also serves its Delegated Identity API to the driver ({@link FuseProxyDemo}).
  */
 final class DemoRun {
 
@@ -59,22 +61,33 @@ final class DemoRun {
     private String startAgent() throws IOException {
         node = NodeLayout.createTemporary();
         cleanup.push("delete " + node.root(), node::delete);
-        DevAgent agent = DevAgent.start(DevAgentSettings.defaults(node.agentSocket()));
+        DevAgentSettings settings = proxied() ? FuseProxyDemo.agentSettings(node, pod)
+                : DevAgentSettings.defaults(node.agentSocket());
+        DevAgent agent = DevAgent.start(settings);
         cleanup.push("stop the dev SPIFFE agent", agent::close);
         return "dev SPIFFE agent (for demos only) serving the Workload API on unix://" + agent.socket()
-                + " for trust domain " + DevAgentSettings.DEFAULT_TRUST_DOMAIN;
+                + agent.adminSocket().map(admin -> " and the Delegated Identity API on unix://" + admin + " to "
+                + settings.authorizedDelegates()).orElse("")
+                + " for trust domain " + settings.trustDomain();
     }
 
     private String startDriver() throws IOException {
         ClassLoader classLoader = Thread.currentThread().getContextClassLoader();
-        Driver driver = Driver.start(node.driverConfig(backend, classLoader), BackendRegistry.discover(classLoader),
-                version);
+        Map<String, String> backendSettings = proxied() ? FuseProxyDemo.DRIVER_SETTINGS : Map.of();
+        Driver driver = Driver.start(node.driverConfig(backend, backendSettings, classLoader),
+                BackendRegistry.discover(classLoader), version);
         cleanup.push("stop the driver", driver::close);
         kubelet = KubeletSimulator.connect(driver.socket(), node.podsDir(), RetryPolicy.kubeletDefaults());
         cleanup.push("disconnect the kubelet simulator", kubelet::close);
         RegisteredDriver registered = kubelet.register();
         return "driver " + registered.name() + " " + registered.vendorVersion() + " serving CSI on unix://"
-                + driver.socket() + " for node " + registered.nodeId() + " with backend " + backend;
+                + driver.socket() + " for node " + registered.nodeId() + " with backend " + backend
+                + (backendSettings.isEmpty() ? "" : " " + backendSettings);
+    }
+
+    /** The driver serves the Workload API itself, on the agent's behalf. */
+    private boolean proxied() {
+        return backend.equals(BackendChoice.FUSE_PROXY);
     }
 
     private String publish() throws IOException {

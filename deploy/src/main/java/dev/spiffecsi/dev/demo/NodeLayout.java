@@ -1,5 +1,6 @@
 package dev.spiffecsi.dev.demo;
 
+import dev.spiffecsi.backend.fuseproxy.FuseProxyProvider;
 import dev.spiffecsi.config.ConfigLoader;
 import dev.spiffecsi.config.ConfigSources;
 import dev.spiffecsi.config.DriverFlags;
@@ -10,13 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * A miniature node below one temporary directory: the agent's socket directory, the driver's CSI socket and state,
- * the kubelet pods directory, and a directory for short links. The directory's name is kept short because a Unix
+ * A miniature node below one temporary directory: the agent's socket directory and admin socket, the driver's CSI
+ * socket and state, the kubelet pods directory, and a directory for short links. The directory's name is kept short because a Unix
  * socket path holds at most 107 bytes, and the driver's and the agent's sockets live right below it.
  */
 public final class NodeLayout {
@@ -46,6 +48,14 @@ public final class NodeLayout {
         return root.resolve("agent").resolve(AGENT_SOCKET_NAME);
     }
 
+    /**
+     * Where the agent serves its Delegated Identity API, for the fuse-proxy backend. Not in the agent's socket
+     * directory: the other backends hand that whole directory to every pod, and only the driver may call this one.
+     */
+    public Path adminSocket() {
+        return root.resolve("admin").resolve("admin.sock");
+    }
+
     public Path csiSocket() {
         return root.resolve("csi.sock");
     }
@@ -73,13 +83,30 @@ public final class NodeLayout {
      * variables set for a real driver.
      */
     public LoadedConfig driverConfig(String backend, ClassLoader classLoader) {
-        Map<String, String> flags = Map.of(
+        return driverConfig(backend, Map.of(), classLoader);
+    }
+
+    /**
+     * The same, with settings of the backend's own section ({@code identity} for fuse-proxy, say), keys relative
+     * to it. The fuse-proxy backend is always pointed at this node's {@link #adminSocket()}, and names its one
+     * socket per volume like the agent's socket, so that a workload finds {@value #AGENT_SOCKET_NAME} in its
+     * volume whichever backend published it.
+     */
+    public LoadedConfig driverConfig(String backend, Map<String, String> backendSettings, ClassLoader classLoader) {
+        Map<String, String> flags = new HashMap<>(Map.of(
                 DriverFlags.KEYS.get("node-id"), NODE_ID,
                 DriverFlags.KEYS.get("csi-socket-path"), csiSocket().toString(),
                 DriverFlags.KEYS.get("workload-api-socket-dir"), agentSocket().getParent().toString(),
                 DriverFlags.KEYS.get("kubelet-pods-dir"), podsDir().toString(),
                 DriverFlags.KEYS.get("state-dir"), stateDir().toString(),
-                DriverFlags.KEYS.get("backend"), backend);
+                DriverFlags.KEYS.get("backend"), backend));
+        Map<String, String> ownSettings = new HashMap<>();
+        if (backend.equals(FuseProxyProvider.NAME)) {
+            ownSettings.put("admin-socket-path", adminSocket().toString());
+            ownSettings.put("socket-name", AGENT_SOCKET_NAME);
+        }
+        ownSettings.putAll(backendSettings);
+        ownSettings.forEach((key, value) -> flags.put(ConfigLoader.BACKENDS + "." + backend + "." + key, value));
         return ConfigLoader.load(new ConfigSources(flags, Map.of(), Optional.empty(), classLoader));
     }
 

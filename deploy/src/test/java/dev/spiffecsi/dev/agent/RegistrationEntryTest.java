@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
 import dev.spiffecsi.config.ConfigException;
 import io.spiffe.spiffeid.SpiffeId;
 import io.spiffe.spiffeid.TrustDomain;
@@ -55,8 +56,8 @@ class RegistrationEntryTest {
         Registrations registrations = new Registrations(List.of(new RegistrationEntry(1000, BACKEND),
                 new RegistrationEntry(1000, SpiffeId.parse("spiffe://example.org/shadowed"))), fallback);
 
-        assertEquals(BACKEND, registrations.identify(new Caller(42, 1000)).spiffeId());
-        assertEquals(fallback, registrations.identify(new Caller(42, 1001)).spiffeId());
+        assertEquals(BACKEND, registrations.identify(new UnixPeer(42, 1000, 1000)).spiffeId());
+        assertEquals(fallback, registrations.identify(new UnixPeer(42, 1001, 1001)).spiffeId());
     }
 
     /** SPIRE's subset rule: every selector of the entry must be among the workload's, which may have more. */
@@ -69,7 +70,7 @@ class RegistrationEntryTest {
         assertEquals(List.of(cart), registrations.matching(Set.of(WorkloadSelector.parse("k8s:pod-uid:8c1f"),
                 WorkloadSelector.parse("k8s:ns:shop"), WorkloadSelector.parse("k8s:sa:cart"))));
         assertEquals(List.of(), registrations.matching(Set.of(WorkloadSelector.parse("k8s:ns:shop"))));
-        assertEquals(BACKEND, registrations.identify(new Caller(42, 0)).spiffeId(),
+        assertEquals(BACKEND, registrations.identify(new UnixPeer(42, 0, 0)).spiffeId(),
                 "a uid-attested caller lacks the k8s selector, so it gets the default");
     }
 

@@ -47,6 +47,23 @@ class BackendChoiceTest {
     }
 
     @Test
+    void fuseProxyMountsTooSoItRunsOnlyOnRequestAndUnderTheConditionsOfBindmount() {
+        BackendChoice onTheHost = BackendChoice.decide(Optional.of("fuse-proxy"), ROOT_ON_THE_HOST);
+        BackendChoice inPrivate = BackendChoice.decide(Optional.of("fuse-proxy"), ROOT_IN_PRIVATE_NAMESPACE);
+        ConfigException unprivileged = assertThrows(ConfigException.class,
+                () -> BackendChoice.decide(Optional.of("fuse-proxy"), UNPRIVILEGED));
+
+        assertEquals(new BackendChoice("fuse-proxy", true,
+                "root; the mounts go into a private mount namespace (unshare), never the host's"), onTheHost);
+        assertEquals("fuse-proxy", inPrivate.backend());
+        assertEquals(false, inPrivate.relaunchPrivately());
+        assertEquals("cannot run the demo with -backend fuse-proxy: fuse-proxy needs root (CAP_SYS_ADMIN); use "
+                + "-backend symlink-dev", unprivileged.getMessage());
+        assertThrows(ConfigException.class, () -> BackendChoice.decide(Optional.of("fuse-proxy"),
+                ROOT_WITHOUT_UNSHARE));
+    }
+
+    @Test
     void anyOtherBackendIsTakenAsRequested() {
         BackendChoice choice = BackendChoice.decide(Optional.of("symlink-dev"), ROOT_ON_THE_HOST);
 
