@@ -166,7 +166,8 @@ final class BindMountBackend implements Backend {
     public VolumeCondition condition(Path target) {
         return switch (inspect(target)) {
             case ABSENT -> VolumeCondition.abnormal("not mounted: " + target);
-            case FOREIGN -> VolumeCondition.abnormal(target + " is not a bind mount of " + socketDir);
+            // inspect never reports BROKEN here: a bind mount works as long as it exists
+            case FOREIGN, BROKEN -> VolumeCondition.abnormal(target + " is not a bind mount of " + socketDir);
             case PUBLISHED -> {
                 try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
                     entries.iterator().hasNext();

@@ -92,7 +92,9 @@ final class SymlinkDevBackend implements Backend {
     public VolumeCondition condition(Path targetPath) {
         return switch (inspect(targetPath)) {
             case ABSENT -> VolumeCondition.abnormal("nothing is published at " + targetPath);
-            case FOREIGN -> VolumeCondition.abnormal(targetPath + " is not a link made by " + SymlinkDevProvider.NAME);
+            // inspect never reports BROKEN here: a dangling link of ours is PUBLISHED with an abnormal condition
+            case FOREIGN, BROKEN -> VolumeCondition.abnormal(targetPath + " is not a link made by "
+                    + SymlinkDevProvider.NAME);
             case PUBLISHED -> linkCondition(targetPath);
         };
     }
