@@ -154,12 +154,9 @@ class DockerfileTest {
     }
 
     /** Test-only artifacts on the test class path, which the distribution does not ship. */
-    private static final Pattern TEST_ONLY = Pattern.compile(
-            ".*(junit|opentest4j|apiguardian|jackson-dataformat-yaml|snakeyaml|surefire|-tests\\.jar|test-classes).*");
-
     /**
      * The distribution's jars: deploy/target/dist/lib after `package`; before it (the test phase of a clean
-     * `verify`), the test class path without its test-only artifacts, which is the same set of runtime jars.
+     * `verify`), this module's classes and its runtime class path as Maven resolved it, the same set of jars.
      */
     static List<Path> distributionJars() throws IOException {
         Path lib = Path.of(System.getProperty("spiffecsi.dist", "target/dist")).resolve("lib");
@@ -168,8 +165,10 @@ class DockerfileTest {
                 return files.filter(f -> f.toString().endsWith(".jar")).sorted().toList();
             }
         }
-        return Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
-                .filter(e -> !e.isEmpty() && !TEST_ONLY.matcher(e).matches()).map(Path::of)
+        String runtime = Files.readString(Path.of(System.getProperty("spiffecsi.runtimeClasspath",
+                "target/runtime-classpath.txt"))).strip();
+        return Stream.concat(Stream.of(Path.of("target/classes")),
+                        Arrays.stream(runtime.split(java.io.File.pathSeparator)).filter(e -> !e.isEmpty()).map(Path::of))
                 .filter(Files::exists).toList();
     }
 
