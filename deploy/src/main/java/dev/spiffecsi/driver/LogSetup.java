@@ -26,6 +26,10 @@ final class LogSetup {
             json.setWithSequenceNumber(false);
             json.setWithNanoseconds(false);
             json.setWithContext(false);
+            // log pipelines want the rendered line, not the SLF4J pattern and its arguments apart
+            json.setWithFormattedMessage(true);
+            json.setWithMessage(false);
+            json.setWithArguments(false);
             encoder = json;
         } else {
             PatternLayoutEncoder text = new PatternLayoutEncoder();

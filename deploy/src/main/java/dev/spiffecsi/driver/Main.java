@@ -38,7 +38,7 @@ public final class Main {
         }
         try {
             return switch (command) {
-                case "serve" -> ServeCommand.run(rest, err);
+                case "serve" -> ServeCommand.run(rest);
                 case "backends" -> BackendsCommand.run(rest, out);
                 case "check-config" -> CheckConfigCommand.run(rest, out);
                 case "demo" -> new DemoCommand(version(), Main.class).run(rest, out, err);

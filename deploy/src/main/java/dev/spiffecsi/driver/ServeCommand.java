@@ -5,9 +5,9 @@ import dev.spiffecsi.engine.backend.BackendRegistry;
 import dev.spiffecsi.engine.runtime.Driver;
 import dev.spiffecsi.spi.BackendException;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.util.List;
 import org.slf4j.Logger;
+import sun.misc.Signal;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -19,7 +19,7 @@ final class ServeCommand {
     private ServeCommand() {
     }
 
-    static int run(List<String> args, PrintStream err) {
+    static int run(List<String> args) {
         LoadedConfig config = DriverConfiguration.load(args);
         LogSetup.apply(config.settings().log());
         Logger log = LoggerFactory.getLogger(ServeCommand.class);
@@ -29,11 +29,17 @@ final class ServeCommand {
                     BackendRegistry.discover(Thread.currentThread().getContextClassLoader()), Main.version());
         } catch (IOException | BackendException e) {
             log.error("failed to start: {}", e.getMessage());
-            err.println("spiffe-csi-driver: failed to start: " + e.getMessage());
             return Main.EXIT_FAILURE;
         }
-        Thread shutdown = new Thread(driver::close, "shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdown);
+        // SIGTERM (the kubelet stopping the pod) and SIGINT stop the driver gracefully and exit 0; the shutdown
+        // hook covers any other way the JVM ends
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), signal -> {
+                log.info("received SIG{}", signal.getName());
+                Thread.ofPlatform().name("shutdown-" + signal.getName()).start(driver::close);
+            });
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(driver::close, "shutdown"));
         try {
             driver.awaitTermination();
         } catch (InterruptedException e) {

@@ -102,11 +102,6 @@ public final class UnixSocketServer implements AutoCloseable {
         return socket;
     }
 
-    /** Blocks until the server terminates. */
-    public void awaitTermination() throws InterruptedException {
-        server.awaitTermination();
-    }
-
     /** Stops accepting calls, lets in-flight ones finish within the grace period, then removes the socket. */
     @Override
     public void close() {

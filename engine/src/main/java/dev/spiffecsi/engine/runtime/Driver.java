@@ -23,6 +23,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +40,8 @@ public final class Driver implements AutoCloseable {
     private final MetricsServer metricsServer;
     private final Backend backend;
     private final VolumeEngine engine;
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final CountDownLatch stopped = new CountDownLatch(1);
 
     private Driver(UnixSocketServer server, MetricsServer metricsServer, Backend backend, VolumeEngine engine) {
         this.server = server;
@@ -109,18 +113,39 @@ public final class Driver implements AutoCloseable {
         return engine;
     }
 
+    /** Blocks until {@link #close()} has finished. */
     public void awaitTermination() throws InterruptedException {
-        server.awaitTermination();
+        stopped.await();
     }
 
+    /**
+     * Stops serving gracefully. Idempotent, because a signal handler and a shutdown hook may both call it; a
+     * second caller waits until the first has finished.
+     */
     @Override
     public void close() {
-        LOG.info("shutting down; published volumes stay published");
-        server.close();
-        if (metricsServer != null) {
-            metricsServer.close();
+        if (!closing.compareAndSet(false, true)) {
+            awaitStopped();
+            return;
         }
-        backend.close();
+        LOG.info("shutting down; published volumes stay published");
+        try {
+            server.close();
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
+            backend.close();
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private void awaitStopped() {
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The metrics port, when metrics are enabled. */
