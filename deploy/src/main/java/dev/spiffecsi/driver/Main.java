@@ -1,5 +1,7 @@
 package dev.spiffecsi.driver;
 
+import dev.spiffecsi.bench.BenchCommand;
+import dev.spiffecsi.bench.StartupCommand;
 import dev.spiffecsi.config.ConfigException;
 import dev.spiffecsi.dev.agent.DevAgentCommand;
 import dev.spiffecsi.dev.demo.DemoCommand;
@@ -45,6 +47,8 @@ public final class Main {
                 case "dev-agent" -> DevAgentCommand.run(rest, err);
                 case "kubelet-sim" -> KubeletSimCommand.run(rest, out, err);
                 case "workload" -> WorkloadCommand.run(rest, out, err);
+                case "bench" -> BenchCommand.run(rest, out, err);
+                case "bench-startup" -> StartupCommand.run(rest, out, err);
                 default -> {
                     err.println("unknown command \"" + command + "\"");
                     err.print(Usage.text(version()));

@@ -32,6 +32,14 @@ final class Usage {
                 .append("                 -volume, -readonly true|false, -max-attempts N\n")
                 .append("  workload       the example workload: prints every X.509 context update it receives;\n")
                 .append("                 -socket unix:///PATH (default $SPIFFE_ENDPOINT_SOCKET), -updates N\n\n")
+                .append("Benchmarks (any CSI node plugin; see BENCHMARKS.md):\n")
+                .append("  bench          a kubelet publish storm: -endpoint unix:///PATH, -volumes N, -concurrency C,\n")
+                .append("                 -hold, -repeat-publish K, -pid PID (sample its memory), -background-mounts M,\n")
+                .append("                 -pods-dir DIR (the driver's; default a new temporary one), -warmup W,\n")
+                .append("                 -connect-timeout DURATION, -json\n")
+                .append("  bench-startup  time until a driver answers Probe ready, and its RSS then: -runs R,\n")
+                .append("                 -warmup-runs W, -socket PATH (default the command's -csi-socket-path),\n")
+                .append("                 -timeout DURATION, -json, then -- COMMAND...\n\n")
                 .append("Flags (single or double dash; -flag value or -flag=value):\n")
                 .append("  --config FILE  a HOCON file layered over the defaults\n");
         for (String flag : DriverFlags.ORDERED) {

@@ -16,9 +16,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A gRPC channel to a CSI driver's Unix socket (netty, epoll), with the Identity and Node stubs. Every call gets
- * a deadline, so a driver that hangs fails the call (which is then retried) instead of the caller.
+ * a deadline, so a driver that hangs fails the call (which is then retried) instead of the caller. Thread-safe:
+ * the channel multiplexes concurrent calls over one connection, as the kubelet's calls to one driver are.
  */
-final class CsiConnection implements AutoCloseable {
+public final class CsiConnection implements AutoCloseable {
 
     private static final Duration CALL_DEADLINE = Duration.ofSeconds(30);
 
@@ -30,7 +31,7 @@ final class CsiConnection implements AutoCloseable {
         this.channel = channel;
     }
 
-    static CsiConnection open(Path socket) {
+    public static CsiConnection open(Path socket) {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         ManagedChannel channel = NettyChannelBuilder.forAddress(
                         new DomainSocketAddress(socket.toString()))
@@ -43,12 +44,18 @@ final class CsiConnection implements AutoCloseable {
         return new CsiConnection(group, channel);
     }
 
-    IdentityGrpc.IdentityBlockingStub identity() {
-        return IdentityGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_DEADLINE.toMillis(),
-                TimeUnit.MILLISECONDS);
+    /** The Identity service, for one call (the deadline runs from now). */
+    public IdentityGrpc.IdentityBlockingStub identity() {
+        return identity(CALL_DEADLINE);
     }
 
-    NodeGrpc.NodeBlockingStub node() {
+    /** The Identity service, for one call that must answer within {@code deadline}. */
+    public IdentityGrpc.IdentityBlockingStub identity(Duration deadline) {
+        return IdentityGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The Node service, for one call (the deadline runs from now). */
+    public NodeGrpc.NodeBlockingStub node() {
         return NodeGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
     }
 

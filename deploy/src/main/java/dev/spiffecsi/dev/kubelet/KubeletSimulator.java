@@ -5,14 +5,10 @@ import dev.spiffecsi.engine.csi.proto.GetPluginInfoResponse;
 import dev.spiffecsi.engine.csi.proto.NodeGetInfoRequest;
 import dev.spiffecsi.engine.csi.proto.NodePublishVolumeRequest;
 import dev.spiffecsi.engine.csi.proto.NodeUnpublishVolumeRequest;
-import dev.spiffecsi.engine.csi.proto.VolumeCapability;
-import dev.spiffecsi.engine.volume.RequestValidator;
-import dev.spiffecsi.spi.PodInfo;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Drives a CSI driver the way the kubelet does for CSI ephemeral inline volumes, over the driver's Unix socket:
@@ -58,23 +54,8 @@ public final class KubeletSimulator implements AutoCloseable {
      * @throws KubeletException when the driver still refuses after every retry
      */
     public Path publish(Pod pod) throws IOException {
-        Path target = layout.targetPath(pod);
-        Files.createDirectories(target.getParent(),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-x---")));
-        NodePublishVolumeRequest request = NodePublishVolumeRequest.newBuilder()
-                .setVolumeId(layout.volumeId(pod))
-                .setTargetPath(target.toString())
-                .setReadonly(pod.readOnly())
-                .setVolumeCapability(VolumeCapability.newBuilder()
-                        .setMount(VolumeCapability.MountVolume.getDefaultInstance())
-                        .setAccessMode(VolumeCapability.AccessMode.newBuilder()
-                                .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)))
-                .putVolumeContext(PodInfo.POD_NAME, pod.name())
-                .putVolumeContext(PodInfo.POD_NAMESPACE, pod.namespace())
-                .putVolumeContext(PodInfo.POD_UID, pod.uid())
-                .putVolumeContext(PodInfo.SERVICE_ACCOUNT, pod.serviceAccount())
-                .putVolumeContext(RequestValidator.EPHEMERAL, "true")
-                .build();
+        Path target = KubeletRequests.prepareParent(layout, pod);
+        NodePublishVolumeRequest request = KubeletRequests.publish(layout, pod);
         retry.call("NodePublishVolume for pod " + pod.displayName(), () -> csi.node().nodePublishVolume(request));
         return target;
     }
@@ -87,10 +68,7 @@ public final class KubeletSimulator implements AutoCloseable {
      */
     public void unpublish(Pod pod) throws IOException {
         Path target = layout.targetPath(pod);
-        NodeUnpublishVolumeRequest request = NodeUnpublishVolumeRequest.newBuilder()
-                .setVolumeId(layout.volumeId(pod))
-                .setTargetPath(target.toString())
-                .build();
+        NodeUnpublishVolumeRequest request = KubeletRequests.unpublish(layout, pod);
         retry.call("NodeUnpublishVolume for pod " + pod.displayName(),
                 () -> csi.node().nodeUnpublishVolume(request));
         try {
