@@ -20,6 +20,11 @@ final class LogSetup {
     static void apply(LogSettings settings) {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
         context.reset();
+        configure(context, settings);
+    }
+
+    /** Sets up {@code context}, which has no appender yet, with a console appender on standard error. */
+    static void configure(LoggerContext context, LogSettings settings) {
         Encoder<ILoggingEvent> encoder;
         if (settings.format() == LogSettings.Format.JSON) {
             JsonEncoder json = new JsonEncoder();

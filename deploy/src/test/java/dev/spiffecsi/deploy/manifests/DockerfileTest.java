@@ -120,6 +120,21 @@ class DockerfileTest {
         assertTrue(ours.contains("-XX:-UsePerfData"), "no hsperfdata file");
     }
 
+    @Test
+    void theImageTrainsAnAotCacheWithItsOwnJavaOptionsAndUsesIt() throws IOException {
+        String text = dockerfile();
+        int train = text.indexOf("SPIFFE_CSI_JAVA_OPTS=\"$SPIFFE_CSI_JAVA_OPTS -XX:AOTCacheOutput="
+                + "/opt/spiffe-csi/spiffe-csi-driver.aot ");
+        int options = text.indexOf("ENV SPIFFE_CSI_JAVA_OPTS=\"-XX:");
+        int use = text.indexOf("ENV SPIFFE_CSI_JAVA_OPTS=\"${SPIFFE_CSI_JAVA_OPTS} -XX:AOTCache="
+                + "/opt/spiffe-csi/spiffe-csi-driver.aot\"");
+        assertTrue(options >= 0 && train > options && use > train,
+                "the cache is trained with the image's final options, after them, and used after training");
+        assertTrue(text.contains("serve -node-id aot-training -backend symlink-dev"), "trained without privileges");
+        assertTrue(text.contains("bench -endpoint \"unix://$n/csi.sock\""), "trained on a publish storm");
+        assertTrue(text.contains("test -s /opt/spiffe-csi/spiffe-csi-driver.aot"), "the build fails without it");
+    }
+
     /** -Xmx48m -> -Xmx, -XX:MaxRAM=256m -> -XX:MaxRAM, -XX:+UseSerialGC -> -XX:UseSerialGC. */
     static String optionName(String option) {
         if (option.startsWith("-XX:")) {

@@ -54,6 +54,7 @@ public final class StateStore {
         Files.createDirectories(directory);
         StateStore store = new StateStore(directory);
         store.load();
+        store.warmUp();
         return store;
     }
 
@@ -73,6 +74,16 @@ public final class StateStore {
                 }
             }
         }
+    }
+
+    /**
+     * Builds Jackson's (de)serializers for records now rather than on the first publish, which would otherwise
+     * pay for it (and hold Jackson's cache lock while concurrent publishes wait) in the kubelet's first storm.
+     */
+    private void warmUp() throws IOException {
+        VolumeRecord sample = new VolumeRecord("warm-up", "/warm-up", "none", true, Map.of("k", "v"),
+                java.time.Instant.EPOCH);
+        json.readValue(json.writeValueAsBytes(sample), VolumeRecord.class);
     }
 
     public Optional<VolumeRecord> get(Path target) {

@@ -90,7 +90,8 @@ public final class VolumeEngine {
                     throw e;
                 }
                 state.put(VolumeRecord.of(request, backendName, clock.instant()));
-                LOG.info("volume {} published at {} for pod {}", request.volumeId(), target,
+                // debug: the per-call log line already says so at info; one line per call keeps storms cheap
+                LOG.debug("volume {} published at {} for pod {}", request.volumeId(), target,
                         request.pod().displayName());
             }
             default -> throw new IllegalStateException("unexpected target state " + found);
@@ -119,7 +120,7 @@ public final class VolumeEngine {
         backend.unpublish(new UnpublishRequest(request.volumeId(), target, existing.isPresent()));
         TargetDirectory.remove(target);
         state.remove(target);
-        LOG.info("volume {} unpublished from {}", request.volumeId(), target);
+        LOG.debug("volume {} unpublished from {}", request.volumeId(), target);
     }
 
     /** The condition of a published volume. */
