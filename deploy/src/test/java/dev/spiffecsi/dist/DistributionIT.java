@@ -7,6 +7,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.spiffecsi.dev.kubelet.KubeletSimulator;
+import dev.spiffecsi.dev.kubelet.Pod;
+import dev.spiffecsi.dev.kubelet.RetryPolicy;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -31,6 +35,7 @@ class DistributionIT {
 
     private static final Path DIST = Path.of(System.getProperty("spiffecsi.dist", "target/dist"));
     private static final Path LAUNCHER = DIST.resolve("bin/spiffe-csi-driver");
+    private static final Path RUNTIME = Path.of(System.getProperty("spiffecsi.runtime", "target/runtime"));
 
     @TempDir
     Path scratch;
@@ -80,6 +85,43 @@ class DistributionIT {
         Result version = run(environment, "--version");
         assertEquals(0, version.exit(), version.output());
         assertTrue(version.output().startsWith("spiffe-csi-driver "), version.output());
+    }
+
+    @Test
+    void theDriverServesFromTheJlinkedRuntimeOfTheImage() throws Exception {
+        assertTrue(Files.isExecutable(RUNTIME.resolve("bin/java")), RUNTIME + " after `package`");
+        Path node = Files.createTempDirectory("rt"); // short: Unix socket paths are limited to 107 bytes
+        Path pods = Files.createDirectories(node.resolve("pods"));
+        Path socket = node.resolve("csi.sock");
+        Path log = node.resolve("driver.log");
+        ProcessBuilder builder = new ProcessBuilder(LAUNCHER.toString(), "-node-id", "n1", "--backend", "symlink-dev",
+                "-workload-api-socket-dir", Files.createDirectories(node.resolve("agent")).toString(),
+                "-csi-socket-path", socket.toString(), "--kubelet-pods-dir", pods.toString(),
+                "--state-dir", node.resolve("state").toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().put("JAVA_HOME", RUNTIME.toAbsolutePath().toString());
+        Process driver = builder.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.exists(socket) && driver.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            try (KubeletSimulator kubelet = KubeletSimulator.connect(socket, pods,
+                    new RetryPolicy(Duration.ofMillis(100), Duration.ofMillis(100), 1))) {
+                assertEquals("n1", kubelet.register().nodeId(), Files.readString(log));
+                Path target = kubelet.publish(Pod.of("web", "default", "default"));
+                assertTrue(Files.isSymbolicLink(target));
+            }
+            driver.destroy();
+            assertTrue(driver.waitFor(20, TimeUnit.SECONDS));
+            assertEquals(0, driver.exitValue(), Files.readString(log));
+            assertTrue(Files.readString(log).contains("spiffe-csi-driver "), Files.readString(log));
+        } finally {
+            driver.destroyForcibly();
+            try (Stream<Path> files = Files.walk(node)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     @Test

@@ -121,6 +121,14 @@ class DockerfileTest {
     }
 
     @Test
+    void theMavenBuildLinksTheSameRuntimeAsTheImage() throws IOException {
+        String pom = Files.readString(Path.of("pom.xml"));
+        Matcher modules = Pattern.compile("<jlink.modules>([^<]+)</jlink.modules>").matcher(pom);
+        assertTrue(modules.find(), "deploy/pom.xml links the runtime too");
+        assertEquals(argDefaults(dockerfile()).get("JLINK_MODULES"), modules.group(1).strip());
+    }
+
+    @Test
     void theImageTrainsAnAotCacheWithItsOwnJavaOptionsAndUsesIt() throws IOException {
         String text = dockerfile();
         int train = text.indexOf("SPIFFE_CSI_JAVA_OPTS=\"$SPIFFE_CSI_JAVA_OPTS -XX:AOTCacheOutput="
