@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * Linux mount system calls, provided by the engine so that every backend shares one audited native binding.
- * Failures are {@link ErrnoException}s carrying the errno.
+ * Linux mount system calls, provided by the engine so that backends share one audited native binding for
+ * mounting. Failures are {@link ErrnoException}s carrying the errno.
  */
 public interface MountSyscalls {
 
@@ -18,6 +18,19 @@ public interface MountSyscalls {
     long MS_BIND = 4096L;
     long MS_REC = 16384L;
     long MS_PRIVATE = 1L << 18;
+    long MS_SHARED = 1L << 20;
+
+    // mount_setattr(2) attributes, from <linux/mount.h>
+    long MOUNT_ATTR_RDONLY = 0x1L;
+    long MOUNT_ATTR_NOSUID = 0x2L;
+    long MOUNT_ATTR_NODEV = 0x4L;
+    long MOUNT_ATTR_NOEXEC = 0x8L;
+
+    // statvfs(3) f_flag bits, from <sys/statvfs.h>
+    long ST_RDONLY = 1L;
+    long ST_NOSUID = 2L;
+    long ST_NODEV = 4L;
+    long ST_NOEXEC = 8L;
 
     // umount2(2) flags
     int MNT_FORCE = 1;
@@ -30,10 +43,25 @@ public interface MountSyscalls {
     int EBUSY = 16;
     int EINVAL = 22;
     int EROFS = 30;
+    int ENOSYS = 38;
     int ENOTCONN = 107;
 
     /** mount(2). {@code source}, {@code fsType} and {@code data} may be null. */
     void mount(String source, Path target, String fsType, long flags, String data) throws IOException;
+
+    /**
+     * Bind-mounts {@code source} at {@code target} with the mount {@code attributes} (MOUNT_ATTR_*) set before
+     * the mount is attached: open_tree(OPEN_TREE_CLONE), mount_setattr(2) on the detached copy, move_mount(2).
+     * Unlike MS_BIND followed by a MS_REMOUNT, every copy that mount propagation makes of the new mount (through
+     * a Bidirectional kubelet pods mount to the host and into containers) has the attributes too, because they
+     * are copied from a mount that already has them.
+     *
+     * @throws ErrnoException with {@link #ENOSYS} on kernels before 5.12
+     */
+    void bindWithAttributes(Path source, Path target, long attributes) throws IOException;
+
+    /** The mount flags (ST_*) of the mount {@code path} is on, from statvfs(3). */
+    long mountFlags(Path path) throws IOException;
 
     /** umount2(2); callers normally pass {@link #UMOUNT_NOFOLLOW}. */
     void umount2(Path target, int flags) throws IOException;

@@ -21,14 +21,23 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * Bind-mounts the socket directory onto the target, then remounts the bind read-only, nosuid, nodev, noexec:
- * the kernel ignores MS_RDONLY on the initial MS_BIND call, so a single call would silently stay writable.
- * If the remount fails the bind is undone, so a writable mount is never left behind.
+ * Bind-mounts the socket directory onto the target read-only, nosuid, nodev, noexec.
+ *
+ * <p>The attributes are set on a detached copy of the directory before it is attached (open_tree, mount_setattr,
+ * move_mount): the kubelet pods directory is a Bidirectional (shared) mount, so the new mount is copied to the
+ * host and into containers the moment it is attached, and only attributes it already has are copied. A MS_BIND
+ * followed by a read-only MS_REMOUNT would make only the driver's own copy read-only. On kernels without the
+ * new mount API (before 5.12) the backend falls back to MS_BIND plus MS_REMOUNT, says so once, and relies on the
+ * pod's {@code readOnly} for the copies; if the remount fails the bind is undone, never left writable.
  */
 final class BindMountBackend implements Backend {
 
     private static final long READ_ONLY_REMOUNT = MountSyscalls.MS_BIND | MountSyscalls.MS_REMOUNT
             | MountSyscalls.MS_RDONLY | MountSyscalls.MS_NOSUID | MountSyscalls.MS_NODEV | MountSyscalls.MS_NOEXEC;
+    private static final long READ_ONLY_ATTRIBUTES = MountSyscalls.MOUNT_ATTR_RDONLY | MountSyscalls.MOUNT_ATTR_NOSUID
+            | MountSyscalls.MOUNT_ATTR_NODEV | MountSyscalls.MOUNT_ATTR_NOEXEC;
+    private static final long READ_ONLY_FLAGS = MountSyscalls.ST_RDONLY | MountSyscalls.ST_NOSUID
+            | MountSyscalls.ST_NODEV | MountSyscalls.ST_NOEXEC;
     /** Bound on stacked mounts removed in one unpublish (leftovers of drivers without idempotent publish). */
     private static final int MAX_STACKED_MOUNTS = 64;
     private static final Duration BUSY_RETRY_INTERVAL = Duration.ofMillis(50);
@@ -37,6 +46,7 @@ final class BindMountBackend implements Backend {
     private final MountSyscalls mounts;
     private final Duration busyTimeout;
     private final System.Logger log;
+    private volatile boolean newMountApi = true;
 
     BindMountBackend(Path socketDir, MountSyscalls mounts, Duration busyTimeout, System.Logger log) {
         this.socketDir = socketDir;
@@ -56,7 +66,12 @@ final class BindMountBackend implements Backend {
         }
         if (status.mountRoot()) {
             FileStatus source = statOrNull(socketDir);
-            return source != null && source.sameFileAs(status) ? TargetState.PUBLISHED : TargetState.FOREIGN;
+            if (source == null || !source.sameFileAs(status)) {
+                return TargetState.FOREIGN;
+            }
+            // ours, but writable or with suid/devices/exec (e.g. left by spiffe-csi, which mounts read-write)
+            return (mountFlags(target) & READ_ONLY_FLAGS) == READ_ONLY_FLAGS ? TargetState.PUBLISHED
+                    : TargetState.BROKEN;
         }
         return isEmptyDirectory(target) ? TargetState.ABSENT : TargetState.FOREIGN;
     }
@@ -71,11 +86,36 @@ final class BindMountBackend implements Backend {
         if (state == TargetState.FOREIGN) {
             throw new BackendException(TARGET_OCCUPIED, target + " holds something this driver did not mount");
         }
+        if (state == TargetState.BROKEN) {
+            unmountAll(target); // a writable bind of ours: replace it, so that every propagated copy is read-only
+        }
         FileStatus source = statOrNull(socketDir);
         if (source == null || !source.isDirectory()) {
             throw new BackendException(UNAVAILABLE, "the Workload API socket directory " + socketDir
                     + " does not exist yet (is the SPIRE agent running?)");
         }
+        if (newMountApi) {
+            try {
+                mounts.bindWithAttributes(socketDir, target, READ_ONLY_ATTRIBUTES);
+                return;
+            } catch (ErrnoException e) {
+                if (e.errno() != MountSyscalls.ENOSYS) {
+                    throw new BackendException(INTERNAL, "cannot bind-mount " + socketDir + " read-only onto "
+                            + target + ": " + e.getMessage(), e);
+                }
+                newMountApi = false;
+                log.log(System.Logger.Level.WARNING, "this kernel has no mount_setattr (Linux < 5.12): bind mounts "
+                        + "are made read-only after they are attached, so the copies that mount propagation makes "
+                        + "(on the host, in pods) are not; the pods' readOnly is their only protection");
+            } catch (IOException e) {
+                throw new BackendException(INTERNAL, "cannot bind-mount " + socketDir + " read-only onto " + target
+                        + ": " + e.getMessage(), e);
+            }
+        }
+        bindThenRemountReadOnly(target);
+    }
+
+    private void bindThenRemountReadOnly(Path target) {
         try {
             mounts.mount(socketDir.toString(), target, null, MountSyscalls.MS_BIND, null);
         } catch (IOException e) {
@@ -119,6 +159,11 @@ final class BindMountBackend implements Backend {
             throw new BackendException(TARGET_OCCUPIED, target
                     + " holds a mount or files this driver did not create; not touching it");
         }
+        unmountAll(target);
+    }
+
+    /** Unmounts this backend's mounts at {@code target}, including any stacked below the first. */
+    private void unmountAll(Path target) {
         unmountRetryingWhileBusy(target);
         for (int unmounted = 1; ; unmounted++) {
             TargetState after = inspect(target);
@@ -166,8 +211,9 @@ final class BindMountBackend implements Backend {
     public VolumeCondition condition(Path target) {
         return switch (inspect(target)) {
             case ABSENT -> VolumeCondition.abnormal("not mounted: " + target);
-            // inspect never reports BROKEN here: a bind mount works as long as it exists
-            case FOREIGN, BROKEN -> VolumeCondition.abnormal(target + " is not a bind mount of " + socketDir);
+            case FOREIGN -> VolumeCondition.abnormal(target + " is not a bind mount of " + socketDir);
+            case BROKEN -> VolumeCondition.abnormal(target + " is a bind mount of " + socketDir
+                    + " that is not read-only, nosuid, nodev, noexec; a republish replaces it");
             case PUBLISHED -> {
                 try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
                     entries.iterator().hasNext();
@@ -198,6 +244,14 @@ final class BindMountBackend implements Backend {
             throw new BackendException(INTERNAL, "cannot stat " + path + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new BackendException(INTERNAL, "cannot stat " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private long mountFlags(Path path) {
+        try {
+            return mounts.mountFlags(path);
+        } catch (IOException e) {
+            throw new BackendException(INTERNAL, "cannot statvfs " + path + ": " + e.getMessage(), e);
         }
     }
 

@@ -83,6 +83,16 @@ class BindMountBackendTest {
     void aFailedReadOnlyRemountUndoesTheBind() throws Exception {
         MountSyscalls failingRemount = new MountSyscalls() {
             @Override
+            public void bindWithAttributes(Path source, Path target, long attributes) throws IOException {
+                throw new ErrnoException("open_tree", source, ENOSYS, "an old kernel"); // forces bind + remount
+            }
+
+            @Override
+            public long mountFlags(Path path) throws IOException {
+                return mounts.mountFlags(path);
+            }
+
+            @Override
             public void mount(String source, Path target, String fsType, long flags, String data) throws IOException {
                 if ((flags & MS_REMOUNT) != 0) {
                     throw new ErrnoException("mount", target, EPERM, "injected failure");
@@ -110,12 +120,56 @@ class BindMountBackendTest {
     }
 
     @Test
+    void everyPropagatedCopyOfThePublishedMountIsReadOnlyToo() throws Exception {
+        // the kubelet pods directory is a shared mount (Bidirectional in the driver's pod); peer is its host copy
+        Path pods = fixture.podsDir();
+        mounts.mount(pods.toString(), pods, null, MountSyscalls.MS_BIND, null);
+        mounts.mount(null, pods, null, MountSyscalls.MS_SHARED, null);
+        Path peer = Files.createDirectory(tempDir.resolve("host-view-of-pods"));
+        mounts.mount(pods.toString(), peer, null, MountSyscalls.MS_BIND, null);
+        try {
+            Path target = fixture.newTarget();
+            backend.publish(request(target));
+            Path copy = peer.resolve(pods.relativize(target));
+
+            assertTrue(mounts.stat(copy).mountRoot(), "the mount propagated to the peer");
+            long readOnly = MountSyscalls.ST_RDONLY | MountSyscalls.ST_NOSUID | MountSyscalls.ST_NODEV
+                    | MountSyscalls.ST_NOEXEC;
+            assertEquals(readOnly, mounts.mountFlags(copy) & readOnly, "the propagated copy is read-only too");
+            FileSystemException e = assertThrows(FileSystemException.class,
+                    () -> Files.delete(copy.resolve(ContractFixture.SOCKET_NAME)));
+            assertTrue(e.getMessage().contains("Read-only file system"), e.getMessage());
+
+            backend.unpublish(new UnpublishRequest("vol-1", target));
+            assertFalse(mounts.stat(copy).mountRoot(), "the unmount propagated too");
+        } finally {
+            mounts.umount2(peer, MountSyscalls.MNT_DETACH);
+            mounts.umount2(pods, MountSyscalls.MNT_DETACH);
+        }
+    }
+
+    @Test
+    void aWritableBindOfTheAgentDirectoryIsBrokenAndARepublishMakesItReadOnly() throws Exception {
+        Path target = fixture.newTarget();
+        mounts.mount(fixture.socketDir().toString(), target, null, MountSyscalls.MS_BIND, null); // as spiffe-csi does
+        assertEquals(TargetState.BROKEN, backend.inspect(target));
+        assertTrue(backend.condition(target).abnormal());
+
+        backend.publish(request(target));
+
+        assertEquals(TargetState.PUBLISHED, backend.inspect(target));
+        assertEquals(MountSyscalls.ST_RDONLY, mounts.mountFlags(target) & MountSyscalls.ST_RDONLY);
+        backend.unpublish(new UnpublishRequest("vol-1", target));
+        assertFalse(mounts.stat(target).mountRoot(), "the writable bind was replaced, not stacked under");
+    }
+
+    @Test
     void unpublishRemovesStackedMountsLeftByOlderDrivers() throws Exception {
         Path target = fixture.newTarget();
         for (int i = 0; i < 3; i++) {
             mounts.mount(fixture.socketDir().toString(), target, null, MountSyscalls.MS_BIND, null);
         }
-        assertEquals(TargetState.PUBLISHED, backend.inspect(target));
+        assertEquals(TargetState.BROKEN, backend.inspect(target), "writable binds, as spiffe-csi made them");
 
         backend.unpublish(new UnpublishRequest("vol-1", target));
 

@@ -210,6 +210,24 @@ class BindMountDriverIntegrationTest {
     }
 
     @Test
+    void aRepublishRepairsAVolumeWhoseAgentDirectoryWasRecreated() throws Exception {
+        Path target = kubeletTarget();
+        csi.nodePublishVolume(publish("vol-1", target.toString()));
+        Files.move(node.socketDir(), tempDir.resolve("agent-sockets.old")); // the agent's directory is replaced
+        Files.createDirectory(node.socketDir());
+
+        csi.nodePublishVolume(publish("vol-1", target.toString()));
+
+        assertEquals(List.of(target.toString()), mountsBelow(node.podsDir()), "the stale bind was replaced");
+        var mounts = new dev.spiffecsi.engine.os.JnaMountSyscalls();
+        assertTrue(mounts.stat(target).sameFileAs(mounts.stat(node.socketDir())), "it shows the new directory");
+        csi.nodeUnpublishVolume(unpublish("vol-1", target));
+        assertEquals(List.of(), mountsBelow(node.podsDir()));
+        Files.delete(node.socketDir());
+        Files.move(tempDir.resolve("agent-sockets.old"), node.socketDir()); // for the fixture's clean-up
+    }
+
+    @Test
     void publishedVolumesSurviveADriverRestart() throws Exception {
         Path target = kubeletTarget();
         csi.nodePublishVolume(publish("vol-1", target.toString()));

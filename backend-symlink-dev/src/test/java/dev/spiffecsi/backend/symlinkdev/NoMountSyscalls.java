@@ -17,6 +17,16 @@ final class NoMountSyscalls implements MountSyscalls {
     }
 
     @Override
+    public void bindWithAttributes(Path source, Path target, long attributes) {
+        throw new UnsupportedOperationException("symlink-dev never mounts");
+    }
+
+    @Override
+    public long mountFlags(Path path) {
+        throw new UnsupportedOperationException("symlink-dev does not use statvfs");
+    }
+
+    @Override
     public FileStatus stat(Path path) {
         throw new UnsupportedOperationException("symlink-dev does not use statx");
     }

@@ -38,6 +38,50 @@ public final class JnaMountSyscalls implements MountSyscalls {
         }
     }
 
+    // the new mount API; these numbers are the same on every architecture
+    private static final long SYS_OPEN_TREE = 428;
+    private static final long SYS_MOVE_MOUNT = 429;
+    private static final long SYS_MOUNT_SETATTR = 442;
+    private static final long OPEN_TREE_CLONE = 1;
+    private static final long OPEN_TREE_CLOEXEC = 02000000;
+    private static final long AT_EMPTY_PATH = 0x1000;
+    private static final long MOVE_MOUNT_F_EMPTY_PATH = 0x4;
+    private static final int MOUNT_ATTR_SIZE = 32; // struct mount_attr: attr_set, attr_clr, propagation, userns_fd
+    private static final int STATVFS_SIZE = 112;
+    private static final int OFF_STATVFS_FLAG = 72; // after f_bsize .. f_fsid, nine 8-byte fields (LP64)
+
+    @Override
+    public void bindWithAttributes(Path source, Path target, long attributes) throws IOException {
+        long tree;
+        try {
+            // arguments as longs: syscall(2) reads every argument as a long, an int would leave the upper half undefined
+            tree = LibC.INSTANCE.syscall(SYS_OPEN_TREE, (long) AT_FDCWD, source.toString(),
+                    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        } catch (LastErrorException e) {
+            throw errno("open_tree", source, e);
+        }
+        try (Memory attr = new Memory(MOUNT_ATTR_SIZE)) {
+            attr.clear();
+            attr.setLong(0, attributes);
+            LibC.INSTANCE.syscall(SYS_MOUNT_SETATTR, tree, "", AT_EMPTY_PATH, attr, (long) MOUNT_ATTR_SIZE);
+            LibC.INSTANCE.syscall(SYS_MOVE_MOUNT, tree, "", (long) AT_FDCWD, target.toString(), MOVE_MOUNT_F_EMPTY_PATH);
+        } catch (LastErrorException e) {
+            throw errno("mount_setattr/move_mount", target, e);
+        } finally {
+            LibC.INSTANCE.close((int) tree); // a detached tree that was never attached is unmounted here
+        }
+    }
+
+    @Override
+    public long mountFlags(Path path) throws IOException {
+        try (Memory buffer = new Memory(STATVFS_SIZE)) {
+            LibC.INSTANCE.statvfs(path.toString(), buffer);
+            return buffer.getLong(OFF_STATVFS_FLAG);
+        } catch (LastErrorException e) {
+            throw errno("statvfs", path, e);
+        }
+    }
+
     @Override
     public void umount2(Path target, int flags) throws IOException {
         try {

@@ -18,5 +18,12 @@ interface LibC extends Library {
 
     int umask(int mask);
 
+    /** syscall(2), for the mount API calls glibc has no wrapper for; pass every argument as a long or pointer. */
+    long syscall(long number, Object... args) throws LastErrorException;
+
+    int close(int fd) throws LastErrorException;
+
+    int statvfs(String path, Pointer buf) throws LastErrorException;
+
     String strerror(int errnum);
 }

@@ -77,10 +77,26 @@ public final class VolumeEngine {
                 LOG.info("volume {} repaired at {} for pod {}", request.volumeId(), target,
                         request.pod().displayName());
             }
-            case FOREIGN -> throw new VolumeException(VolumeException.Reason.ALREADY_EXISTS,
-                    "target_path " + target + " holds something this driver did not publish; not touching it");
-            case ABSENT -> {
-                boolean created = TargetDirectory.prepare(target);
+            case FOREIGN -> {
+                boolean recordedHere = existing.isPresent() && existing.get().volumeId().equals(request.volumeId());
+                if (!recordedHere) {
+                    throw new VolumeException(VolumeException.Reason.ALREADY_EXISTS, "target_path " + target
+                            + " holds something this driver did not publish; not touching it");
+                }
+                // our record says this volume is here, but the backend no longer recognizes it (e.g. a bind of an
+                // agent directory that was deleted and recreated): take the stale publication away, publish anew
+                backend.unpublish(new UnpublishRequest(request.volumeId(), target, true));
+                publishAfresh(request);
+                LOG.info("volume {} republished at {}: the earlier publication was stale", request.volumeId(),
+                        target);
+            }
+            case ABSENT -> publishAfresh(request);
+        }
+    }
+
+    private void publishAfresh(PublishRequest request) {
+        Path target = request.targetPath();
+        boolean created = TargetDirectory.prepare(target);
                 try {
                     backend.publish(request);
                 } catch (RuntimeException e) {
@@ -93,9 +109,6 @@ public final class VolumeEngine {
                 // debug: the per-call log line already says so at info; one line per call keeps storms cheap
                 LOG.debug("volume {} published at {} for pod {}", request.volumeId(), target,
                         request.pod().displayName());
-            }
-            default -> throw new IllegalStateException("unexpected target state " + found);
-        }
     }
 
     /** Unpublishes; a target that is missing or not published succeeds (the node-reboot case). */
@@ -114,10 +127,18 @@ public final class VolumeEngine {
         Path target = request.targetPath();
         Optional<VolumeRecord> existing = state.get(target);
         if (existing.isPresent() && !existing.get().volumeId().equals(request.volumeId())) {
-            throw new VolumeException(VolumeException.Reason.FAILED_PRECONDITION, "target_path " + target
-                    + " is published for volume " + existing.get().volumeId() + ", not " + request.volumeId());
+            throw new VolumeException(VolumeException.Reason.NOT_FOUND, "volume " + request.volumeId()
+                    + " is not published at target_path " + target + " (volume " + existing.get().volumeId() + " is)");
         }
-        backend.unpublish(new UnpublishRequest(request.volumeId(), target, existing.isPresent()));
+        try {
+            backend.unpublish(new UnpublishRequest(request.volumeId(), target, existing.isPresent()));
+        } catch (BackendException e) {
+            if (e.failure() != BackendException.Failure.TARGET_OCCUPIED) {
+                throw e;
+            }
+            // NodeUnpublishVolume has no "occupied" code in the CSI spec: the target is not in a state to unpublish
+            throw new VolumeException(VolumeException.Reason.FAILED_PRECONDITION, e.getMessage(), e);
+        }
         TargetDirectory.remove(target);
         state.remove(target);
         LOG.debug("volume {} unpublished from {}", request.volumeId(), target);
@@ -130,6 +151,11 @@ public final class VolumeEngine {
             if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
                 throw new VolumeException(VolumeException.Reason.NOT_FOUND,
                         "volume_path " + path + " does not exist");
+            }
+            Optional<VolumeRecord> record = state.get(path);
+            if (record.isEmpty() || !record.get().volumeId().equals(volumeId)) {
+                throw new VolumeException(VolumeException.Reason.NOT_FOUND, "volume " + volumeId
+                        + " is not published at volume_path " + path);
             }
             return backend.condition(path);
         });

@@ -138,17 +138,42 @@ class NodeServiceStatusTest {
     }
 
     @Test
-    void failedPreconditionWhenTheParentIsMissingOrUnpublishingAnotherVolume() throws Exception {
+    void failedPreconditionWhenTheParentIsMissingOrTheTargetHoldsForeignContent() throws Exception {
         Path orphan = fixture.podsDir.resolve("no-such-pod/volumes/kubernetes.io~csi/v/mount");
         assertEquals(Status.Code.FAILED_PRECONDITION,
                 codeOf(() -> fixture.node.nodePublishVolume(publish("vol-1", orphan).build())));
 
+        Path occupied = fixture.newTarget();
+        Files.createDirectory(occupied);
+        Files.writeString(occupied.resolve(FakeBackend.FOREIGN), "keep me");
+        assertEquals(Status.Code.FAILED_PRECONDITION, codeOf(() -> fixture.node.nodeUnpublishVolume(
+                NodeUnpublishVolumeRequest.newBuilder().setVolumeId("vol-1").setTargetPath(occupied.toString())
+                        .build())));
+        assertEquals("keep me", Files.readString(occupied.resolve(FakeBackend.FOREIGN)));
+    }
+
+    @Test
+    void unpublishingAnotherVolumeThanTheOneAtTheTargetIsNotFound() throws Exception {
         Path target = fixture.newTarget();
         fixture.node.nodePublishVolume(publish("vol-1", target).build());
-        assertEquals(Status.Code.FAILED_PRECONDITION, codeOf(() -> fixture.node.nodeUnpublishVolume(
+        assertEquals(Status.Code.NOT_FOUND, codeOf(() -> fixture.node.nodeUnpublishVolume(
                 NodeUnpublishVolumeRequest.newBuilder().setVolumeId("vol-9").setTargetPath(target.toString())
                         .build())));
         assertTrue(Files.exists(target.resolve(FakeBackend.MARKER)), "the other volume's target is untouched");
+    }
+
+    @Test
+    void aRecordedVolumeTheBackendNoLongerRecognizesIsRepublishedNotRefused() throws Exception {
+        Path target = fixture.newTarget();
+        fixture.node.nodePublishVolume(publish("vol-1", target).build());
+        Files.delete(target.resolve(FakeBackend.MARKER));
+        Files.writeString(target.resolve(FakeBackend.FOREIGN), "stale");
+
+        fixture.node.nodePublishVolume(publish("vol-1", target).build());
+
+        assertEquals(2, fixture.backend.publishCalls());
+        assertTrue(Files.exists(target.resolve(FakeBackend.MARKER)));
+        assertFalse(Files.exists(target.resolve(FakeBackend.FOREIGN)));
     }
 
     @Test
@@ -210,6 +235,9 @@ class NodeServiceStatusTest {
                         .build())));
 
         fixture.node.nodePublishVolume(publish("vol-1", target).build());
+        assertEquals(Status.Code.NOT_FOUND, codeOf(() -> fixture.node.nodeGetVolumeStats(
+                NodeGetVolumeStatsRequest.newBuilder().setVolumeId("vol-2").setVolumePath(target.toString())
+                        .build())), "another volume's path");
         NodeGetVolumeStatsResponse healthy = fixture.node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
                 .setVolumeId("vol-1").setVolumePath(target.toString()).build());
         assertFalse(healthy.getVolumeCondition().getAbnormal());

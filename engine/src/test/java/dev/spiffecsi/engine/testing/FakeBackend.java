@@ -78,10 +78,12 @@ public final class FakeBackend implements Backend {
     @Override
     public void unpublish(UnpublishRequest request) {
         TargetState state = inspect(request.targetPath());
-        if (state == TargetState.FOREIGN) {
+        if (state == TargetState.FOREIGN && !request.recorded()) {
             throw new BackendException(BackendException.Failure.TARGET_OCCUPIED, "foreign content");
         }
         try {
+            // a recorded target with content this fake does not recognize stands for a stale publication of ours
+            Files.deleteIfExists(request.targetPath().resolve(FOREIGN));
             Files.deleteIfExists(request.targetPath().resolve(BROKEN));
             Files.deleteIfExists(request.targetPath().resolve(MARKER));
         } catch (IOException e) {
