@@ -1,5 +1,6 @@
 package dev.spiffecsi.driver;
 
+import dev.spiffecsi.config.ConfigException;
 import dev.spiffecsi.config.DriverSettings;
 import dev.spiffecsi.config.LoadedConfig;
 import dev.spiffecsi.engine.os.JnaMountSyscalls;
@@ -7,7 +8,6 @@ import dev.spiffecsi.spi.Backend;
 import dev.spiffecsi.spi.BackendProvider;
 import dev.spiffecsi.spi.EngineContext;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -27,7 +27,8 @@ final class BackendSettingsCheck {
         try {
             scratch = Files.createTempDirectory("spiffe-csi-check");
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new ConfigException("check-config needs a writable temporary directory to try the backend's "
+                    + "settings (java.io.tmpdir=" + System.getProperty("java.io.tmpdir") + "): " + e);
         }
         try {
             EngineContext context = new EngineContext(settings.nodeId(), settings.pluginName(),

@@ -30,11 +30,13 @@ public final class Main {
     public static int run(List<String> args, PrintStream out, PrintStream err) {
         String command = args.isEmpty() || args.get(0).startsWith("-") ? "serve" : args.get(0);
         List<String> rest = args.isEmpty() || args.get(0).startsWith("-") ? args : args.subList(1, args.size());
-        if (rest.contains("--version") || rest.contains("-version")) {
+        // only flags before "--" count: after it come another command's arguments (bench-startup)
+        List<String> flags = rest.contains("--") ? rest.subList(0, rest.indexOf("--")) : rest;
+        if (flags.contains("--version") || flags.contains("-version")) {
             out.println("spiffe-csi-driver " + version());
             return EXIT_OK;
         }
-        if (rest.contains("--help") || rest.contains("-help") || rest.contains("-h") || command.equals("help")) {
+        if (flags.contains("--help") || flags.contains("-help") || flags.contains("-h") || command.equals("help")) {
             out.print(Usage.text(version()));
             return EXIT_OK;
         }

@@ -64,7 +64,7 @@ public final class Driver implements AutoCloseable {
         }
         config.warnings().forEach(LOG::warn);
         BackendProvider provider = registry.select(settings.backend());
-        Path stateDir = ownerOnlyDirectory(settings.stateDir());
+        Path stateDir = usableStateDirectory(settings);
         Path backendState = ownerOnlyDirectory(stateDir.resolve("backends").resolve(provider.name()));
         EngineContext context = new EngineContext(settings.nodeId(), settings.pluginName(),
                 settings.workloadApiSocketDir(), settings.kubeletPodsDir(), backendState, clock, mounts,
@@ -94,6 +94,24 @@ public final class Driver implements AutoCloseable {
             }
             backend.close();
             throw e;
+        }
+    }
+
+    /**
+     * The configured state directory, or, when it cannot be created (the Go driver's DaemonSet has a read-only
+     * root file system and mounts nothing at /run/spiffe-csi), a directory beside the CSI socket: that directory
+     * is the kubelet's plugin directory on the host, writable and kept across driver restarts, so spiffe-csi's
+     * manifests work unchanged.
+     */
+    private static Path usableStateDirectory(DriverSettings settings) throws IOException {
+        try {
+            return ownerOnlyDirectory(settings.stateDir());
+        } catch (IOException e) {
+            Path fallback = settings.csiSocketPath().getParent().resolve("spiffe-csi-state");
+            LOG.warn("cannot use the state directory {} ({}); keeping the records in {} beside the CSI socket "
+                    + "instead (set state-dir to a writable directory that survives restarts)",
+                    settings.stateDir(), e.toString(), fallback);
+            return ownerOnlyDirectory(fallback);
         }
     }
 

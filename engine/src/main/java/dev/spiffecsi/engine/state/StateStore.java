@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -51,7 +52,11 @@ public final class StateStore {
     /** Opens (creating if needed, mode 0700) the store below {@code stateDir} and loads every record. */
     public static StateStore open(Path stateDir) throws IOException {
         Path directory = stateDir.resolve("volumes");
-        Files.createDirectories(directory);
+        if (!Files.isDirectory(directory)) {
+            // the records name pods: readable by root only, whatever the state directory's own mode
+            Files.createDirectories(directory,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
         StateStore store = new StateStore(directory);
         store.load();
         store.warmUp();
