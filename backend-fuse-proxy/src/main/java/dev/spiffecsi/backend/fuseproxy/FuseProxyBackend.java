@@ -20,6 +20,7 @@ import dev.spiffecsi.spi.UnpublishRequest;
 import dev.spiffecsi.spi.VolumeCondition;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -78,9 +79,10 @@ final class FuseProxyBackend implements Backend {
         if (isServed(target)) {
             return;
         }
-        VolumeServer dead = servers.remove(target);
-        if (dead != null) {
-            closeQuietly(request.volumeId(), target, dead); // unmounted or aborted behind this process's back
+        VolumeServer stale = servers.remove(target);
+        if (stale != null) {
+            // unmounted or aborted behind this process's back, or left by an unpublish that failed to unmount
+            closeStale(request.volumeId(), target, stale);
         }
         switch (TargetKind.of(target, mounts)) {
             case MISSING -> throw new BackendException(INVALID_REQUEST, "target " + target + " does not exist");
@@ -115,7 +117,9 @@ final class FuseProxyBackend implements Backend {
             try {
                 server.close();
             } catch (IOException e) {
-                servers.put(target, server); // still mounted and served; a retry closes it
+                // still mounted, its listener stopped: isServed is false now, so a retry of the unpublish closes it,
+                // and a republish unmounts it and serves anew
+                servers.put(target, server);
                 throw new BackendException(INTERNAL, "cannot unmount " + target + ": " + e.getMessage(), e);
             }
         }
@@ -169,13 +173,27 @@ final class FuseProxyBackend implements Backend {
         };
     }
 
+    /**
+     * Ready while the directory of the agent's admin socket is there, even when the socket itself is missing or
+     * refuses connections: a not-ready Probe makes the livenessprobe restart the driver, and a restart kills every
+     * volume's filesystem (which the next process then has to stack a new mount on). An agent that is down is
+     * reported per volume by {@link #condition} instead. A missing directory is a misconfiguration that no amount of
+     * waiting repairs.
+     */
     @Override
     public Health health() {
-        return adminSocket.whyMissing()
-                .map(problem -> Health.notReady("the SPIRE agent's admin socket (Delegated Identity API) is "
-                        + "missing: " + problem + "; is the agent running with admin_socket_path set?"))
-                .orElseGet(() -> Health.ready("proxying the Workload API to the SPIRE agent's Delegated Identity "
-                        + "API at " + adminSocket.socket()));
+        Path directory = adminSocket.socket().getParent();
+        if (directory != null && !Files.isDirectory(directory)) {
+            return Health.notReady("the directory " + directory + " of the SPIRE agent's admin socket (Delegated "
+                    + "Identity API) is missing; is admin-socket-path right, and the agent's socket directory mounted "
+                    + "into the driver?");
+        }
+        String state = adminSocket.whyUnreachable()
+                .map(problem -> "unreachable for now (" + problem + "); volumes report it in their condition until "
+                        + "the agent is back")
+                .orElse("accepting connections");
+        return Health.ready("proxying the Workload API to the SPIRE agent's Delegated Identity API at "
+                + adminSocket.socket() + ": its admin socket is " + state);
     }
 
     /**
@@ -228,10 +246,20 @@ final class FuseProxyBackend implements Backend {
         return server != null && server.isAlive();
     }
 
-    private void closeQuietly(String volumeId, Path target, VolumeServer server) {
+    /**
+     * Closes a server that no longer serves the Workload API before the target is served again. Should its
+     * filesystem still be mounted and served (its listener stopped by an unpublish that then failed to unmount),
+     * it is kept for the next unpublish or publish to retry: a new mount stacked on a live one would hide it.
+     */
+    private void closeStale(String volumeId, Path target, VolumeServer server) {
         try {
             server.close();
         } catch (IOException e) {
+            if (server.isMounted()) {
+                servers.put(target, server);
+                throw new BackendException(INTERNAL, "the Workload API listener at " + target + " is stopped, and "
+                        + "its filesystem cannot be unmounted to serve it again: " + e.getMessage(), e);
+            }
             log.log(Level.WARNING, "volume " + volumeId + " at " + target + ": cannot unmount the filesystem whose "
                     + "server stopped: " + e.getMessage(), e);
         }

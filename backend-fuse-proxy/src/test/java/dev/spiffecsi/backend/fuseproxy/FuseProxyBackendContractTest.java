@@ -1,6 +1,7 @@
 package dev.spiffecsi.backend.fuseproxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spiffecsi.backend.fuseproxy.testing.FakeDelegatedAgent;
 import dev.spiffecsi.backend.fuseproxy.testing.WorkloadClient;
@@ -9,8 +10,10 @@ import dev.spiffecsi.spi.Backend;
 import dev.spiffecsi.spi.BackendConfig;
 import dev.spiffecsi.spi.BackendProvider;
 import dev.spiffecsi.spi.EngineContext;
+import dev.spiffecsi.spi.Health;
 import dev.spiffecsi.spi.MapBackendConfig;
 import dev.spiffecsi.spi.MountSyscalls;
+import dev.spiffecsi.spi.VolumeCondition;
 import dev.spiffecsi.spi.contract.BackendContractTest;
 import dev.spiffecsi.spi.contract.ContractFixture;
 import dev.spiffecsi.spi.contract.Privileges;
@@ -18,10 +21,11 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * The SPI contract, against real FUSE mounts (root, private mount namespace) and a fake agent admin socket in the
- * fixture's agent socket directory, which therefore stands for "the agent" in the health check. The socket at the
+ * fixture's agent socket directory, whose presence the health check follows (not the socket's). The socket at the
  * target is this driver's own Workload API server, so "serves the Workload API" is checked with a real X.509-SVID
  * fetch instead of the fake agent's greeting.
  */
@@ -89,6 +93,28 @@ class FuseProxyBackendContractTest extends BackendContractTest {
     @Override
     protected void removeForeignObject(Path target) throws Exception {
         mounts.umount2(target, 0);
+    }
+
+    /**
+     * A not-ready Probe gets the driver restarted by the livenessprobe, which kills every volume's filesystem: an
+     * agent that is down (its admin socket gone) must not do that, only show in the volumes' conditions.
+     */
+    @Test
+    void healthStaysReadyWhileTheAgentIsDownAndSaysSo() throws Exception {
+        Path target = fixture.newTarget();
+        backend().publish(publishRequest(target));
+        agent.stop();
+
+        Health health = backend().health();
+        assertTrue(health.ready(), health.message());
+        assertTrue(health.message().contains(ADMIN_SOCKET) && health.message().contains("unreachable"),
+                health.message());
+        VolumeCondition condition = backend().condition(target);
+        assertTrue(condition.abnormal(), condition.message());
+
+        agent.start();
+        Thread.sleep(AdminSocketProbe.CACHE_TIME.toMillis() + 100);
+        assertTrue(backend().health().message().contains("accepting connections"), backend().health().message());
     }
 
     @Override

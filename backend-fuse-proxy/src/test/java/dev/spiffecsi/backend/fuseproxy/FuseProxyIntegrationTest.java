@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
@@ -17,6 +18,7 @@ import dev.spiffecsi.backend.fuseproxy.workload.proto.X509SVID;
 import dev.spiffecsi.backend.fuseproxy.workload.proto.X509SVIDResponse;
 import dev.spiffecsi.engine.os.JnaMountSyscalls;
 import dev.spiffecsi.spi.Backend;
+import dev.spiffecsi.spi.BackendException;
 import dev.spiffecsi.spi.MapBackendConfig;
 import dev.spiffecsi.spi.MountSyscalls;
 import dev.spiffecsi.spi.PodInfo;
@@ -44,6 +46,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -102,6 +105,10 @@ class FuseProxyIntegrationTest {
     }
 
     private Backend backend(String identity) throws IOException {
+        return backend(identity, mounts);
+    }
+
+    private Backend backend(String identity, MountSyscalls mounts) throws IOException {
         Backend backend = new FuseProxyProvider().create(new MapBackendConfig("spiffe-csi.backends.fuse-proxy",
                 Map.of("socket-name", ContractFixture.SOCKET_NAME,
                         "admin-socket-path", agent.socket().toString(),
@@ -387,6 +394,60 @@ class FuseProxyIntegrationTest {
             assertNotNull(end, "the workload's stream was ended");
             assertFalse(end.isOk(), "ended by the server going away: " + end);
             eventually("the delegated stream is cancelled", () -> agent.openSvidStreams() == 0);
+        }
+    }
+
+    /** An unpublish that stops the listener but fails to unmount must not leave a republish answering OK. */
+    @Test
+    void aRepublishAfterAFailedUnpublishServesAgain() throws Exception {
+        registerSelf();
+        AtomicBoolean failUnmount = new AtomicBoolean();
+        Backend backend = backend("pid", new FailingUnmount(mounts, failUnmount));
+        Path target = publish(backend);
+
+        failUnmount.set(true);
+        assertThrows(BackendException.class, () -> backend.unpublish(new UnpublishRequest("vol", target, true)));
+        assertFalse(Files.exists(socket(target)), "the listener is stopped");
+        assertNotEquals(TargetState.PUBLISHED, backend.inspect(target));
+
+        failUnmount.set(false);
+        backend.publish(request(target));
+
+        assertEquals(TargetState.PUBLISHED, backend.inspect(target));
+        try (WorkloadClient client = WorkloadClient.connect(socket(target))) {
+            assertEquals(WORKLOAD_ID, client.fetchX509Svid().getSvids(0).getSpiffeId());
+        }
+        assertEquals(1, ourMountsBelow(target).size(), "the old mount is gone, not stacked under the new one");
+    }
+
+    /** Fails umount2 with EPERM while {@code fail} is set. */
+    private record FailingUnmount(MountSyscalls delegate, AtomicBoolean fail) implements MountSyscalls {
+        @Override
+        public void mount(String source, Path target, String fsType, long flags, String data) throws IOException {
+            delegate.mount(source, target, fsType, flags, data);
+        }
+
+        @Override
+        public void bindWithAttributes(Path source, Path target, long attributes) throws IOException {
+            delegate.bindWithAttributes(source, target, attributes);
+        }
+
+        @Override
+        public long mountFlags(Path path) throws IOException {
+            return delegate.mountFlags(path);
+        }
+
+        @Override
+        public void umount2(Path target, int flags) throws IOException {
+            if (fail.get()) {
+                throw new ErrnoException("umount2", target, EPERM, "Operation not permitted (injected)");
+            }
+            delegate.umount2(target, flags);
+        }
+
+        @Override
+        public FileStatus stat(Path path) throws IOException {
+            return delegate.stat(path);
         }
     }
 

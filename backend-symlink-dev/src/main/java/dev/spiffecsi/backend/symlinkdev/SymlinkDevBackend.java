@@ -26,10 +26,11 @@ import java.util.Set;
  * Publishes a volume by replacing the engine's empty target directory with a symbolic link to the agent socket
  * directory. The container runtime follows the link when it bind-mounts the volume into the pod, so the driver
  * mounts nothing itself: no CAP_SYS_ADMIN, no Bidirectional mount propagation. The price is that nothing in the
- * kernel keeps the volume read-only.
+ * kernel keeps the volume read-only, so a publish that does not ask for read-only is refused.
  *
- * <p>Nothing here follows the target: a link is ours exactly when its text is the host socket directory, and
- * anything else at the target is left alone. The backend holds no mutable state, so it is thread-safe.
+ * <p>Nothing here follows the target: a link is ours exactly when its text is the host socket directory, or, for an
+ * unpublish the engine has a record of, when it is any link at all; anything else at the target is left alone. The
+ * backend holds no mutable state, so it is thread-safe.
  */
 final class SymlinkDevBackend implements Backend {
 
@@ -68,23 +69,46 @@ final class SymlinkDevBackend implements Backend {
     @Override
     public void publish(PublishRequest request) {
         Path target = request.targetPath();
-        switch (inspect(target)) {
-            case PUBLISHED -> { } // a republish: the link is already in place
-            case FOREIGN -> throw occupied(target);
-            case ABSENT -> {
-                requireDriverSocketDir();
-                replaceDirectoryWithLink(target);
-            }
+        if (!request.readOnly()) {
+            throw new BackendException(Failure.INVALID_REQUEST, SymlinkDevProvider.NAME
+                    + " refuses a volume with readonly=false: a symbolic link cannot be made read-only by the kernel;"
+                    + " the pod must set csi.readOnly: true on the volume");
+        }
+        // a switch expression, so that the compiler insists on every state
+        boolean link = switch (inspect(target)) {
+            case PUBLISHED -> false; // a republish: the link is already in place
+            // inspect never reports BROKEN here (a dangling link of ours is PUBLISHED); should it, leave it alone
+            case FOREIGN, BROKEN -> throw occupied(target);
+            case ABSENT -> true;
+        };
+        if (link) {
+            requireDriverSocketDir();
+            replaceDirectoryWithLink(target);
         }
     }
 
+    /**
+     * A link the engine recorded as published by this backend is removed whatever its text: the host socket
+     * directory may have been reconfigured since, and refusing would leave the pod stuck. The link is deleted, never
+     * followed. Anything that is not a link stays refused, recorded or not.
+     */
     @Override
     public void unpublish(UnpublishRequest request) {
         Path target = request.targetPath();
-        switch (inspect(target)) {
-            case ABSENT -> { } // nothing of ours; the engine removes the directory
-            case FOREIGN -> throw occupied(target);
-            case PUBLISHED -> deleteLink(target);
+        // a switch expression, so that the compiler insists on every state
+        boolean delete = switch (inspect(target)) {
+            case ABSENT -> false; // nothing of ours; the engine removes the directory
+            case PUBLISHED -> true;
+            // inspect never reports BROKEN here (a dangling link of ours is PUBLISHED); treat it like FOREIGN
+            case FOREIGN, BROKEN -> {
+                if (request.recorded() && Files.isSymbolicLink(target)) {
+                    yield true; // ours by the engine's record, whatever the link's text
+                }
+                throw occupied(target);
+            }
+        };
+        if (delete) {
+            deleteLink(target);
         }
     }
 

@@ -173,6 +173,54 @@ class SymlinkDevBackendTest {
     }
 
     @Test
+    void publishThatIsNotReadOnlyIsRefusedAndLeavesTheTargetAlone() throws IOException {
+        Backend backend = create();
+        Path target = fixture.newTarget();
+        PublishRequest writable = new PublishRequest("vol-1", target, false,
+                new PodInfo("workload", "default", "uid", "default"), Map.of());
+
+        BackendException e = assertThrows(BackendException.class, () -> backend.publish(writable));
+
+        assertEquals(Failure.INVALID_REQUEST, e.failure());
+        assertTrue(e.getMessage().contains("readonly"), e.getMessage());
+        assertTrue(e.getMessage().contains("csi.readOnly: true"), e.getMessage());
+        assertTrue(Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS));
+        assertEquals(List.of(), listing(target));
+    }
+
+    /** After host-socket-dir changed, the old links are no longer recognized; the engine's record vouches for them. */
+    @Test
+    void recordedUnpublishDeletesALinkWithOtherTextWithoutFollowingIt() throws IOException {
+        Path oldAgentDir = Files.createDirectory(tempDir.resolve("old-agent"));
+        Files.writeString(oldAgentDir.resolve("agent.sock"), "agent's");
+        Backend before = create("", oldAgentDir);
+        Path target = fixture.newTarget();
+        before.publish(publishRequest(target));
+        Backend after = create();
+        assertEquals(TargetState.FOREIGN, after.inspect(target));
+
+        assertThrows(BackendException.class, () -> after.unpublish(new UnpublishRequest("vol-1", target)));
+        assertTrue(Files.isSymbolicLink(target));
+        after.unpublish(new UnpublishRequest("vol-1", target, true));
+
+        assertFalse(Files.exists(target, LinkOption.NOFOLLOW_LINKS));
+        assertEquals("agent's", Files.readString(oldAgentDir.resolve("agent.sock")));
+    }
+
+    @Test
+    void recordedUnpublishStillRefusesWhatIsNotALink() throws IOException {
+        Backend backend = create();
+        Path target = fixture.newTarget();
+        Path content = Files.writeString(target.resolve("data"), "keep me");
+
+        BackendException e = assertThrows(BackendException.class,
+                () -> backend.unpublish(new UnpublishRequest("vol-1", target, true)));
+
+        assertEquals(Failure.TARGET_OCCUPIED, e.failure());
+        assertEquals("keep me", Files.readString(content));
+    }
+
+    @Test
     void relativeHostSocketDirFailsCreateNamingTheKey() {
         BackendException e = assertThrows(BackendException.class,
                 () -> create("run/spire/sockets", fixture.socketDir()));

@@ -12,10 +12,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The threads of every volume's Workload API server and of the connection to the agent, shared, so that the driver
- * runs the same few threads for one volume or fifty: {@value #IO_THREADS} epoll event loops for all sockets (the
- * listeners, the workloads' connections, the admin socket; they also run the timers) and {@value #CALL_THREADS} threads
- * for the calls, whose handlers never block.
+ * The gRPC threads of every volume's Workload API server and of the connection to the agent, shared, so that their
+ * number does not grow with the volumes: {@value #IO_THREADS} epoll event loops for all sockets (the listeners, the
+ * workloads' connections, the admin socket; they also run the timers) and {@value #CALL_THREADS} threads for the
+ * calls, whose handlers never block. Each volume's FUSE filesystem still has a thread of its own (see
+ * {@link dev.spiffecsi.backend.fuseproxy.fuse.FuseMount}), so the driver runs these
+ * {@value #IO_THREADS} + {@value #CALL_THREADS} threads plus one per published volume.
  */
 public final class SharedTransport implements AutoCloseable {
 
@@ -39,7 +41,7 @@ public final class SharedTransport implements AutoCloseable {
         EventLoopGroup eventLoops = new EpollEventLoopGroup(IO_THREADS, daemonThreads("fuse-proxy-io-"));
         ThreadPoolExecutor calls = new ThreadPoolExecutor(CALL_THREADS, CALL_THREADS, 0, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), daemonThreads("fuse-proxy-call-"));
-        // every thread starts now: the driver's thread count is the same from the first volume on
+        // every shared thread starts now: their count is the same from the first volume on
         calls.prestartAllCoreThreads();
         eventLoops.forEach(loop -> loop.execute(() -> {
         }));

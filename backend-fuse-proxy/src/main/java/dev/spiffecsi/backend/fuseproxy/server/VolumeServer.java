@@ -85,8 +85,16 @@ public final class VolumeServer {
         }
     }
 
-    /** Whether the mount is still there and served (see {@link FuseMount#isAlive}). */
+    /**
+     * Whether the volume serves the Workload API: the listener is up (a {@link #close} that failed to unmount has
+     * stopped it already) and the mount is still there and served (see {@link FuseMount#isAlive}).
+     */
     public boolean isAlive() {
+        return !server.isShutdown() && mount.isAlive();
+    }
+
+    /** Whether the filesystem is still mounted and served, whether or not the listener is up. */
+    public boolean isMounted() {
         return mount.isAlive();
     }
 

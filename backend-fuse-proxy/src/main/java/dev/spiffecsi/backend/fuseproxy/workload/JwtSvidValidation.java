@@ -17,6 +17,7 @@ import java.lang.System.Logger.Level;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -39,6 +40,8 @@ final class JwtSvidValidation {
     private final CompletableFuture<Map<String, ByteString>> bundles = new CompletableFuture<>();
     private final Consumer<Map<String, ByteString>> bundleWatcher = bundles::complete;
     private final Resubscription<SubscribeToX509SVIDsResponse> identitySubscription;
+    /** Fails the bundle wait after the agent timeout; set by {@link #start}, before anything can call stop. */
+    private volatile Future<?> bundleTimeout;
 
     JwtSvidValidation(ValidateJWTSVIDRequest request, Delegation caller, AgentClient agent, BundleFeed jwtBundles,
                       StreamObserver<ValidateJWTSVIDResponse> response, VolumeLabel volume, System.Logger log) {
@@ -65,10 +68,12 @@ final class JwtSvidValidation {
     }
 
     void start() {
-        response.setOnCancelHandler(this::stop);
-        agent.scheduler().schedule(() -> bundles.completeExceptionally(agentFailure(Status.DEADLINE_EXCEEDED
-                        .withDescription("no JWT bundles within " + agent.timeout().toMillis() + " ms"))),
+        // scheduled before the cancel handler is set, so that a cancellation always finds the timer to cancel
+        bundleTimeout = agent.scheduler().schedule(() -> bundles.completeExceptionally(agentFailure(
+                        Status.DEADLINE_EXCEEDED.withDescription("no JWT bundles within " + agent.timeout().toMillis()
+                                + " ms"))),
                 agent.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        response.setOnCancelHandler(this::stop);
         identitySubscription.start();
         jwtBundles.watch(bundleWatcher);
         identities.thenCombine(bundles, this::validate).whenComplete(this::finish);
@@ -108,6 +113,7 @@ final class JwtSvidValidation {
     }
 
     private void stop() {
+        bundleTimeout.cancel(false); // else it holds this call until the agent timeout passes
         identitySubscription.cancel();
         jwtBundles.unwatch(bundleWatcher);
     }
