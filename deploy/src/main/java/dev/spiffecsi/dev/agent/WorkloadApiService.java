@@ -1,5 +1,6 @@
 package dev.spiffecsi.dev.agent;
 
+import dev.spiffecsi.backend.fuseproxy.workload.ClaimsStruct;
 import com.google.protobuf.ByteString;
 import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
 import io.grpc.Status;

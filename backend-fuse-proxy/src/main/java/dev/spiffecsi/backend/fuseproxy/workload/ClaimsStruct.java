@@ -12,12 +12,12 @@ import java.util.Map;
  * JWT claims as the {@link Struct} of a ValidateJWTSVID response, the way JSON maps onto it. Dates (exp, iat, nbf)
  * become seconds since the epoch, as they are in the token.
  */
-final class ClaimsStruct {
+public final class ClaimsStruct {
 
     private ClaimsStruct() {
     }
 
-    static Struct of(Map<String, Object> claims) {
+    public static Struct of(Map<String, Object> claims) {
         Struct.Builder struct = Struct.newBuilder();
         claims.forEach((name, claim) -> struct.putFields(name, value(claim)));
         return struct.build();
