@@ -5,6 +5,7 @@ import static dev.spiffecsi.spi.BackendException.Failure.INVALID_REQUEST;
 import static dev.spiffecsi.spi.BackendException.Failure.TARGET_OCCUPIED;
 
 import dev.spiffecsi.backend.fuseproxy.fuse.FuseOptions;
+import dev.spiffecsi.backend.fuseproxy.peer.PeerProcess;
 import dev.spiffecsi.backend.fuseproxy.server.VolumeServer;
 import dev.spiffecsi.backend.fuseproxy.workload.CallerResolver;
 import dev.spiffecsi.backend.fuseproxy.workload.VolumeLabel;
@@ -46,12 +47,15 @@ final class FuseProxyBackend implements Backend {
     private final System.Logger log;
     private final FuseOptions fuseOptions;
     private final ProxyRuntime runtime;
+    private final PeerProcess.Tracker processes;
     private final AdminSocketProbe adminSocket;
     private final Map<Path, VolumeServer> servers = new ConcurrentHashMap<>();
     /** Why the last attempt to re-serve a target failed, for its condition. */
     private final Map<Path, String> resumeFailures = new ConcurrentHashMap<>();
 
-    FuseProxyBackend(FuseProxySettings settings, EngineContext context, ProxyRuntime runtime) {
+    FuseProxyBackend(FuseProxySettings settings, EngineContext context, ProxyRuntime runtime,
+                     PeerProcess.Tracker processes) {
+        this.processes = processes;
         this.settings = settings;
         this.mounts = context.mounts();
         this.log = context.logger();
@@ -101,7 +105,7 @@ final class FuseProxyBackend implements Backend {
             servers.put(target, VolumeServer.start(volume, settings.socketName(), settings.socketMode(),
                     WorkloadApiProxy.forVolume(volume, callers, runtime.agent(), runtime.x509Bundles(),
                             runtime.jwtBundles(), log),
-                    runtime.transport(), fuseOptions));
+                    runtime.transport(), fuseOptions, processes));
             resumeFailures.remove(target);
         } catch (IOException e) {
             throw new BackendException(INTERNAL, "cannot serve the Workload API at " + target + ": "

@@ -1,5 +1,6 @@
 package dev.spiffecsi.backend.fuseproxy;
 
+import dev.spiffecsi.backend.fuseproxy.peer.PeerProcess;
 import dev.spiffecsi.spi.Backend;
 import dev.spiffecsi.spi.BackendConfig;
 import dev.spiffecsi.spi.BackendException;
@@ -25,10 +26,15 @@ public final class FuseProxyProvider implements BackendProvider {
 
     @Override
     public Backend create(BackendConfig config, EngineContext context) {
+        return create(config, context, PeerProcess.Tracker.PIDFD);
+    }
+
+    /** With the callers' processes tracked by {@code processes} instead of pidfds, for tests. */
+    static Backend create(BackendConfig config, EngineContext context, PeerProcess.Tracker processes) {
         FuseProxySettings settings = FuseProxySettings.from(config);
         try {
             return new FuseProxyBackend(settings, context,
-                    ProxyRuntime.start(settings.adminSocket(), settings.agentTimeout(), context.logger()));
+                    ProxyRuntime.start(settings.adminSocket(), settings.agentTimeout(), context.logger()), processes);
         } catch (IOException e) {
             throw new BackendException(BackendException.Failure.INTERNAL, "cannot start the fuse-proxy backend: "
                     + e.getMessage(), e);

@@ -16,13 +16,16 @@ enum IdentityMode {
      * By the caller's process id from SO_PEERCRED; the agent attests that process itself, exactly as if it had
      * called the agent's own Workload API socket, so every container (and process) of a pod gets what its
      * registration entries say. Needs SPIRE 1.10.2 or later, and the driver and the agent in the same pid namespace
-     * (both hostPID), since the pid is the one the driver sees. As with any pid-based attestation, a process that
-     * exits and whose pid is reused by another before the agent attests it would be mistaken for the other.
+     * (both hostPID), since the pid is the one the driver sees. A process that exits while another (a forked child)
+     * keeps its connection could have its pid reused by an unrelated process; so the process is tracked by a pidfd
+     * from the moment its connection is accepted, and once it has exited nothing more is asked or passed on for that
+     * connection (see {@link dev.spiffecsi.backend.fuseproxy.peer.PidFd}).
      */
     PID("pid") {
         @Override
         CallerResolver callersOf(PodInfo pod) {
-            return peer -> peer.map(UnixPeer::pid).filter(pid -> pid > 0).map(Delegation.ByPid::new);
+            return (peer, process) -> peer.map(UnixPeer::pid).filter(pid -> pid > 0)
+                    .map(pid -> new Delegation.ByPid(pid, process));
         }
     },
 
@@ -46,7 +49,7 @@ enum IdentityMode {
             }
             Optional<Delegation> selectors = Optional.of(new Delegation.BySelectors(List.of(
                     k8s("pod-uid:" + pod.uid()), k8s("ns:" + pod.namespace()), k8s("sa:" + pod.serviceAccount()))));
-            return peer -> selectors;
+            return (peer, process) -> selectors;
         }
     };
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.spiffecsi.backend.fuseproxy.fuse.FuseMount;
+import dev.spiffecsi.backend.fuseproxy.peer.PeerProcess;
 import dev.spiffecsi.backend.fuseproxy.testing.FakeDelegatedAgent;
 import dev.spiffecsi.backend.fuseproxy.testing.ForkedWorkloadClient;
 import dev.spiffecsi.backend.fuseproxy.testing.WorkloadClient;
@@ -47,6 +48,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -109,16 +111,41 @@ class FuseProxyIntegrationTest {
     }
 
     private Backend backend(String identity, MountSyscalls mounts) throws IOException {
-        Backend backend = new FuseProxyProvider().create(new MapBackendConfig("spiffe-csi.backends.fuse-proxy",
+        Backend backend = new FuseProxyProvider().create(config(identity),
+                fixture.context(fixture.socketDir(), mounts, FuseProxyProvider.NAME));
+        backends.add(backend);
+        return backend;
+    }
+
+    /** With each caller's process tracked by {@code processes} instead of a pidfd. */
+    private Backend backend(String identity, PeerProcess.Tracker processes) throws IOException {
+        Backend backend = FuseProxyProvider.create(config(identity),
+                fixture.context(fixture.socketDir(), mounts, FuseProxyProvider.NAME), processes);
+        backends.add(backend);
+        return backend;
+    }
+
+    private MapBackendConfig config(String identity) {
+        return new MapBackendConfig("spiffe-csi.backends.fuse-proxy",
                 Map.of("socket-name", ContractFixture.SOCKET_NAME,
                         "admin-socket-path", agent.socket().toString(),
                         "identity", identity,
                         "socket-mode", "0666",
                         "unmount-busy-timeout", "1s",
-                        "agent-timeout", "5s")),
-                fixture.context(fixture.socketDir(), mounts, FuseProxyProvider.NAME));
-        backends.add(backend);
-        return backend;
+                        "agent-timeout", "5s"));
+    }
+
+    /** Processes that run for {@code checks} liveness checks (per connection), then have exited. */
+    private static PeerProcess.Tracker exitingAfter(int checks) {
+        return pid -> {
+            AtomicInteger done = new AtomicInteger();
+            return () -> done.incrementAndGet() > checks;
+        };
+    }
+
+    private static void assertRefusedAsExited(Status status) {
+        assertEquals(Status.Code.PERMISSION_DENIED, status.getCode(), status.toString());
+        assertEquals("the process that opened this connection has exited; reconnect", status.getDescription());
     }
 
     private Backend backend() throws IOException {
@@ -355,6 +382,66 @@ class FuseProxyIntegrationTest {
             assertEquals(1, agent.openSvidStreams());
             stream.cancel();
             eventually("the delegated stream is cancelled", () -> agent.openSvidStreams() == 0);
+        }
+    }
+
+    @Test
+    void aCallerWhoseProcessHasExitedIsRefusedWithoutAskingTheAgent() throws Exception {
+        registerSelf();
+        Path target = publish(backend("pid", exitingAfter(0)));
+
+        try (WorkloadClient client = WorkloadClient.connect(socket(target))) {
+            assertRefusedAsExited(WorkloadClient.statusOf(client::fetchX509Svid));
+            assertRefusedAsExited(WorkloadClient.statusOf(client::fetchX509Bundles));
+            assertRefusedAsExited(WorkloadClient.statusOf(client::fetchJwtBundles));
+            assertRefusedAsExited(WorkloadClient.statusOf(() -> client.fetchJwtSvid("a")));
+            assertRefusedAsExited(WorkloadClient.statusOf(() -> client.validateJwtSvid("not.a.token", "a")));
+        }
+        assertEquals(List.of(), agent.x509SvidRequests(), "nothing asked for a pid that may name another process");
+    }
+
+    @Test
+    void anAnswerForACallerWhoseProcessExitedMeanwhileIsDropped() throws Exception {
+        registerSelf();
+        Path target = publish(backend("pid", exitingAfter(1))); // alive when asking, exited when the answer comes
+
+        try (WorkloadClient client = WorkloadClient.connect(socket(target))) {
+            assertRefusedAsExited(WorkloadClient.statusOf(client::fetchX509Svid));
+        }
+        assertEquals(List.of("pid " + OWN_PID), agent.x509SvidRequests(), "asked, and the answer dropped");
+        eventually("the delegated stream is cancelled", () -> agent.openSvidStreams() == 0);
+        try (WorkloadClient client = WorkloadClient.connect(socket(target))) {
+            assertRefusedAsExited(WorkloadClient.statusOf(() -> client.fetchJwtSvid("a")));
+        }
+    }
+
+    @Test
+    void aStreamEndsWhenItsCallerHasExitedAndTheAgentMustBeAskedAgain() throws Exception {
+        registerSelf();
+        AtomicBoolean exited = new AtomicBoolean();
+        Path target = publish(backend("pid", pid -> exited::get));
+
+        try (WorkloadClient client = WorkloadClient.connect(socket(target))) {
+            WorkloadClient.X509Stream stream = client.openX509Stream();
+            assertEquals(WORKLOAD_ID, stream.next().getSvids(0).getSpiffeId());
+            exited.set(true);
+            agent.stop();
+            agent.start();
+            Status end = stream.end(Duration.ofSeconds(10));
+            assertNotNull(end, "the stream ended");
+            assertRefusedAsExited(end);
+        }
+        assertEquals(List.of("pid " + OWN_PID), agent.x509SvidRequests(), "not asked again after the exit");
+    }
+
+    @Test
+    void podSelectorsDoNotDependOnTheCallersProcess() throws Exception {
+        agent.registerSelectors(Set.of("k8s:ns:default", "k8s:sa:default"), "spiffe://example.org/ns/default/sa/default");
+        Path target = publish(backend("pod-selectors", exitingAfter(0)));
+
+        try (WorkloadClient client = WorkloadClient.connect(socket(target))) {
+            assertEquals("spiffe://example.org/ns/default/sa/default", client.fetchX509Svid().getSvids(0).getSpiffeId());
+            assertEquals("spiffe://example.org/ns/default/sa/default", client.fetchJwtSvid("a").getSvids(0).getSpiffeId());
         }
     }
 

@@ -3,6 +3,7 @@ package dev.spiffecsi.backend.fuseproxy.delegated;
 import dev.spiffecsi.backend.fuseproxy.delegated.proto.FetchJWTSVIDsRequest;
 import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToX509SVIDsRequest;
 import dev.spiffecsi.backend.fuseproxy.delegated.proto.types.Selector;
+import dev.spiffecsi.backend.fuseproxy.peer.PeerProcess;
 import java.util.List;
 
 /**
@@ -16,14 +17,37 @@ public sealed interface Delegation {
     FetchJWTSVIDsRequest jwtSvidsRequest(List<String> audience);
 
     /**
+     * True when the workload named here is gone and must not be asked for: a process that has exited, whose pid may
+     * name another process by now. Checked before every request and on every answer (see {@link AgentClient}).
+     */
+    default boolean hasExited() {
+        return false;
+    }
+
+    /**
      * A process, which the agent attests itself with its workload attestors (needs SPIRE 1.10.2 or later; an older
      * agent ignores the field and answers as for nobody). The pid must be valid in the agent's pid namespace.
+     *
+     * @param process tracks the process, so that it is not mistaken for another that reused its pid
      */
-    record ByPid(int pid) implements Delegation {
+    record ByPid(int pid, PeerProcess process) implements Delegation {
         public ByPid {
             if (pid <= 0) {
                 throw new IllegalArgumentException("not a process id: " + pid);
             }
+            if (process == null) {
+                throw new IllegalArgumentException("no process tracking for pid " + pid);
+            }
+        }
+
+        /** A process that is not tracked. */
+        public ByPid(int pid) {
+            this(pid, PeerProcess.UNTRACKED);
+        }
+
+        @Override
+        public boolean hasExited() {
+            return process.hasExited();
         }
 
         @Override

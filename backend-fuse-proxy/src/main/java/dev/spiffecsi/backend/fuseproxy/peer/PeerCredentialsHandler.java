@@ -14,22 +14,30 @@ import java.io.IOException;
 
 /**
  * Reads SO_PEERCRED from a newly accepted connection and adds the {@link UnixPeer} to the connection's transport
- * attributes. A connection whose credentials cannot be read gets no attribute: it is the service's decision (with the
- * context to log it) to refuse its calls.
+ * attributes, with the {@link PeerProcess} that tracks its process, closed when the connection closes. A connection
+ * whose credentials cannot be read gets no attribute: it is the service's decision (with the context to log it) to
+ * refuse its calls.
  */
 final class PeerCredentialsHandler extends InternalProtocolNegotiators.ProtocolNegotiationHandler {
 
-    PeerCredentialsHandler(ChannelHandler next, ChannelLogger negotiationLogger) {
+    private final PeerProcess.Tracker tracker;
+
+    PeerCredentialsHandler(ChannelHandler next, ChannelLogger negotiationLogger, PeerProcess.Tracker tracker) {
         super(next, negotiationLogger);
+        this.tracker = tracker;
     }
 
     @Override
     protected void protocolNegotiationEventTriggered(ChannelHandlerContext ctx) {
         UnixPeer peer = peerOf(ctx.channel());
         if (peer != null) {
+            PeerProcess process = peer.pid() > 0 ? tracker.track(peer.pid()) : PeerProcess.EXITED;
+            // runs at once if the connection is closed already
+            ctx.channel().closeFuture().addListener(closed -> process.close());
             ProtocolNegotiationEvent event = getProtocolNegotiationEvent();
             Attributes attributes = InternalProtocolNegotiationEvent.getAttributes(event).toBuilder()
-                    .set(PeerCredentialsNegotiator.PEER, peer).build();
+                    .set(PeerCredentialsNegotiator.PEER, peer)
+                    .set(PeerCredentialsNegotiator.PROCESS, process).build();
             replaceProtocolNegotiationEvent(InternalProtocolNegotiationEvent.withAttributes(event, attributes));
         }
         fireProtocolNegotiationEvent(ctx);

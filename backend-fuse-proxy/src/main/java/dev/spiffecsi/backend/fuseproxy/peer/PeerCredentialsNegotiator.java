@@ -11,7 +11,8 @@ import java.util.Optional;
 
 /**
  * Plaintext gRPC on a Unix socket, with the connecting process's credentials (SO_PEERCRED) added to every
- * connection's transport attributes. Install it on a server listening on an epoll Unix socket with
+ * connection's transport attributes, and its process tracked for as long as the connection lasts (a pidfd: see
+ * {@link PeerProcess}). Install it on a server listening on an epoll Unix socket with
  * {@code NettyServerBuilder.protocolNegotiator(new PeerCredentialsNegotiator())}, then read the caller of a call with
  * {@link #peerOf}.
  *
@@ -25,8 +26,25 @@ public final class PeerCredentialsNegotiator implements InternalProtocolNegotiat
     /** The transport attribute holding the {@link UnixPeer}; absent when the kernel did not tell. */
     public static final Attributes.Key<UnixPeer> PEER = Attributes.Key.create("dev.spiffecsi.unix-peer");
 
+    /** The transport attribute tracking the {@link UnixPeer}'s process; present with it (when its pid is known). */
+    public static final Attributes.Key<PeerProcess> PROCESS = Attributes.Key.create("dev.spiffecsi.peer-process");
+
     private final InternalProtocolNegotiator.ProtocolNegotiator plaintext =
             InternalProtocolNegotiators.serverPlaintext();
+    private final PeerProcess.Tracker tracker;
+
+    /** Tracks every peer's process with a pidfd (see {@link PidFd}). */
+    public PeerCredentialsNegotiator() {
+        this(PeerProcess.Tracker.PIDFD);
+    }
+
+    /**
+     * @param tracker starts tracking each peer's process when it connects; what it returns is closed with the
+     *                connection
+     */
+    public PeerCredentialsNegotiator(PeerProcess.Tracker tracker) {
+        this.tracker = tracker;
+    }
 
     /**
      * The process that opened the connection a call arrived on; empty when the connection is not an epoll Unix
@@ -36,6 +54,15 @@ public final class PeerCredentialsNegotiator implements InternalProtocolNegotiat
         return Optional.ofNullable(call.getAttributes().get(PEER));
     }
 
+    /**
+     * Whether the process that opened the connection a call arrived on is still the one its pid names; reported as
+     * exited when the connection has no tracked peer.
+     */
+    public static PeerProcess processOf(ServerCall<?, ?> call) {
+        PeerProcess process = call.getAttributes().get(PROCESS);
+        return process != null ? process : PeerProcess.EXITED;
+    }
+
     @Override
     public AsciiString scheme() {
         return plaintext.scheme();
@@ -43,7 +70,8 @@ public final class PeerCredentialsNegotiator implements InternalProtocolNegotiat
 
     @Override
     public ChannelHandler newHandler(GrpcHttp2ConnectionHandler grpcHandler) {
-        return new PeerCredentialsHandler(plaintext.newHandler(grpcHandler), grpcHandler.getNegotiationLogger());
+        return new PeerCredentialsHandler(plaintext.newHandler(grpcHandler), grpcHandler.getNegotiationLogger(),
+                tracker);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.spiffecsi.backend.fuseproxy.server;
 import dev.spiffecsi.backend.fuseproxy.fuse.FuseMount;
 import dev.spiffecsi.backend.fuseproxy.fuse.FuseOptions;
 import dev.spiffecsi.backend.fuseproxy.peer.PeerCredentialsNegotiator;
+import dev.spiffecsi.backend.fuseproxy.peer.PeerProcess;
 import dev.spiffecsi.backend.fuseproxy.workload.VolumeLabel;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
@@ -47,11 +48,12 @@ public final class VolumeServer {
 
     /**
      * Mounts the filesystem at the volume's target (on top of whatever is mounted there) and serves {@code service}
-     * on {@code socketName} in it, with the given mode. On failure nothing is left: no server, no mount.
+     * on {@code socketName} in it, with the given mode; each client's process is tracked with {@code processes} for
+     * as long as its connection lasts. On failure nothing is left: no server, no mount.
      */
     public static VolumeServer start(VolumeLabel volume, String socketName, Set<PosixFilePermission> socketMode,
-                                     ServerServiceDefinition service, SharedTransport transport, FuseOptions fuse)
-            throws IOException {
+                                     ServerServiceDefinition service, SharedTransport transport, FuseOptions fuse,
+                                     PeerProcess.Tracker processes) throws IOException {
         FuseMount mount = FuseMount.mount(volume.target(), socketName, fuse);
         DirectoryHandle directory = null;
         Server server = null;
@@ -62,7 +64,7 @@ public final class VolumeServer {
                     .bossEventLoopGroup(transport.eventLoops())
                     .workerEventLoopGroup(transport.eventLoops())
                     .executor(transport.calls())
-                    .protocolNegotiator(new PeerCredentialsNegotiator())
+                    .protocolNegotiator(new PeerCredentialsNegotiator(processes))
                     // grpc sets SO_KEEPALIVE on every connection; a Unix socket has none, and netty warns each time
                     .withChildOption(ChannelOption.SO_KEEPALIVE, null)
                     .addService(service)

@@ -100,6 +100,12 @@ final class CallerStream<M> {
             return;
         }
         Status answer = AgentStatus.forWorkload(status);
+        if (AgentClient.isWorkloadExited(status)) {
+            log.log(Level.INFO, volume + ": " + call + " for " + caller + ": the process that opened the connection "
+                    + "has exited, its pid may name another process by now; answered PERMISSION_DENIED");
+            fail(answer);
+            return;
+        }
         log.log(AgentStatus.isAnswer(status) ? Level.INFO : Level.WARNING, volume + ": " + call + " for " + caller
                 + " failed: the SPIRE agent answered " + status.getCode() + " " + status.getDescription()
                 + "; the workload gets " + answer.getCode());

@@ -45,7 +45,7 @@ final class WorkloadApiInterceptor implements ServerInterceptor {
                     + ": the security header workload.spiffe.io: true is missing");
             return refuse(call, Status.INVALID_ARGUMENT.withDescription("security header missing from request"));
         }
-        Optional<Delegation> caller = resolver.resolve(peer);
+        Optional<Delegation> caller = resolver.resolve(peer, PeerCredentialsNegotiator.processOf(call));
         if (caller.isEmpty()) {
             log.log(Level.WARNING, volume + ": refused " + method + " from " + describe(peer)
                     + ": the kernel did not report the caller's process (SO_PEERCRED)");

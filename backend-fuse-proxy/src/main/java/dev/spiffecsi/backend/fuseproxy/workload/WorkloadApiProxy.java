@@ -108,7 +108,9 @@ public final class WorkloadApiProxy extends SpiffeWorkloadAPIGrpc.SpiffeWorkload
             public void onError(Throwable t) {
                 Status status = Status.fromThrowable(t);
                 log.log(AgentStatus.isAnswer(status) ? Level.INFO : Level.WARNING, volume + ": FetchJWTSVID for "
-                        + caller + ": the SPIRE agent answered " + status.getCode() + " " + status.getDescription());
+                        + caller + (AgentClient.isWorkloadExited(status)
+                        ? ": the process that opened the connection has exited; answered PERMISSION_DENIED"
+                        : ": the SPIRE agent answered " + status.getCode() + " " + status.getDescription()));
                 response.onError(AgentStatus.forWorkload(status).asRuntimeException());
             }
 
