@@ -10,8 +10,6 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChanne
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -28,8 +26,6 @@ import org.slf4j.LoggerFactory;
 final class UnixSocketServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(UnixSocketServer.class);
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFSOCK = 0140000;
 
     private final String api;
     private final Path socket;
@@ -48,7 +44,7 @@ final class UnixSocketServer {
      */
     static UnixSocketServer start(String api, Path socket, ServerServiceDefinition service, EventLoopGroup boss,
                                   EventLoopGroup workers) throws IOException {
-        prepareSocketPath(socket);
+        dev.spiffecsi.engine.csi.UnixSocketServer.prepareSocketPath(socket);
         Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
@@ -66,20 +62,6 @@ final class UnixSocketServer {
             throw new IOException("cannot serve " + api + " on " + socket + ": " + e.getMessage(), e);
         }
         return new UnixSocketServer(api, socket, server);
-    }
-
-    /** A socket left by an earlier run is replaced; anything else at the path is refused, never deleted. */
-    private static void prepareSocketPath(Path socket) throws IOException {
-        Files.createDirectories(socket.getParent());
-        try {
-            int mode = (Integer) Files.getAttribute(socket, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-            if ((mode & S_IFMT) != S_IFSOCK) {
-                throw new IOException("refusing to replace " + socket + ": it exists and is not a socket");
-            }
-            Files.delete(socket);
-        } catch (NoSuchFileException e) {
-            // nothing left from an earlier run
-        }
     }
 
     Path socket() {

@@ -84,7 +84,11 @@ public final class UnixSocketServer implements AutoCloseable {
         return new UnixSocketServer(socket, server, boss, workers, grace);
     }
 
-    private static void prepareSocketPath(Path socket) throws IOException {
+    /**
+     * Makes {@code socket} bindable: creates its directory, removes a socket left by an earlier run, and refuses
+     * (never deletes) anything else at the path.
+     */
+    public static void prepareSocketPath(Path socket) throws IOException {
         Files.createDirectories(socket.getParent());
         try {
             int mode = (Integer) Files.getAttribute(socket, "unix:mode", LinkOption.NOFOLLOW_LINKS);
