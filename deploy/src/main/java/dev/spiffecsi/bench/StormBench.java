@@ -316,9 +316,22 @@ public final class StormBench {
     private boolean publishCall(Pod pod, PhaseRecorder phase) {
         NodePublishVolumeRequest request = KubeletRequests.publish(layout, pod);
         NodeGrpc.NodeBlockingStub node = csi.node();
+        return timed(phase, () -> node.nodePublishVolume(request));
+    }
+
+    private void unpublish(Pod pod, PhaseRecorder phase) {
+        NodeUnpublishVolumeRequest request = KubeletRequests.unpublish(layout, pod);
+        NodeGrpc.NodeBlockingStub node = csi.node();
+        if (timed(phase, () -> node.nodeUnpublishVolume(request))) {
+            outstanding.remove(pod);
+        }
+    }
+
+    /** Times one call (the RPC only: requests and stubs are built before) and records it in {@code phase}. */
+    private static boolean timed(PhaseRecorder phase, Runnable rpc) {
         long start = System.nanoTime();
         try {
-            node.nodePublishVolume(request);
+            rpc.run();
             long end = System.nanoTime();
             phase.window(start, end);
             phase.succeeded(end - start);
@@ -327,22 +340,6 @@ public final class StormBench {
             phase.window(start, System.nanoTime());
             phase.failed(e.getStatus().getCode().name());
             return false;
-        }
-    }
-
-    private void unpublish(Pod pod, PhaseRecorder phase) {
-        NodeUnpublishVolumeRequest request = KubeletRequests.unpublish(layout, pod);
-        NodeGrpc.NodeBlockingStub node = csi.node();
-        long start = System.nanoTime();
-        try {
-            node.nodeUnpublishVolume(request);
-            long end = System.nanoTime();
-            phase.window(start, end);
-            phase.succeeded(end - start);
-            outstanding.remove(pod);
-        } catch (StatusRuntimeException e) {
-            phase.window(start, System.nanoTime());
-            phase.failed(e.getStatus().getCode().name());
         }
     }
 
