@@ -6,15 +6,13 @@ import dev.spiffecsi.dev.agent.DevAgentKeys;
 import dev.spiffecsi.dev.agent.DevAgentSettings;
 import dev.spiffecsi.dev.agent.RegistrationEntry;
 import dev.spiffecsi.dev.demo.DriverDelegate;
-import dev.spiffecsi.dev.demo.Leftovers;
+import dev.spiffecsi.dev.testing.NodeCleanup;
 import dev.spiffecsi.dev.demo.NodeLayout;
 import dev.spiffecsi.dev.kubelet.KubeletSimulator;
 import dev.spiffecsi.dev.kubelet.RetryPolicy;
 import dev.spiffecsi.dev.workload.WorkloadEndpoint;
 import dev.spiffecsi.engine.backend.BackendRegistry;
-import dev.spiffecsi.engine.os.JnaMountSyscalls;
 import dev.spiffecsi.engine.runtime.Driver;
-import dev.spiffecsi.spi.MountSyscalls;
 import io.spiffe.spiffeid.SpiffeId;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -100,10 +98,6 @@ final class ProxiedNode implements AutoCloseable {
         kubelet.close();
         driver.close();
         agent.close();
-        MountSyscalls mounts = new JnaMountSyscalls();
-        for (Path mount : Leftovers.mountsBelow(layout.root()).reversed()) {
-            mounts.umount2(mount, MountSyscalls.MNT_DETACH);
-        }
-        layout.delete();
+        NodeCleanup.detachLeftoversAndDelete(layout);
     }
 }

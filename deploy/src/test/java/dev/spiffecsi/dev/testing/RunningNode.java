@@ -2,14 +2,11 @@ package dev.spiffecsi.dev.testing;
 
 import dev.spiffecsi.dev.agent.DevAgent;
 import dev.spiffecsi.dev.agent.DevAgentSettings;
-import dev.spiffecsi.dev.demo.Leftovers;
 import dev.spiffecsi.dev.demo.NodeLayout;
 import dev.spiffecsi.dev.kubelet.KubeletSimulator;
 import dev.spiffecsi.dev.kubelet.RetryPolicy;
 import dev.spiffecsi.engine.backend.BackendRegistry;
-import dev.spiffecsi.engine.os.JnaMountSyscalls;
 import dev.spiffecsi.engine.runtime.Driver;
-import dev.spiffecsi.spi.MountSyscalls;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -60,10 +57,6 @@ public final class RunningNode implements AutoCloseable {
         kubelet.close();
         driver.close();
         agent.close();
-        MountSyscalls mounts = new JnaMountSyscalls();
-        for (Path mount : Leftovers.mountsBelow(layout.root()).reversed()) {
-            mounts.umount2(mount, MountSyscalls.MNT_DETACH);
-        }
-        layout.delete();
+        NodeCleanup.detachLeftoversAndDelete(layout);
     }
 }
