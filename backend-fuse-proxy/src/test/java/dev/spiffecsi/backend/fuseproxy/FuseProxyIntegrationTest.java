@@ -593,8 +593,11 @@ class FuseProxyIntegrationTest {
 
             assertEquals(Set.of(WORKLOAD_ID), Set.copyOf(identities.values()));
             assertEquals(List.of(), ourMountsBelow(fixture.podsDir()));
-            assertEquals(before.fds(), after.fds(), "open file descriptors");
-            assertEquals(before.threads(), after.threads(), () -> "threads; new: " + newThreads(threadsBefore));
+            // at most as many as before: a leak adds, while an idle pool thread of the JDK may end meanwhile
+            assertTrue(after.fds() <= before.fds(), () -> "open file descriptors: " + before.fds() + " before, "
+                    + after.fds() + " after");
+            assertTrue(after.threads() <= before.threads(), () -> "threads: " + before.threads() + " before, "
+                    + after.threads() + " after; new: " + newThreads(threadsBefore));
             assertEquals(0, agent.openSvidStreams());
         } finally {
             pool.shutdownNow();
