@@ -119,7 +119,8 @@ public final class StartupBench {
         }
     }
 
-    private static boolean ready(Path socket) {
+    /** Whether the CSI endpoint at {@code socket} answers Probe with ready (a fresh connection each time). */
+    static boolean ready(Path socket) {
         try (CsiConnection connection = CsiConnection.open(socket)) {
             ProbeResponse probe = connection.identity(Duration.ofSeconds(2)).probe(ProbeRequest.getDefaultInstance());
             return !probe.hasReady() || probe.getReady().getValue();

@@ -122,10 +122,10 @@ class ServeProcessTest {
             }
         }
         assertTrue(lines.size() >= 3, this::logText);
-        assertTrue(lines.stream().anyMatch(l -> l.path("formattedMessage").asText().startsWith(
-                "rpc method=NodePublishVolume volume_id=csi-") && l.path("formattedMessage").asText().contains(
-                "target_path=" + target) && l.path("formattedMessage").asText().contains("code=OK")), this::logText);
-        assertTrue(lines.stream().anyMatch(l -> l.path("formattedMessage").asText().contains("published volumes stay")),
+        assertTrue(lines.stream().anyMatch(l -> l.path("msg").asText().startsWith(
+                "rpc method=NodePublishVolume volume_id=csi-") && l.path("msg").asText().contains(
+                "target_path=" + target) && l.path("msg").asText().contains("code=OK")), this::logText);
+        assertTrue(lines.stream().anyMatch(l -> l.path("msg").asText().contains("published volumes stay")),
                 this::logText);
     }
 

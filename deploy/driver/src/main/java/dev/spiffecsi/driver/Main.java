@@ -1,7 +1,9 @@
 package dev.spiffecsi.driver;
 
 import dev.spiffecsi.config.ConfigException;
+import dev.spiffecsi.config.LogSettings;
 import dev.spiffecsi.driver.cli.Command;
+import dev.spiffecsi.driver.logging.LogSetup;
 import dev.spiffecsi.engine.backend.BackendRegistry;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -24,6 +26,8 @@ public final class Main {
 
     /** Runs one command and returns its exit code; never calls System.exit (tests call this). */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
+        // until a command applies its own settings (serve, from its configuration)
+        LogSetup.apply(new LogSettings("info", LogSettings.Format.TEXT));
         boolean named = !args.isEmpty() && !args.get(0).startsWith("-");
         String name = named ? args.get(0) : ServeCommand.NAME;
         List<String> rest = named ? args.subList(1, args.size()) : args;

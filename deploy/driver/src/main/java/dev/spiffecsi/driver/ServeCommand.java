@@ -2,6 +2,7 @@ package dev.spiffecsi.driver;
 
 import dev.spiffecsi.config.LoadedConfig;
 import dev.spiffecsi.driver.cli.DescribedCommand;
+import dev.spiffecsi.driver.logging.LogSetup;
 import dev.spiffecsi.engine.backend.BackendRegistry;
 import dev.spiffecsi.engine.runtime.Driver;
 import dev.spiffecsi.spi.BackendException;

@@ -1,6 +1,6 @@
 package dev.spiffecsi.engine.csi;
 
-import dev.spiffecsi.engine.metrics.DriverMetrics;
+import dev.spiffecsi.engine.metrics.CallRecorder;
 import dev.spiffecsi.engine.volume.VolumeEngine;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
@@ -13,7 +13,7 @@ public final class CsiServices {
     }
 
     public static List<ServerServiceDefinition> create(String pluginName, String version, String nodeId,
-                                                       VolumeEngine engine, DriverMetrics metrics) {
+                                                       VolumeEngine engine, CallRecorder metrics) {
         RpcObserver observer = new RpcObserver(metrics);
         return List.of(
                 ServerInterceptors.intercept(new IdentityService(pluginName, version, engine), observer),

@@ -2,7 +2,7 @@ package dev.spiffecsi.engine.csi;
 
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.Message;
-import dev.spiffecsi.engine.metrics.DriverMetrics;
+import dev.spiffecsi.engine.metrics.CallRecorder;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -22,9 +22,9 @@ final class RpcObserver implements ServerInterceptor {
 
     private static final Logger LOG = LoggerFactory.getLogger("dev.spiffecsi.rpc");
 
-    private final DriverMetrics metrics;
+    private final CallRecorder metrics;
 
-    RpcObserver(DriverMetrics metrics) {
+    RpcObserver(CallRecorder metrics) {
         this.metrics = metrics;
     }
 

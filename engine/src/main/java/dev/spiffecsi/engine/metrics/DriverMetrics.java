@@ -12,7 +12,7 @@ import java.util.function.IntSupplier;
  * The driver's Prometheus metrics: CSI calls by method and gRPC code, their latency, how many volumes are
  * published, and whether the backend is ready. Each driver has its own registry (tests run several drivers).
  */
-public final class DriverMetrics {
+public final class DriverMetrics implements CallRecorder {
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Counter calls;
@@ -43,7 +43,7 @@ public final class DriverMetrics {
                 .register(registry);
     }
 
-    /** Records one answered call. */
+    @Override
     public void recordCall(String method, String code, long nanos) {
         calls.labelValues(method, code).inc();
         latency.labelValues(method).observe(nanos / 1e9);

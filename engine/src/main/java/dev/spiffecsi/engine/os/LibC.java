@@ -2,13 +2,12 @@ package dev.spiffecsi.engine.os;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
-import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 
 /** The few libc functions the engine needs, bound with JNA; errno arrives as {@link LastErrorException}. */
 interface LibC extends Library {
 
-    LibC INSTANCE = Native.load("c", LibC.class);
+    LibC INSTANCE = NativeLibraries.libc(LibC.class);
 
     int mount(String source, String target, String fsType, long flags, String data) throws LastErrorException;
 

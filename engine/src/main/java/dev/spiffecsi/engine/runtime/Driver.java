@@ -6,6 +6,7 @@ import dev.spiffecsi.config.LoadedConfig;
 import dev.spiffecsi.engine.backend.BackendRegistry;
 import dev.spiffecsi.engine.csi.CsiServices;
 import dev.spiffecsi.engine.csi.UnixSocketServer;
+import dev.spiffecsi.engine.metrics.CallRecorder;
 import dev.spiffecsi.engine.metrics.DriverMetrics;
 import dev.spiffecsi.engine.metrics.MetricsServer;
 import dev.spiffecsi.engine.os.JnaMountSyscalls;
@@ -77,11 +78,14 @@ public final class Driver implements AutoCloseable {
             RequestValidator validator = new RequestValidator(new TargetPathPolicy(settings.kubeletPodsDir()),
                     settings.requireReadonlyVolume());
             VolumeEngine engine = new VolumeEngine(validator, state, backend, provider.name(), clock);
-            DriverMetrics metrics = new DriverMetrics(engine::publishedVolumes, () -> engine.health().ready());
-            metricsServer = settings.metricsAddress().isPresent()
-                    ? MetricsServer.start(settings.metricsAddress().get(), metrics) : null;
+            CallRecorder calls = CallRecorder.NONE;
+            if (settings.metricsAddress().isPresent()) {
+                DriverMetrics metrics = new DriverMetrics(engine::publishedVolumes, () -> engine.health().ready());
+                metricsServer = MetricsServer.start(settings.metricsAddress().get(), metrics);
+                calls = metrics;
+            }
             UnixSocketServer server = UnixSocketServer.start(settings.csiSocketPath(),
-                    CsiServices.create(settings.pluginName(), version, settings.nodeId(), engine, metrics),
+                    CsiServices.create(settings.pluginName(), version, settings.nodeId(), engine, calls),
                     settings.shutdownGracePeriod());
             LOG.info("spiffe-csi-driver {} started: plugin={} node={} backend={} workload-api-socket-dir={} "
                             + "kubelet-pods-dir={} published-volumes={}", version, settings.pluginName(),

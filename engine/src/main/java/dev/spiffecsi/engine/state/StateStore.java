@@ -1,19 +1,12 @@
 package dev.spiffecsi.engine.state;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -29,24 +22,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The published volumes, one JSON file per target path under {@code <state-dir>/volumes}, mirrored in memory.
- * Files are written to a temporary name, fsynced and renamed, so a crash leaves either the old or the new
- * record, never a torn one. Unreadable files are moved aside, not fatal: the kernel is the truth for mounts.
+ * Files are written to a temporary name and renamed, so a driver that dies mid-write leaves either the old or the
+ * new record, never a torn one. They are not fsynced: a record matters only while its mount exists, and every
+ * failure that could lose unsynced data (a kernel crash, a power loss) takes the node's mounts with it, after which
+ * the kubelet publishes again; an fsync would buy nothing and cost ~1 ms per publish on disk. Unreadable files are
+ * moved aside, not fatal: the kernel is the truth for mounts.
  */
 public final class StateStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(StateStore.class);
 
     private final Path directory;
-    private final ObjectMapper json;
     private final Map<Path, VolumeRecord> byTarget = new ConcurrentHashMap<>();
 
     private StateStore(Path directory) {
         this.directory = directory;
-        this.json = JsonMapper.builder()
-                .addModule(new JavaTimeModule())
-                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .build();
     }
 
     /** Opens (creating if needed, mode 0700) the store below {@code stateDir} and loads every record. */
@@ -59,7 +49,6 @@ public final class StateStore {
         }
         StateStore store = new StateStore(directory);
         store.load();
-        store.warmUp();
         return store;
     }
 
@@ -67,10 +56,7 @@ public final class StateStore {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.json")) {
             for (Path file : files) {
                 try {
-                    VolumeRecord record = json.readValue(file.toFile(), VolumeRecord.class);
-                    if (record.volumeId() == null || record.targetPath() == null) {
-                        throw new IOException("missing volumeId or targetPath");
-                    }
+                    VolumeRecord record = VolumeRecordCodec.decode(Files.readAllBytes(file));
                     byTarget.put(record.target(), record);
                 } catch (IOException e) {
                     Path aside = file.resolveSibling(file.getFileName() + ".corrupt");
@@ -79,16 +65,6 @@ public final class StateStore {
                 }
             }
         }
-    }
-
-    /**
-     * Builds Jackson's (de)serializers for records now rather than on the first publish, which would otherwise
-     * pay for it (and hold Jackson's cache lock while concurrent publishes wait) in the kubelet's first storm.
-     */
-    private void warmUp() throws IOException {
-        VolumeRecord sample = new VolumeRecord("warm-up", "/warm-up", "none", true, Map.of("k", "v"),
-                java.time.Instant.EPOCH);
-        json.readValue(json.writeValueAsBytes(sample), VolumeRecord.class);
     }
 
     public Optional<VolumeRecord> get(Path target) {
@@ -117,12 +93,7 @@ public final class StateStore {
         Path file = fileFor(record.target());
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
         try {
-            byte[] bytes = json.writeValueAsBytes(record);
-            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
-                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-                channel.write(java.nio.ByteBuffer.wrap(bytes));
-                channel.force(true);
-            }
+            Files.write(temporary, VolumeRecordCodec.encode(record));
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot record volume " + record.volumeId() + " in " + file, e);

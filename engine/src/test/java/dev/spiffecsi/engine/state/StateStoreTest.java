@@ -50,4 +50,47 @@ class StateStoreTest {
         assertEquals(1, reopened.size());
         assertTrue(Files.exists(stateDir.resolve("volumes/broken.json.corrupt")));
     }
+
+    @Test
+    void readsTheRecordsEarlierVersionsWroteAndSkipsFieldsItDoesNotKnow() throws Exception {
+        // written by the driver before 0.2 (Jackson data binding), with a field a newer version might add
+        Files.createDirectories(stateDir.resolve("volumes"));
+        Files.writeString(stateDir.resolve("volumes/old.json"), """
+                {"volumeId":"csi-1","targetPath":"/pods/a/volumes/kubernetes.io~csi/v/mount","backend":"bindmount",\
+                "readOnly":true,"volumeContext":{"csi.storage.k8s.io/pod.name":"web","csi.storage.k8s.io/pod.uid":"u1"},\
+                "publishedAt":"2026-01-02T03:04:05.123456Z","futureField":{"nested":[1,2,{"x":null}]}}""");
+
+        VolumeRecord record = StateStore.open(stateDir).get(Path.of("/pods/a/volumes/kubernetes.io~csi/v/mount"))
+                .orElseThrow();
+
+        assertEquals(new VolumeRecord("csi-1", "/pods/a/volumes/kubernetes.io~csi/v/mount", "bindmount", true,
+                Map.of("csi.storage.k8s.io/pod.name", "web", "csi.storage.k8s.io/pod.uid", "u1"),
+                Instant.parse("2026-01-02T03:04:05.123456Z")), record);
+        assertEquals("web", record.toRequest().pod().name());
+    }
+
+    @Test
+    void keysAndValuesThatNeedEscapingSurviveTheRoundTrip() throws Exception {
+        Map<String, String> context = Map.of("quote\"key", "line\nbreak \u00e9\t\\", "", "");
+        VolumeRecord record = new VolumeRecord("v\"1", "/pods/é/mount", "fuse-proxy", false, context,
+                Instant.parse("2026-01-02T03:04:05Z"));
+        StateStore.open(stateDir).put(record);
+
+        assertEquals(record, StateStore.open(stateDir).get(Path.of("/pods/é/mount")).orElseThrow());
+    }
+
+    @Test
+    void aRecordWithoutItsIdentityOrWithWrongTypesIsUnreadable() throws Exception {
+        Files.createDirectories(stateDir.resolve("volumes"));
+        Files.writeString(stateDir.resolve("volumes/no-id.json"), "{\"targetPath\":\"/pods/x\"}");
+        Files.writeString(stateDir.resolve("volumes/number.json"), "{\"volumeId\":1,\"targetPath\":\"/pods/y\"}");
+        Files.writeString(stateDir.resolve("volumes/two.json"), "{\"volumeId\":\"a\",\"targetPath\":\"/b\"}{}");
+
+        StateStore reopened = StateStore.open(stateDir);
+
+        assertEquals(0, reopened.size());
+        for (String name : new String[] {"no-id", "number", "two"}) {
+            assertTrue(Files.exists(stateDir.resolve("volumes/" + name + ".json.corrupt")), name);
+        }
+    }
 }

@@ -3,9 +3,8 @@ package dev.spiffecsi.dev.agent;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,8 +77,8 @@ public final class DevAgent implements AutoCloseable {
         ServerServiceDefinition adminApi = ServerInterceptors.intercept(
                 new DelegatedIdentityService(new WorkloadLookup(registrations), keys, settings.svidTtl(), streams),
                 new DelegateAuthorizer(registrations, settings.authorizedDelegates()));
-        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        EventLoopGroup boss = new EpollEventLoopGroup(1);
+        EventLoopGroup workers = new EpollEventLoopGroup(2);
         List<UnixSocketServer> started = new ArrayList<>();
         try {
             started.add(UnixSocketServer.start("the Workload API", settings.socket(), workloadApi, boss, workers));

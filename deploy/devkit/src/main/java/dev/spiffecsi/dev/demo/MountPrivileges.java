@@ -12,7 +12,7 @@ import java.nio.file.Path;
  * @param privateNamespace it runs in a mount namespace of its own, so its mounts cannot reach the host
  * @param unshareAvailable {@code unshare(1)} is on the PATH, to start a process in a private mount namespace
  */
-record MountPrivileges(boolean canMount, boolean privateNamespace, boolean unshareAvailable) {
+public record MountPrivileges(boolean canMount, boolean privateNamespace, boolean unshareAvailable) {
 
     /**
      * The mount namespace the demo was started from, set for the process it starts inside a private one (and by
@@ -22,7 +22,7 @@ record MountPrivileges(boolean canMount, boolean privateNamespace, boolean unsha
 
     private static final int CAP_SYS_ADMIN = 21;
 
-    static MountPrivileges detect() {
+    public static MountPrivileges detect() {
         return new MountPrivileges(hasCapSysAdmin(), inPrivateNamespace(), onPath("unshare"));
     }
 

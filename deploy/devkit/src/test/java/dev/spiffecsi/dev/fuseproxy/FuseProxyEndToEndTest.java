@@ -13,8 +13,7 @@ import dev.spiffecsi.spi.contract.Privileges;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.spiffe.spiffeid.SpiffeId;
 import io.spiffe.svid.x509svid.X509Svid;
 import io.spiffe.svid.x509svid.X509SvidValidator;
@@ -51,7 +50,7 @@ class FuseProxyEndToEndTest {
     void setUp() throws Exception {
         Privileges.assumeCanMountPrivately();
         node = ProxiedNode.start(List.of(new RegistrationEntry(BILLING_UID, BILLING)));
-        eventLoops = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        eventLoops = new EpollEventLoopGroup(1);
     }
 
     @AfterEach

@@ -8,8 +8,7 @@ import dev.spiffecsi.dev.kubelet.Pod;
 import dev.spiffecsi.dev.workload.WorkloadEndpoint;
 import dev.spiffecsi.spi.contract.Privileges;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -53,7 +52,7 @@ class FuseProxyVolumeChurnTest {
     void setUp() throws Exception {
         Privileges.assumeCanMountPrivately();
         node = ProxiedNode.start(List.of());
-        eventLoops = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        eventLoops = new EpollEventLoopGroup(1);
         pods = Executors.newFixedThreadPool(VOLUMES);
     }
 

@@ -34,11 +34,21 @@ import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** deploy/Dockerfile, read (no image can be built here): pinned bases, and paths that match the distribution. */
+/**
+ * deploy/Dockerfile, read: pinned bases, the production distribution and nothing else, /opt/spiffe-csi made by the
+ * script the benchmarks and the end-to-end tier use, and that script's modules and native libraries against the
+ * distribution's jars.
+ */
 class DockerfileTest {
 
     static final Path DOCKERFILE = Kustomize.DEPLOY.resolve("Dockerfile");
     static final Path LAUNCHER = Kustomize.DEPLOY.resolve("driver/src/main/dist/bin/spiffe-csi-driver");
+    static final Path IMAGE_ROOT = Kustomize.DEPLOY.resolve("driver/image/image-root.sh");
+    static final Path JLINK_MODULES = Kustomize.DEPLOY.resolve("driver/image/jlink-modules");
+
+    static String jlinkModules() throws IOException {
+        return Files.readString(JLINK_MODULES).strip();
+    }
 
     static String dockerfile() throws IOException {
         return Files.readString(DOCKERFILE);
@@ -57,7 +67,7 @@ class DockerfileTest {
     void everyBaseImageIsPinned() throws IOException {
         String text = dockerfile();
         Map<String, String> args = argDefaults(text);
-        Matcher from = Pattern.compile("(?m)^FROM (?:--platform=\\S+ )?(\\S+)(?: AS \\w+)?$").matcher(text);
+        Matcher from = Pattern.compile("(?m)^FROM (?:--platform=\\S+ )?(\\S+)(?: AS [\\w-]+)?$").matcher(text);
         List<String> images = new ArrayList<>();
         while (from.find()) {
             String image = from.group(1);
@@ -67,7 +77,7 @@ class DockerfileTest {
             }
             images.add(image);
         }
-        assertEquals(3, images.size(), () -> "build, jre and runtime stages: " + images);
+        assertEquals(3, images.size(), () -> "build, image-root and image stages: " + images);
         for (String image : images) {
             RenderTest.assertPinned("Dockerfile", image);
         }
@@ -79,81 +89,57 @@ class DockerfileTest {
     }
 
     @Test
-    void buildsTheDistributionWithTheMavenWrapper() throws IOException {
+    void buildsBothDistributionsWithTheMavenWrapperAndShipsOnlyTheProductionOne() throws IOException {
         String text = dockerfile();
-        assertTrue(text.contains("./mvnw -B -q -DskipTests package"));
+        assertTrue(text.contains("./mvnw -B -q -DskipTests package -pl deploy/driver,deploy/dev-distribution -am"));
         String pom = Files.readString(Kustomize.DEPLOY.resolve("driver/pom.xml"));
         assertTrue(pom.contains("<finalName>dist</finalName>"), "the assembly writes deploy/driver/target/dist");
-        assertTrue(text.contains("COPY --from=build /src/deploy/driver/target/dist /opt/spiffe-csi\n"));
+        assertTrue(text.contains("COPY --from=build /src/deploy/driver/target/dist /tmp/dist\n"));
+        assertTrue(text.contains("/tmp/image/image-root.sh assemble /tmp/dist /opt/spiffe-csi\n"));
+        assertTrue(text.contains("COPY --from=image-root /opt/spiffe-csi /opt/spiffe-csi\n"));
+        // the development distribution only trains the AOT cache, through a bind mount that no layer keeps
+        List<String> copies = text.lines().filter(l -> l.startsWith("COPY")).toList();
+        assertTrue(copies.stream().noneMatch(l -> l.contains("dev-distribution")), copies::toString);
+        assertTrue(text.contains("--mount=type=bind,from=build,source=/src/deploy,target=/tmp/deploy"));
     }
 
     @Test
-    void runtimeIsWhereTheLauncherLooksAndTheEntrypointIsTheLauncher() throws IOException {
+    void theImageRunsTheLauncherWithItsOwnJavaOptions() throws IOException {
         String text = dockerfile();
-        assertTrue(text.contains("--output /opt/spiffe-csi/runtime"));
-        assertTrue(text.contains("COPY --from=jre /opt/spiffe-csi/runtime /opt/spiffe-csi/runtime\n"));
-        assertTrue(text.contains("COPY --from=jre /opt/spiffe-csi/native /opt/spiffe-csi/native\n"));
         String launcher = Files.readString(LAUNCHER);
         assertTrue(launcher.contains("\"$here/runtime/bin/java\""), "the launcher prefers ../runtime");
         assertTrue(text.contains("ENTRYPOINT [\"/opt/spiffe-csi/bin/spiffe-csi-driver\"]"));
-        // the launcher takes $JAVA_HOME first: the runtime image must not set it
+        // the launcher takes $JAVA_HOME first, and its defaults are the image's JVM options: neither is set here
         assertFalse(text.contains("ENV JAVA_HOME"));
+        assertFalse(text.contains("ENV SPIFFE_CSI_JAVA_OPTS"), "one place for the JVM options: the launcher");
+        // and it uses what image-root.sh adds: native libraries never unpacked into /tmp (read-only root file
+        // systems without a writable /tmp, as the Go driver's DaemonSet has), the AOT cache with its own runtime
+        assertTrue(launcher.contains("-Djava.library.path=$here/native -Djna.boot.library.path=$here/native "
+                + "-Djna.nounpack=true"), launcher);
+        assertTrue(launcher.contains("-XX:AOTCache=$here/spiffe-csi-driver.aot"), launcher);
+        assertTrue(launcher.contains("-XX:-UsePerfData"), "no hsperfdata file in /tmp");
     }
 
     @Test
-    void javaOptionsKeepEveryLauncherDefault() throws IOException {
-        Matcher defaults = Pattern.compile(":\\s*\"\\$\\{SPIFFE_CSI_JAVA_OPTS:=([^}]*)}\"")
-                .matcher(Files.readString(LAUNCHER));
-        assertTrue(defaults.find(), "the launcher's default SPIFFE_CSI_JAVA_OPTS");
-        Matcher env = Pattern.compile("(?m)^ENV SPIFFE_CSI_JAVA_OPTS=\"([^\"]*)\"$").matcher(dockerfile());
-        assertTrue(env.find());
-        Set<String> ours = Set.of(env.group(1).split("\\s+"));
-        Map<String, String> ourByName = ours.stream().collect(Collectors.toMap(DockerfileTest::optionName, o -> o));
-        for (String option : defaults.group(1).trim().split("\\s+")) {
-            assertTrue(ourByName.containsKey(optionName(option)), () -> "the image drops " + option);
-        }
-        // serving writes nothing outside the socket and state directories: a read-only root file system without
-        // a writable /tmp (the Go driver's DaemonSet) works
-        assertTrue(ours.containsAll(Set.of("-Djava.library.path=/opt/spiffe-csi/native",
-                "-Djna.boot.library.path=/opt/spiffe-csi/native", "-Djna.nounpack=true")),
-                "native libraries load from /opt/spiffe-csi/native instead of being unpacked into /tmp");
-        assertTrue(ours.contains("-XX:-UsePerfData"), "no hsperfdata file");
-    }
-
-    @Test
-    void theMavenBuildLinksTheSameRuntimeAsTheImage() throws IOException {
+    void theMavenBuildAndTheImageLinkTheSameRuntime() throws IOException {
         String pom = Files.readString(Kustomize.DEPLOY.resolve("driver/pom.xml"));
-        Matcher modules = Pattern.compile("<jlink.modules>([^<]+)</jlink.modules>").matcher(pom);
-        assertTrue(modules.find(), "deploy/driver/pom.xml links the runtime too");
-        assertEquals(argDefaults(dockerfile()).get("JLINK_MODULES"), modules.group(1).strip());
+        assertTrue(pom.contains("srcFile=\"${project.basedir}/image/jlink-modules\""), "the pom links jlink-modules");
+        assertTrue(pom.contains("--add-modules ${jlink.modules} --strip-debug --no-man-pages --no-header-files"));
+        String script = Files.readString(IMAGE_ROOT);
+        assertTrue(script.contains("modules=$(tr -d ' \\n' < \"$here/jlink-modules\")"), "the script links it too");
+        assertTrue(script.contains("--add-modules \"$modules\" --strip-debug --no-man-pages --no-header-files"));
+        assertTrue(jlinkModules().matches("[a-z.]+(,[a-z.]+)*"), jlinkModules());
     }
 
     @Test
-    void theImageTrainsAnAotCacheWithItsOwnJavaOptionsAndUsesIt() throws IOException {
+    void theImageTrainsAnAotCacheInPlaceAndTheLauncherUsesIt() throws IOException {
         String text = dockerfile();
-        int train = text.indexOf("SPIFFE_CSI_JAVA_OPTS=\"$SPIFFE_CSI_JAVA_OPTS -XX:AOTCacheOutput="
-                + "/opt/spiffe-csi/spiffe-csi-driver.aot ");
-        int options = text.indexOf("ENV SPIFFE_CSI_JAVA_OPTS=\"-XX:");
-        int use = text.indexOf("ENV SPIFFE_CSI_JAVA_OPTS=\"${SPIFFE_CSI_JAVA_OPTS} -XX:AOTCache="
-                + "/opt/spiffe-csi/spiffe-csi-driver.aot\"");
-        assertTrue(options >= 0 && train > options && use > train,
-                "the cache is trained with the image's final options, after them, and used after training");
-        assertTrue(text.contains("serve -node-id aot-training -backend symlink-dev"), "trained without privileges");
-        assertTrue(text.contains("bench -endpoint \"unix://$n/csi.sock\""), "trained on a publish storm");
-        assertTrue(text.contains("test -s /opt/spiffe-csi/spiffe-csi-driver.aot"), "the build fails without it");
-    }
-
-    /** -Xmx48m -> -Xmx, -XX:MaxRAM=256m -> -XX:MaxRAM, -XX:+UseSerialGC -> -XX:UseSerialGC. */
-    static String optionName(String option) {
-        if (option.startsWith("-XX:")) {
-            String body = option.substring(4).replaceFirst("^[+-]", "");
-            return "-XX:" + body.split("=")[0];
-        }
-        if (option.startsWith("-D")) {
-            return option.split("=")[0];
-        }
-        Matcher m = Pattern.compile("(-X[a-z]+?)(\\d.*)?").matcher(option);
-        return m.matches() ? m.group(1) : option;
+        assertTrue(text.contains("image-root.sh train-aot /opt/spiffe-csi \\\n      /tmp/deploy/dev-distribution/target/dist"),
+                "trained where it is used, after /opt/spiffe-csi is in place");
+        String script = Files.readString(IMAGE_ROOT);
+        assertTrue(script.contains("serve -node-id aot-training -backend symlink-dev"), "trained without privileges");
+        assertTrue(script.contains("bench -endpoint \"unix://$node/csi.sock\""), "trained on a publish storm");
+        assertTrue(script.contains("test -s \"$opt/spiffe-csi-driver.aot\""), "the build fails without it");
     }
 
     @Test
@@ -185,19 +171,19 @@ class DockerfileTest {
         }
     }
 
-    /** The native libraries the jre stage unpacks are in the jars its globs pick, for both platforms. */
+    /** The native libraries image-root.sh unpacks are in the jars its globs pick, for both platforms. */
     @Test
     void nativeLibrariesTheImageUnpacksAreInTheDistribution() throws IOException {
         List<Path> jars = distributionJars();
-        String text = dockerfile();
+        String text = Files.readString(IMAGE_ROOT);
         Map<String, List<String>> wanted = Map.of(
                 "grpc-netty-shaded-[^/]*\\.jar", List.of(
                         "META-INF/native/libio_grpc_netty_shaded_netty_transport_native_epoll_x86_64.so",
                         "META-INF/native/libio_grpc_netty_shaded_netty_transport_native_epoll_aarch_64.so"),
                 "jna-[0-9][^/]*\\.jar", List.of(
                         "com/sun/jna/linux-x86-64/libjnidispatch.so", "com/sun/jna/linux-aarch64/libjnidispatch.so"));
-        assertTrue(text.contains("jar xf /tmp/lib/grpc-netty-shaded-*.jar")
-                && text.contains("jar xf /tmp/lib/jna-[0-9]*.jar"));
+        assertTrue(text.contains("xf \"$(ls \"$opt\"/lib/grpc-netty-shaded-*.jar)\"")
+                && text.contains("xf \"$(ls \"$opt\"/lib/jna-[0-9]*.jar)\""));
         assertTrue(text.contains("netty_transport_native_epoll_${netty}.so")
                 && text.contains("com/sun/jna/${jna}/libjnidispatch.so"));
         for (Map.Entry<String, List<String>> jar : wanted.entrySet()) {
@@ -245,11 +231,11 @@ class DockerfileTest {
                 .map(String::strip).collect(Collectors.toCollection(TreeSet::new));
         assertTrue(needed.contains("java.base") && needed.contains("jdk.unsupported"), needed::toString);
 
-        String listed = argDefaults(dockerfile()).get("JLINK_MODULES");
+        String listed = jlinkModules();
         Set<String> linked = closure(Set.of(listed.split(",")));
         Set<String> missing = new TreeSet<>(needed);
         missing.removeAll(linked);
-        assertEquals(Set.of(), missing, "modules the jars need that JLINK_MODULES (" + listed + ") leaves out");
+        assertEquals(Set.of(), missing, "modules the jars need that jlink-modules (" + listed + ") leaves out");
     }
 
     /** The modules jlink links for {@code roots}: the roots and everything they require, transitively. */

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The benchmarks in one command: builds what they need, then measures the production driver twice with the standard
+# scenarios (bench-suite: start-up to ready; idle memory; 3 storms of 200 held volumes, 8 in flight, with a
+# kubelet-restart replay; 1,000 volumes one call at a time; the same with 10,000 unrelated mounts):
+#   1. "image":    started the way the image starts it: the image's /opt/spiffe-csi (jlinked runtime, native libraries,
+#                  AOT cache), made by deploy/driver/image/image-root.sh as deploy/Dockerfile makes it
+#   2. "launcher": the production distribution's launcher with its defaults, on the newest JDK >= 21 found
+# As root it runs inside a private mount namespace with the bindmount backend (real mounts that vanish with the
+# namespace); otherwise with symlink-dev and without the 10,000-mount phase.
+#
+#   deploy/bench/run.sh [--no-build] [--only image|launcher] [--state-on-disk] [bench-suite flags...]
+#
+# e.g. deploy/bench/run.sh -rounds 1 -sequential-volumes 200 -startup-runs 2   (a quick look)
+set -euo pipefail
+root=$(CDPATH= cd -- "$(dirname -- "$0")/../.." && pwd)
+cd "$root"
+. .mvn/jdk.sh
+build=1 only="" suite=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-build) build=0 ;;
+    --only) only=$2; shift ;;
+    --state-on-disk) suite+=(-state-on-disk) ;;
+    *) suite+=("$1") ;;
+  esac
+  shift
+done
+if [ "$build" = 1 ]; then
+  echo "building the production and development distributions..." >&2
+  ./mvnw -B -q -ntp -DskipTests package -pl deploy/driver,deploy/dev-distribution -am
+fi
+dist=$root/deploy/driver/target/dist
+devkit=$root/deploy/dev-distribution/target/dist
+work=$(mktemp -d /tmp/spiffe-csi-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+if [ "$(id -u)" = 0 ] && [ -z "${SPIFFECSI_BENCH_IN_NAMESPACE:-}" ] && command -v unshare >/dev/null; then
+  wrap=(unshare --mount --propagation private env SPIFFECSI_BENCH_IN_NAMESPACE=1)
+else
+  wrap=(env)
+  [ "$(id -u)" = 0 ] || suite+=(-background-mounts 0)
+fi
+
+report=$work/report.txt
+if [ -z "$only" ] || [ "$only" = image ]; then
+  echo "assembling the image's /opt/spiffe-csi in $work/opt (jlink, native libraries, AOT cache training)..." >&2
+  deploy/driver/image/image-root.sh assemble "$dist" "$work/opt/spiffe-csi"
+  deploy/driver/image/image-root.sh train-aot "$work/opt/spiffe-csi" "$devkit"
+  echo "== the driver as the image starts it: $work/opt/spiffe-csi/bin/spiffe-csi-driver" | tee -a "$report" >&2
+  "${wrap[@]}" "$devkit/bin/spiffe-csi-driver" bench-suite "${suite[@]}" -- \
+    env -u JAVA_HOME -u SPIFFE_CSI_JAVA_OPTS -u JAVA_OPTS "$work/opt/spiffe-csi/bin/spiffe-csi-driver" \
+    | tee -a "$report"
+fi
+if [ -z "$only" ] || [ "$only" = launcher ]; then
+  echo "== the production distribution's launcher with its defaults: $dist/bin/spiffe-csi-driver (JAVA_HOME=$JAVA_HOME)" \
+    | tee -a "$report" >&2
+  "${wrap[@]}" "$devkit/bin/spiffe-csi-driver" bench-suite "${suite[@]}" -- \
+    env -u SPIFFE_CSI_JAVA_OPTS -u JAVA_OPTS "$dist/bin/spiffe-csi-driver" | tee -a "$report"
+fi

@@ -1,0 +1,107 @@
+package dev.spiffecsi.driver.logging;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.logging.Formatter;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+
+/**
+ * One log record per line: text for people, or JSON with the keys of the Go driver's zap production logger
+ * ({@code level}, {@code ts} in seconds since the epoch, {@code logger}, {@code msg}, {@code stacktrace}), so that log
+ * pipelines set up for spiffe/spiffe-csi keep working.
+ */
+public final class LineFormatter extends Formatter {
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX")
+            .withZone(ZoneOffset.UTC);
+    private static final int LOGGER_WIDTH = 24;
+
+    private final boolean json;
+
+    public LineFormatter(boolean json) {
+        this.json = json;
+    }
+
+    @Override
+    public String format(LogRecord record) {
+        String message = formatMessage(record);
+        String stack = record.getThrown() == null ? null : stackTrace(record.getThrown());
+        return json ? json(record, message, stack) : text(record, message, stack);
+    }
+
+    private static String text(LogRecord record, String message, String stack) {
+        StringBuilder line = new StringBuilder(96 + message.length());
+        line.append(TIME.format(record.getInstant())).append(' ');
+        String level = levelName(record.getLevel()).toUpperCase(Locale.ROOT);
+        line.append(level).append(" ".repeat(Math.max(1, 6 - level.length())));
+        line.append(abbreviate(record.getLoggerName())).append(" - ").append(message).append('\n');
+        if (stack != null) {
+            line.append(stack);
+        }
+        return line.toString();
+    }
+
+    private static String json(LogRecord record, String message, String stack) {
+        JsonStringEncoder encoder = JsonStringEncoder.getInstance();
+        Instant time = record.getInstant();
+        StringBuilder line = new StringBuilder(96 + message.length());
+        line.append("{\"level\":\"").append(levelName(record.getLevel()))
+                .append("\",\"ts\":").append(time.getEpochSecond()).append('.')
+                .append(String.format(Locale.ROOT, "%06d", time.getNano() / 1000))
+                .append(",\"logger\":\"");
+        encoder.quoteAsString(String.valueOf(record.getLoggerName()), line);
+        line.append("\",\"msg\":\"");
+        encoder.quoteAsString(message, line);
+        line.append('"');
+        if (stack != null) {
+            line.append(",\"stacktrace\":\"");
+            encoder.quoteAsString(stack, line);
+            line.append('"');
+        }
+        return line.append("}\n").toString();
+    }
+
+    /** SLF4J's names for java.util.logging's levels (slf4j-jdk14 maps debug to FINE, trace to FINEST). */
+    static String levelName(Level level) {
+        int value = level.intValue();
+        if (value >= Level.SEVERE.intValue()) {
+            return "error";
+        }
+        if (value >= Level.WARNING.intValue()) {
+            return "warn";
+        }
+        if (value >= Level.INFO.intValue()) {
+            return "info";
+        }
+        if (value >= Level.FINE.intValue()) {
+            return "debug";
+        }
+        return "trace";
+    }
+
+    /** {@code dev.spiffecsi.engine.csi.UnixSocketServer} → {@code d.s.e.c.UnixSocketServer}, as logback shortens. */
+    static String abbreviate(String name) {
+        if (name == null || name.length() <= LOGGER_WIDTH) {
+            return String.valueOf(name);
+        }
+        String[] parts = name.split("\\.");
+        int length = name.length();
+        for (int i = 0; i < parts.length - 1 && length > LOGGER_WIDTH; i++) {
+            length -= parts[i].length() - 1;
+            parts[i] = parts[i].isEmpty() ? parts[i] : parts[i].substring(0, 1);
+        }
+        return String.join(".", parts);
+    }
+
+    private static String stackTrace(Throwable thrown) {
+        StringWriter trace = new StringWriter();
+        thrown.printStackTrace(new PrintWriter(trace));
+        return trace.toString();
+    }
+}
