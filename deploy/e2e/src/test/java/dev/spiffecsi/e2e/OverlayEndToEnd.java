@@ -335,7 +335,8 @@ abstract class OverlayEndToEnd {
 
     @Test
     @Order(100)
-    @DisplayName("agent socket directory removed: Probe and the livenessprobe report it")
+    @DisplayName("agent socket directory removed: Probe and the livenessprobe report it (fuse-proxy: its pods and "
+            + "Probe do not depend on it)")
     void agentSocketDirectoryRemoved() throws IOException {
         Path directory = deployment.agentSocketDirectory();
         HealthEndpoint health = deployment.health();

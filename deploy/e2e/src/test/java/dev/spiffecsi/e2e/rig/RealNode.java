@@ -87,9 +87,30 @@ public final class RealNode {
         }
     }
 
-    /** Starts what is not running (installing the rig's Debian packages the first time) and waits for Ready. */
+    /**
+     * Starts what is not running (installing the rig's Debian packages the first time) and waits for Ready.
+     *
+     * <p>up.sh checks that a process it just started runs its program by reading {@code /proc/PID/exe}, and on a
+     * busy machine it can look before setsid has exec'd the program: it then says "kubelet exited" of a kubelet
+     * that runs. Once the process is seen running its program, up.sh is run again (it starts nothing twice) so
+     * that it waits for the node to be Ready.
+     */
     public void up() {
-        script("up.sh", List.of(), Duration.ofMinutes(10));
+        try {
+            script("up.sh", List.of(), Duration.ofMinutes(10));
+        } catch (IllegalStateException e) {
+            if (!e.getMessage().contains(" exited (log ") || !allRunning()) {
+                throw e;
+            }
+            Progress.log("up.sh reported a component exited that runs (it looked before the exec): running it again");
+            script("up.sh", List.of(), Duration.ofMinutes(10));
+        }
+    }
+
+    /** Whether the four processes the rig records run their programs (as up.sh checks them). */
+    private boolean allRunning() {
+        return List.of("etcd", "kube-apiserver", "containerd", "kubelet").stream()
+                .allMatch(component -> pidRunning(component).isPresent());
     }
 
     /** Deletes the pods (volumes unpublished for real), stops everything, undoes the rig's host changes. */
@@ -132,11 +153,15 @@ public final class RealNode {
     }
 
     public Optional<Long> kubeletPid() {
-        Path pidFile = dir.resolve("pids/kubelet.pid");
+        return pidRunning("kubelet");
+    }
+
+    /** The recorded pid of a component of the rig, if that process runs the component's program. */
+    private Optional<Long> pidRunning(String component) {
         try {
-            long pid = Long.parseLong(Files.readString(pidFile).strip());
+            long pid = Long.parseLong(Files.readString(dir.resolve("pids").resolve(component + ".pid")).strip());
             Path exe = Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "exe"));
-            return exe.getFileName().toString().startsWith("kubelet") ? Optional.of(pid) : Optional.empty();
+            return exe.getFileName().toString().startsWith(component) ? Optional.of(pid) : Optional.empty();
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }
