@@ -4,7 +4,11 @@ import static dev.spiffecsi.spi.BackendException.Failure.INTERNAL;
 import static dev.spiffecsi.spi.BackendException.Failure.INVALID_REQUEST;
 import static dev.spiffecsi.spi.BackendException.Failure.TARGET_OCCUPIED;
 
+import dev.spiffecsi.backend.fuseproxy.delegated.Delegation;
+import dev.spiffecsi.backend.fuseproxy.files.FileOptions;
+import dev.spiffecsi.backend.fuseproxy.files.PodFiles;
 import dev.spiffecsi.backend.fuseproxy.fuse.FuseOptions;
+import dev.spiffecsi.backend.fuseproxy.fuse.ServedFiles;
 import dev.spiffecsi.backend.fuseproxy.peer.PeerProcess;
 import dev.spiffecsi.backend.fuseproxy.server.VolumeServer;
 import dev.spiffecsi.backend.fuseproxy.workload.CallerResolver;
@@ -23,9 +27,16 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * Each volume is a FUSE filesystem holding one socket, on which this process serves the Workload API itself and
@@ -44,6 +55,7 @@ final class FuseProxyBackend implements Backend {
 
     private final FuseProxySettings settings;
     private final MountSyscalls mounts;
+    private final Clock clock;
     private final System.Logger log;
     private final FuseOptions fuseOptions;
     private final ProxyRuntime runtime;
@@ -55,6 +67,7 @@ final class FuseProxyBackend implements Backend {
 
     FuseProxyBackend(FuseProxySettings settings, EngineContext context, ProxyRuntime runtime,
                      PeerProcess.Tracker processes) {
+        this.clock = context.clock();
         this.processes = processes;
         this.settings = settings;
         this.mounts = context.mounts();
@@ -80,6 +93,7 @@ final class FuseProxyBackend implements Backend {
     @Override
     public void publish(PublishRequest request) {
         Path target = request.targetPath();
+        VolumeOptions options = VolumeOptions.of(request); // before anything is touched
         if (isServed(target)) {
             return;
         }
@@ -92,24 +106,62 @@ final class FuseProxyBackend implements Backend {
             case MISSING -> throw new BackendException(INVALID_REQUEST, "target " + target + " does not exist");
             case OCCUPIED -> throw new BackendException(TARGET_OCCUPIED, target
                     + " holds a mount or files this driver does not serve");
-            case EMPTY_DIRECTORY, ORPHANED_MOUNT -> serve(request);
+            case EMPTY_DIRECTORY, ORPHANED_MOUNT -> {
+                VolumeServer server = serve(request, options);
+                awaitFiles(server);
+            }
         }
     }
 
-    /** Mounts and serves; on an orphaned mount, the new one is stacked on top (see the package documentation). */
-    private void serve(PublishRequest request) {
+    /**
+     * Mounts and serves what the volume asks for; on an orphaned mount, the new one is stacked on top (see the
+     * package documentation). The socket's callers are named as the identity setting says; the files' identity is
+     * the pod's, by its selectors, whatever that setting: a file has no caller process.
+     */
+    private VolumeServer serve(PublishRequest request, VolumeOptions options) {
         Path target = request.targetPath();
-        CallerResolver callers = settings.identity().callersOf(request.pod());
         VolumeLabel volume = new VolumeLabel(request.volumeId(), target);
-        try {
-            servers.put(target, VolumeServer.start(volume, settings.socketName(), settings.socketMode(),
+        Optional<VolumeServer.SocketService> socket = Optional.empty();
+        if (options.socket()) {
+            CallerResolver callers = settings.identity().callersOf(request.pod());
+            socket = Optional.of(new VolumeServer.SocketService(settings.socketName(), settings.socketMode(),
                     WorkloadApiProxy.forVolume(volume, callers, runtime.agent(), runtime.x509Bundles(),
-                            runtime.jwtBundles(), log),
-                    runtime.transport(), fuseOptions, processes));
+                            runtime.jwtBundles(), log)));
+        }
+        Optional<Function<ServedFiles, PodFiles>> files = Optional.empty();
+        if (options.files().isPresent()) {
+            FileOptions fileOptions = options.files().get();
+            Delegation.BySelectors pod = IdentityMode.podSelectors(request.pod(), "a volume with credential files");
+            files = Optional.of(served -> PodFiles.start(volume, pod, fileOptions, runtime.agent(),
+                    runtime.x509Bundles(), runtime.jwtBundles(), served, clock, log));
+        }
+        try {
+            VolumeServer server = VolumeServer.start(volume, socket, files, runtime.transport(), fuseOptions,
+                    processes);
+            servers.put(target, server);
             resumeFailures.remove(target);
+            return server;
         } catch (IOException e) {
-            throw new BackendException(INTERNAL, "cannot serve the Workload API at " + target + ": "
-                    + e.getMessage(), e);
+            throw new BackendException(INTERNAL, "cannot serve the volume at " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Holds the publish until the volume's files are all there, for at most files-publish-wait: the kubelet starts
+     * the pod's containers after the publish, so that an application reading its certificate at startup finds it.
+     * Past the wait the publish succeeds anyway; the condition tells what is missing.
+     */
+    private void awaitFiles(VolumeServer server) {
+        Optional<PodFiles> files = server.files();
+        if (files.isEmpty() || settings.filesPublishWait().isZero()) {
+            return;
+        }
+        try {
+            files.get().complete().get(settings.filesPublishWait().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException | CancellationException e) {
+            // not a failure: the files come when the agent issues them, and the condition says so meanwhile
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -159,13 +211,9 @@ final class FuseProxyBackend implements Backend {
 
     @Override
     public VolumeCondition condition(Path target) {
-        if (isServed(target)) {
-            return adminSocket.whyUnreachable()
-                    .map(problem -> VolumeCondition.abnormal("serving the Workload API at " + target + ", but the "
-                            + "SPIRE agent's admin socket is unreachable: " + problem))
-                    .orElseGet(() -> VolumeCondition.healthy("serving the Workload API at "
-                            + target.resolve(settings.socketName()) + " for the SPIRE agent at "
-                            + adminSocket.socket()));
+        VolumeServer served = servers.get(target);
+        if (served != null && served.isAlive()) {
+            return conditionOf(target, served);
         }
         return switch (TargetKind.of(target, mounts)) {
             case ORPHANED_MOUNT -> VolumeCondition.abnormal("the FUSE filesystem at " + target
@@ -175,6 +223,17 @@ final class FuseProxyBackend implements Backend {
             case MISSING, EMPTY_DIRECTORY -> VolumeCondition.abnormal("nothing is published at " + target);
             case OCCUPIED -> VolumeCondition.abnormal(target + " holds a mount or files this driver does not serve");
         };
+    }
+
+    private VolumeCondition conditionOf(Path target, VolumeServer served) {
+        String what = served.servesSocket() ? "serving the Workload API at " + target.resolve(settings.socketName())
+                + (served.files().isPresent() ? " and credential files" : "") : "serving credential files at "
+                + target;
+        Optional<String> problem = adminSocket.whyUnreachable()
+                .map(unreachable -> "the SPIRE agent's admin socket is unreachable: " + unreachable)
+                .or(() -> served.files().flatMap(PodFiles::problem));
+        return problem.map(why -> VolumeCondition.abnormal(what + ", but " + why))
+                .orElseGet(() -> VolumeCondition.healthy(what + " for the SPIRE agent at " + adminSocket.socket()));
     }
 
     /**
@@ -220,7 +279,7 @@ final class FuseProxyBackend implements Backend {
                     case OCCUPIED -> log.log(Level.WARNING, "volume " + request.volumeId() + " at " + target
                             + ": not served again: the target holds a mount or files this driver does not serve");
                     case EMPTY_DIRECTORY, ORPHANED_MOUNT -> {
-                        serve(request);
+                        serve(request, VolumeOptions.of(request));
                         log.log(Level.INFO, "volume " + request.volumeId() + " at " + target + ": serving the "
                                 + "Workload API again after a driver restart");
                     }

@@ -132,7 +132,7 @@ class FuseProxyIntegrationTest {
                         "identity", identity,
                         "socket-mode", "0666",
                         "unmount-busy-timeout", "1s",
-                        "agent-timeout", "5s"));
+                        "agent-timeout", "5s", "files-publish-wait", "3s"));
     }
 
     /** Processes that run for {@code checks} liveness checks (per connection), then have exited. */
