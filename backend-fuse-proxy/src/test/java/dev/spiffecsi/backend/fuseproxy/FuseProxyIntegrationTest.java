@@ -12,6 +12,7 @@ import dev.spiffecsi.backend.fuseproxy.fuse.FuseMount;
 import dev.spiffecsi.backend.fuseproxy.peer.PeerProcess;
 import dev.spiffecsi.backend.fuseproxy.testing.FakeDelegatedAgent;
 import dev.spiffecsi.backend.fuseproxy.testing.ForkedWorkloadClient;
+import dev.spiffecsi.backend.fuseproxy.testing.TrustDomainAuthority;
 import dev.spiffecsi.backend.fuseproxy.testing.WorkloadClient;
 import dev.spiffecsi.backend.fuseproxy.workload.proto.JWTSVIDResponse;
 import dev.spiffecsi.backend.fuseproxy.workload.proto.ValidateJWTSVIDResponse;
@@ -56,6 +57,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The backend as pods use it: real FUSE mounts, real Unix sockets, a Workload API client in this process (and one in
@@ -310,8 +313,14 @@ class FuseProxyIntegrationTest {
         }
     }
 
-    @Test
-    void jwtSvidsAreIssuedAndValidatedOnBehalfOfTheCaller() throws Exception {
+    /**
+     * ValidateJWTSVID finds the signing key by kid whatever the bundle's format: SPIRE's delegated API sends plain
+     * JWKS keys, a SPIFFE bundle marks them {@code "use": "jwt-svid"} (which JOSE's default key selection skips).
+     */
+    @ParameterizedTest
+    @EnumSource(TrustDomainAuthority.JwksFormat.class)
+    void jwtSvidsAreIssuedAndValidatedOnBehalfOfTheCaller(TrustDomainAuthority.JwksFormat format) throws Exception {
+        agent.jwksFormat(format);
         registerSelf();
         Path target = publish(backend());
 

@@ -59,6 +59,7 @@ public final class FakeDelegatedAgent implements AutoCloseable {
     private final Map<String, TrustDomainAuthority> authorities = new ConcurrentHashMap<>();
     private final List<Entry> entries = new CopyOnWriteArrayList<>();
     private final AtomicInteger openSvidStreams = new AtomicInteger();
+    private volatile TrustDomainAuthority.JwksFormat jwksFormat = TrustDomainAuthority.JwksFormat.SPIRE_DELEGATED;
     private final List<String> x509SvidRequests = new CopyOnWriteArrayList<>();
     private Server server;
 
@@ -71,6 +72,12 @@ public final class FakeDelegatedAgent implements AutoCloseable {
 
     public Path socket() {
         return socket;
+    }
+
+    /** How the JWT bundles are written from now on (SPIRE's delegated format by default). */
+    public FakeDelegatedAgent jwksFormat(TrustDomainAuthority.JwksFormat format) {
+        this.jwksFormat = format;
+        return this;
     }
 
     public TrustDomainAuthority authority(String trustDomain) {
@@ -210,7 +217,7 @@ public final class FakeDelegatedAgent implements AutoCloseable {
                                           StreamObserver<SubscribeToJWTBundlesResponse> responses) {
             SubscribeToJWTBundlesResponse.Builder bundles = SubscribeToJWTBundlesResponse.newBuilder();
             authorities.forEach((name, authority) -> bundles.putBundles("spiffe://" + name,
-                    ByteString.copyFromUtf8(authority.jwks())));
+                    ByteString.copyFromUtf8(authority.jwks(jwksFormat))));
             responses.onNext(bundles.build());
         }
 
