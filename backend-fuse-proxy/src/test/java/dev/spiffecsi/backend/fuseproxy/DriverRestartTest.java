@@ -109,14 +109,6 @@ class DriverRestartTest {
         mounts.mount(null, point, null, propagation, null);
     }
 
-    /** What the kernel does to a FUSE filesystem whose server process died: it aborts the connection. */
-    private void abortFuseConnection(Path target) throws IOException {
-        Path control = Files.createDirectories(tempDir.resolve("fusectl"));
-        mount("fusectl", control, "fusectl", 0, null);
-        long connection = mounts.stat(target).device() & 0xffffffffL; // the anonymous device's minor number
-        Files.writeString(control.resolve(Long.toString(connection)).resolve("abort"), "1");
-    }
-
     private static String fetchThrough(Path socket) throws Exception {
         try (WorkloadClient client = WorkloadClient.connect(socket)) {
             return client.fetchX509Svid().getSvids(0).getSpiffeId();
@@ -144,7 +136,7 @@ class DriverRestartTest {
             bind(target, isolated, MountSyscalls.MS_PRIVATE);
             assertEquals(WORKLOAD_ID, fetchThrough(propagated.resolve(ContractFixture.SOCKET_NAME)));
 
-            abortFuseConnection(target);
+            DriverRestarts.abortFuseConnection(mounts, target, tempDir);
         } finally {
             dying.close();
         }

@@ -54,7 +54,8 @@ public final class PodFiles implements AutoCloseable {
 
     private SubscribeToX509SVIDsResponse latest;
     private Map<String, ByteString> x509Bundles;
-    private Map<String, ByteString> jwtBundles = Map.of();
+    /** Empty until the agent's JWT bundles first arrive. */
+    private Map<String, ByteString> jwtBundles;
     private final Map<String, String> jwtSvids = new LinkedHashMap<>();
     private final Map<String, String> tokenProblems = new LinkedHashMap<>();
     private String compositionProblem = "";
@@ -105,7 +106,10 @@ public final class PodFiles implements AutoCloseable {
         return files;
     }
 
-    /** Completes once every file asked for has been served: the credentials and each audience's token. */
+    /**
+     * Completes once every file asked for has been served: the credentials, the bundles (X.509 and JWT) and each
+     * audience's token.
+     */
     public CompletableFuture<Void> complete() {
         return complete;
     }
@@ -184,7 +188,7 @@ public final class PodFiles implements AutoCloseable {
         }
         compositionProblem = "";
         served.replace(next);
-        if (!complete.isDone() && jwtSvids.keySet().containsAll(options.jwtAudiences())) {
+        if (!complete.isDone() && jwtBundles != null && jwtSvids.keySet().containsAll(options.jwtAudiences())) {
             complete.complete(null);
         }
     }
@@ -207,7 +211,8 @@ public final class PodFiles implements AutoCloseable {
                 }
             }
         }
-        return Optional.of(new CredentialSnapshot(svid, trustDomains, x509Bundles, jwtBundles, jwtSvids));
+        return Optional.of(new CredentialSnapshot(svid, trustDomains, x509Bundles,
+                jwtBundles == null ? Map.of() : jwtBundles, jwtSvids));
     }
 
     /** Stops the subscriptions and the token refreshes; the files stay served until the mount goes. */

@@ -60,6 +60,11 @@ public final class FakeDelegatedAgent implements AutoCloseable {
     private final List<Entry> entries = new CopyOnWriteArrayList<>();
     private final AtomicInteger openSvidStreams = new AtomicInteger();
     private volatile TrustDomainAuthority.JwksFormat jwksFormat = TrustDomainAuthority.JwksFormat.SPIRE_DELEGATED;
+    private volatile Duration jwtLifetime = Duration.ofMinutes(5);
+    private final AtomicInteger jwtSvidsIssued = new AtomicInteger();
+    /** The open SubscribeToX509SVIDs streams, each with what it asked for, so that {@link #rotate} reaches them. */
+    private final Map<StreamObserver<SubscribeToX509SVIDsResponse>, SubscribeToX509SVIDsRequest> svidStreams =
+            new ConcurrentHashMap<>();
     private final List<String> x509SvidRequests = new CopyOnWriteArrayList<>();
     private Server server;
 
@@ -96,6 +101,33 @@ public final class FakeDelegatedAgent implements AutoCloseable {
         return this;
     }
 
+    /** How long the JWT-SVIDs issued from now on are valid (5 minutes by default). */
+    public FakeDelegatedAgent jwtLifetime(Duration lifetime) {
+        this.jwtLifetime = lifetime;
+        return this;
+    }
+
+    /** How many JWT-SVIDs FetchJWTSVIDs has issued. */
+    public int jwtSvidsIssued() {
+        return jwtSvidsIssued.get();
+    }
+
+    /**
+     * Sends every open SubscribeToX509SVIDs stream a freshly issued set, with new keys, for the entries that match it
+     * now (so an entry registered since reaches it), as an agent does when it rotates SVIDs.
+     */
+    public void rotate() {
+        svidStreams.forEach((stream, request) -> {
+            synchronized (stream) {
+                try {
+                    stream.onNext(issue(matching(request.getPid(), request.getSelectorsList())));
+                } catch (IllegalStateException e) {
+                    svidStreams.remove(stream); // cancelled meanwhile
+                }
+            }
+        });
+    }
+
     /** SubscribeToX509SVIDs streams open now. */
     public int openSvidStreams() {
         return openSvidStreams.get();
@@ -122,6 +154,7 @@ public final class FakeDelegatedAgent implements AutoCloseable {
 
     /** As an agent that exits: every connection and stream is cut, and the socket is gone. */
     public synchronized void stop() throws InterruptedException {
+        svidStreams.clear();
         if (server != null) {
             server.shutdownNow();
             server.awaitTermination(5, TimeUnit.SECONDS);
@@ -194,8 +227,12 @@ public final class FakeDelegatedAgent implements AutoCloseable {
             openSvidStreams.incrementAndGet();
             ((ServerCallStreamObserver<SubscribeToX509SVIDsResponse>) responses).setOnCancelHandler(() -> {
                 openSvidStreams.decrementAndGet();
+                svidStreams.remove(responses);
             });
-            responses.onNext(issue(matching(request.getPid(), request.getSelectorsList())));
+            synchronized (responses) {
+                responses.onNext(issue(matching(request.getPid(), request.getSelectorsList())));
+                svidStreams.put(responses, request);
+            }
         }
 
         @Override
@@ -242,7 +279,8 @@ public final class FakeDelegatedAgent implements AutoCloseable {
             for (Entry entry : matched) {
                 answer.addSvids(JWTSVID.newBuilder().setId(spiffeIdOf(entry.spiffeId()))
                         .setToken(authority(URI.create(entry.spiffeId()).getHost()).signJwt(entry.spiffeId(),
-                                request.getAudienceList(), Duration.ofMinutes(5))));
+                                request.getAudienceList(), jwtLifetime)));
+                jwtSvidsIssued.incrementAndGet();
             }
             response.onNext(answer.build());
             response.onCompleted();
