@@ -16,6 +16,7 @@ import dev.spiffecsi.spi.PodInfo;
 import dev.spiffecsi.spi.PublishRequest;
 import dev.spiffecsi.spi.TargetState;
 import dev.spiffecsi.spi.UnpublishRequest;
+import dev.spiffecsi.spi.VolumeCondition;
 import dev.spiffecsi.spi.contract.ContractFixture;
 import dev.spiffecsi.spi.contract.Privileges;
 import java.io.IOException;
@@ -119,6 +120,56 @@ class DriverRestartTest {
         return assertThrows(ErrnoException.class, () -> mounts.stat(path)).errno();
     }
 
+    /** A process that shares this process's mounts, in a mount namespace of its own, as a container has. */
+    private static Process containerWithPropagation(String propagation) throws IOException {
+        return new ProcessBuilder("unshare", "--mount", "--propagation", propagation, "sleep", "300")
+                .redirectErrorStream(true).start();
+    }
+
+    /**
+     * The volume's condition after a restart, with containers as separate mount namespaces: one whose mounts are
+     * private (no HostToContainer propagation) keeps the dead mount, and the volume is abnormal, naming it, until it
+     * is gone; one that receives propagation (a slave) sees the new mount and is no reason for alarm.
+     */
+    @Test
+    void theConditionStaysAbnormalWhileAContainerInAnotherMountNamespaceHoldsTheDeadMount() throws Exception {
+        Path target = fixture.newTarget();
+        Map<String, String> volumeContext = Map.of(PodInfo.POD_NAME, "workload", PodInfo.POD_NAMESPACE, "default",
+                PodInfo.POD_UID, "uid-2", PodInfo.SERVICE_ACCOUNT, "default");
+        PublishRequest request = new PublishRequest("vol-2", target, true, PodInfo.fromVolumeContext(volumeContext),
+                volumeContext);
+        Backend dying = backend();
+        Process withoutPropagation;
+        Process withPropagation;
+        try {
+            dying.publish(request);
+            withoutPropagation = containerWithPropagation("private");
+            withPropagation = containerWithPropagation("slave");
+            DriverRestarts.abortFuseConnection(mounts, target, tempDir);
+        } finally {
+            dying.close();
+        }
+        try (Backend restarted = backend()) {
+            restarted.resume(List.of(request));
+            assertEquals(WORKLOAD_ID, fetchThrough(target.resolve(ContractFixture.SOCKET_NAME)));
+
+            VolumeCondition condition = restarted.condition(target);
+            assertTrue(condition.abnormal(), condition.message());
+            assertTrue(condition.message().contains("pid " + withoutPropagation.pid() + " "), condition.message());
+            assertFalse(condition.message().contains("pid " + withPropagation.pid() + " "),
+                    "a container that receives propagation sees the new mount: " + condition.message());
+            assertTrue(condition.message().contains("recreate the pod"), condition.message());
+
+            withoutPropagation.destroyForcibly().waitFor();
+            Thread.sleep(OrphanedMountHolders.CACHE_TIME.toMillis()); // the last scan's answer is kept that long
+            assertFalse(restarted.condition(target).abnormal(), () -> restarted.condition(target).message());
+            restarted.unpublish(new UnpublishRequest("vol-2", target, true));
+        } finally {
+            withoutPropagation.destroyForcibly().waitFor();
+            withPropagation.destroyForcibly().waitFor();
+        }
+    }
+
     @Test
     void aRestartedDriverServesItsVolumesAgainWhereThePodCanSeeThem() throws Exception {
         Path target = fixture.newTarget();
@@ -150,12 +201,19 @@ class DriverRestartTest {
             restarted.resume(List.of(request));
 
             assertEquals(TargetState.PUBLISHED, restarted.inspect(target));
-            assertFalse(restarted.condition(target).abnormal(), () -> restarted.condition(target).message());
             assertEquals(WORKLOAD_ID, fetchThrough(target.resolve(ContractFixture.SOCKET_NAME)));
             assertEquals(WORKLOAD_ID, fetchThrough(propagated.resolve(ContractFixture.SOCKET_NAME)),
                     "a container mounted with HostToContainer propagation sees the new mount");
             assertEquals(MountSyscalls.ENOTCONN, errnoOfStat(mounts, isolated),
                     "a container without propagation keeps the dead mount until the pod is recreated");
+            VolumeCondition condition = restarted.condition(target);
+            assertTrue(condition.abnormal(), "the condition tells the truth for the pod: " + condition.message());
+            assertTrue(condition.message().contains("at " + isolated) && condition.message().contains(
+                    "mountPropagation: HostToContainer"), condition.message());
+
+            mounts.umount2(isolated, MountSyscalls.UMOUNT_NOFOLLOW); // the pod without propagation is recreated
+            Thread.sleep(OrphanedMountHolders.CACHE_TIME.toMillis()); // the last scan's answer is kept that long
+            assertFalse(restarted.condition(target).abnormal(), () -> restarted.condition(target).message());
 
             restarted.unpublish(new UnpublishRequest("vol-1", target, true));
             assertEquals(TargetState.ABSENT, restarted.inspect(target), "the orphaned mount below went too");
