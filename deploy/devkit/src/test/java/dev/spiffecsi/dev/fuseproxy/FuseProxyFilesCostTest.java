@@ -10,6 +10,7 @@ import dev.spiffecsi.dev.kubelet.Pod;
 import dev.spiffecsi.spi.contract.Privileges;
 import io.spiffe.spiffeid.SpiffeId;
 import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,6 +79,7 @@ class FuseProxyFilesCostTest {
                 percentile(firstRead, 90), percentile(socketOnly, 50), percentile(socketOnly, 90));
 
         long heapBefore = heapAfterGc();
+        long directBefore = directBytes();
         long rssBefore = residentKib();
         int threadsBefore = Thread.activeCount();
         List<Pod> pods = new ArrayList<>();
@@ -87,11 +89,13 @@ class FuseProxyFilesCostTest {
             pods.add(pod);
         }
         long heapAfter = heapAfterGc();
+        long directAfter = directBytes();
         long rssAfter = residentKib();
         int threadsAfter = Thread.activeCount();
-        System.out.printf("credential files, %d volumes: heap after GC +%.1f KiB per volume, resident set +%.1f KiB "
-                        + "per volume, threads +%.2f per volume (driver and dev agent in one process)%n", VOLUMES,
-                (heapAfter - heapBefore) / 1024.0 / VOLUMES, (rssAfter - rssBefore) / (double) VOLUMES,
+        System.out.printf("credential files, %d volumes: heap after GC +%.1f KiB per volume, direct buffers +%.1f KiB "
+                        + "per volume, resident set +%.1f KiB per volume, threads +%.2f per volume (driver and dev "
+                        + "agent in one process)%n", VOLUMES, (heapAfter - heapBefore) / 1024.0 / VOLUMES,
+                (directAfter - directBefore) / 1024.0 / VOLUMES, (rssAfter - rssBefore) / (double) VOLUMES,
                 (threadsAfter - threadsBefore) / (double) VOLUMES);
         for (Pod pod : pods) {
             node.kubelet().unpublish(pod);
@@ -143,6 +147,12 @@ class FuseProxyFilesCostTest {
             Thread.sleep(100);
         }
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    /** Native memory of direct byte buffers: each mount's request and reply buffers. */
+    private static long directBytes() {
+        return ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(pool -> pool.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
     }
 
     private static long residentKib() throws IOException {
