@@ -120,6 +120,13 @@ class DriverRestartTest {
         return assertThrows(ErrnoException.class, () -> mounts.stat(path)).errno();
     }
 
+    /** The kubelet's publish of pod default/workload's volume. */
+    private static PublishRequest request(String volumeId, Path target, String podUid) {
+        Map<String, String> volumeContext = Map.of(PodInfo.POD_NAME, "workload", PodInfo.POD_NAMESPACE, "default",
+                PodInfo.POD_UID, podUid, PodInfo.SERVICE_ACCOUNT, "default");
+        return new PublishRequest(volumeId, target, true, PodInfo.fromVolumeContext(volumeContext), volumeContext);
+    }
+
     /** A process that shares this process's mounts, in a mount namespace of its own, as a container has. */
     private static Process containerWithPropagation(String propagation) throws IOException {
         return new ProcessBuilder("unshare", "--mount", "--propagation", propagation, "sleep", "300")
@@ -134,10 +141,7 @@ class DriverRestartTest {
     @Test
     void theConditionStaysAbnormalWhileAContainerInAnotherMountNamespaceHoldsTheDeadMount() throws Exception {
         Path target = fixture.newTarget();
-        Map<String, String> volumeContext = Map.of(PodInfo.POD_NAME, "workload", PodInfo.POD_NAMESPACE, "default",
-                PodInfo.POD_UID, "uid-2", PodInfo.SERVICE_ACCOUNT, "default");
-        PublishRequest request = new PublishRequest("vol-2", target, true, PodInfo.fromVolumeContext(volumeContext),
-                volumeContext);
+        PublishRequest request = request("vol-2", target, "uid-2");
         Backend dying = backend();
         Process withoutPropagation;
         Process withPropagation;
@@ -173,10 +177,7 @@ class DriverRestartTest {
     @Test
     void aRestartedDriverServesItsVolumesAgainWhereThePodCanSeeThem() throws Exception {
         Path target = fixture.newTarget();
-        Map<String, String> volumeContext = Map.of(PodInfo.POD_NAME, "workload", PodInfo.POD_NAMESPACE, "default",
-                PodInfo.POD_UID, "uid-1", PodInfo.SERVICE_ACCOUNT, "default");
-        PublishRequest request = new PublishRequest("vol-1", target, true, PodInfo.fromVolumeContext(volumeContext),
-                volumeContext);
+        PublishRequest request = request("vol-1", target, "uid-1");
         Path propagated = Files.createDirectories(tempDir.resolve("container-host-to-container"));
         Path isolated = Files.createDirectories(tempDir.resolve("container-no-propagation"));
 

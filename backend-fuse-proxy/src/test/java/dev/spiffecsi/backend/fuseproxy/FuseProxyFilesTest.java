@@ -81,8 +81,7 @@ class FuseProxyFilesTest {
     private final MountSyscalls mounts = new JnaMountSyscalls();
     private ContractFixture fixture;
     private FakeDelegatedAgent agent;
-    private final List<Backend> backends = new ArrayList<>();
-    private final List<Path> published = new ArrayList<>();
+    private final ProxiedVolumes volumes = new ProxiedVolumes();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -94,16 +93,7 @@ class FuseProxyFilesTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        for (Backend backend : backends) {
-            for (Path target : published) {
-                try {
-                    backend.unpublish(new UnpublishRequest("cleanup", target, true));
-                } catch (RuntimeException e) {
-                    // the test's own assertions decide; this only keeps mounts from outliving the test
-                }
-            }
-            backend.close();
-        }
+        volumes.close();
         if (agent != null) {
             agent.close();
         }
@@ -113,18 +103,13 @@ class FuseProxyFilesTest {
     }
 
     private Backend backend() throws IOException {
-        Backend backend = new FuseProxyProvider().create(new MapBackendConfig("spiffe-csi.backends.fuse-proxy",
-                        Map.of("socket-name", ContractFixture.SOCKET_NAME, "admin-socket-path", agent.socket().toString(),
-                                "identity", "pid", "socket-mode", "0666", "unmount-busy-timeout", "1s",
-                                "agent-timeout", "5s", "files-publish-wait", "3s")),
-                fixture.context(fixture.socketDir(), mounts, FuseProxyProvider.NAME));
-        backends.add(backend);
-        return backend;
+        return volumes.add(new FuseProxyProvider().create(ProxiedVolumes.config(agent, "pid"),
+                fixture.context(fixture.socketDir(), mounts, FuseProxyProvider.NAME)));
     }
 
     /** A publish of pod default/web (service account web) with these volume attributes. */
     private PublishRequest request(Path target, Map<String, String> attributes) {
-        published.add(target);
+        volumes.published(target);
         Map<String, String> context = new HashMap<>(attributes);
         context.putAll(Map.of(PodInfo.POD_NAME, "web", PodInfo.POD_NAMESPACE, "default",
                 PodInfo.POD_UID, target.getParent().getParent().getParent().getParent().getFileName().toString(),
@@ -159,13 +144,7 @@ class FuseProxyFilesTest {
     }
 
     private static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 15 s: " + what);
-            }
-            Thread.sleep(20);
-        }
+        ProxiedVolumes.eventually(what, Duration.ofSeconds(15), condition);
     }
 
     /** The layout's files as openssl and the JDK read them, each with its owner and mode. */
@@ -426,7 +405,7 @@ class FuseProxyFilesTest {
         Backend dying = backend();
         dying.publish(request);
         byte[] served = Files.readAllBytes(target.resolve(FileLayout.CREDENTIAL_BUNDLE));
-        backends.remove(dying);
+        volumes.forget(dying);
         DriverRestarts.abortFuseConnection(mounts, target, tempDir);
         dying.close();
         assertEquals(MountSyscalls.ENOTCONN, assertThrows(MountSyscalls.ErrnoException.class,
