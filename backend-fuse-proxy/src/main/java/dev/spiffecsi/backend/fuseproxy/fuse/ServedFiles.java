@@ -72,8 +72,8 @@ public final class ServedFiles {
     }
 
     /**
-     * The attributes of a file; with an open handle, those of the snapshot it holds (fstat after a rotation
-     * reports the size of what the reader gets).
+     * The attributes of a file; with an open handle, those of the snapshot it holds. The kernel names a handle only
+     * where it asks for a file it has open (lseek to the end, say); stat(2) and fstat(2) get the current content's.
      */
     synchronized Attr attributes(long nodeId, long handle) throws FuseError {
         ServedFile file = fileOf(nodeId);
