@@ -12,6 +12,7 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -60,7 +61,7 @@ final class FileComposer {
                         && file.content().sameBytesAs(planned.bytes()));
         if (same.isPresent()) {
             if (planned.secret()) {
-                java.util.Arrays.fill(planned.bytes(), (byte) 0);
+                Arrays.fill(planned.bytes(), (byte) 0);
             }
             return same.get();
         }

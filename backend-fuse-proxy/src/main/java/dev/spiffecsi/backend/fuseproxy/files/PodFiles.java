@@ -178,12 +178,11 @@ public final class PodFiles implements AutoCloseable {
         try {
             next = composer.compose(snapshot.get(), served.current(), clock.instant());
         } catch (CertificateException | RuntimeException e) {
-            if (!e.getMessage().equals(compositionProblem)) {
-                log.log(Level.ERROR, volume + ": cannot make the credential files of " + pod + " from what the SPIRE "
-                        + "agent sent; the files served before stay: " + e.getMessage(), e);
+            String problem = "cannot make the credential files from what the SPIRE agent sent: " + e.getMessage();
+            if (!problem.equals(compositionProblem)) {
+                log.log(Level.ERROR, volume + ": " + problem + " (for " + pod + "); the files served before stay", e);
             }
-            compositionProblem = "cannot make the credential files from what the SPIRE agent sent: "
-                    + e.getMessage();
+            compositionProblem = problem;
             return;
         }
         compositionProblem = "";

@@ -1,5 +1,6 @@
 package dev.spiffecsi.backend.fuseproxy.fuse;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
@@ -81,7 +82,7 @@ public final class FileContent {
      * Copies up to {@code count} bytes from {@code offset} to {@code out}; fewer at the end. Only called while held,
      * so never on wiped bytes.
      */
-    int copyTo(long offset, int count, java.nio.ByteBuffer out) {
+    int copyTo(long offset, int count, ByteBuffer out) {
         if (offset >= bytes.length) {
             return 0;
         }
