@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jwt.SignedJWT;
 import dev.spiffecsi.backend.fuseproxy.files.FileLayout;
 import dev.spiffecsi.dev.agent.RegistrationEntry;
 import dev.spiffecsi.dev.agent.WorkloadSelector;
@@ -73,7 +77,19 @@ class FuseProxyFilesEndToEndTest {
 
     private static Pod pod(String serviceAccount, FileLayout layout) {
         return Pod.of(serviceAccount, "shop", serviceAccount).withVolumeAttributes(Map.of(
-                "csi.spiffe.io/contents", "files", "csi.spiffe.io/file-layout", layout.toString()));
+                "csi.spiffe.io/contents", "files", "csi.spiffe.io/file-layout", layout.toString(),
+                "csi.spiffe.io/jwt-audiences", "db"));
+    }
+
+    /** The pod's JWT-SVID for audience db, checked against the JWT bundle file beside it. */
+    private static SpiffeId jwtSubject(Path target) throws Exception {
+        SignedJWT token = SignedJWT.parse(Files.readString(target.resolve("db" + FileLayout.JWT_SVID_SUFFIX)));
+        JWKSet bundle = JWKSet.parse(Files.readString(target.resolve(TRUST_DOMAIN.getName()
+                + FileLayout.JWT_BUNDLE_SUFFIX)));
+        assertTrue(token.verify(new ECDSAVerifier((ECKey) bundle.getKeyByKeyId(token.getHeader().getKeyID()))),
+                "signed by a key of the trust domain's JWT bundle");
+        assertEquals(List.of("db"), token.getJWTClaimsSet().getAudience());
+        return SpiffeId.parse(token.getJWTClaimsSet().getSubject());
     }
 
     private static List<String> names(Path directory) throws Exception {
@@ -151,6 +167,8 @@ class FuseProxyFilesEndToEndTest {
         assertEquals(DB, db.svid().getSpiffeId());
         assertNotEquals(web.svid().getPrivateKey(), db.svid().getPrivateKey());
         assertEquals(names(webTarget), names(dbTarget), "the same names, each volume its own content");
+        assertEquals(WEB, jwtSubject(webTarget), "the dev agent's JWT-SVID by the pod's selectors");
+        assertEquals(DB, jwtSubject(dbTarget));
         assertFalse(Files.readString(webTarget.resolve(FileLayout.CREDENTIAL_BUNDLE))
                 .equals(Files.readString(dbTarget.resolve(FileLayout.CREDENTIAL_BUNDLE))));
 
