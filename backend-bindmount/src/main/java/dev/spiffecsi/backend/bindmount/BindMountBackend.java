@@ -19,6 +19,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * Bind-mounts the socket directory onto the target read-only, nosuid, nodev, noexec.
@@ -78,6 +79,8 @@ final class BindMountBackend implements Backend {
 
     @Override
     public void publish(PublishRequest request) {
+        // serves the agent's socket directory as it is: no volume attribute changes what a pod gets
+        request.requireOnlyAttributes(Set.of(), BindMountProvider.NAME);
         Path target = request.targetPath();
         TargetState state = inspect(target);
         if (state == TargetState.PUBLISHED) {
