@@ -10,15 +10,17 @@ import java.util.function.Function;
  * What {@code bench-suite} measured.
  *
  * @param jvm         the driver's Java binary and JVM options, as its launcher started it
+ * @param startup     the start-up runs; null when none were asked for
  * @param idle        the driver's /proc sample before any volume call (after it settled)
  * @param storms      one report per storm round
  * @param afterStorms after the last storm (settled)
+ * @param crowded     the sequential phase with unrelated mounts; null when none were asked for
  * @param end         after the sequential phases
  * @param exitCode    the driver's exit code after SIGTERM (0: graceful)
  */
-public record SuiteReport(SuiteOptions options, int cpus, List<String> jvm, Optional<StartupBench.Report> startup,
+public record SuiteReport(SuiteOptions options, int cpus, List<String> jvm, StartupBench.Report startup,
                           ProcSample idle, List<BenchReport> storms, ProcSample afterStorms, BenchReport sequential,
-                          Optional<BenchReport> crowded, ProcSample end, int exitCode) {
+                          BenchReport crowded, ProcSample end, int exitCode) {
 
     /** One table: the latency of every phase, then memory and start-up. */
     public String text() {
@@ -34,7 +36,7 @@ public record SuiteReport(SuiteOptions options, int cpus, List<String> jvm, Opti
             storm.phases().forEach((phase, result) -> row(text, name + phase, result));
         }
         sequential.phases().forEach((phase, result) -> row(text, "sequential " + phase, result));
-        crowded.ifPresent(report -> report.phases().forEach((phase, result) -> row(text,
+        Optional.ofNullable(crowded).ifPresent(report -> report.phases().forEach((phase, result) -> row(text,
                 String.format(Locale.ROOT, "%,d mounts %s", report.settings().backgroundMounts(), phase), result)));
         text.append('\n');
         text.append(String.format(Locale.ROOT, "%-34s %9s %9s %9s %9s %8s%n", "memory", "RSS MiB", "anon",
@@ -42,7 +44,7 @@ public record SuiteReport(SuiteOptions options, int cpus, List<String> jvm, Opti
         memory(text, "idle (ready, before any volume)", idle);
         memory(text, "after " + storms.size() + " storms", afterStorms);
         memory(text, "at the end", end);
-        startup.ifPresent(report -> text.append(String.format(Locale.ROOT,
+        Optional.ofNullable(startup).ifPresent(report -> text.append(String.format(Locale.ROOT,
                 "%nstart-up to ready: median %.0f ms (min %.0f, max %.0f) over %d runs; RSS at ready %.1f MiB%n",
                 report.readyMs().median(), report.readyMs().min(), report.readyMs().max(), report.runs().size(),
                 report.rssMiB().median())));
