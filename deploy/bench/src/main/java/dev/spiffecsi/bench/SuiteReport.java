@@ -44,6 +44,9 @@ public record SuiteReport(SuiteOptions options, int cpus, List<String> jvm, Star
         memory(text, "idle (ready, before any volume)", idle);
         memory(text, "after " + storms.size() + " storms", afterStorms);
         memory(text, "at the end", end);
+        text.append(String.format(Locale.ROOT, "%ndriver CPU per volume (utime + stime): storms %s ms (publish, "
+                + "replay and unpublish); sequential %.2f ms (publish and unpublish)%n",
+                range(storms, SuiteReport::cpuPerVolume), cpuPerVolume(sequential)));
         Optional.ofNullable(startup).ifPresent(report -> text.append(String.format(Locale.ROOT,
                 "%nstart-up to ready: median %.0f ms (min %.0f, max %.0f) over %d runs; RSS at ready %.1f MiB%n",
                 report.readyMs().median(), report.readyMs().min(), report.readyMs().max(), report.runs().size(),
@@ -53,6 +56,13 @@ public record SuiteReport(SuiteOptions options, int cpus, List<String> jvm, Star
                 range(storms, r -> r.phases().get(StormBench.PUBLISH).latency().p50Ms()),
                 range(storms, r -> r.phases().get(StormBench.PUBLISH).latency().p99Ms()), exitCode));
         return text.toString();
+    }
+
+    /** The driver's CPU time over a run, per volume (every call made for it); NaN without samples. */
+    static double cpuPerVolume(BenchReport report) {
+        BenchReport.Memory memory = report.memory();
+        return memory == null ? Double.NaN
+                : (memory.after().cpuMillis() - memory.before().cpuMillis()) / (double) report.settings().volumes();
     }
 
     private static void row(StringBuilder text, String name, PhaseResult result) {
@@ -76,6 +86,6 @@ public record SuiteReport(SuiteOptions options, int cpus, List<String> jvm, Star
         storms.forEach(storm -> values.add(value.apply(storm)));
         double min = values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
         double max = values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
-        return String.format(Locale.ROOT, "%.1f–%.1f", min, max);
+        return String.format(Locale.ROOT, min < 10 ? "%.2f–%.2f" : "%.1f–%.1f", min, max);
     }
 }
