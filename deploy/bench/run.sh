@@ -8,19 +8,27 @@
 # As root it runs inside a private mount namespace with the bindmount backend (real mounts that vanish with the
 # namespace); otherwise with symlink-dev and without the 10,000-mount phase.
 #
-#   deploy/bench/run.sh [--no-build] [--only image|launcher] [--state-on-disk] [bench-suite flags...]
+#   deploy/bench/run.sh [--no-build] [--only image|launcher] [--state-on-disk] [--dist DIR]
+#                       [--image-java-opts OPTS] [bench-suite flags...]
+#
+#   --dist DIR             measure another production distribution (e.g. an older build); the load client is
+#                          always this tree's (the same neutral client for every driver measured)
+#   --image-java-opts OPTS for a distribution whose launcher predates image-root.sh: the JVM options its image set
+#                          (SPIFFE_CSI_JAVA_OPTS), used for the "image" run; the AOT cache is passed with JAVA_OPTS
 #
 # e.g. deploy/bench/run.sh -rounds 1 -sequential-volumes 200 -startup-runs 2   (a quick look)
 set -euo pipefail
 root=$(CDPATH= cd -- "$(dirname -- "$0")/../.." && pwd)
 cd "$root"
 . .mvn/jdk.sh
-build=1 only="" suite=()
+build=1 only="" suite=() dist="" image_opts=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) build=0 ;;
     --only) only=$2; shift ;;
     --state-on-disk) suite+=(-state-on-disk) ;;
+    --dist) dist=$(CDPATH= cd -- "$2" && pwd); shift ;;
+    --image-java-opts) image_opts=$2; shift ;;
     *) suite+=("$1") ;;
   esac
   shift
@@ -29,7 +37,7 @@ if [ "$build" = 1 ]; then
   echo "building the production and development distributions..." >&2
   ./mvnw -B -q -ntp -DskipTests package -pl deploy/driver,deploy/dev-distribution -am
 fi
-dist=$root/deploy/driver/target/dist
+dist=${dist:-$root/deploy/driver/target/dist}
 devkit=$root/deploy/dev-distribution/target/dist
 work=$(mktemp -d /tmp/spiffe-csi-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -45,11 +53,19 @@ report=$work/report.txt
 if [ -z "$only" ] || [ "$only" = image ]; then
   echo "assembling the image's /opt/spiffe-csi in $work/opt (jlink, native libraries, AOT cache training)..." >&2
   deploy/driver/image/image-root.sh assemble "$dist" "$work/opt/spiffe-csi"
-  deploy/driver/image/image-root.sh train-aot "$work/opt/spiffe-csi" "$devkit"
-  echo "== the driver as the image starts it: $work/opt/spiffe-csi/bin/spiffe-csi-driver" | tee -a "$report" >&2
+  opt=$work/opt/spiffe-csi
+  image_env=(env -u JAVA_HOME -u SPIFFE_CSI_JAVA_OPTS -u JAVA_OPTS)
+  if [ -n "$image_opts" ]; then
+    # an older launcher: the image's options, with its native libraries, and the cache passed by hand
+    image_env+=("SPIFFE_CSI_JAVA_OPTS=${image_opts//\/opt\/spiffe-csi/$opt}")
+    SPIFFE_CSI_JAVA_OPTS=${image_opts//\/opt\/spiffe-csi/$opt} deploy/driver/image/image-root.sh train-aot "$opt" "$devkit"
+    image_env+=("JAVA_OPTS=-XX:AOTCache=$opt/spiffe-csi-driver.aot")
+  else
+    deploy/driver/image/image-root.sh train-aot "$opt" "$devkit"
+  fi
+  echo "== the driver as the image starts it: $opt/bin/spiffe-csi-driver" | tee -a "$report" >&2
   "${wrap[@]}" "$devkit/bin/spiffe-csi-driver" bench-suite "${suite[@]}" -- \
-    env -u JAVA_HOME -u SPIFFE_CSI_JAVA_OPTS -u JAVA_OPTS "$work/opt/spiffe-csi/bin/spiffe-csi-driver" \
-    | tee -a "$report"
+    "${image_env[@]}" "$opt/bin/spiffe-csi-driver" | tee -a "$report"
 fi
 if [ -z "$only" ] || [ "$only" = launcher ]; then
   echo "== the production distribution's launcher with its defaults: $dist/bin/spiffe-csi-driver (JAVA_HOME=$JAVA_HOME)" \

@@ -8,7 +8,10 @@
 #                                         unpacked into /tmp at start (read-only root file systems)
 #   image-root.sh train-aot OPT TRAINER   trains OPT/spiffe-csi-driver.aot where OPT is (the cache is valid for those
 #                                         paths only): OPT's driver serves publish storms (symlink-dev, unprivileged)
-#                                         from TRAINER's bench (a development distribution), then exits
+#                                         from TRAINER's bench (a development distribution), then exits. The driver
+#                                         trains with its launcher's JVM options, or with SPIFFE_CSI_JAVA_OPTS when
+#                                         that is set (the image must then set the same: a cache trained with other
+#                                         options is ignored)
 #
 # OPT/bin/spiffe-csi-driver adds the JVM options for OPT/native and OPT/spiffe-csi-driver.aot itself when they are
 # there, so an image needs no environment of its own.

@@ -3,6 +3,9 @@ package dev.spiffecsi.spi;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * A validated request to publish a volume.
@@ -15,10 +18,46 @@ import java.util.Objects;
  */
 public record PublishRequest(String volumeId, Path targetPath, boolean readOnly, PodInfo pod,
                              Map<String, String> volumeContext) {
+
+    /** The prefix of the keys the kubelet adds to the volume context itself (pod info, the ephemeral flag). */
+    public static final String KUBELET_ATTRIBUTE_PREFIX = "csi.storage.k8s.io/";
+
     public PublishRequest {
         Objects.requireNonNull(volumeId, "volumeId");
         Objects.requireNonNull(targetPath, "targetPath");
         Objects.requireNonNull(pod, "pod");
         volumeContext = Map.copyOf(volumeContext);
+    }
+
+    /**
+     * The attributes the pod set on its volume ({@code volumeAttributes} of the inline volume), sorted by name: the
+     * volume context without what the kubelet adds ({@value #KUBELET_ATTRIBUTE_PREFIX}...).
+     */
+    public Map<String, String> podAttributes() {
+        Map<String, String> attributes = new TreeMap<>();
+        volumeContext.forEach((key, value) -> {
+            if (!key.startsWith(KUBELET_ATTRIBUTE_PREFIX)) {
+                attributes.put(key, value);
+            }
+        });
+        return attributes;
+    }
+
+    /**
+     * Refuses a pod attribute the backend does not understand, so that a misspelt or misplaced attribute (one that
+     * only another backend serves) fails the publish instead of being ignored.
+     *
+     * @param understood the attribute names the backend reads
+     * @param backend    the backend's name, for the message
+     * @throws BackendException INVALID_REQUEST naming the first attribute not understood
+     */
+    public void requireOnlyAttributes(Set<String> understood, String backend) {
+        for (String name : podAttributes().keySet()) {
+            if (!understood.contains(name)) {
+                throw new BackendException(BackendException.Failure.INVALID_REQUEST, "volume attribute \"" + name
+                        + "\" is not one the " + backend + " backend understands (it understands "
+                        + (understood.isEmpty() ? "none" : new TreeSet<>(understood).toString()) + ")");
+            }
+        }
     }
 }

@@ -19,6 +19,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * Bind-mounts the socket directory onto the target read-only, nosuid, nodev, noexec.
@@ -57,7 +58,15 @@ final class BindMountBackend implements Backend {
 
     @Override
     public TargetState inspect(Path target) {
-        FileStatus status = statOrNull(target);
+        return state(target, statOrNull(target), true);
+    }
+
+    /**
+     * What {@code status} (the target's, or null when it does not exist) says is at {@code target}. A directory that
+     * is no mount is ABSENT when empty, FOREIGN otherwise; {@code listPlainDirectory} false skips the listing, where
+     * the caller knows it is empty: the engine creates the target empty and holds its lock before a publish.
+     */
+    private TargetState state(Path target, FileStatus status, boolean listPlainDirectory) {
         if (status == null) {
             return TargetState.ABSENT;
         }
@@ -65,21 +74,30 @@ final class BindMountBackend implements Backend {
             return TargetState.FOREIGN;
         }
         if (status.mountRoot()) {
-            FileStatus source = statOrNull(socketDir);
-            if (source == null || !source.sameFileAs(status)) {
+            if (!isBindOfTheSocketDirectory(status)) {
                 return TargetState.FOREIGN;
             }
             // ours, but writable or with suid/devices/exec (e.g. left by spiffe-csi, which mounts read-write)
             return (mountFlags(target) & READ_ONLY_FLAGS) == READ_ONLY_FLAGS ? TargetState.PUBLISHED
                     : TargetState.BROKEN;
         }
-        return isEmptyDirectory(target) ? TargetState.ABSENT : TargetState.FOREIGN;
+        return !listPlainDirectory || isEmptyDirectory(target) ? TargetState.ABSENT : TargetState.FOREIGN;
+    }
+
+    /** Whether a mount root is the socket directory's: the same file (device and inode) as the source. */
+    private boolean isBindOfTheSocketDirectory(FileStatus mountRoot) {
+        FileStatus source = statOrNull(socketDir);
+        return source != null && source.sameFileAs(mountRoot);
     }
 
     @Override
     public void publish(PublishRequest request) {
+        // serves the agent's socket directory as it is: no volume attribute changes what a pod gets
+        request.requireOnlyAttributes(Set.of(), BindMountProvider.NAME);
         Path target = request.targetPath();
-        TargetState state = inspect(target);
+        // one statx, no listing: the engine made the target an empty directory and holds its lock (the SPI's
+        // contract); a mount over content would hide it, which the engine has ruled out
+        TargetState state = state(target, statOrNull(target), false);
         if (state == TargetState.PUBLISHED) {
             return;
         }
@@ -149,11 +167,15 @@ final class BindMountBackend implements Backend {
     @Override
     public void unpublish(UnpublishRequest request) {
         Path target = request.targetPath();
-        TargetState state = inspect(target);
+        FileStatus status = statOrNull(target);
+        if (status != null && status.mountRoot() && isBindOfTheSocketDirectory(status)) {
+            unmountAll(target); // ours, read-only or not: no need to read its flags
+            return;
+        }
+        TargetState state = state(target, status, true);
         if (state == TargetState.ABSENT) {
             return;
         }
-        FileStatus status = statOrNull(target);
         boolean recordedMount = request.recorded() && status != null && status.mountRoot();
         if (state == TargetState.FOREIGN && !recordedMount) {
             throw new BackendException(TARGET_OCCUPIED, target
@@ -162,11 +184,14 @@ final class BindMountBackend implements Backend {
         unmountAll(target);
     }
 
-    /** Unmounts this backend's mounts at {@code target}, including any stacked below the first. */
+    /**
+     * Unmounts this backend's mounts at {@code target}, including any stacked below the first. Once no mount is
+     * left, what remains in the directory is the engine's to judge (it removes only an empty one).
+     */
     private void unmountAll(Path target) {
         unmountRetryingWhileBusy(target);
         for (int unmounted = 1; ; unmounted++) {
-            TargetState after = inspect(target);
+            TargetState after = state(target, statOrNull(target), false);
             if (after == TargetState.ABSENT) {
                 return;
             }

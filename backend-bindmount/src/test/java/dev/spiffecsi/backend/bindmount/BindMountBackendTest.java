@@ -177,6 +177,20 @@ class BindMountBackendTest {
         assertFalse(mounts.stat(target).mountRoot());
     }
 
+    /** Credential files are the fuse-proxy backend's: asking a bind mount for them fails, naming the attribute. */
+    @Test
+    void askingForCredentialFilesIsRefusedNamingTheAttributeAndMountsNothing() throws Exception {
+        Path target = fixture.newTarget();
+        PublishRequest files = new PublishRequest("vol-1", target, true, new PodInfo("p", "default", "uid", "sa"),
+                Map.of("csi.storage.k8s.io/ephemeral", "true", "csi.spiffe.io/contents", "files"));
+
+        BackendException e = assertThrows(BackendException.class, () -> backend.publish(files));
+
+        assertEquals(BackendException.Failure.INVALID_REQUEST, e.failure());
+        assertTrue(e.getMessage().contains("\"csi.spiffe.io/contents\""), e.getMessage());
+        assertFalse(mounts.stat(target).mountRoot());
+    }
+
     @Test
     void publishWithoutTheAgentDirectoryIsUnavailableAndMountsNothing() throws Exception {
         Files.delete(fixture.socketDir().resolve(ContractFixture.SOCKET_NAME));

@@ -4,7 +4,12 @@ import static dev.spiffecsi.spi.BackendException.Failure.INTERNAL;
 import static dev.spiffecsi.spi.BackendException.Failure.INVALID_REQUEST;
 import static dev.spiffecsi.spi.BackendException.Failure.TARGET_OCCUPIED;
 
+import dev.spiffecsi.backend.fuseproxy.delegated.Delegation;
+import dev.spiffecsi.backend.fuseproxy.files.FileOptions;
+import dev.spiffecsi.backend.fuseproxy.files.PodFiles;
+import dev.spiffecsi.backend.fuseproxy.fuse.FuseMount;
 import dev.spiffecsi.backend.fuseproxy.fuse.FuseOptions;
+import dev.spiffecsi.backend.fuseproxy.fuse.ServedFiles;
 import dev.spiffecsi.backend.fuseproxy.peer.PeerProcess;
 import dev.spiffecsi.backend.fuseproxy.server.VolumeServer;
 import dev.spiffecsi.backend.fuseproxy.workload.CallerResolver;
@@ -23,9 +28,18 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Each volume is a FUSE filesystem holding one socket, on which this process serves the Workload API itself and
@@ -44,6 +58,7 @@ final class FuseProxyBackend implements Backend {
 
     private final FuseProxySettings settings;
     private final MountSyscalls mounts;
+    private final Clock clock;
     private final System.Logger log;
     private final FuseOptions fuseOptions;
     private final ProxyRuntime runtime;
@@ -52,9 +67,22 @@ final class FuseProxyBackend implements Backend {
     private final Map<Path, VolumeServer> servers = new ConcurrentHashMap<>();
     /** Why the last attempt to re-serve a target failed, for its condition. */
     private final Map<Path, String> resumeFailures = new ConcurrentHashMap<>();
+    /**
+     * The devices of the orphaned mounts a served target was stacked on, while some container may still see one of
+     * them; with the pod each target belongs to, for the messages.
+     */
+    private final Map<Path, Orphans> orphans = new ConcurrentHashMap<>();
+    private final OrphanedMountHolders holders;
+    /** The targets whose containers seeing a dead mount were logged, so that it is logged once. */
+    private final Set<Path> reportedOrphans = ConcurrentHashMap.newKeySet();
+
+    /** The dead mounts below a served target, and who they are for. */
+    private record Orphans(Set<String> devices, VolumeLabel volume, String pod) {
+    }
 
     FuseProxyBackend(FuseProxySettings settings, EngineContext context, ProxyRuntime runtime,
                      PeerProcess.Tracker processes) {
+        this.clock = context.clock();
         this.processes = processes;
         this.settings = settings;
         this.mounts = context.mounts();
@@ -63,6 +91,7 @@ final class FuseProxyBackend implements Backend {
                 settings.unmountBusyTimeout(), context.clock(), context.logger());
         this.runtime = runtime;
         this.adminSocket = new AdminSocketProbe(settings.adminSocket(), context.mounts(), context.clock());
+        this.holders = new OrphanedMountHolders(Path.of("/proc"), context.clock());
     }
 
     @Override
@@ -80,6 +109,7 @@ final class FuseProxyBackend implements Backend {
     @Override
     public void publish(PublishRequest request) {
         Path target = request.targetPath();
+        VolumeOptions options = VolumeOptions.of(request); // before anything is touched
         if (isServed(target)) {
             return;
         }
@@ -92,24 +122,63 @@ final class FuseProxyBackend implements Backend {
             case MISSING -> throw new BackendException(INVALID_REQUEST, "target " + target + " does not exist");
             case OCCUPIED -> throw new BackendException(TARGET_OCCUPIED, target
                     + " holds a mount or files this driver does not serve");
-            case EMPTY_DIRECTORY, ORPHANED_MOUNT -> serve(request);
+            case EMPTY_DIRECTORY, ORPHANED_MOUNT -> {
+                rememberOrphans(request);
+                VolumeServer server = serve(request, options);
+                awaitFiles(server);
+            }
         }
     }
 
-    /** Mounts and serves; on an orphaned mount, the new one is stacked on top (see the package documentation). */
-    private void serve(PublishRequest request) {
+    /**
+     * Mounts and serves what the volume asks for; on an orphaned mount, the new one is stacked on top (see the
+     * package documentation). The socket's callers are named as the identity setting says; the files' identity is
+     * the pod's, by its selectors, whatever that setting: a file has no caller process.
+     */
+    private VolumeServer serve(PublishRequest request, VolumeOptions options) {
         Path target = request.targetPath();
-        CallerResolver callers = settings.identity().callersOf(request.pod());
         VolumeLabel volume = new VolumeLabel(request.volumeId(), target);
-        try {
-            servers.put(target, VolumeServer.start(volume, settings.socketName(), settings.socketMode(),
+        Optional<VolumeServer.SocketService> socket = Optional.empty();
+        if (options.socket()) {
+            CallerResolver callers = settings.identity().callersOf(request.pod());
+            socket = Optional.of(new VolumeServer.SocketService(settings.socketName(), settings.socketMode(),
                     WorkloadApiProxy.forVolume(volume, callers, runtime.agent(), runtime.x509Bundles(),
-                            runtime.jwtBundles(), log),
-                    runtime.transport(), fuseOptions, processes));
+                            runtime.jwtBundles(), log)));
+        }
+        Optional<Function<ServedFiles, PodFiles>> files = Optional.empty();
+        if (options.files().isPresent()) {
+            FileOptions fileOptions = options.files().get();
+            Delegation.BySelectors pod = IdentityMode.podSelectors(request.pod(), "a volume with credential files");
+            files = Optional.of(served -> PodFiles.start(volume, pod, fileOptions, runtime.agent(),
+                    runtime.x509Bundles(), runtime.jwtBundles(), served, clock, log));
+        }
+        try {
+            VolumeServer server = VolumeServer.start(volume, socket, files, runtime.transport(), fuseOptions,
+                    processes);
+            servers.put(target, server);
             resumeFailures.remove(target);
+            return server;
         } catch (IOException e) {
-            throw new BackendException(INTERNAL, "cannot serve the Workload API at " + target + ": "
-                    + e.getMessage(), e);
+            throw new BackendException(INTERNAL, "cannot serve the volume at " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Holds the publish until the volume's files are all there, for at most files-publish-wait: the kubelet starts
+     * the pod's containers after the publish, so that an application reading its certificate at startup finds it.
+     * Past the wait the publish succeeds anyway; the condition tells what is missing.
+     */
+    private void awaitFiles(VolumeServer server) {
+        Optional<PodFiles> files = server.files();
+        if (files.isEmpty() || settings.filesPublishWait().isZero()) {
+            return;
+        }
+        try {
+            files.get().complete().get(settings.filesPublishWait().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException | CancellationException e) {
+            // not a failure: the files come when the agent issues them, and the condition says so meanwhile
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -129,6 +198,8 @@ final class FuseProxyBackend implements Backend {
         }
         removeOrphanedMounts(target, server != null);
         resumeFailures.remove(target);
+        orphans.remove(target);
+        reportedOrphans.remove(target);
     }
 
     private void removeOrphanedMounts(Path target, boolean unmountedOurs) {
@@ -159,13 +230,9 @@ final class FuseProxyBackend implements Backend {
 
     @Override
     public VolumeCondition condition(Path target) {
-        if (isServed(target)) {
-            return adminSocket.whyUnreachable()
-                    .map(problem -> VolumeCondition.abnormal("serving the Workload API at " + target + ", but the "
-                            + "SPIRE agent's admin socket is unreachable: " + problem))
-                    .orElseGet(() -> VolumeCondition.healthy("serving the Workload API at "
-                            + target.resolve(settings.socketName()) + " for the SPIRE agent at "
-                            + adminSocket.socket()));
+        VolumeServer served = servers.get(target);
+        if (served != null && served.isAlive()) {
+            return conditionOf(target, served);
         }
         return switch (TargetKind.of(target, mounts)) {
             case ORPHANED_MOUNT -> VolumeCondition.abnormal("the FUSE filesystem at " + target
@@ -175,6 +242,72 @@ final class FuseProxyBackend implements Backend {
             case MISSING, EMPTY_DIRECTORY -> VolumeCondition.abnormal("nothing is published at " + target);
             case OCCUPIED -> VolumeCondition.abnormal(target + " holds a mount or files this driver does not serve");
         };
+    }
+
+    /**
+     * Notes the devices of this driver's dead mounts at the target before a new one is stacked on them: containers
+     * that do not receive mount propagation keep seeing one of them (see {@link #stillOrphaned}).
+     */
+    private void rememberOrphans(PublishRequest request) {
+        Path target = request.targetPath();
+        try {
+            Set<String> devices = MountTable.at(MountTable.own(), target).stream()
+                    .filter(entry -> entry.fsType().equals(FuseMount.FS_TYPE))
+                    .map(MountTable.Entry::device).collect(Collectors.toSet());
+            if (!devices.isEmpty()) {
+                orphans.put(target, new Orphans(devices, new VolumeLabel(request.volumeId(), target),
+                        request.pod().displayName()));
+            }
+        } catch (IOException e) {
+            log.log(Level.WARNING, "volume " + request.volumeId() + " at " + target + ": cannot read the mount table ("
+                    + e.getMessage() + "); containers that still see the dead mount will not be reported");
+        }
+    }
+
+    /**
+     * Why the pod cannot use the volume although it is served again: some of its containers still see the mount of a
+     * driver process that died (their volume mount receives no propagation), and get ENOTCONN. Empty once none does
+     * (the pod was recreated); the dead mounts are forgotten then.
+     */
+    private Optional<String> stillOrphaned(Path target) {
+        Orphans dead = orphans.get(target);
+        if (dead == null) {
+            return Optional.empty();
+        }
+        List<OrphanedMountHolders.Holder> seeing = dead.devices().stream()
+                .flatMap(device -> holders.holders(allOrphanDevices()).getOrDefault(device, List.of()).stream())
+                .toList();
+        if (seeing.isEmpty()) {
+            reportedOrphans.remove(target);
+            if (orphans.remove(target, dead)) {
+                log.log(Level.INFO, dead.volume() + ": no container of pod " + dead.pod() + " sees the dead FUSE "
+                        + "mount of an earlier driver process any more");
+            }
+            return Optional.empty();
+        }
+        String problem = seeing.size() + " container(s) of pod " + dead.pod() + " still see the FUSE mount of a "
+                + "driver process that is gone, and get ENOTCONN there (" + seeing + "): recreate the pod, or give its "
+                + "volumeMount mountPropagation: HostToContainer so that it sees the volume served again";
+        if (reportedOrphans.add(target)) {
+            log.log(Level.WARNING, dead.volume() + ": " + problem);
+        }
+        return Optional.of(problem);
+    }
+
+    private Set<String> allOrphanDevices() {
+        return orphans.values().stream().flatMap(dead -> dead.devices().stream()).collect(Collectors.toSet());
+    }
+
+    private VolumeCondition conditionOf(Path target, VolumeServer served) {
+        String what = served.servesSocket() ? "serving the Workload API at " + target.resolve(settings.socketName())
+                + (served.files().isPresent() ? " and credential files" : "") : "serving credential files at "
+                + target;
+        Optional<String> problem = stillOrphaned(target)
+                .or(() -> adminSocket.whyUnreachable()
+                        .map(unreachable -> "the SPIRE agent's admin socket is unreachable: " + unreachable))
+                .or(() -> served.files().flatMap(PodFiles::problem));
+        return problem.map(why -> VolumeCondition.abnormal(what + ", but " + why))
+                .orElseGet(() -> VolumeCondition.healthy(what + " for the SPIRE agent at " + adminSocket.socket()));
     }
 
     /**
@@ -220,7 +353,8 @@ final class FuseProxyBackend implements Backend {
                     case OCCUPIED -> log.log(Level.WARNING, "volume " + request.volumeId() + " at " + target
                             + ": not served again: the target holds a mount or files this driver does not serve");
                     case EMPTY_DIRECTORY, ORPHANED_MOUNT -> {
-                        serve(request);
+                        rememberOrphans(request);
+                        serve(request, VolumeOptions.of(request));
                         log.log(Level.INFO, "volume " + request.volumeId() + " at " + target + ": serving the "
                                 + "Workload API again after a driver restart");
                     }

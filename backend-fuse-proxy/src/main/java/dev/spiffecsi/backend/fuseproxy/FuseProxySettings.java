@@ -20,9 +20,11 @@ import java.util.regex.Pattern;
  * @param socketMode         the socket's permissions; connecting needs write permission
  * @param unmountBusyTimeout how long an unpublish retries a busy unmount before detaching it
  * @param agentTimeout       how long the agent may take to answer a call, or the first message of a stream
+ * @param filesPublishWait   how long a publish of a volume with credential files waits for them before it returns
  */
 record FuseProxySettings(String socketName, Path adminSocket, IdentityMode identity,
-                         Set<PosixFilePermission> socketMode, Duration unmountBusyTimeout, Duration agentTimeout) {
+                         Set<PosixFilePermission> socketMode, Duration unmountBusyTimeout, Duration agentTimeout,
+                         Duration filesPublishWait) {
 
     static final String SOCKET_NAME = "socket-name";
     static final String ADMIN_SOCKET_PATH = "admin-socket-path";
@@ -30,8 +32,9 @@ record FuseProxySettings(String socketName, Path adminSocket, IdentityMode ident
     static final String SOCKET_MODE = "socket-mode";
     static final String UNMOUNT_BUSY_TIMEOUT = "unmount-busy-timeout";
     static final String AGENT_TIMEOUT = "agent-timeout";
+    static final String FILES_PUBLISH_WAIT = "files-publish-wait";
     private static final Set<String> KEYS = Set.of(SOCKET_NAME, ADMIN_SOCKET_PATH, IDENTITY, SOCKET_MODE,
-            UNMOUNT_BUSY_TIMEOUT, AGENT_TIMEOUT);
+            UNMOUNT_BUSY_TIMEOUT, AGENT_TIMEOUT, FILES_PUBLISH_WAIT);
 
     /** sockaddr_un.sun_path holds 107 bytes and a terminating NUL. */
     private static final int MAX_SOCKET_ADDRESS = 107;
@@ -47,7 +50,8 @@ record FuseProxySettings(String socketName, Path adminSocket, IdentityMode ident
                     + new TreeSet<>(KEYS) + ")");
         }
         return new FuseProxySettings(socketName(config), adminSocket(config), identity(config), socketMode(config),
-                nonNegative(config, UNMOUNT_BUSY_TIMEOUT), positive(config, AGENT_TIMEOUT));
+                nonNegative(config, UNMOUNT_BUSY_TIMEOUT), positive(config, AGENT_TIMEOUT),
+                nonNegative(config, FILES_PUBLISH_WAIT));
     }
 
     private static String socketName(BackendConfig config) {

@@ -42,13 +42,7 @@ enum IdentityMode {
     POD_SELECTORS("pod-selectors") {
         @Override
         CallerResolver callersOf(PodInfo pod) {
-            if (pod.uid().isEmpty() || pod.namespace().isEmpty() || pod.serviceAccount().isEmpty()) {
-                throw new BackendException(BackendException.Failure.INVALID_REQUEST, "identity = pod-selectors needs "
-                        + "the pod's uid, namespace and service account in the volume context (podInfoOnMount: "
-                        + "true on the CSIDriver object); got " + pod);
-            }
-            Optional<Delegation> selectors = Optional.of(new Delegation.BySelectors(List.of(
-                    k8s("pod-uid:" + pod.uid()), k8s("ns:" + pod.namespace()), k8s("sa:" + pod.serviceAccount()))));
+            Optional<Delegation> selectors = Optional.of(podSelectors(pod, "identity = pod-selectors"));
             return (peer, process) -> selectors;
         }
     };
@@ -73,6 +67,25 @@ enum IdentityMode {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The pod as the agent knows it from its workload attestor: {@code k8s:pod-uid}, {@code k8s:ns} and
+     * {@code k8s:sa}.
+     *
+     * @param who what needs them, for the message
+     * @throws BackendException INVALID_REQUEST if the kubelet did not send the pod's uid, namespace and service
+     *                          account
+     */
+    static Delegation.BySelectors podSelectors(PodInfo pod, String who) {
+        if (pod.uid().isEmpty() || pod.namespace().isEmpty() || pod.serviceAccount().isEmpty()) {
+            throw new BackendException(BackendException.Failure.INVALID_REQUEST, who + " needs the pod's uid, "
+                    + "namespace and service account in the volume context (" + PodInfo.POD_UID + ", "
+                    + PodInfo.POD_NAMESPACE + ", " + PodInfo.SERVICE_ACCOUNT + ": podInfoOnMount: true on the "
+                    + "CSIDriver object); got " + pod);
+        }
+        return new Delegation.BySelectors(List.of(k8s("pod-uid:" + pod.uid()), k8s("ns:" + pod.namespace()),
+                k8s("sa:" + pod.serviceAccount())));
     }
 
     private static Selector k8s(String value) {

@@ -1,7 +1,9 @@
 /**
- * The fuse-proxy backend: each volume is a FUSE filesystem holding exactly one socket, on which the driver serves
- * the SPIFFE Workload API itself, answering every caller with the identities the SPIRE agent issues <em>on behalf
- * of</em> that caller through its Delegated Identity API (on the agent's admin socket).
+ * The fuse-proxy backend: each volume is a FUSE filesystem holding one socket, on which the driver serves the SPIFFE
+ * Workload API itself, answering every caller with the identities the SPIRE agent issues <em>on behalf of</em> that
+ * caller through its Delegated Identity API (on the agent's admin socket); or the pod's credential files, served
+ * from the driver's memory ({@link dev.spiffecsi.backend.fuseproxy.files}); or both, as the volume's attributes say
+ * ({@link dev.spiffecsi.backend.fuseproxy.VolumeOptions}).
  *
  * <p>Why not a byte relay: SPIRE attests a Workload API caller by the pid it reads from the Unix socket
  * (SO_PEERCRED); behind a relay the agent would attest the driver. So the proxy reads the caller's credentials from
@@ -10,7 +12,8 @@
  *
  * <p>Packages: {@code fuse} (the filesystem), {@code peer} (SO_PEERCRED through grpc-netty), {@code delegated}
  * (the agent connection, resubscription across agent restarts, the shared bundle feeds), {@code workload} (the
- * Workload API service and its message mapping), {@code server} (one volume's mount and server, the shared threads).
+ * Workload API service and its message mapping), {@code files} (the credential files: layouts, PEM, the per-volume
+ * feed and JWT-SVID refresh), {@code server} (one volume's mount, server and files, the shared threads).
  *
  * <h2>Driver restarts</h2>
  * A FUSE filesystem is served by the process that mounted it, and dies with it: its mount stays, but every access

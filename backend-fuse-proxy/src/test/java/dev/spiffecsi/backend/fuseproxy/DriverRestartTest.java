@@ -16,6 +16,7 @@ import dev.spiffecsi.spi.PodInfo;
 import dev.spiffecsi.spi.PublishRequest;
 import dev.spiffecsi.spi.TargetState;
 import dev.spiffecsi.spi.UnpublishRequest;
+import dev.spiffecsi.spi.VolumeCondition;
 import dev.spiffecsi.spi.contract.ContractFixture;
 import dev.spiffecsi.spi.contract.Privileges;
 import java.io.IOException;
@@ -91,7 +92,7 @@ class DriverRestartTest {
         return new FuseProxyProvider().create(new MapBackendConfig("spiffe-csi.backends.fuse-proxy", Map.of(
                         "socket-name", ContractFixture.SOCKET_NAME, "admin-socket-path", agent.socket().toString(),
                         "identity", "pid", "socket-mode", "0666", "unmount-busy-timeout", "1s",
-                        "agent-timeout", "5s")),
+                        "agent-timeout", "5s", "files-publish-wait", "3s")),
                 contextFor());
     }
 
@@ -109,14 +110,6 @@ class DriverRestartTest {
         mounts.mount(null, point, null, propagation, null);
     }
 
-    /** What the kernel does to a FUSE filesystem whose server process died: it aborts the connection. */
-    private void abortFuseConnection(Path target) throws IOException {
-        Path control = Files.createDirectories(tempDir.resolve("fusectl"));
-        mount("fusectl", control, "fusectl", 0, null);
-        long connection = mounts.stat(target).device() & 0xffffffffL; // the anonymous device's minor number
-        Files.writeString(control.resolve(Long.toString(connection)).resolve("abort"), "1");
-    }
-
     private static String fetchThrough(Path socket) throws Exception {
         try (WorkloadClient client = WorkloadClient.connect(socket)) {
             return client.fetchX509Svid().getSvids(0).getSpiffeId();
@@ -127,13 +120,64 @@ class DriverRestartTest {
         return assertThrows(ErrnoException.class, () -> mounts.stat(path)).errno();
     }
 
+    /** The kubelet's publish of pod default/workload's volume. */
+    private static PublishRequest request(String volumeId, Path target, String podUid) {
+        Map<String, String> volumeContext = Map.of(PodInfo.POD_NAME, "workload", PodInfo.POD_NAMESPACE, "default",
+                PodInfo.POD_UID, podUid, PodInfo.SERVICE_ACCOUNT, "default");
+        return new PublishRequest(volumeId, target, true, PodInfo.fromVolumeContext(volumeContext), volumeContext);
+    }
+
+    /** A process that shares this process's mounts, in a mount namespace of its own, as a container has. */
+    private static Process containerWithPropagation(String propagation) throws IOException {
+        return new ProcessBuilder("unshare", "--mount", "--propagation", propagation, "sleep", "300")
+                .redirectErrorStream(true).start();
+    }
+
+    /**
+     * The volume's condition after a restart, with containers as separate mount namespaces: one whose mounts are
+     * private (no HostToContainer propagation) keeps the dead mount, and the volume is abnormal, naming it, until it
+     * is gone; one that receives propagation (a slave) sees the new mount and is no reason for alarm.
+     */
+    @Test
+    void theConditionStaysAbnormalWhileAContainerInAnotherMountNamespaceHoldsTheDeadMount() throws Exception {
+        Path target = fixture.newTarget();
+        PublishRequest request = request("vol-2", target, "uid-2");
+        Backend dying = backend();
+        Process withoutPropagation;
+        Process withPropagation;
+        try {
+            dying.publish(request);
+            withoutPropagation = containerWithPropagation("private");
+            withPropagation = containerWithPropagation("slave");
+            DriverRestarts.abortFuseConnection(mounts, target, tempDir);
+        } finally {
+            dying.close();
+        }
+        try (Backend restarted = backend()) {
+            restarted.resume(List.of(request));
+            assertEquals(WORKLOAD_ID, fetchThrough(target.resolve(ContractFixture.SOCKET_NAME)));
+
+            VolumeCondition condition = restarted.condition(target);
+            assertTrue(condition.abnormal(), condition.message());
+            assertTrue(condition.message().contains("pid " + withoutPropagation.pid() + " "), condition.message());
+            assertFalse(condition.message().contains("pid " + withPropagation.pid() + " "),
+                    "a container that receives propagation sees the new mount: " + condition.message());
+            assertTrue(condition.message().contains("recreate the pod"), condition.message());
+
+            withoutPropagation.destroyForcibly().waitFor();
+            Thread.sleep(OrphanedMountHolders.CACHE_TIME.toMillis()); // the last scan's answer is kept that long
+            assertFalse(restarted.condition(target).abnormal(), () -> restarted.condition(target).message());
+            restarted.unpublish(new UnpublishRequest("vol-2", target, true));
+        } finally {
+            withoutPropagation.destroyForcibly().waitFor();
+            withPropagation.destroyForcibly().waitFor();
+        }
+    }
+
     @Test
     void aRestartedDriverServesItsVolumesAgainWhereThePodCanSeeThem() throws Exception {
         Path target = fixture.newTarget();
-        Map<String, String> volumeContext = Map.of(PodInfo.POD_NAME, "workload", PodInfo.POD_NAMESPACE, "default",
-                PodInfo.POD_UID, "uid-1", PodInfo.SERVICE_ACCOUNT, "default");
-        PublishRequest request = new PublishRequest("vol-1", target, true, PodInfo.fromVolumeContext(volumeContext),
-                volumeContext);
+        PublishRequest request = request("vol-1", target, "uid-1");
         Path propagated = Files.createDirectories(tempDir.resolve("container-host-to-container"));
         Path isolated = Files.createDirectories(tempDir.resolve("container-no-propagation"));
 
@@ -144,7 +188,7 @@ class DriverRestartTest {
             bind(target, isolated, MountSyscalls.MS_PRIVATE);
             assertEquals(WORKLOAD_ID, fetchThrough(propagated.resolve(ContractFixture.SOCKET_NAME)));
 
-            abortFuseConnection(target);
+            DriverRestarts.abortFuseConnection(mounts, target, tempDir);
         } finally {
             dying.close();
         }
@@ -158,12 +202,19 @@ class DriverRestartTest {
             restarted.resume(List.of(request));
 
             assertEquals(TargetState.PUBLISHED, restarted.inspect(target));
-            assertFalse(restarted.condition(target).abnormal(), () -> restarted.condition(target).message());
             assertEquals(WORKLOAD_ID, fetchThrough(target.resolve(ContractFixture.SOCKET_NAME)));
             assertEquals(WORKLOAD_ID, fetchThrough(propagated.resolve(ContractFixture.SOCKET_NAME)),
                     "a container mounted with HostToContainer propagation sees the new mount");
             assertEquals(MountSyscalls.ENOTCONN, errnoOfStat(mounts, isolated),
                     "a container without propagation keeps the dead mount until the pod is recreated");
+            VolumeCondition condition = restarted.condition(target);
+            assertTrue(condition.abnormal(), "the condition tells the truth for the pod: " + condition.message());
+            assertTrue(condition.message().contains("at " + isolated) && condition.message().contains(
+                    "mountPropagation: HostToContainer"), condition.message());
+
+            mounts.umount2(isolated, MountSyscalls.UMOUNT_NOFOLLOW); // the pod without propagation is recreated
+            Thread.sleep(OrphanedMountHolders.CACHE_TIME.toMillis()); // the last scan's answer is kept that long
+            assertFalse(restarted.condition(target).abnormal(), () -> restarted.condition(target).message());
 
             restarted.unpublish(new UnpublishRequest("vol-1", target, true));
             assertEquals(TargetState.ABSENT, restarted.inspect(target), "the orphaned mount below went too");

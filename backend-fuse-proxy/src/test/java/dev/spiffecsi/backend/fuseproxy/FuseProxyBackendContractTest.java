@@ -72,7 +72,7 @@ class FuseProxyBackendContractTest extends BackendContractTest {
                 "identity", "pid",
                 "socket-mode", "0666",
                 "unmount-busy-timeout", "1s",
-                "agent-timeout", "5s"));
+                "agent-timeout", "5s", "files-publish-wait", "3s"));
     }
 
     @Override

@@ -12,6 +12,7 @@ import dev.spiffecsi.backend.fuseproxy.fuse.FuseMount;
 import dev.spiffecsi.backend.fuseproxy.peer.PeerProcess;
 import dev.spiffecsi.backend.fuseproxy.testing.FakeDelegatedAgent;
 import dev.spiffecsi.backend.fuseproxy.testing.ForkedWorkloadClient;
+import dev.spiffecsi.backend.fuseproxy.testing.TrustDomainAuthority;
 import dev.spiffecsi.backend.fuseproxy.testing.WorkloadClient;
 import dev.spiffecsi.backend.fuseproxy.workload.proto.JWTSVIDResponse;
 import dev.spiffecsi.backend.fuseproxy.workload.proto.ValidateJWTSVIDResponse;
@@ -56,6 +57,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The backend as pods use it: real FUSE mounts, real Unix sockets, a Workload API client in this process (and one in
@@ -75,8 +78,7 @@ class FuseProxyIntegrationTest {
     private final MountSyscalls mounts = new JnaMountSyscalls();
     private ContractFixture fixture;
     private FakeDelegatedAgent agent;
-    private final List<Backend> backends = new ArrayList<>();
-    private final List<Path> published = new ArrayList<>();
+    private final ProxiedVolumes volumes = new ProxiedVolumes();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -88,16 +90,7 @@ class FuseProxyIntegrationTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        for (Backend backend : backends) {
-            for (Path target : published) {
-                try {
-                    backend.unpublish(new UnpublishRequest("cleanup", target, true));
-                } catch (RuntimeException e) {
-                    // the test's own assertions decide; this only keeps mounts from outliving the test
-                }
-            }
-            backend.close();
-        }
+        volumes.close();
         if (agent != null) {
             agent.close();
         }
@@ -111,28 +104,18 @@ class FuseProxyIntegrationTest {
     }
 
     private Backend backend(String identity, MountSyscalls mounts) throws IOException {
-        Backend backend = new FuseProxyProvider().create(config(identity),
-                fixture.context(fixture.socketDir(), mounts, FuseProxyProvider.NAME));
-        backends.add(backend);
-        return backend;
+        return volumes.add(new FuseProxyProvider().create(config(identity),
+                fixture.context(fixture.socketDir(), mounts, FuseProxyProvider.NAME)));
     }
 
     /** With each caller's process tracked by {@code processes} instead of a pidfd. */
     private Backend backend(String identity, PeerProcess.Tracker processes) throws IOException {
-        Backend backend = FuseProxyProvider.create(config(identity),
-                fixture.context(fixture.socketDir(), mounts, FuseProxyProvider.NAME), processes);
-        backends.add(backend);
-        return backend;
+        return volumes.add(FuseProxyProvider.create(config(identity),
+                fixture.context(fixture.socketDir(), mounts, FuseProxyProvider.NAME), processes));
     }
 
     private MapBackendConfig config(String identity) {
-        return new MapBackendConfig("spiffe-csi.backends.fuse-proxy",
-                Map.of("socket-name", ContractFixture.SOCKET_NAME,
-                        "admin-socket-path", agent.socket().toString(),
-                        "identity", identity,
-                        "socket-mode", "0666",
-                        "unmount-busy-timeout", "1s",
-                        "agent-timeout", "5s"));
+        return ProxiedVolumes.config(agent, identity);
     }
 
     /** Processes that run for {@code checks} liveness checks (per connection), then have exited. */
@@ -153,7 +136,7 @@ class FuseProxyIntegrationTest {
     }
 
     private PublishRequest request(Path target) {
-        published.add(target);
+        volumes.published(target);
         Map<String, String> context = Map.of(PodInfo.POD_NAME, "workload", PodInfo.POD_NAMESPACE, "default",
                 PodInfo.POD_UID, podUid(target), PodInfo.SERVICE_ACCOUNT, "default");
         return new PublishRequest("vol-" + podUid(target), target, true, PodInfo.fromVolumeContext(context), context);
@@ -191,13 +174,7 @@ class FuseProxyIntegrationTest {
     }
 
     private static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 10 s: " + what);
-            }
-            Thread.sleep(20);
-        }
+        ProxiedVolumes.eventually(what, Duration.ofSeconds(10), condition);
     }
 
     private static List<String> ourMountsBelow(Path dir) throws IOException {
@@ -310,8 +287,14 @@ class FuseProxyIntegrationTest {
         }
     }
 
-    @Test
-    void jwtSvidsAreIssuedAndValidatedOnBehalfOfTheCaller() throws Exception {
+    /**
+     * ValidateJWTSVID finds the signing key by kid whatever the bundle's format: SPIRE's delegated API sends plain
+     * JWKS keys, a SPIFFE bundle marks them {@code "use": "jwt-svid"} (which JOSE's default key selection skips).
+     */
+    @ParameterizedTest
+    @EnumSource(TrustDomainAuthority.JwksFormat.class)
+    void jwtSvidsAreIssuedAndValidatedOnBehalfOfTheCaller(TrustDomainAuthority.JwksFormat format) throws Exception {
+        agent.jwksFormat(format);
         registerSelf();
         Path target = publish(backend());
 

@@ -28,6 +28,7 @@ class FuseProxySettingsTest {
         values.put("socket-mode", "0666");
         values.put("unmount-busy-timeout", "1s");
         values.put("agent-timeout", "5s");
+        values.put("files-publish-wait", "3s");
         return values;
     }
 
@@ -47,6 +48,7 @@ class FuseProxySettingsTest {
         assertEquals(PosixFilePermissions.fromString("rw-rw----"), settings.socketMode());
         assertEquals(Duration.ofSeconds(1), settings.unmountBusyTimeout());
         assertEquals(Duration.ofSeconds(5), settings.agentTimeout());
+        assertEquals(Duration.ofSeconds(3), settings.filesPublishWait());
     }
 
     @ParameterizedTest(name = "{0} = {1}")
@@ -65,6 +67,7 @@ class FuseProxySettingsTest {
             "unmount-busy-timeout | -1s",
             "agent-timeout        | 0s",
             "agent-timeout        | soon",
+            "files-publish-wait   | -1s",
     })
     void refusesABadValueNamingItsKey(String key, String value) {
         Map<String, Object> values = valid();

@@ -68,6 +68,8 @@ final class SymlinkDevBackend implements Backend {
 
     @Override
     public void publish(PublishRequest request) {
+        // a link to the agent's socket directory: no volume attribute changes what a pod gets
+        request.requireOnlyAttributes(Set.of(), SymlinkDevProvider.NAME);
         Path target = request.targetPath();
         if (!request.readOnly()) {
             throw new BackendException(Failure.INVALID_REQUEST, SymlinkDevProvider.NAME

@@ -172,6 +172,22 @@ class SymlinkDevBackendTest {
         assertEquals("agent's", Files.readString(fixture.socketDir().resolve("other-file")));
     }
 
+    /** Credential files are the fuse-proxy backend's: asking a link for them fails, naming the attribute. */
+    @Test
+    void askingForCredentialFilesIsRefusedNamingTheAttributeAndLeavesTheTargetAlone() throws IOException {
+        Backend backend = create();
+        Path target = fixture.newTarget();
+        PublishRequest files = new PublishRequest("vol-1", target, true,
+                new PodInfo("workload", "default", "uid", "default"), Map.of("csi.spiffe.io/file-layout", "spiffe"));
+
+        BackendException e = assertThrows(BackendException.class, () -> backend.publish(files));
+
+        assertEquals(Failure.INVALID_REQUEST, e.failure());
+        assertTrue(e.getMessage().contains("\"csi.spiffe.io/file-layout\""), e.getMessage());
+        assertTrue(Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS));
+        assertEquals(List.of(), listing(target));
+    }
+
     @Test
     void publishThatIsNotReadOnlyIsRefusedAndLeavesTheTargetAlone() throws IOException {
         Backend backend = create();

@@ -103,8 +103,8 @@ public final class BenchSuite {
             ProcSample end = ProcSampler.sample(pid);
             List<String> jvm = jvmCommandLine(pid);
             int exit = stop(driver);
-            return new SuiteReport(options, Runtime.getRuntime().availableProcessors(), jvm, startup, idle,
-                    List.copyOf(storms), afterStorms, sequential, crowded, end, exit);
+            return new SuiteReport(options, Runtime.getRuntime().availableProcessors(), jvm, startup.orElse(null),
+                    idle, List.copyOf(storms), afterStorms, sequential, crowded.orElse(null), end, exit);
         } finally {
             driver.destroyForcibly();
             driver.waitFor(10, TimeUnit.SECONDS);

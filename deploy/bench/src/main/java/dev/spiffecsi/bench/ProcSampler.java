@@ -51,7 +51,18 @@ public final class ProcSampler {
                 fds++;
             }
         }
-        return new ProcSample(rss, hwm, anon, file, threads, fds);
+        return new ProcSample(rss, hwm, anon, file, threads, fds, cpuMillis(proc));
+    }
+
+    /** /proc's CPU times are in USER_HZ, which Linux fixes at 100 per second for user space. */
+    private static final long MILLIS_PER_TICK = 10;
+
+    /** utime + stime of /proc/PID/stat (fields 14 and 15), in milliseconds. */
+    static long cpuMillis(Path proc) throws IOException {
+        String stat = Files.readString(proc.resolve("stat"));
+        // the command name (field 2) is in parentheses and may hold spaces: count fields after its last ')'
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * MILLIS_PER_TICK;
     }
 
     /** Samples {@code pid} every {@code interval} on a daemon thread until closed; see {@link Watch#peak()}. */

@@ -54,4 +54,20 @@ class ProcSamplerTest {
     void aProcessThatIsGoneIsAnError() {
         assertThrows(IOException.class, () -> ProcSampler.sample(Integer.MAX_VALUE + 1L));
     }
+
+    @Test
+    void cpuTimeIsTheProcesssOwnAndGrowsWithWork() throws Exception {
+        long pid = ProcessHandle.current().pid();
+        long before = ProcSampler.sample(pid).cpuMillis();
+        long spin = System.nanoTime() + 300_000_000L;
+        long sum = 0;
+        while (System.nanoTime() < spin) {
+            sum += Long.numberOfTrailingZeros(sum + System.nanoTime());
+        }
+        long after = ProcSampler.sample(pid).cpuMillis();
+        assertTrue(sum > 0);
+        assertTrue(after - before >= 200, () -> "300 ms of spinning: " + before + " -> " + after + " ms");
+        long total = ProcessHandle.current().info().totalCpuDuration().orElseThrow().toMillis();
+        assertTrue(Math.abs(total - after) <= 100, () -> "the JDK says " + total + " ms, /proc/PID/stat " + after);
+    }
 }

@@ -20,8 +20,11 @@ import dev.spiffecsi.engine.csi.proto.NodeUnstageVolumeRequest;
 import dev.spiffecsi.engine.csi.proto.NodeUnstageVolumeResponse;
 import dev.spiffecsi.engine.csi.proto.VolumeCapability;
 import dev.spiffecsi.engine.csi.proto.VolumeCondition;
+import dev.spiffecsi.engine.csi.proto.VolumeUsage;
+import dev.spiffecsi.engine.os.FileSystemUsage;
 import dev.spiffecsi.engine.volume.PublishCommand;
 import dev.spiffecsi.engine.volume.VolumeEngine;
+import dev.spiffecsi.engine.volume.VolumeStats;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.function.Supplier;
@@ -59,11 +62,16 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     public void nodeGetVolumeStats(NodeGetVolumeStatsRequest request,
                                    StreamObserver<NodeGetVolumeStatsResponse> response) {
         answer(response, () -> {
-            dev.spiffecsi.spi.VolumeCondition condition =
-                    engine.condition(request.getVolumeId(), request.getVolumePath());
+            VolumeStats stats = engine.stats(request.getVolumeId(), request.getVolumePath());
+            FileSystemUsage usage = stats.usage();
             return NodeGetVolumeStatsResponse.newBuilder()
+                    .addUsage(VolumeUsage.newBuilder().setUnit(VolumeUsage.Unit.BYTES).setTotal(usage.totalBytes())
+                            .setAvailable(usage.availableBytes()).setUsed(usage.usedBytes()))
+                    .addUsage(VolumeUsage.newBuilder().setUnit(VolumeUsage.Unit.INODES)
+                            .setTotal(usage.totalInodes()).setAvailable(usage.availableInodes())
+                            .setUsed(usage.usedInodes()))
                     .setVolumeCondition(VolumeCondition.newBuilder()
-                            .setAbnormal(condition.abnormal()).setMessage(condition.message()))
+                            .setAbnormal(stats.condition().abnormal()).setMessage(stats.condition().message()))
                     .build();
         });
     }

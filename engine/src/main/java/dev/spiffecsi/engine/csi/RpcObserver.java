@@ -1,7 +1,8 @@
 package dev.spiffecsi.engine.csi;
 
-import com.google.protobuf.Descriptors;
-import com.google.protobuf.Message;
+import dev.spiffecsi.engine.csi.proto.NodeGetVolumeStatsRequest;
+import dev.spiffecsi.engine.csi.proto.NodePublishVolumeRequest;
+import dev.spiffecsi.engine.csi.proto.NodeUnpublishVolumeRequest;
 import dev.spiffecsi.engine.metrics.CallRecorder;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
@@ -53,18 +54,31 @@ final class RpcObserver implements ServerInterceptor {
     }
 
     private static void log(String method, Object request, Status status, long nanos) {
-        String volumeId = field(request, "volume_id");
-        String path = field(request, "target_path");
-        if (path.isEmpty()) {
-            path = field(request, "volume_path");
+        String volumeId = "";
+        String path = "";
+        switch (request) {
+            case NodePublishVolumeRequest publish -> {
+                volumeId = publish.getVolumeId();
+                path = publish.getTargetPath();
+            }
+            case NodeUnpublishVolumeRequest unpublish -> {
+                volumeId = unpublish.getVolumeId();
+                path = unpublish.getTargetPath();
+            }
+            case NodeGetVolumeStatsRequest stats -> {
+                volumeId = stats.getVolumeId();
+                path = stats.getVolumePath();
+            }
+            case null, default -> {
+                // Identity calls, capabilities, node info: no volume
+            }
         }
-        String duration = String.format("%.3fms", nanos / 1_000_000.0);
         boolean routine = volumeId.isEmpty() && status.isOk();
         if (routine && !LOG.isDebugEnabled()) {
             return;
         }
         String line = "rpc method={} volume_id={} target_path={} code={} duration={}";
-        Object[] args = {method, volumeId, path, status.getCode(), duration};
+        Object[] args = {method, volumeId, path, status.getCode(), milliseconds(nanos)};
         if (routine) {
             LOG.debug(line, args);
         } else {
@@ -72,13 +86,10 @@ final class RpcObserver implements ServerInterceptor {
         }
     }
 
-    private static String field(Object request, String name) {
-        if (request instanceof Message message) {
-            Descriptors.FieldDescriptor field = message.getDescriptorForType().findFieldByName(name);
-            if (field != null && field.getType() == Descriptors.FieldDescriptor.Type.STRING) {
-                return (String) message.getField(field);
-            }
-        }
-        return "";
+    /** {@code 0.751ms}: three decimals, without String.format, which costs more than the rest of the line. */
+    static String milliseconds(long nanos) {
+        long micros = Math.max(0, nanos) / 1_000;
+        long fraction = micros % 1_000;
+        return (micros / 1_000) + "." + (fraction < 10 ? "00" : fraction < 100 ? "0" : "") + fraction + "ms";
     }
 }

@@ -17,6 +17,8 @@ interface LibC extends Library {
 
     int umask(int mask);
 
+    int rmdir(String path) throws LastErrorException;
+
     /** syscall(2), for the mount API calls glibc has no wrapper for; pass every argument as a long or pointer. */
     long syscall(long number, Object... args) throws LastErrorException;
 

@@ -72,10 +72,19 @@ public final class RequestValidator {
         return new UnpublishRequest(volumeId, paths.confine("target_path", targetPath));
     }
 
-    /** Validates a NodeGetVolumeStats request and returns the confined volume path. */
-    public java.nio.file.Path validateStats(String volumeId, String volumePath) {
+    /**
+     * Validates a NodeGetVolumeStats request: both fields are required. Whether volume_path holds the volume is
+     * the engine's to decide (NOT_FOUND), whatever the path looks like: it is never used to reach the file system
+     * unless it is the recorded target of volume_id.
+     */
+    public void validateStats(String volumeId, String volumePath) {
         requireVolumeId(volumeId);
-        return paths.confine("volume_path", volumePath);
+        if (volumePath.isEmpty()) {
+            throw VolumeException.invalid("volume_path is required");
+        }
+        if (volumePath.indexOf('\0') >= 0) {
+            throw VolumeException.invalid("volume_path contains a NUL character");
+        }
     }
 
     private static void requireVolumeId(String volumeId) {

@@ -1,7 +1,8 @@
 package dev.spiffecsi.engine.volume;
 
+import dev.spiffecsi.engine.os.EmptyDirectory;
+import dev.spiffecsi.spi.MountSyscalls;
 import java.io.IOException;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -63,22 +64,21 @@ final class TargetDirectory {
 
     /** Removes {@code target} if it is an empty directory; a missing one is fine. */
     static void remove(Path target) {
+        EmptyDirectory.Outcome outcome;
         try {
-            BasicFileAttributes attributes =
-                    Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            if (!attributes.isDirectory()) {
-                throw new VolumeException(VolumeException.Reason.FAILED_PRECONDITION,
-                        "target_path " + target + " is not a directory after unpublish; left in place");
-            }
-            Files.delete(target);
-        } catch (NoSuchFileException e) {
-            // already gone: the node-reboot case
-        } catch (DirectoryNotEmptyException e) {
-            throw new VolumeException(VolumeException.Reason.FAILED_PRECONDITION,
-                    "target_path " + target + " is not empty after unpublish; left in place");
-        } catch (IOException e) {
+            outcome = EmptyDirectory.remove(target);
+        } catch (MountSyscalls.ErrnoException e) {
             throw new VolumeException(VolumeException.Reason.INTERNAL,
                     "cannot remove target_path " + target + ": " + e.getMessage(), e);
+        }
+        switch (outcome) {
+            case REMOVED, MISSING -> {
+                // gone; MISSING is the node-reboot case
+            }
+            case NOT_A_DIRECTORY -> throw new VolumeException(VolumeException.Reason.FAILED_PRECONDITION,
+                    "target_path " + target + " is not a directory after unpublish; left in place");
+            case NOT_EMPTY -> throw new VolumeException(VolumeException.Reason.FAILED_PRECONDITION,
+                    "target_path " + target + " is not empty after unpublish; left in place");
         }
     }
 

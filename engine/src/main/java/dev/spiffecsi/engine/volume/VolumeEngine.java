@@ -1,10 +1,12 @@
 package dev.spiffecsi.engine.volume;
 
+import dev.spiffecsi.engine.os.FileSystemUsage;
 import dev.spiffecsi.engine.state.StateStore;
 import dev.spiffecsi.engine.state.VolumeRecord;
 import dev.spiffecsi.spi.Backend;
 import dev.spiffecsi.spi.BackendException;
 import dev.spiffecsi.spi.Health;
+import dev.spiffecsi.spi.MountSyscalls;
 import dev.spiffecsi.spi.PublishRequest;
 import dev.spiffecsi.spi.TargetState;
 import dev.spiffecsi.spi.UnpublishRequest;
@@ -144,20 +146,33 @@ public final class VolumeEngine {
         LOG.debug("volume {} unpublished from {}", request.volumeId(), target);
     }
 
-    /** The condition of a published volume. */
-    public VolumeCondition condition(String volumeId, String volumePath) {
-        Path path = logged("stats", volumeId, volumePath, () -> validator.validateStats(volumeId, volumePath));
+    /**
+     * The condition and usage of a published volume. A volume_path that does not hold volume_id (not published
+     * there, published for another volume, relative, gone) is NOT_FOUND, decided from the records without touching
+     * the path, as the CSI spec's "volume does not exist". When the kernel cannot report usage (an orphaned FUSE
+     * mount answers ENOTCONN), the usage is zero and the condition abnormal, so that it still reaches the kubelet.
+     */
+    public VolumeStats stats(String volumeId, String volumePath) {
+        validator.validateStats(volumeId, volumePath);
         return logged("stats", volumeId, volumePath, () -> {
-            if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-                throw new VolumeException(VolumeException.Reason.NOT_FOUND,
-                        "volume_path " + path + " does not exist");
-            }
-            Optional<VolumeRecord> record = state.get(path);
+            Optional<VolumeRecord> record = volumePath.startsWith("/") ? state.get(Path.of(volumePath))
+                    : Optional.empty();
             if (record.isEmpty() || !record.get().volumeId().equals(volumeId)) {
                 throw new VolumeException(VolumeException.Reason.NOT_FOUND, "volume " + volumeId
-                        + " is not published at volume_path " + path);
+                        + " is not published at volume_path " + volumePath);
             }
-            return backend.condition(path);
+            Path path = record.get().target();
+            if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+                throw new VolumeException(VolumeException.Reason.NOT_FOUND,
+                        "volume_path " + path + " of volume " + volumeId + " does not exist");
+            }
+            VolumeCondition condition = backend.condition(path);
+            try {
+                return new VolumeStats(condition, FileSystemUsage.of(path));
+            } catch (MountSyscalls.ErrnoException e) {
+                return new VolumeStats(condition.abnormal() ? condition : VolumeCondition.abnormal(
+                        "the kernel reports no usage for " + path + ": " + e.getMessage()), FileSystemUsage.NONE);
+            }
         });
     }
 

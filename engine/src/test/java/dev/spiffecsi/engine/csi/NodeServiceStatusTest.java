@@ -19,13 +19,16 @@ import dev.spiffecsi.engine.csi.proto.NodeUnpublishVolumeRequest;
 import dev.spiffecsi.engine.csi.proto.NodeUnstageVolumeRequest;
 import dev.spiffecsi.engine.csi.proto.ProbeRequest;
 import dev.spiffecsi.engine.csi.proto.VolumeCapability;
+import dev.spiffecsi.engine.csi.proto.VolumeUsage;
 import dev.spiffecsi.engine.testing.EngineFixture;
 import dev.spiffecsi.engine.testing.FakeBackend;
 import dev.spiffecsi.spi.BackendException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -224,29 +227,54 @@ class NodeServiceStatusTest {
     }
 
     @Test
-    void volumeStats() throws Exception {
+    void volumeStatsNeedBothFieldsAndAnswerNotFoundForAnyPathThatDoesNotHoldTheVolume() throws Exception {
         Path target = fixture.newTarget();
-        assertEquals(Status.Code.INVALID_ARGUMENT, codeOf(() -> fixture.node.nodeGetVolumeStats(
-                NodeGetVolumeStatsRequest.newBuilder().setVolumePath(target.toString()).build())));
-        assertEquals(Status.Code.INVALID_ARGUMENT, codeOf(() -> fixture.node.nodeGetVolumeStats(
-                NodeGetVolumeStatsRequest.newBuilder().setVolumeId("vol-1").build())));
-        assertEquals(Status.Code.NOT_FOUND, codeOf(() -> fixture.node.nodeGetVolumeStats(
-                NodeGetVolumeStatsRequest.newBuilder().setVolumeId("vol-1").setVolumePath(target.toString())
-                        .build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, codeOf(() -> stats("", target.toString())), "no volume_id");
+        assertEquals(Status.Code.INVALID_ARGUMENT, codeOf(() -> stats("vol-1", "")), "no volume_path");
+        assertEquals(Status.Code.NOT_FOUND, codeOf(() -> stats("vol-1", target.toString())), "nothing published");
 
         fixture.node.nodePublishVolume(publish("vol-1", target).build());
-        assertEquals(Status.Code.NOT_FOUND, codeOf(() -> fixture.node.nodeGetVolumeStats(
-                NodeGetVolumeStatsRequest.newBuilder().setVolumeId("vol-2").setVolumePath(target.toString())
-                        .build())), "another volume's path");
-        NodeGetVolumeStatsResponse healthy = fixture.node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
-                .setVolumeId("vol-1").setVolumePath(target.toString()).build());
+        assertEquals(Status.Code.NOT_FOUND, codeOf(() -> stats("vol-2", target.toString())), "another volume's path");
+        for (String elsewhere : List.of("some/path", target.getFileName().toString(), "/does/not/exist",
+                target + "/..", target.getParent().toString(), fixture.podsDir.resolve("nope").toString())) {
+            assertEquals(Status.Code.NOT_FOUND, codeOf(() -> stats("vol-1", elsewhere)), elsewhere);
+        }
+    }
+
+    @Test
+    void volumeStatsReportTheKernelsUsageWithTheCondition() throws Exception {
+        Path target = fixture.newTarget();
+        fixture.node.nodePublishVolume(publish("vol-1", target).build());
+
+        NodeGetVolumeStatsResponse healthy = stats("vol-1", target.toString());
         assertFalse(healthy.getVolumeCondition().getAbnormal());
+        FileStore store = Files.getFileStore(target);
+        VolumeUsage bytes = usage(healthy, VolumeUsage.Unit.BYTES);
+        assertEquals(store.getTotalSpace(), bytes.getTotal());
+        assertTrue(bytes.getTotal() > 0 && bytes.getUsed() >= 0 && bytes.getAvailable() >= 0
+                && bytes.getUsed() + bytes.getAvailable() <= bytes.getTotal(), bytes::toString);
+        VolumeUsage inodes = usage(healthy, VolumeUsage.Unit.INODES);
+        assertTrue(inodes.getTotal() > 0 && inodes.getUsed() > 0 && inodes.getUsed() <= inodes.getTotal(),
+                inodes::toString);
 
         Files.delete(target.resolve(FakeBackend.MARKER));
-        NodeGetVolumeStatsResponse abnormal = fixture.node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
-                .setVolumeId("vol-1").setVolumePath(target.toString()).build());
+        NodeGetVolumeStatsResponse abnormal = stats("vol-1", target.toString());
         assertTrue(abnormal.getVolumeCondition().getAbnormal());
         assertFalse(abnormal.getVolumeCondition().getMessage().isEmpty());
+        assertEquals(2, abnormal.getUsageCount(), "usage with an abnormal condition too: the kubelet needs both");
+
+        Files.delete(target);
+        assertEquals(Status.Code.NOT_FOUND, codeOf(() -> stats("vol-1", target.toString())), "the path is gone");
+    }
+
+    private NodeGetVolumeStatsResponse stats(String volumeId, String volumePath) {
+        return fixture.node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(volumeId)
+                .setVolumePath(volumePath).build());
+    }
+
+    private static VolumeUsage usage(NodeGetVolumeStatsResponse response, VolumeUsage.Unit unit) {
+        return response.getUsageList().stream().filter(u -> u.getUnit() == unit).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + unit + " usage in " + response));
     }
 
     @Test

@@ -112,7 +112,12 @@ class RequestValidatorTest {
                 .getMessage().contains("volume_id"));
         assertTrue(assertThrows(VolumeException.class, () -> lenient.validateUnpublish("v", ""))
                 .getMessage().contains("target_path"));
-        assertTrue(assertThrows(VolumeException.class, () -> lenient.validateStats("v", "/tmp/x"))
-                .getMessage().contains("volume_path"));
+        assertTrue(assertThrows(VolumeException.class, () -> lenient.validateStats("v", ""))
+                .getMessage().contains("volume_path is required"));
+        assertTrue(assertThrows(VolumeException.class, () -> lenient.validateStats("", "/tmp/x"))
+                .getMessage().contains("volume_id"));
+        // whether a path holds the volume is the engine's to answer (NOT_FOUND), however the path looks
+        lenient.validateStats("v", "relative/path");
+        lenient.validateStats("v", "/outside/the/pods/dir");
     }
 }

@@ -202,6 +202,25 @@ public abstract class BackendContractTest {
         }
     }
 
+    /**
+     * A volume attribute no backend knows (a misspelling, say) is refused, naming it, before anything is published:
+     * the engine then removes the empty target it prepared.
+     */
+    @Test
+    void aVolumeAttributeTheBackendDoesNotUnderstandIsRefusedAndNothingIsPublished() throws Exception {
+        Path target = fixture.newTarget();
+        PublishRequest valid = publishRequest(target);
+        Map<String, String> context = new java.util.HashMap<>(valid.volumeContext());
+        context.put("example.com/no-such-attribute", "true");
+        PublishRequest request = new PublishRequest(valid.volumeId(), target, true, valid.pod(), context);
+
+        BackendException refused = assertThrows(BackendException.class, () -> backend.publish(request));
+
+        assertEquals(BackendException.Failure.INVALID_REQUEST, refused.failure());
+        assertTrue(refused.getMessage().contains("\"example.com/no-such-attribute\""), refused.getMessage());
+        assertEquals(TargetState.ABSENT, backend.inspect(target), "nothing was published");
+    }
+
     @Test
     void conditionIsAbnormalWhenThePublicationIsGone() throws Exception {
         Path target = fixture.newTarget();

@@ -28,6 +28,10 @@ public final class Resubscription<R> {
         void onUpdate(R update);
 
         void onFailure(Status status);
+
+        /** The stream broke and is being opened again; the next update, if any, comes from the new one. */
+        default void onInterrupted(Status status) {
+        }
     }
 
     /** When a broken stream is given up. */
@@ -178,6 +182,7 @@ public final class Resubscription<R> {
         if (give) {
             listener.onFailure(status);
         } else {
+            listener.onInterrupted(status);
             log.log(firstOfOutage ? policy.outageLevel : Level.DEBUG, "lost the stream of " + subject + " ("
                     + status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription())
                     + "); resubscribing in " + delay.toMillis() + " ms"

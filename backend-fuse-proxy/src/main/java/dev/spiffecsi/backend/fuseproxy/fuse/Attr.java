@@ -4,14 +4,16 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 
 /**
- * {@code struct fuse_attr} (88 bytes): what stat(2) shows. Size and blocks are always 0 (no node holds data),
- * rdev and flags 0 (no device nodes, no submounts, no DAX).
+ * {@code struct fuse_attr} (88 bytes): what stat(2) shows. rdev and flags are 0 (no device nodes, no submounts, no
+ * DAX).
  *
  * @param ino   the inode number; the FUSE node id, so that it is unique within the mount
  * @param mode  file type and permission bits
  * @param nlink link count
+ * @param size  the bytes a read returns: a regular file's length, 0 for the directory and the socket
  */
-record Attr(long ino, int mode, int nlink, int uid, int gid, Instant atime, Instant mtime, Instant ctime) {
+record Attr(long ino, int mode, int nlink, int uid, int gid, long size, Instant atime, Instant mtime,
+            Instant ctime) {
 
     static final int SIZE = 88;
     /** Reported as st_blksize; the kernel uses it as the preferred I/O size. */
@@ -19,8 +21,8 @@ record Attr(long ino, int mode, int nlink, int uid, int gid, Instant atime, Inst
 
     void encode(ByteBuffer out) {
         out.putLong(ino);
-        out.putLong(0); // size
-        out.putLong(0); // blocks
+        out.putLong(size);
+        out.putLong((size + 511) / 512); // blocks, in 512-byte units as st_blocks counts them
         out.putLong(atime.getEpochSecond());
         out.putLong(mtime.getEpochSecond());
         out.putLong(ctime.getEpochSecond());

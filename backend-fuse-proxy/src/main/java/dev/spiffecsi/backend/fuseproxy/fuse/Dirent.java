@@ -6,11 +6,12 @@ import java.nio.ByteBuffer;
  * One {@code struct fuse_dirent} of a READDIR reply: ino u64, off u64, namelen u32, type u32, then the name
  * (not NUL-terminated), padded with zeros to a multiple of 8 bytes (FUSE_DIRENT_ALIGN).
  *
- * @param type the d_type: DT_DIR or DT_SOCK
+ * @param type the d_type: DT_DIR, DT_REG or DT_SOCK
  */
 record Dirent(long ino, int type, byte[] name) {
 
     static final int DT_DIR = 4;
+    static final int DT_REG = 8;
     static final int DT_SOCK = 12;
     private static final int NAME_OFFSET = 24;
 

@@ -7,7 +7,8 @@ import java.util.function.IntPredicate;
 
 /**
  * Answers one request from the {@link SocketDirectory}: decodes the operation's input, applies it, encodes the
- * output. Decides which operations exist and who may change the directory.
+ * output. Decides which operations exist and who may change the directory. Regular files are opened for reading
+ * only, with direct I/O, each open a snapshot ({@link ServedFiles}).
  */
 final class Dispatcher {
 
@@ -21,6 +22,11 @@ final class Dispatcher {
      * spares a round trip on each connect(2).
      */
     private static final Duration SOCKET_VALIDITY = Duration.ofSeconds(1);
+    /**
+     * A file's name and attributes are never cached: it may appear, go or change (size, mtime) at any rotation, and
+     * each lookup and stat must see the set served now.
+     */
+    private static final Duration FILE_VALIDITY = Duration.ZERO;
 
     private final SocketDirectory directory;
     private final IntPredicate ownThread;
@@ -46,7 +52,7 @@ final class Dispatcher {
         ByteBuffer in = request.payload();
         switch (header.opcode()) {
             case Opcode.LOOKUP -> entry(directory.lookup(node, request.name()), out);
-            case Opcode.GETATTR -> attr(directory.attributes(node), out);
+            case Opcode.GETATTR -> attr(directory.attributes(node, GetattrIn.decode(in).handle()), out);
             case Opcode.SETATTR -> {
                 requireDriver(header);
                 attr(directory.setattr(node, SetattrIn.decode(in)), out);
@@ -68,6 +74,16 @@ final class Dispatcher {
                 OpenOut.encode(out);
             }
             case Opcode.READDIR -> readdir(directory.list(node), ReadIn.decode(in), out);
+            case Opcode.OPEN -> OpenOut.encode(out, directory.files().open(node, OpenIn.decode(in).flags()),
+                    OpenOut.FOPEN_DIRECT_IO);
+            case Opcode.READ -> {
+                FileReadIn read = FileReadIn.decodeRead(in);
+                directory.files().read(read.handle(), read.offset(), Math.min(read.size(), out.remaining()), out);
+            }
+            case Opcode.RELEASE -> directory.files().release(FileReadIn.decodeHandle(in));
+            case Opcode.FLUSH -> {
+                // close(2) of a file: nothing was written, nothing to flush
+            }
             case Opcode.RELEASEDIR, Opcode.DESTROY -> {
                 // nothing held per open directory or per connection
             }
@@ -86,6 +102,24 @@ final class Dispatcher {
         return true;
     }
 
+    /**
+     * The room the reply's output needs beyond the usual small structs: a READ returns up to the requested number of
+     * the file's bytes.
+     */
+    int payloadSize(FuseRequest request) {
+        if (request.header().opcode() != Opcode.READ) {
+            return 0;
+        }
+        FileReadIn read = FileReadIn.decodeRead(request.payload());
+        return directory.files().readable(read.handle(), read.offset(), read.size());
+    }
+
+    /** Whether the reply to {@code request} carried secret bytes, which must not stay in the reply buffer. */
+    boolean carriesSecret(FuseRequest request) {
+        return request.header().opcode() == Opcode.READ
+                && directory.files().isSecret(FileReadIn.decodeRead(request.payload()).handle());
+    }
+
     private void requireDriver(InHeader header) throws FuseError {
         if (!ownThread.test(header.pid())) {
             throw new FuseError(Errno.EPERM);
@@ -93,11 +127,19 @@ final class Dispatcher {
     }
 
     private static void entry(Attr attr, ByteBuffer out) {
-        new EntryOut(attr.ino(), SOCKET_VALIDITY, SOCKET_VALIDITY, attr).encode(out);
+        Duration validity = validity(attr.ino());
+        new EntryOut(attr.ino(), validity, validity, attr).encode(out);
     }
 
     private static void attr(Attr attr, ByteBuffer out) {
-        new AttrOut(attr.ino() == SocketDirectory.ROOT_ID ? ROOT_VALIDITY : SOCKET_VALIDITY, attr).encode(out);
+        new AttrOut(validity(attr.ino()), attr).encode(out);
+    }
+
+    private static Duration validity(long nodeId) {
+        if (nodeId == SocketDirectory.ROOT_ID) {
+            return ROOT_VALIDITY;
+        }
+        return ServedFiles.owns(nodeId) ? FILE_VALIDITY : SOCKET_VALIDITY;
     }
 
     /** Entries from the requested offset on, as many as fit in the requested size. */

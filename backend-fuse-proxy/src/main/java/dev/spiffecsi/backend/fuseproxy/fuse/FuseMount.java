@@ -6,16 +6,19 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
- * A FUSE filesystem mounted at a target directory whose root can hold exactly one entry: a Unix socket under a
- * configured name, which this process creates by binding a listener to it. Nothing else can be created in it,
- * and only this process can create, remove or change the socket. The filesystem is served by a platform thread
- * of this process over its own {@code /dev/fuse} connection, speaking the kernel protocol directly (no libfuse).
+ * A FUSE filesystem mounted at a target directory whose root can hold a Unix socket under a configured name, which
+ * this process creates by binding a listener to it, and the read-only files of a {@link ServedFiles}. Nothing else
+ * can be created in it, and only this process can create, remove or change the socket or the files. The filesystem
+ * is served by a platform thread of this process over its own {@code /dev/fuse} connection, speaking the kernel
+ * protocol directly (no libfuse).
  *
- * <p>The mount is read-write (bind(2) creates the socket), nosuid, nodev, noexec, with {@code allow_other} so that
- * the pod's users can reach it and {@code default_permissions} so that the kernel checks access from the modes
- * this filesystem reports.
+ * <p>The mount is nosuid, nodev, noexec, with {@code allow_other} so that the pod's users can reach it and
+ * {@code default_permissions} so that the kernel checks access from the modes this filesystem reports. It is
+ * read-write when it holds a socket (bind(2) creates it; the filesystem refuses every other change), read-only in
+ * the kernel when it holds files alone.
  *
  * <p>The filesystem lives as long as this process: if the process dies, the mount stays but answers ENOTCONN
  * ({@link #isDisconnected}) and can only be unmounted.
@@ -38,13 +41,15 @@ public final class FuseMount implements AutoCloseable {
     private final FuseOptions options;
     private final Thread server;
     private final FuseChannel channel;
+    private final ServedFiles files;
     private boolean closed;
 
-    private FuseMount(Path target, FuseOptions options, Thread server, FuseChannel channel) {
+    private FuseMount(Path target, FuseOptions options, Thread server, FuseChannel channel, ServedFiles files) {
         this.target = target;
         this.options = options;
         this.server = server;
         this.channel = channel;
+        this.files = files;
     }
 
     /**
@@ -57,10 +62,23 @@ public final class FuseMount implements AutoCloseable {
      * @throws IOException              if the mount or the protocol handshake fails; nothing is left mounted then
      */
     public static FuseMount mount(Path target, String socketName, FuseOptions options) throws IOException {
-        SocketDirectory directory = new SocketDirectory(socketName, options.clock());
+        return mount(target, Optional.of(socketName), new ServedFiles(options.clock()), options);
+    }
+
+    /**
+     * Mounts the filesystem on {@code target} with a place for the socket (when {@code socketName} is given) and
+     * the files of {@code files}, which the caller replaces as they change; read-only in the kernel without a
+     * socket. On return the files are served and the socket's place is empty. {@link #close} releases the files.
+     *
+     * @throws IOException if the mount or the protocol handshake fails; nothing is left mounted then
+     */
+    public static FuseMount mount(Path target, Optional<String> socketName, ServedFiles files, FuseOptions options)
+            throws IOException {
+        SocketDirectory directory = new SocketDirectory(socketName, files, options.clock());
+        long flags = MOUNT_FLAGS | (socketName.isEmpty() ? MountSyscalls.MS_RDONLY : 0);
         FuseChannel channel = FuseChannel.open(Handshake.REQUEST_BUFFER_SIZE);
         try {
-            options.mounts().mount(options.source(), target, FS_TYPE, MOUNT_FLAGS, mountData(channel.fd()));
+            options.mounts().mount(options.source(), target, FS_TYPE, flags, mountData(channel.fd()));
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -76,7 +94,7 @@ public final class FuseMount implements AutoCloseable {
             undoMount(target, options, e);
             throw e;
         }
-        return new FuseMount(target, options, server, channel);
+        return new FuseMount(target, options, server, channel, files);
     }
 
     private static String mountData(int fd) {
@@ -153,6 +171,7 @@ public final class FuseMount implements AutoCloseable {
             options.logger().log(Level.ERROR, "the FUSE server thread of " + target + " did not stop within "
                     + STOP_TIMEOUT + "; it releases its device when it does");
         }
+        files.close();
     }
 
     private void unmount() throws IOException {

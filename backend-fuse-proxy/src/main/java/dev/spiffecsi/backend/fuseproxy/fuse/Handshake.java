@@ -15,10 +15,18 @@ final class Handshake {
     static final int MIN_MINOR = 31;
     /** The newest protocol whose structs this layer was checked against. */
     static final int MAX_MINOR = 43;
-    /** The kernel's default cap (32 pages); nothing here is written to, but the read buffer must allow for it. */
-    static final int MAX_WRITE = 128 * 1024;
-    /** The kernel refuses device reads smaller than max_write plus the request headers. */
-    static final int REQUEST_BUFFER_SIZE = MAX_WRITE + 4096;
+    /**
+     * The smallest the kernel allows (one page): nothing in this filesystem is ever written to (files are opened for
+     * reading only, the socket carries no data through it), and the read buffer of every mount must hold a whole
+     * WRITE request, so a larger cap would only cost memory per volume.
+     */
+    static final int MAX_WRITE = 4096;
+    /**
+     * The kernel refuses device reads smaller than FUSE_MIN_READ_BUFFER (8 KiB) or than a WRITE request (header,
+     * fuse_write_in and max_write); every other request this filesystem can get (a name of at most 255 bytes, a
+     * symlink target of at most 4 KiB) fits. An oversized SETXATTR is refused by the kernel itself (E2BIG).
+     */
+    static final int REQUEST_BUFFER_SIZE = 8192;
     /** Timestamps are kept to the nanosecond. */
     private static final int TIME_GRANULARITY = 1;
 

@@ -15,9 +15,14 @@ final class Opcode {
     static final int UNLINK = 10;
     static final int RENAME = 12;
     static final int LINK = 13;
+    static final int OPEN = 14;
+    static final int READ = 15;
+    static final int WRITE = 16;
     static final int STATFS = 17;
+    static final int RELEASE = 18;
     static final int GETXATTR = 22;
     static final int LISTXATTR = 23;
+    static final int FLUSH = 25;
     static final int INIT = 26;
     static final int OPENDIR = 27;
     static final int READDIR = 28;
@@ -34,7 +39,8 @@ final class Opcode {
             Map.entry(LOOKUP, "LOOKUP"), Map.entry(FORGET, "FORGET"), Map.entry(GETATTR, "GETATTR"),
             Map.entry(SETATTR, "SETATTR"), Map.entry(SYMLINK, "SYMLINK"), Map.entry(MKNOD, "MKNOD"),
             Map.entry(MKDIR, "MKDIR"), Map.entry(UNLINK, "UNLINK"), Map.entry(RENAME, "RENAME"),
-            Map.entry(LINK, "LINK"), Map.entry(STATFS, "STATFS"), Map.entry(GETXATTR, "GETXATTR"),
+            Map.entry(LINK, "LINK"), Map.entry(OPEN, "OPEN"), Map.entry(READ, "READ"), Map.entry(WRITE, "WRITE"),
+            Map.entry(STATFS, "STATFS"), Map.entry(RELEASE, "RELEASE"), Map.entry(FLUSH, "FLUSH"), Map.entry(GETXATTR, "GETXATTR"),
             Map.entry(LISTXATTR, "LISTXATTR"), Map.entry(INIT, "INIT"), Map.entry(OPENDIR, "OPENDIR"),
             Map.entry(READDIR, "READDIR"), Map.entry(RELEASEDIR, "RELEASEDIR"), Map.entry(ACCESS, "ACCESS"),
             Map.entry(CREATE, "CREATE"), Map.entry(INTERRUPT, "INTERRUPT"), Map.entry(DESTROY, "DESTROY"),

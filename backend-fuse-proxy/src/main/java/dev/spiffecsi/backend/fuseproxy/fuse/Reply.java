@@ -11,16 +11,40 @@ import java.nio.ByteOrder;
 final class Reply {
 
     static final int HEADER_SIZE = 16;
-    /** Ample for the largest reply here, a READDIR of ".", ".." and one name of at most 255 bytes. */
+    /**
+     * Ample for every reply but a READ: a READDIR of ".", "..", the socket and a few file names. A larger READ reply
+     * grows the buffer to what the largest file needs.
+     */
     static final int CAPACITY = 4096;
 
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(CAPACITY).order(ByteOrder.nativeOrder());
+    private ByteBuffer buffer = ByteBuffer.allocateDirect(CAPACITY).order(ByteOrder.nativeOrder());
 
     /** Starts a reply; the returned buffer takes the output struct(s) at its position. */
     ByteBuffer begin() {
+        return begin(0);
+    }
+
+    /** Starts a reply whose output takes up to {@code payload} bytes more than the usual structs. */
+    ByteBuffer begin(int payload) {
+        if (HEADER_SIZE + payload > buffer.capacity()) {
+            wipe(buffer.capacity());
+            buffer = ByteBuffer.allocateDirect(Integer.highestOneBit(HEADER_SIZE + payload) << 1)
+                    .order(ByteOrder.nativeOrder());
+        }
         buffer.clear();
         buffer.position(HEADER_SIZE);
         return buffer;
+    }
+
+    /** Overwrites the last reply with zeros: it carried a key or a token. */
+    void wipe() {
+        wipe(buffer.limit());
+    }
+
+    private void wipe(int length) {
+        for (int i = 0; i < length; i++) {
+            buffer.put(i, (byte) 0);
+        }
     }
 
     /** Completes the reply begun with {@link #begin}: the bytes to write. */

@@ -50,10 +50,12 @@ final class ServingLoop implements Runnable {
     private void serve(ByteBuffer message) {
         InHeader header = InHeader.peek(message);
         ByteBuffer answer;
+        boolean secret = false;
         try {
-            ByteBuffer out = reply.begin();
-            answer = dispatcher.handle(FuseRequest.decode(header, message), out) ? reply.success(header.unique())
-                    : null;
+            FuseRequest request = FuseRequest.decode(header, message);
+            ByteBuffer out = reply.begin(dispatcher.payloadSize(request));
+            secret = dispatcher.carriesSecret(request);
+            answer = dispatcher.handle(request, out) ? reply.success(header.unique()) : null;
         } catch (FuseError e) {
             answer = reply.error(header.unique(), e.errno());
         } catch (RuntimeException e) {
@@ -66,6 +68,9 @@ final class ServingLoop implements Runnable {
             } catch (IOException e) {
                 report(header, "could not be answered", e);
             }
+        }
+        if (secret) {
+            reply.wipe();
         }
     }
 

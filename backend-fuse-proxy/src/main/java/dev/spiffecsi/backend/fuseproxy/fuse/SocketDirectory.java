@@ -6,11 +6,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * The whole filesystem: a root directory that can hold one entry, the Workload API socket under its configured
- * name, which bind(2) creates (MKNOD of an S_IFSOCK node) and unlink(2) removes. Nothing else can be created.
- * Names are compared as bytes, as the kernel passes them. Confined to the serving thread.
+ * The whole filesystem: a root directory that can hold the Workload API socket under its configured name, which
+ * bind(2) creates (MKNOD of an S_IFSOCK node) and unlink(2) removes, and the read-only files of {@link ServedFiles},
+ * which only the driver changes, from another thread. Nothing else can be created. Names are compared as bytes, as
+ * the kernel passes them. Confined to the serving thread.
  */
 final class SocketDirectory {
 
@@ -27,7 +29,9 @@ final class SocketDirectory {
     private static final byte[] DOT = {'.'};
     private static final byte[] DOT_DOT = {'.', '.'};
 
+    /** Empty when the volume has no socket: nothing can be bound then. */
     private final byte[] socketName;
+    private final ServedFiles files;
     private final Clock clock;
     private Instant rootChanged;
     private Socket socket;
@@ -36,37 +40,64 @@ final class SocketDirectory {
     /** The socket node while it exists. */
     private record Socket(long nodeId, int mode, int uid, int gid, Instant created, Instant changed) {
         Attr attr() {
-            return new Attr(nodeId, mode, 1, uid, gid, created, created, changed);
+            return new Attr(nodeId, mode, 1, uid, gid, 0, created, created, changed);
         }
     }
 
+    /** A directory for the socket alone. */
     SocketDirectory(String socketName, Clock clock) {
-        byte[] name = socketName.getBytes(StandardCharsets.UTF_8);
-        if (name.length == 0 || name.length > Kstatfs.NAME_MAX || socketName.indexOf('/') >= 0
-                || socketName.indexOf('\0') >= 0 || socketName.equals(".") || socketName.equals("..")) {
-            throw new IllegalArgumentException("not a valid file name for the socket: '" + socketName + "'");
+        this(Optional.of(socketName), new ServedFiles(clock), clock);
+    }
+
+    /**
+     * @param socketName the one name the socket may have; empty for a volume without a socket
+     * @param files      the read-only files beside it
+     */
+    SocketDirectory(Optional<String> socketName, ServedFiles files, Clock clock) {
+        byte[] name = socketName.map(s -> s.getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
+        if (socketName.isPresent() && (name.length == 0 || name.length > Kstatfs.NAME_MAX
+                || socketName.get().indexOf('/') >= 0 || socketName.get().indexOf('\0') >= 0
+                || socketName.get().equals(".") || socketName.get().equals(".."))) {
+            throw new IllegalArgumentException("not a valid file name for the socket: '" + socketName.get() + "'");
         }
         this.socketName = name;
+        this.files = files;
         this.clock = clock;
         this.rootChanged = clock.instant();
     }
 
+    /** The socket's name is the socket's alone; any other name is one of the files, if it is anything. */
     Attr lookup(long parent, byte[] name) throws FuseError {
         requireDirectory(parent);
-        if (socket == null || !Arrays.equals(name, socketName)) {
-            throw new FuseError(Errno.ENOENT);
+        if (socketName.length > 0 && Arrays.equals(name, socketName)) {
+            if (socket == null) {
+                throw new FuseError(Errno.ENOENT);
+            }
+            return socket.attr();
         }
-        return socket.attr();
+        return files.lookup(name);
     }
 
     Attr attributes(long nodeId) throws FuseError {
-        return nodeId == ROOT_ID ? rootAttr() : socketNode(nodeId).attr();
+        return attributes(nodeId, 0);
+    }
+
+    /** @param handle an open file's handle (fstat), or 0 */
+    Attr attributes(long nodeId, long handle) throws FuseError {
+        if (nodeId == ROOT_ID) {
+            return rootAttr();
+        }
+        return ServedFiles.owns(nodeId) ? files.attributes(nodeId, handle) : socketNode(nodeId).attr();
+    }
+
+    ServedFiles files() {
+        return files;
     }
 
     /** bind(2) of the socket: the only node that can be made, and only under the configured name. */
     Attr mknod(long parent, byte[] name, int mode, int uid, int gid) throws FuseError {
         requireDirectory(parent);
-        if ((mode & S_IFMT) != S_IFSOCK || !Arrays.equals(name, socketName)) {
+        if ((mode & S_IFMT) != S_IFSOCK || socketName.length == 0 || !Arrays.equals(name, socketName)) {
             throw new FuseError(Errno.EPERM);
         }
         if (socket != null) {
@@ -81,7 +112,9 @@ final class SocketDirectory {
     void unlink(long parent, byte[] name) throws FuseError {
         requireDirectory(parent);
         if (socket == null || !Arrays.equals(name, socketName)) {
-            throw new FuseError(Errno.ENOENT);
+            // the files are the driver's to change, by replacing the set, never by unlink(2)
+            throw new FuseError(files.current().get(new String(name, StandardCharsets.UTF_8)).isPresent()
+                    ? Errno.EPERM : Errno.ENOENT);
         }
         socket = null;
         rootChanged = clock.instant();
@@ -92,7 +125,7 @@ final class SocketDirectory {
      * the process umask). The root directory and every other attribute (times, size) are fixed: EPERM.
      */
     Attr setattr(long nodeId, SetattrIn change) throws FuseError {
-        if (nodeId == ROOT_ID) {
+        if (nodeId == ROOT_ID || ServedFiles.owns(nodeId)) {
             throw new FuseError(Errno.EPERM);
         }
         Socket node = socketNode(nodeId);
@@ -118,12 +151,14 @@ final class SocketDirectory {
         if (socket != null) {
             entries.add(new Dirent(socket.nodeId(), Dirent.DT_SOCK, socketName));
         }
+        entries.addAll(files.entries());
         return entries;
     }
 
     /** One inode in use per node; one free while the socket's place is empty. */
     Kstatfs statfs() {
-        return socket == null ? new Kstatfs(1, 1) : new Kstatfs(2, 0);
+        int inUse = 1 + (socket == null ? 0 : 1) + files.count();
+        return new Kstatfs(inUse, socket == null && socketName.length > 0 ? 1 : 0);
     }
 
     /**
@@ -151,7 +186,8 @@ final class SocketDirectory {
     }
 
     private Attr rootAttr() {
-        return new Attr(ROOT_ID, ROOT_MODE, 2, 0, 0, rootChanged, rootChanged, rootChanged);
+        Instant changed = files.membershipChanged().isAfter(rootChanged) ? files.membershipChanged() : rootChanged;
+        return new Attr(ROOT_ID, ROOT_MODE, 2, 0, 0, 0, changed, changed, changed);
     }
 
     private Socket socketNode(long nodeId) throws FuseError {

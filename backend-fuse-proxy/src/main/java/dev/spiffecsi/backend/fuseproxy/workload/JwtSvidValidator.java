@@ -3,7 +3,10 @@ package dev.spiffecsi.backend.fuseproxy.workload;
 import com.google.protobuf.ByteString;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.jwk.JWKMatcher;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
@@ -24,6 +27,12 @@ import java.util.Set;
  * Validates a JWT-SVID the way a SPIFFE agent does for ValidateJWTSVID: a JWS signed with one of the keys of its
  * trust domain's JWT bundle, an audience that includes the requested one, not expired, and a SPIFFE ID subject
  * whose trust domain the caller trusts (its own or a federated one). Any failure is INVALID_ARGUMENT.
+ *
+ * <p>The signing key is chosen as the JWT-SVID standard says: by the header's {@code kid}, among the bundle's keys
+ * whose type fits the header's algorithm. A key's {@code use} does not decide: SPIFFE bundles mark JWT authorities
+ * {@code "use": "jwt-svid"} (the Trust Domain and Bundle standard), SPIRE's delegated API sends them without one, and
+ * JOSE's default selection, which takes only {@code sig} or none, would find no key in the former. Only a key the
+ * bundle marks {@code x509-svid}, an X.509 authority, never signs a JWT-SVID.
  */
 final class JwtSvidValidator {
 
@@ -32,6 +41,8 @@ final class JwtSvidValidator {
             JWSAlgorithm.RS512, JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512, JWSAlgorithm.PS256,
             JWSAlgorithm.PS384, JWSAlgorithm.PS512);
     private static final Set<String> REQUIRED_CLAIMS = Set.of("sub", "aud", "exp");
+    /** How a SPIFFE bundle marks an X.509 authority. */
+    private static final KeyUse X509_SVID_USE = new KeyUse("x509-svid");
 
     private JwtSvidValidator() {
     }
@@ -59,8 +70,8 @@ final class JwtSvidValidator {
         }
         DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
         try {
-            processor.setJWSKeySelector(new JWSVerificationKeySelector<>(ALGORITHMS,
-                    new ImmutableJWKSet<>(JWKSet.parse(bundle.toStringUtf8()))));
+            processor.setJWSKeySelector(new SpiffeKeySelector(new ImmutableJWKSet<>(jwtAuthorities(
+                    JWKSet.parse(bundle.toStringUtf8())))));
         } catch (ParseException e) {
             throw new StatusException(Status.INTERNAL.withDescription("the SPIRE agent's JWT bundle of "
                     + trustDomain + " is not a JWK set: " + e.getMessage()));
@@ -74,6 +85,26 @@ final class JwtSvidValidator {
                     .build();
         } catch (BadJOSEException | JOSEException e) {
             throw invalid(e.getMessage());
+        }
+    }
+
+    /** The bundle's keys less its X.509 authorities. */
+    private static JWKSet jwtAuthorities(JWKSet bundle) {
+        return new JWKSet(bundle.getKeys().stream()
+                .filter(key -> !X509_SVID_USE.equals(key.getKeyUse()))
+                .toList());
+    }
+
+    /** JOSE's selection by kid and by key type and curve for the algorithm, whatever a key's {@code use}. */
+    private static final class SpiffeKeySelector extends JWSVerificationKeySelector<SecurityContext> {
+        SpiffeKeySelector(ImmutableJWKSet<SecurityContext> keys) {
+            super(ALGORITHMS, keys);
+        }
+
+        @Override
+        protected JWKMatcher createJWKMatcher(JWSHeader header) {
+            JWKMatcher standard = super.createJWKMatcher(header);
+            return standard == null ? null : new JWKMatcher.Builder(standard).keyUses((Set<KeyUse>) null).build();
         }
     }
 

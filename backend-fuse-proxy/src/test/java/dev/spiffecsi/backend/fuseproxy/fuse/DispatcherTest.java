@@ -219,7 +219,7 @@ class DispatcherTest {
     void extendedAttributesAndEverythingElseAreNotImplemented() {
         assertEquals(Errno.ENOSYS, errno(Opcode.GETXATTR, ROOT, concat(buffer(8).array(), name("security.selinux"))));
         assertEquals(Errno.ENOSYS, errno(Opcode.LISTXATTR, ROOT, buffer(8).array()));
-        assertEquals(Errno.ENOSYS, errno(14 /* OPEN */, ROOT, buffer(8).array()));
+        assertEquals(Errno.ENOSYS, errno(Opcode.WRITE, ROOT, buffer(40).array()));
         assertEquals(Errno.ENOSYS, errno(52 /* STATX */, ROOT, buffer(24).array()));
         assertEquals(Errno.ENOSYS, errno(9999, ROOT, new byte[0]));
     }

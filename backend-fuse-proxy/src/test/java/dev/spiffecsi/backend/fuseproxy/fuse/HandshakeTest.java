@@ -41,6 +41,7 @@ class HandshakeTest {
         assertEquals(Handshake.MAX_WRITE, reply.getInt(16 + 20));
         assertTrue(Handshake.REQUEST_BUFFER_SIZE >= InHeader.SIZE + ReadIn.SIZE + Handshake.MAX_WRITE,
                 "the kernel refuses reads smaller than a full WRITE request");
+        assertTrue(Handshake.REQUEST_BUFFER_SIZE >= 8192, "nor smaller than FUSE_MIN_READ_BUFFER");
     }
 
     @Test

@@ -17,7 +17,7 @@ class StructCodecTest {
     private static final Instant A = Instant.ofEpochSecond(1_700_000_001L, 111);
     private static final Instant M = Instant.ofEpochSecond(1_700_000_002L, 222);
     private static final Instant C = Instant.ofEpochSecond(1_700_000_003L, 333);
-    private static final Attr ATTR = new Attr(2, 0140755, 1, 1000, 2000, A, M, C);
+    private static final Attr ATTR = new Attr(2, 0100444, 1, 1000, 2000, 1500, A, M, C);
 
     private static ByteBuffer buffer(int size) {
         return ByteBuffer.allocate(size).order(ByteOrder.nativeOrder());
@@ -31,11 +31,11 @@ class StructCodecTest {
 
     /** fuse_attr as the kernel lays it out, at {@code base} of {@code b}. */
     private static void putExpectedAttr(ByteBuffer b, int base) {
-        b.putLong(base, 2).putLong(base + 8, 0).putLong(base + 16, 0)
+        b.putLong(base, 2).putLong(base + 8, 1500).putLong(base + 16, 3) // size, 512-byte blocks
                 .putLong(base + 24, 1_700_000_001L).putLong(base + 32, 1_700_000_002L)
                 .putLong(base + 40, 1_700_000_003L)
                 .putInt(base + 48, 111).putInt(base + 52, 222).putInt(base + 56, 333)
-                .putInt(base + 60, 0140755).putInt(base + 64, 1).putInt(base + 68, 1000).putInt(base + 72, 2000)
+                .putInt(base + 60, 0100444).putInt(base + 64, 1).putInt(base + 68, 1000).putInt(base + 72, 2000)
                 .putInt(base + 76, 0).putInt(base + 80, 4096).putInt(base + 84, 0);
     }
 

@@ -59,6 +59,12 @@ public final class FakeDelegatedAgent implements AutoCloseable {
     private final Map<String, TrustDomainAuthority> authorities = new ConcurrentHashMap<>();
     private final List<Entry> entries = new CopyOnWriteArrayList<>();
     private final AtomicInteger openSvidStreams = new AtomicInteger();
+    private volatile TrustDomainAuthority.JwksFormat jwksFormat = TrustDomainAuthority.JwksFormat.SPIRE_DELEGATED;
+    private volatile Duration jwtLifetime = Duration.ofMinutes(5);
+    private final AtomicInteger jwtSvidsIssued = new AtomicInteger();
+    /** The open SubscribeToX509SVIDs streams, each with what it asked for, so that {@link #rotate} reaches them. */
+    private final Map<StreamObserver<SubscribeToX509SVIDsResponse>, SubscribeToX509SVIDsRequest> svidStreams =
+            new ConcurrentHashMap<>();
     private final List<String> x509SvidRequests = new CopyOnWriteArrayList<>();
     private Server server;
 
@@ -71,6 +77,12 @@ public final class FakeDelegatedAgent implements AutoCloseable {
 
     public Path socket() {
         return socket;
+    }
+
+    /** How the JWT bundles are written from now on (SPIRE's delegated format by default). */
+    public FakeDelegatedAgent jwksFormat(TrustDomainAuthority.JwksFormat format) {
+        this.jwksFormat = format;
+        return this;
     }
 
     public TrustDomainAuthority authority(String trustDomain) {
@@ -87,6 +99,33 @@ public final class FakeDelegatedAgent implements AutoCloseable {
         entries.add(new Entry(0, Set.copyOf(selectors), spiffeId, List.of(federatesWith)));
         authority(URI.create(spiffeId).getHost());
         return this;
+    }
+
+    /** How long the JWT-SVIDs issued from now on are valid (5 minutes by default). */
+    public FakeDelegatedAgent jwtLifetime(Duration lifetime) {
+        this.jwtLifetime = lifetime;
+        return this;
+    }
+
+    /** How many JWT-SVIDs FetchJWTSVIDs has issued. */
+    public int jwtSvidsIssued() {
+        return jwtSvidsIssued.get();
+    }
+
+    /**
+     * Sends every open SubscribeToX509SVIDs stream a freshly issued set, with new keys, for the entries that match it
+     * now (so an entry registered since reaches it), as an agent does when it rotates SVIDs.
+     */
+    public void rotate() {
+        svidStreams.forEach((stream, request) -> {
+            synchronized (stream) {
+                try {
+                    stream.onNext(issue(matching(request.getPid(), request.getSelectorsList())));
+                } catch (IllegalStateException e) {
+                    svidStreams.remove(stream); // cancelled meanwhile
+                }
+            }
+        });
     }
 
     /** SubscribeToX509SVIDs streams open now. */
@@ -115,6 +154,7 @@ public final class FakeDelegatedAgent implements AutoCloseable {
 
     /** As an agent that exits: every connection and stream is cut, and the socket is gone. */
     public synchronized void stop() throws InterruptedException {
+        svidStreams.clear();
         if (server != null) {
             server.shutdownNow();
             server.awaitTermination(5, TimeUnit.SECONDS);
@@ -187,8 +227,12 @@ public final class FakeDelegatedAgent implements AutoCloseable {
             openSvidStreams.incrementAndGet();
             ((ServerCallStreamObserver<SubscribeToX509SVIDsResponse>) responses).setOnCancelHandler(() -> {
                 openSvidStreams.decrementAndGet();
+                svidStreams.remove(responses);
             });
-            responses.onNext(issue(matching(request.getPid(), request.getSelectorsList())));
+            synchronized (responses) {
+                responses.onNext(issue(matching(request.getPid(), request.getSelectorsList())));
+                svidStreams.put(responses, request);
+            }
         }
 
         @Override
@@ -210,7 +254,7 @@ public final class FakeDelegatedAgent implements AutoCloseable {
                                           StreamObserver<SubscribeToJWTBundlesResponse> responses) {
             SubscribeToJWTBundlesResponse.Builder bundles = SubscribeToJWTBundlesResponse.newBuilder();
             authorities.forEach((name, authority) -> bundles.putBundles("spiffe://" + name,
-                    ByteString.copyFromUtf8(authority.jwks())));
+                    ByteString.copyFromUtf8(authority.jwks(jwksFormat))));
             responses.onNext(bundles.build());
         }
 
@@ -235,7 +279,8 @@ public final class FakeDelegatedAgent implements AutoCloseable {
             for (Entry entry : matched) {
                 answer.addSvids(JWTSVID.newBuilder().setId(spiffeIdOf(entry.spiffeId()))
                         .setToken(authority(URI.create(entry.spiffeId()).getHost()).signJwt(entry.spiffeId(),
-                                request.getAudienceList(), Duration.ofMinutes(5))));
+                                request.getAudienceList(), jwtLifetime)));
+                jwtSvidsIssued.incrementAndGet();
             }
             response.onNext(answer.build());
             response.onCompleted();

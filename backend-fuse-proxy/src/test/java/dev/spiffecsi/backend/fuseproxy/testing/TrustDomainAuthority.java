@@ -44,6 +44,21 @@ public final class TrustDomainAuthority {
     public record IssuedSvid(X509Certificate certificate, KeyPair keys) {
     }
 
+    /** How a JWT bundle is written. */
+    public enum JwksFormat {
+        /**
+         * SPIRE's Delegated Identity API (bundleutil.Marshal with StandardJWKS and NoX509SVIDKeys): a plain JWKS,
+         * each JWT authority with its kid and no {@code use}.
+         */
+        SPIRE_DELEGATED,
+        /**
+         * A SPIFFE bundle (the Trust Domain and Bundle standard): JWT authorities with {@code "use": "jwt-svid"}, the
+         * X.509 authorities beside them with {@code "use": "x509-svid"}, and the {@code spiffe_sequence} and
+         * {@code spiffe_refresh_hint} members.
+         */
+        SPIFFE_BUNDLE
+    }
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String name;
@@ -76,7 +91,25 @@ public final class TrustDomainAuthority {
 
     /** The public JWT keys as a JWKS document, as SPIRE's delegated API sends them. */
     public String jwks() {
-        return new JWKSet(jwtKey.toPublicJWK()).toString();
+        return jwks(JwksFormat.SPIRE_DELEGATED);
+    }
+
+    public String jwks(JwksFormat format) {
+        try {
+            ECKey.Builder jwtAuthority = new ECKey.Builder(Curve.P_256, jwtKey.toECPublicKey())
+                    .keyID(jwtKey.getKeyID());
+            return switch (format) {
+                case SPIRE_DELEGATED -> new JWKSet(jwtAuthority.build()).toString();
+                case SPIFFE_BUNDLE -> new JWKSet(List.of(
+                        new ECKey.Builder(Curve.P_256, (ECPublicKey) caKeys.getPublic()).keyUse(new KeyUse("x509-svid"))
+                                .x509CertChain(List.of(com.nimbusds.jose.util.Base64.encode(caCertificate.getEncoded())))
+                                .build(),
+                        jwtAuthority.keyUse(new KeyUse("jwt-svid")).build()),
+                        java.util.Map.of("spiffe_sequence", 1, "spiffe_refresh_hint", 300)).toString(false);
+            };
+        } catch (JOSEException | java.security.cert.CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A new X.509-SVID for {@code spiffeId}, valid for an hour. */

@@ -21,13 +21,13 @@ import java.util.Set;
 public final class DemoCommand extends DescribedCommand {
 
     private static final Set<String> FLAGS = Set.of("backend");
-    private static final Set<String> SWITCHES = Set.of("verbose");
+    private static final Set<String> SWITCHES = Set.of("verbose", "files");
 
     private final String version;
     private final Class<?> entryPoint;
 
     private static final String USAGE = """
-        Usage: spiffe-csi-driver demo [-backend NAME] [-verbose]
+        Usage: spiffe-csi-driver demo [-backend NAME] [-files] [-verbose]
 
         The driver end to end on this machine, with no cluster and no SPIRE: a dev SPIFFE agent, the driver, one
         pod's volume published as the kubelet would, the example workload reading its identity through it, then
@@ -35,6 +35,8 @@ public final class DemoCommand extends DescribedCommand {
 
           -backend NAME   bindmount, symlink-dev or fuse-proxy (default: bindmount as root, in a private mount
                           namespace; else symlink-dev)
+          -files          with fuse-proxy: the volume also holds the pod's credential files (csi.spiffe.io/contents:
+                          socket,files); the demo lists them and reads the SPIFFE ID from the credential bundle
           -verbose        show the driver's and the agent's INFO logs
         """;
 
@@ -59,6 +61,11 @@ public final class DemoCommand extends DescribedCommand {
     public int run(List<String> args, PrintStream out, PrintStream err) {
         FlagValues flags = FlagValues.parse(args, FLAGS, SWITCHES, false);
         BackendChoice choice = BackendChoice.decide(flags.optional("backend"), MountPrivileges.detect());
+        boolean files = flags.isSet("files");
+        if (files && !choice.backend().equals(BackendChoice.FUSE_PROXY)) {
+            err.println("demo: -files needs -backend " + BackendChoice.FUSE_PROXY + ": only it serves credential files");
+            return 2;
+        }
         if (choice.relaunchPrivately()) {
             out.println("starting the demo again in a private mount namespace (" + choice.reason() + ")");
             out.flush();
@@ -72,10 +79,10 @@ public final class DemoCommand extends DescribedCommand {
                 return 1;
             }
         }
-        return runHere(choice, flags.isSet("verbose"), out, err);
+        return runHere(choice, files, flags.isSet("verbose"), out, err);
     }
 
-    private int runHere(BackendChoice choice, boolean verbose, PrintStream out, PrintStream err) {
+    private int runHere(BackendChoice choice, boolean files, boolean verbose, PrintStream out, PrintStream err) {
         CleanupStack cleanup = new CleanupStack();
         Thread onInterrupt = new Thread(() -> {
             err.println("interrupted: stopping the demo and cleaning up");
@@ -85,7 +92,7 @@ public final class DemoCommand extends DescribedCommand {
         QuietLogging quiet = QuietLogging.unless(verbose);
         try {
             out.println("spiffe-csi demo with backend " + choice.backend() + " (" + choice.reason() + ")");
-            boolean completed = runSteps(choice.backend(), cleanup, out, err);
+            boolean completed = runSteps(choice.backend(), files, cleanup, out, err);
             List<String> failures = cleanup.unwind();
             failures.forEach(failure -> err.println("demo cleanup failed: " + failure));
             if (!completed || !failures.isEmpty()) {
@@ -107,9 +114,10 @@ public final class DemoCommand extends DescribedCommand {
         }
     }
 
-    private boolean runSteps(String backend, CleanupStack cleanup, PrintStream out, PrintStream err) {
+    private boolean runSteps(String backend, boolean files, CleanupStack cleanup, PrintStream out,
+                             PrintStream err) {
         try {
-            new DemoRun(backend, version, cleanup).execute(out);
+            new DemoRun(backend, files, version, cleanup).execute(out);
             return true;
         } catch (StepFailedException e) {
             err.println(e.getMessage());

@@ -30,31 +30,41 @@ import java.util.concurrent.TimeoutException;
 final class DemoRun {
 
     private static final int STEPS = 5;
+    /** A volume with the socket and the credential files, for {@code -files}. */
+    static final Map<String, String> FILES_ATTRIBUTES = Map.of("csi.spiffe.io/contents", "socket,files");
     /** The java-spiffe client retries an agent it cannot reach without end; the demo gives up after this. */
     private static final Duration WORKLOAD_PATIENCE = Duration.ofSeconds(30);
 
     private final String backend;
     private final String version;
     private final CleanupStack cleanup;
-    private final Pod pod = Pod.of("example-workload", "default", "default");
+    private final boolean files;
+    private final Pod pod;
     private NodeLayout node;
     private KubeletSimulator kubelet;
     private CleanupStack.Pushed unpublish;
     private Path target;
 
-    DemoRun(String backend, String version, CleanupStack cleanup) {
+    /** @param files whether the volume also holds the credential files (fuse-proxy only), which a step lists */
+    DemoRun(String backend, boolean files, String version, CleanupStack cleanup) {
         this.backend = backend;
+        this.files = files;
         this.version = version;
         this.cleanup = cleanup;
+        Pod example = Pod.of("example-workload", "default", "default");
+        this.pod = files ? example.withVolumeAttributes(FILES_ATTRIBUTES) : example;
     }
 
     /** @throws StepFailedException naming the step that failed */
     void execute(PrintStream out) throws StepFailedException {
-        DemoSteps steps = new DemoSteps(out, STEPS);
+        DemoSteps steps = new DemoSteps(out, files ? STEPS + 1 : STEPS);
         steps.run("start the dev SPIFFE agent", this::startAgent);
         steps.run("start the driver", this::startDriver);
         steps.run("publish the volume of pod " + pod.displayName(), this::publish);
         steps.run("run the example workload", this::runWorkload);
+        if (files) {
+            steps.run("list the credential files", this::listFiles);
+        }
         steps.run("unpublish the volume and check that nothing is left", this::unpublish);
     }
 
@@ -95,7 +105,8 @@ final class DemoRun {
         // volume that is not published succeeds)
         unpublish = cleanup.push("unpublish the volume of pod " + pod.displayName(), () -> kubelet.unpublish(pod));
         target = kubelet.publish(pod);
-        return "the kubelet simulator published the volume of pod " + pod.displayName() + " at " + target;
+        return "the kubelet simulator published the volume of pod " + pod.displayName() + " at " + target
+                + (pod.volumeAttributes().isEmpty() ? "" : " with volumeAttributes " + pod.volumeAttributes());
     }
 
     private String runWorkload() throws Exception {
@@ -113,6 +124,11 @@ final class DemoRun {
                 + "are limited to " + WorkloadEndpoint.MAX_SOCKET_PATH_BYTES + " bytes)";
         return "the example workload connected to " + endpoint.address() + via + " and received:\n"
                 + X509ContextFormat.format(update).stripTrailing();
+    }
+
+    private String listFiles() throws Exception {
+        return "the volume of pod " + pod.displayName() + " holds, beside the socket, the credential files served "
+                + "from the driver's memory:\n" + FilesListing.of(target).stripTrailing();
     }
 
     private String unpublish() throws Exception {

@@ -46,6 +46,8 @@ public final class KubeletRequests {
                         .setMount(VolumeCapability.MountVolume.getDefaultInstance())
                         .setAccessMode(VolumeCapability.AccessMode.newBuilder()
                                 .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)))
+                // the pod's own attributes first: the kubelet's keys, set after them, win
+                .putAllVolumeContext(pod.volumeAttributes())
                 .putVolumeContext(PodInfo.POD_NAME, pod.name())
                 .putVolumeContext(PodInfo.POD_NAMESPACE, pod.namespace())
                 .putVolumeContext(PodInfo.POD_UID, pod.uid())

@@ -14,13 +14,18 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.spiffe.exception.JwtSvidException;
 import io.spiffe.spiffeid.SpiffeId;
+import io.spiffe.svid.jwtsvid.JwtSvid;
 import io.spiffe.svid.x509svid.X509Svid;
 import io.spiffe.svid.x509svid.X509SvidValidator;
+import io.spiffe.workloadapi.DefaultWorkloadApiClient;
+import io.spiffe.workloadapi.WorkloadApiClient;
 import io.spiffe.workloadapi.X509Context;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -96,6 +101,30 @@ class FuseProxyEndToEndTest {
         assertEquals(List.of(BILLING.toString()), PrintedContext.svids(billingOutcome.output()),
                 billingOutcome.output());
         assertEquals(List.of(node.driverId()), idsIn(web));
+    }
+
+    /**
+     * JWT-SVIDs through the proxy with the real java-spiffe client: fetched on the caller's behalf, and validated by
+     * the proxy against the dev agent's JWT bundle, whose keys are marked {@code "use": "jwt-svid"} as in a SPIFFE
+     * bundle.
+     */
+    @Test
+    void aJwtSvidFetchedThroughTheProxyIsValidatedByIt() throws Exception {
+        Path target = node.kubelet().publish(Pod.of("web", "default", "default"));
+        WorkloadEndpoint endpoint = node.endpointIn(target, "jwt");
+        try (WorkloadApiClient client = DefaultWorkloadApiClient.newClient(
+                DefaultWorkloadApiClient.ClientOptions.builder().spiffeSocketPath(endpoint.address()).build())) {
+            JwtSvid fetched = client.fetchJwtSvid("payments");
+            assertEquals(node.driverId(), fetched.getSpiffeId());
+
+            JwtSvid validated = client.validateJwtSvid(fetched.getToken(), "payments");
+
+            assertEquals(node.driverId(), validated.getSpiffeId());
+            assertEquals(Set.of("payments"), validated.getAudience());
+            assertThrows(JwtSvidException.class, () -> client.validateJwtSvid(fetched.getToken(), "billing"));
+        } finally {
+            endpoint.removeAlias();
+        }
     }
 
     @Test

@@ -7,6 +7,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Formatter;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -18,11 +20,18 @@ import java.util.logging.LogRecord;
  */
 public final class LineFormatter extends Formatter {
 
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX")
+    private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss")
             .withZone(ZoneOffset.UTC);
     private static final int LOGGER_WIDTH = 24;
 
     private final boolean json;
+    /** Shortened logger names: a handful of names, formatted once each instead of on every record. */
+    private final Map<String, String> abbreviations = new ConcurrentHashMap<>();
+    /** The formatted second of the last record: records come in bursts, and formatting dates is slow. */
+    private volatile FormattedSecond lastSecond = new FormattedSecond(Long.MIN_VALUE, "");
+
+    private record FormattedSecond(long epochSecond, String text) {
+    }
 
     public LineFormatter(boolean json) {
         this.json = json;
@@ -35,16 +44,30 @@ public final class LineFormatter extends Formatter {
         return json ? json(record, message, stack) : text(record, message, stack);
     }
 
-    private static String text(LogRecord record, String message, String stack) {
+    private String text(LogRecord record, String message, String stack) {
         StringBuilder line = new StringBuilder(96 + message.length());
-        line.append(TIME.format(record.getInstant())).append(' ');
+        appendTime(line, record.getInstant());
         String level = levelName(record.getLevel()).toUpperCase(Locale.ROOT);
-        line.append(level).append(" ".repeat(Math.max(1, 6 - level.length())));
-        line.append(abbreviate(record.getLoggerName())).append(" - ").append(message).append('\n');
+        line.append(' ').append(level).append(" ".repeat(Math.max(1, 6 - level.length())));
+        String logger = String.valueOf(record.getLoggerName());
+        line.append(abbreviations.computeIfAbsent(logger, LineFormatter::abbreviate)).append(" - ").append(message)
+                .append('\n');
         if (stack != null) {
             line.append(stack);
         }
         return line.toString();
+    }
+
+    /** {@code 2026-12-02T15:21:52.252Z}. */
+    private void appendTime(StringBuilder line, Instant time) {
+        FormattedSecond second = lastSecond;
+        if (second.epochSecond() != time.getEpochSecond()) {
+            second = new FormattedSecond(time.getEpochSecond(), SECOND.format(time));
+            lastSecond = second;
+        }
+        int millis = time.getNano() / 1_000_000;
+        line.append(second.text()).append('.').append(millis < 10 ? "00" : millis < 100 ? "0" : "").append(millis)
+                .append('Z');
     }
 
     private static String json(LogRecord record, String message, String stack) {
@@ -53,7 +76,7 @@ public final class LineFormatter extends Formatter {
         StringBuilder line = new StringBuilder(96 + message.length());
         line.append("{\"level\":\"").append(levelName(record.getLevel()))
                 .append("\",\"ts\":").append(time.getEpochSecond()).append('.')
-                .append(String.format(Locale.ROOT, "%06d", time.getNano() / 1000))
+                .append(sixDigits(time.getNano() / 1000))
                 .append(",\"logger\":\"");
         encoder.quoteAsString(String.valueOf(record.getLoggerName()), line);
         line.append("\",\"msg\":\"");
@@ -65,6 +88,11 @@ public final class LineFormatter extends Formatter {
             line.append('"');
         }
         return line.append("}\n").toString();
+    }
+
+    private static String sixDigits(int micros) {
+        String digits = Integer.toString(micros);
+        return "000000".substring(digits.length()) + digits;
     }
 
     /** SLF4J's names for java.util.logging's levels (slf4j-jdk14 maps debug to FINE, trace to FINEST). */

@@ -1,0 +1,180 @@
+package dev.spiffecsi.backend.fuseproxy.fuse;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The read-only regular files of one mount, as the kernel sees them: a node id per file name, kept for the life of
+ * the mount, and the files open now. The set of files is replaced whole by another thread ({@link #replace});
+ * every open is a snapshot: it reads the content it opened until it is released, whatever replaces it meanwhile.
+ * Content that nothing holds any more is released, which wipes it if it is secret.
+ *
+ * <p>Thread-safe: the serving thread calls everything but {@link #replace} and {@link #close}.
+ */
+public final class ServedFiles {
+
+    /** File node ids start here, far above the few ids the socket's place uses. */
+    static final long FIRST_NODE_ID = 1L << 32;
+    static final int S_IFREG = 0100000;
+
+    private final Clock clock;
+    private final Map<String, Long> nodeIds = new HashMap<>();
+    private final Map<Long, String> names = new HashMap<>();
+    private final Map<Long, FileContent> open = new HashMap<>();
+    private FileSet current = FileSet.EMPTY;
+    private Instant membershipChanged;
+    private long nextHandle = 1;
+    private boolean closed;
+
+    public ServedFiles(Clock clock) {
+        this.clock = clock;
+        this.membershipChanged = clock.instant();
+    }
+
+    /**
+     * Serves {@code next} from now on: later lookups and opens see it, files open now keep their snapshot. The
+     * superseded set's content is released.
+     */
+    public synchronized void replace(FileSet next) {
+        if (closed) {
+            next.discard();
+            return;
+        }
+        next.files().forEach(file -> file.content().retain());
+        FileSet previous = current;
+        current = next;
+        if (!previous.files().stream().map(ServedFile::name).toList()
+                .equals(next.files().stream().map(ServedFile::name).toList())) {
+            membershipChanged = clock.instant();
+        }
+        previous.files().forEach(file -> file.content().release());
+    }
+
+    /** The set served now. */
+    public synchronized FileSet current() {
+        return current;
+    }
+
+    static boolean owns(long nodeId) {
+        return nodeId >= FIRST_NODE_ID;
+    }
+
+    synchronized Attr lookup(byte[] name) throws FuseError {
+        ServedFile file = current.get(new String(name, StandardCharsets.UTF_8))
+                .orElseThrow(() -> new FuseError(Errno.ENOENT));
+        return attr(nodeIdOf(file.name()), file, file.content());
+    }
+
+    /**
+     * The attributes of a file; with an open handle, those of the snapshot it holds. The kernel names a handle only
+     * where it asks for a file it has open (lseek to the end, say); stat(2) and fstat(2) get the current content's.
+     */
+    synchronized Attr attributes(long nodeId, long handle) throws FuseError {
+        ServedFile file = fileOf(nodeId);
+        FileContent held = handle == 0 ? null : open.get(handle);
+        return attr(nodeId, file, held != null ? held : file.content());
+    }
+
+    /** Opens for reading only; the handle holds the content served now. */
+    synchronized long open(long nodeId, int flags) throws FuseError {
+        if ((flags & OpenIn.O_ACCMODE) != OpenIn.O_RDONLY || (flags & OpenIn.O_TRUNC) != 0) {
+            throw new FuseError(Errno.EROFS);
+        }
+        FileContent content = fileOf(nodeId).content();
+        content.retain();
+        long handle = nextHandle++;
+        open.put(handle, content);
+        return handle;
+    }
+
+    /** Copies what the handle's snapshot holds at {@code offset}, at most {@code size} bytes; 0 at the end. */
+    int read(long handle, long offset, int size, ByteBuffer out) throws FuseError {
+        FileContent content;
+        synchronized (this) {
+            content = open.get(handle);
+        }
+        if (content == null) {
+            throw new FuseError(Errno.EBADF);
+        }
+        // held by the handle until RELEASE, which the same thread handles after this read: never wiped meanwhile
+        return content.copyTo(offset, size, out);
+    }
+
+    /** How many bytes a read of the handle can return at most: what the reply must hold. */
+    synchronized int readable(long handle, long offset, int size) {
+        FileContent content = open.get(handle);
+        if (content == null || offset >= content.length()) {
+            return 0;
+        }
+        return (int) Math.min(size, content.length() - offset);
+    }
+
+    synchronized void release(long handle) {
+        FileContent content = open.remove(handle);
+        if (content != null) {
+            content.release();
+        }
+    }
+
+    /** Whether an open handle reads secret content: its replies are wiped from the reply buffer once sent. */
+    synchronized boolean isSecret(long handle) {
+        FileContent content = open.get(handle);
+        return content != null && content.isSecret();
+    }
+
+    synchronized List<Dirent> entries() {
+        List<Dirent> entries = new ArrayList<>(current.files().size());
+        for (ServedFile file : current.files()) {
+            entries.add(new Dirent(nodeIdOf(file.name()), Dirent.DT_REG, file.name().getBytes(StandardCharsets.UTF_8)));
+        }
+        return entries;
+    }
+
+    synchronized int count() {
+        return current.files().size();
+    }
+
+    /** When a file last appeared or went: the root directory's mtime. */
+    synchronized Instant membershipChanged() {
+        return membershipChanged;
+    }
+
+    /** Releases every open snapshot and the served set: the mount is gone. Later sets are discarded. */
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        open.values().forEach(FileContent::release);
+        open.clear();
+        current.files().forEach(file -> file.content().release());
+        current = FileSet.EMPTY;
+    }
+
+    private ServedFile fileOf(long nodeId) throws FuseError {
+        String name = names.get(nodeId);
+        if (name == null) {
+            throw new FuseError(Errno.ENOENT);
+        }
+        return current.get(name).orElseThrow(() -> new FuseError(Errno.ENOENT)); // gone since the lookup
+    }
+
+    private long nodeIdOf(String name) {
+        return nodeIds.computeIfAbsent(name, n -> {
+            long id = FIRST_NODE_ID + nodeIds.size();
+            names.put(id, n);
+            return id;
+        });
+    }
+
+    private static Attr attr(long nodeId, ServedFile file, FileContent content) {
+        return new Attr(nodeId, S_IFREG | file.mode(), 1, file.uid(), file.gid(), content.length(), file.changed(),
+                file.changed(), file.changed());
+    }
+}

@@ -1,0 +1,38 @@
+package dev.spiffecsi.engine.os;
+
+import com.sun.jna.LastErrorException;
+import dev.spiffecsi.spi.MountSyscalls.ErrnoException;
+import java.nio.file.Path;
+
+/**
+ * Removes a directory only if it is an empty directory, with one rmdir(2): the kernel refuses a file, a symlink
+ * and a directory with content, so nothing else can be deleted by mistake. The JDK's Files.delete would first
+ * lstat the path to choose between unlink and rmdir, and could unlink a file.
+ */
+public final class EmptyDirectory {
+
+    private static final int ENOENT = 2;
+    private static final int ENOTDIR = 20;
+    private static final int ENOTEMPTY = 39;
+
+    /** What became of the path. */
+    public enum Outcome { REMOVED, MISSING, NOT_A_DIRECTORY, NOT_EMPTY }
+
+    private EmptyDirectory() {
+    }
+
+    /** @throws ErrnoException for any other error (EBUSY for a mount point, EACCES, ...) */
+    public static Outcome remove(Path directory) throws ErrnoException {
+        try {
+            LibC.INSTANCE.rmdir(directory.toString());
+            return Outcome.REMOVED;
+        } catch (LastErrorException e) {
+            return switch (e.getErrorCode()) {
+                case ENOENT -> Outcome.MISSING;
+                case ENOTDIR -> Outcome.NOT_A_DIRECTORY;
+                case ENOTEMPTY -> Outcome.NOT_EMPTY;
+                default -> throw JnaMountSyscalls.errno("rmdir", directory, e);
+            };
+        }
+    }
+}
