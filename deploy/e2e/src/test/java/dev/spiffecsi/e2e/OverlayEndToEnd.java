@@ -16,7 +16,8 @@ import dev.spiffecsi.e2e.rig.KubeletLog;
 import dev.spiffecsi.e2e.rig.MountTable;
 import dev.spiffecsi.e2e.rig.MountTable.Mount;
 import dev.spiffecsi.e2e.rig.RealNode;
-import dev.spiffecsi.e2e.rig.StateRecords;
+import dev.spiffecsi.e2e.rig.PodRemains;
+import dev.spiffecsi.e2e.rig.StatsSummary;
 import dev.spiffecsi.e2e.support.Exec;
 import dev.spiffecsi.e2e.support.Poll;
 import dev.spiffecsi.e2e.support.Progress;
@@ -25,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -257,7 +259,7 @@ abstract class OverlayEndToEnd {
         // without the volume in the summary, it has discarded the answers
         JsonNode volume = Poll.until("the kubelet's stats summary to list volume " + WorkloadPod.VOLUME + " of pod "
                 + WORKLOAD, SETTLE, () -> {
-            Optional<JsonNode> listed = statsVolume(uid);
+            Optional<JsonNode> listed = StatsSummary.of(tier.node()).volume(uid, WorkloadPod.VOLUME);
             if (listed.isPresent()) {
                 return Poll.met(listed.get());
             }
@@ -266,13 +268,15 @@ abstract class OverlayEndToEnd {
                 throw new AssertionError("the kubelet asked the driver for the volume's stats " + asked.size()
                         + " times since this check started, and its summary still lists no CSI volume (kubelet "
                         + "1.31 drops a NodeGetVolumeStats answer without usage):\n" + String.join("\n", asked)
-                        + "\nthe driver's last answers:\n" + last(driverLogLines("NodeGetVolumeStats", target), 4)
-                        + "\nthe pod's volumes in the summary: " + statsVolumes(uid));
+                        + "\nthe driver's last answers:\n" + last(deployment.driverLogLines("NodeGetVolumeStats", target), 4)
+                        + "\nthe pod's volumes in the summary: " + StatsSummary.of(tier.node()).volumes(uid));
             }
             return Poll.notYet("not listed yet; the kubelet asked " + asked.size() + " time(s) since");
-        }, () -> "the pod's volumes in the summary: " + statsVolumes(uid));
+        }, () -> "the pod's volumes in the summary: " + StatsSummary.of(tier.node()).volumes(uid));
         assertTrue(volume.has("usedBytes") && volume.has("inodesUsed"), "the volume's stats carry no usage: "
                 + volume);
+        assertFalse(volume.path("volumeHealthStats").path("abnormal").asBoolean(true), "the kubelet (CSIVolumeHealth) "
+                + "has no healthy condition for the volume: " + volume);
     }
 
     @Test
@@ -282,8 +286,8 @@ abstract class OverlayEndToEnd {
         JsonNode pod = workloads.awaitRunning(WORKLOAD, deployment::driverDiagnostics);
         String target = target(Pods.uid(pod));
         int restarts = Pods.restartCount(pod, WorkloadPod.CONTAINER);
-        List<Mount> before = nodeMounts().atOrBelow(podsDirectory());
-        int answeredBefore = driverLogLines("NodePublishVolume", target).size();
+        List<Mount> before = nodeMounts().atOrBelow(deployment.podsDirectory());
+        int answeredBefore = deployment.driverLogLines("NodePublishVolume", target).size();
         KubeletLog log = new KubeletLog(tier.node().kubeletLog());
         long mark = log.mark();
         tier.phase(backend.label() + ": kubelet restart", tier.node()::restartKubelet);
@@ -292,15 +296,15 @@ abstract class OverlayEndToEnd {
             return calls.isEmpty() ? Poll.notYet("no NodePublishVolume since the restart") : Poll.met(calls);
         }, deployment::driverDiagnostics);
         String answer = Poll.until("the driver's answer to the republish", SETTLE, () -> {
-            List<String> answers = driverLogLines("NodePublishVolume", target);
+            List<String> answers = deployment.driverLogLines("NodePublishVolume", target);
             return answers.size() > answeredBefore ? Poll.met(answers.getLast())
                     : Poll.notYet(answers.size() + " answer(s) logged, as before the restart");
         }, deployment::driverDiagnostics);
         assertTrue(answer.contains("code=OK"), "the driver refused the republish: " + answer);
-        List<Mount> after = nodeMounts().atOrBelow(podsDirectory());
-        assertEquals(describe(before), describe(after), "the node's mounts below " + podsDirectory()
+        List<Mount> after = nodeMounts().atOrBelow(deployment.podsDirectory());
+        assertEquals(describe(before), describe(after), "the node's mounts below " + deployment.podsDirectory()
                 + " changed across the kubelet restart, whose republish was:\n" + String.join("\n", republished)
-                + "\ndriver: " + String.join("\n", driverLogLines("NodePublishVolume", target)));
+                + "\ndriver: " + String.join("\n", deployment.driverLogLines("NodePublishVolume", target)));
         JsonNode now = workloads.awaitRunning(WORKLOAD, deployment::driverDiagnostics);
         assertEquals(restarts, Pods.restartCount(now, WorkloadPod.CONTAINER), "the workload restarted");
         assertStillWorking(WORKLOAD);
@@ -330,7 +334,35 @@ abstract class OverlayEndToEnd {
             assertTrue(!seen.ok() && seen.stderr().contains("Transport endpoint is not connected"),
                     "a pod without HostToContainer keeps the dead FUSE mount (ENOTCONN), as the README says: "
                             + seen.describe());
+            assertTheDeadMountIsReported();
         }
+    }
+
+    /**
+     * fuse-proxy after a driver restart: the volume of the pod without HostToContainer is reported abnormal, naming
+     * the remedy, in the driver's log and, through NodeGetVolumeStats, to the kubelet (an event on the pod, its
+     * stats summary); the README's pod, which sees the new mount, is not.
+     */
+    private void assertTheDeadMountIsReported() {
+        String pod = WorkloadPod.NAMESPACE + "/" + WITHOUT_PROPAGATION;
+        String warning = Poll.until("the driver to report that " + pod + " still sees the dead FUSE mount", SETTLE,
+                () -> deployment.driverLog().stream().filter(line -> line.contains("of pod " + pod + " still see the FUSE mount"))
+                        .findFirst().<Poll.Outcome<String>>map(Poll::met).orElse(Poll.notYet("not in its log yet")),
+                deployment::driverDiagnostics);
+        tier.record("fuse-proxy: the driver's report of a pod that still sees the dead FUSE mount", warning);
+        String uid = Pods.uid(workloads.get(WITHOUT_PROPAGATION));
+        String event = Poll.until("a VolumeConditionAbnormal event on " + pod, SETTLE, () -> {
+            String events = tier.diagnostics().events(WorkloadPod.NAMESPACE, uid);
+            return events.lines().filter(line -> line.contains("VolumeConditionAbnormal")).findFirst()
+                    .<Poll.Outcome<String>>map(Poll::met).orElse(Poll.notYet(events));
+        }, () -> "the pod's volumes in the summary: " + StatsSummary.of(tier.node()).volumes(uid));
+        tier.record("fuse-proxy: the kubelet's event on that pod (CSIVolumeHealth)", event);
+        assertTrue(StatsSummary.of(tier.node()).volume(uid, WorkloadPod.VOLUME).map(v -> v.path("volumeHealthStats").path("abnormal").asBoolean()).orElse(false),
+                "the kubelet's stats summary does not show the volume abnormal: " + StatsSummary.of(tier.node()).volumes(uid));
+        String readme = "of pod " + WorkloadPod.NAMESPACE + "/" + WORKLOAD + " still see";
+        assertTrue(deployment.driverLog().stream().noneMatch(line -> line.contains(readme)), "the driver reports the pod with "
+                + "HostToContainer, which sees the new mount: " + deployment.driverLog().stream()
+                .filter(line -> line.contains(readme)).toList());
     }
 
     @Test
@@ -367,9 +399,9 @@ abstract class OverlayEndToEnd {
         // the agent serves its socket in the directory its container was started with: SPIRE's agent would have to
         // be restarted too. The driver's container sees the new directory once restarted, which the kubelet does
         // when the liveness probe fails failureThreshold times (50 s); the tier does not wait that long.
-        restartContainer(OverlayDeployment.AGENT);
+        deployment.restartContainer(OverlayDeployment.AGENT);
         if (!backend.servesItsOwnSocket()) {
-            restartContainer(OverlayDeployment.DRIVER);
+            deployment.restartContainer(OverlayDeployment.DRIVER);
         }
         HealthEndpoint health = deployment.health();
         Poll.until(health.uri() + " to answer 200 again", SETTLE, () -> {
@@ -395,7 +427,7 @@ abstract class OverlayEndToEnd {
         List<String> names = Stream.of(WORKLOAD, WITHOUT_READ_ONLY, WITHOUT_PROPAGATION)
                 .filter(name -> !workloads.get(name).isMissingNode()).toList();
         assertFalse(names.isEmpty(), "no workload pod left to delete");
-        Map<String, String> uids = new java.util.LinkedHashMap<>();
+        Map<String, String> uids = new LinkedHashMap<>();
         names.forEach(name -> uids.put(name, Pods.uid(workloads.get(name))));
         names.forEach(workloads::delete);
         uids.forEach((name, uid) -> assertNothingLeftOf(name, uid, true));
@@ -443,8 +475,7 @@ abstract class OverlayEndToEnd {
     /** The container's, the driver container's and the node's (the kubelet's) mount of the pod's volume. */
     private void recordMounts(String title, JsonNode pod) {
         String target = target(Pods.uid(pod));
-        String driverMounts = tier.kubectl().exec(deployment.namespace(), Pods.name(deployment.driverPod()),
-                OverlayDeployment.DRIVER, List.of("cat", "/proc/self/mountinfo")).orThrow().stdout();
+        String driverMounts = deployment.inDriver(List.of("cat", "/proc/self/mountinfo")).orThrow().stdout();
         MountTable driver = MountTable.parse(driverMounts);
         MountTable node = nodeMounts();
         tier.record(backend.backend + ": mountinfo of " + title,
@@ -463,107 +494,32 @@ abstract class OverlayEndToEnd {
 
     /** No mount, no volume directory and no state record of the pod, polled: the kubelet cleans up in passes. */
     private void assertNothingLeftOf(String pod, String uid, boolean podDirectoryGone) {
-        Path podDirectory = Path.of(podsDirectory(), uid);
-        Path volumeDirectory = Path.of(target(uid)).getParent();
-        StateRecords records = deployment.stateRecords();
         // before the pod is deleted, its other volumes (the service account token) are the kubelet's business
-        Path watched = podDirectoryGone ? podDirectory : volumeDirectory;
+        Path watched = podDirectoryGone ? Path.of(deployment.podsDirectory(), uid)
+                : Path.of(target(uid)).getParent();
+        PodRemains remains = new PodRemains(tier.node(), deployment.stateRecords());
         Poll.until("nothing left of pod " + pod + " (" + uid + ") on the node", SETTLE, () -> {
-            List<String> left = new ArrayList<>();
-            List<Mount> mounts = nodeMounts().atOrBelow(watched.toString());
-            if (!mounts.isEmpty()) {
-                left.add("mounts: " + nodeMounts().describe(mounts));
-            }
-            if (Files.exists(watched, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                left.add("directory " + watched);
-            }
-            if (!records.ofPod(uid).isEmpty()) {
-                left.add("state records: " + records.ofPod(uid));
-            }
-            List<Path> backendState = backendStateOf(uid);
-            if (!backendState.isEmpty()) {
-                left.add("backend state: " + backendState);
-            }
+            List<String> left = remains.below(watched, uid);
             return left.isEmpty() ? Poll.met(true) : Poll.notYet(String.join("; ", left));
         }, () -> workloads.diagnose(pod) + deployment.driverDiagnostics());
     }
 
-    /** Files or directories of the backend's own state (below the state directory's backends/) naming the pod. */
-    private List<Path> backendStateOf(String uid) {
-        Path backends = deployment.stateRecords().hostStateDir().resolve("backends");
-        if (!Files.isDirectory(backends)) {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.walk(backends)) {
-            return files.filter(file -> file.getFileName().toString().contains(uid)).toList();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot list " + backends, e);
-        }
-    }
-
-    private void restartContainer(String container) {
-        JsonNode pod = deployment.driverPod();
-        int restarts = Pods.restartCount(pod, container);
-        tier.node().killContainer(Pods.containerId(pod, container), "SIGTERM");
-        Poll.until(container + " restarted and ready", SETTLE, () -> {
-            JsonNode now = deployment.driverPod();
-            if (Pods.restartCount(now, container) <= restarts) {
-                return Poll.notYet("restart count still " + restarts);
-            }
-            return Pods.whyNotRunningAndReady(now).<Poll.Outcome<Boolean>>map(Poll::notYet).orElse(Poll.met(true));
-        }, deployment::driverDiagnostics);
-    }
-
     /** The driver container's stat of the agent socket directory it publishes. */
     private String driverView() {
-        JsonNode pod = deployment.driverPod();
-        return tier.kubectl().exec(deployment.namespace(), Pods.name(pod), OverlayDeployment.DRIVER,
-                List.of("stat", "-c", "%n nlink=%h inode=%i", "/spire-agent-socket")).describe();
-    }
-
-    /** The driver's log lines of one CSI method for one target (one per call: method, ids, code, duration). */
-    private List<String> driverLogLines(String method, String target) {
-        JsonNode pod = deployment.driverPod();
-        Exec.Result log = tier.kubectl().run(List.of("logs", Pods.name(pod), "-n", deployment.namespace(), "-c",
-                OverlayDeployment.DRIVER));
-        return log.orThrow().stdout().lines()
-                .filter(line -> line.contains("method=" + method) && line.contains(target)).toList();
+        return deployment.inDriver(List.of("stat", "-c", "%n nlink=%h inode=%i", "/spire-agent-socket")).describe();
     }
 
     private static String last(List<String> lines, int count) {
         return String.join("\n", lines.subList(Math.max(0, lines.size() - count), lines.size()));
     }
 
-    private Optional<JsonNode> statsVolume(String uid) {
-        for (JsonNode volume : statsVolumes(uid)) {
-            if (volume.path("name").asText().equals(WorkloadPod.VOLUME)) {
-                return Optional.of(volume);
-            }
-        }
-        return Optional.empty();
-    }
-
-    private JsonNode statsVolumes(String uid) {
-        for (JsonNode pod : tier.node().statsSummary().path("pods")) {
-            if (pod.path("podRef").path("uid").asText().equals(uid)) {
-                return pod.path("volume");
-            }
-        }
-        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
-    }
-
     private MountTable nodeMounts() {
         return MountTable.read(tier.node().kubeletMountinfo());
     }
 
-    /** The kubelet's pods directory on the node (the DaemonSet's mountpoint-dir hostPath). */
-    private String podsDirectory() {
-        return deployment.overlay().hostPath("mountpoint-dir");
-    }
-
-    /** Where the kubelet asks the driver to publish a pod's volume. */
+    /** Where the kubelet asks the driver to publish the workload volume of a pod. */
     private String target(String uid) {
-        return podsDirectory() + "/" + uid + "/volumes/kubernetes.io~csi/" + WorkloadPod.VOLUME + "/mount";
+        return deployment.target(uid, WorkloadPod.VOLUME);
     }
 
     private static String image(JsonNode pod, String container) {

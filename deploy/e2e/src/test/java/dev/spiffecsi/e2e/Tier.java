@@ -21,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The tier's session, shared by the three backends' test classes: the rig brought up once, the images built once,
@@ -29,7 +28,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * fails, and from a shutdown hook when the JVM is stopped. It measures the tier's wall time and prints, at the
  * end, every check's result and what the checks recorded (the mountinfo lines of the read-only question).
  */
-final class Tier implements ExtensionContext.Store.CloseableResource {
+final class Tier implements AutoCloseable {
 
     private final Path projectRoot;
     private final Path reportDir;

@@ -17,8 +17,11 @@ final class TierExtension implements BeforeAllCallback, ParameterResolver {
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(Tier.class);
 
-    /** The tier, or the failure that kept it from starting. */
-    private record Session(Tier tier, RuntimeException failure) implements ExtensionContext.Store.CloseableResource {
+    /**
+     * The tier, or the failure that kept it from starting; JUnit closes it (a store value that is AutoCloseable)
+     * when the root context ends, after the last class.
+     */
+    private record Session(Tier tier, RuntimeException failure) implements AutoCloseable {
         @Override
         public void close() {
             if (tier != null) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spiffecsi.e2e.rig.HealthEndpoint;
 import dev.spiffecsi.e2e.rig.RealNode;
 import dev.spiffecsi.e2e.rig.StateRecords;
+import dev.spiffecsi.e2e.support.Exec;
 import dev.spiffecsi.e2e.support.Poll;
 import dev.spiffecsi.e2e.support.Progress;
 import java.nio.file.Path;
@@ -26,14 +27,16 @@ public final class OverlayDeployment implements AutoCloseable {
     private static final Duration DELETE = Duration.ofMinutes(2);
 
     private final Kubectl kubectl;
+    private final RealNode node;
     private final RenderedOverlay overlay;
     private final PodDiagnostics diagnostics;
     private final DaemonSetStandIn daemonSet;
     private final List<String> overlayPods = new ArrayList<>();
 
-    private OverlayDeployment(Kubectl kubectl, RenderedOverlay overlay, PodDiagnostics diagnostics,
+    private OverlayDeployment(Kubectl kubectl, RealNode node, RenderedOverlay overlay, PodDiagnostics diagnostics,
                               DaemonSetStandIn daemonSet) {
         this.kubectl = kubectl;
+        this.node = node;
         this.overlay = overlay;
         this.diagnostics = diagnostics;
         this.daemonSet = daemonSet;
@@ -47,7 +50,7 @@ public final class OverlayDeployment implements AutoCloseable {
         kubectl.apply(overlay.applied());
         JsonNode daemonSet = kubectl.json("get", "daemonset", overlay.daemonSet().path("metadata").path("name")
                 .asText(), "-n", namespace);
-        OverlayDeployment deployment = new OverlayDeployment(kubectl, overlay, diagnostics,
+        OverlayDeployment deployment = new OverlayDeployment(kubectl, node, overlay, diagnostics,
                 DaemonSetStandIn.start(kubectl, daemonSet, RealNode.NODE_NAME));
         try {
             deployment.awaitDriverReady();
@@ -108,6 +111,50 @@ public final class OverlayDeployment implements AutoCloseable {
     /** The driver's state records on the node (the hostPath of its state directory). */
     public StateRecords stateRecords() {
         return new StateRecords(Path.of(overlay.hostPath("spiffe-csi-state")));
+    }
+
+    /** The kubelet's pods directory on the node (the DaemonSet's {@code mountpoint-dir} hostPath). */
+    public String podsDirectory() {
+        return overlay.hostPath("mountpoint-dir");
+    }
+
+    /** Where the kubelet asks the driver to publish the volume {@code volume} of a pod. */
+    public String target(String podUid, String volume) {
+        return podsDirectory() + "/" + podUid + "/volumes/kubernetes.io~csi/" + volume + "/mount";
+    }
+
+    /** The current driver container's log, line by line. */
+    public List<String> driverLog() {
+        return kubectl.run(List.of("logs", Pods.name(driverPod()), "-n", namespace(), "-c", DRIVER)).orThrow()
+                .stdout().lines().toList();
+    }
+
+    /** The driver's log lines of one CSI method for one target (one per call: method, ids, code, duration). */
+    public List<String> driverLogLines(String method, String target) {
+        return driverLog().stream().filter(line -> line.contains("method=" + method) && line.contains(target))
+                .toList();
+    }
+
+    /** Runs {@code command} in the driver's container. */
+    public Exec.Result inDriver(List<String> command) {
+        return kubectl.exec(namespace(), Pods.name(driverPod()), DRIVER, command);
+    }
+
+    /**
+     * Kills one container of the DaemonSet's pod, as a crash would, and waits until the kubelet has restarted it
+     * and it is ready again.
+     */
+    public void restartContainer(String container) {
+        JsonNode pod = driverPod();
+        int restarts = Pods.restartCount(pod, container);
+        node.killContainer(Pods.containerId(pod, container), "SIGTERM");
+        Poll.until(container + " restarted and ready", READY, () -> {
+            JsonNode now = driverPod();
+            if (Pods.restartCount(now, container) <= restarts) {
+                return Poll.notYet("restart count still " + restarts);
+            }
+            return Pods.whyNotRunningAndReady(now).<Poll.Outcome<Boolean>>map(Poll::notYet).orElse(Poll.met(true));
+        }, this::driverDiagnostics);
     }
 
     /** The names of the overlay's own pods (the dev overlay's example workload), in namespace default. */

@@ -7,6 +7,7 @@ import dev.spiffecsi.e2e.support.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The workload pods of one backend's run: created on the node, checked from inside with {@code kubectl exec}, and
@@ -48,7 +49,7 @@ public final class Workloads implements AutoCloseable {
     }
 
     /** Waits until the pod is Running and ready; {@code context} (the driver's diagnostics) joins a failure. */
-    public JsonNode awaitRunning(String name, java.util.function.Supplier<String> context) {
+    public JsonNode awaitRunning(String name, Supplier<String> context) {
         return Poll.until("workload pod " + name + " Running and Ready", RUNNING,
                 () -> {
                     JsonNode pod = get(name);

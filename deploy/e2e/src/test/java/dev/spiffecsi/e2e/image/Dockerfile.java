@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -42,7 +43,7 @@ record Dockerfile(Map<String, String> args, List<Stage> stages) {
         List<Stage> stages = new ArrayList<>();
         for (String line : logicalLines(Files.readString(file))) {
             String[] parts = line.split("\\s+", 2);
-            String keyword = parts[0].toUpperCase(java.util.Locale.ROOT);
+            String keyword = parts[0].toUpperCase(Locale.ROOT);
             String arguments = parts.length > 1 ? parts[1].strip() : "";
             if (keyword.equals("FROM")) {
                 Matcher from = FROM.matcher(arguments);

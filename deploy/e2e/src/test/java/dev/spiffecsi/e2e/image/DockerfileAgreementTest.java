@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -122,7 +123,7 @@ class DockerfileAgreementTest {
 
     private static Map<String, String> mountOptions(String mount) {
         Matcher options = Pattern.compile("(\\w+)=([^,]+)").matcher(mount.substring("--mount=".length()));
-        Map<String, String> result = new java.util.HashMap<>();
+        Map<String, String> result = new HashMap<>();
         while (options.find()) {
             result.put(options.group(1), options.group(2));
         }

@@ -8,11 +8,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The real single-node Kubernetes of {@code ../shared/realnode} (see its README): its scripts ({@code up.sh},
@@ -25,6 +27,14 @@ public final class RealNode {
     public static final String NODE_NAME = "realnode";
     private static final String CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The rig's default kubelet flags (every CSI call logged) plus the CSIVolumeHealth feature gate (alpha in
+     * 1.31), with which the kubelet turns an abnormal volume condition from NodeGetVolumeStats into a pod event
+     * and into {@code volumeHealthStats} in its stats summary: the tier checks that the driver's conditions reach
+     * the kubelet.
+     */
+    static final String KUBELET_ARGS = "--v=2 --vmodule=csi_client=4,csi_mounter=4,csi_plugin=4 "
+            + "--feature-gates=CSIVolumeHealth=true";
 
     private final Path scripts;
     private final Path dir;
@@ -182,7 +192,7 @@ public final class RealNode {
         ProcessHandle kubelet = ProcessHandle.of(pid).orElseThrow();
         kubelet.destroy();
         try {
-            kubelet.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            kubelet.onExit().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("the kubelet (pid " + pid + ") did not stop within 60s of SIGTERM", e);
         }
@@ -219,7 +229,8 @@ public final class RealNode {
     private Exec.Result script(String name, List<String> args, Duration timeout) {
         List<String> command = new ArrayList<>(List.of("bash", scripts.resolve(name).toString()));
         command.addAll(args);
-        Exec.Result result = Exec.run(command, null, Map.of("REALNODE_DIR", dir.toString()), timeout);
+        Exec.Result result = Exec.run(command, null, Map.of("REALNODE_DIR", dir.toString(),
+                "REALNODE_KUBELET_ARGS", KUBELET_ARGS), timeout);
         log(name, result);
         if (!result.ok()) {
             throw new IllegalStateException("the rig's " + name + " failed: " + result.describe());
@@ -233,7 +244,7 @@ public final class RealNode {
             Files.createDirectories(logs);
             Files.writeString(logs.resolve("realnode.log"), "==== " + String.join(" ", result.command())
                     + " (exit " + result.exit() + ")\n" + result.stdout() + result.stderr(),
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             Progress.log("cannot append to " + logs.resolve("realnode.log") + ": " + e.getMessage());
         }

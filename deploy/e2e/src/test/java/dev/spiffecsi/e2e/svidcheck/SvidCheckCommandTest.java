@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,7 +63,7 @@ class SvidCheckCommandTest {
     }
 
     private static Run run(String... flags) {
-        List<String> args = new java.util.ArrayList<>(List.of("-socket", "unix://" + agent.socket()));
+        List<String> args = new ArrayList<>(List.of("-socket", "unix://" + agent.socket()));
         args.addAll(List.of(flags));
         return new Run(new SvidCheckCommand(), args);
     }
