@@ -275,8 +275,10 @@ abstract class OverlayEndToEnd {
         }, () -> "the pod's volumes in the summary: " + StatsSummary.of(tier.node()).volumes(uid));
         assertTrue(volume.has("usedBytes") && volume.has("inodesUsed"), "the volume's stats carry no usage: "
                 + volume);
-        assertFalse(volume.path("volumeHealthStats").path("abnormal").asBoolean(true), "the kubelet (CSIVolumeHealth) "
-                + "has no healthy condition for the volume: " + volume);
+        assertFalse(volume.path("volumeHealthStats").path("abnormal").asBoolean(true), () -> "the kubelet "
+                + "(CSIVolumeHealth) has no healthy condition for the volume: " + volume + "\nthe pod's events (the "
+                + "driver's condition):\n" + tier.diagnostics().events(WorkloadPod.NAMESPACE, uid)
+                + "the driver's last answers:\n" + last(deployment.driverLogLines("NodeGetVolumeStats", target), 2));
     }
 
     @Test

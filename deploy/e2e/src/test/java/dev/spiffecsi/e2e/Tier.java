@@ -175,6 +175,13 @@ final class Tier implements AutoCloseable {
         takenDown = true;
         DaemonSetStandIn.stopAll();
         List<String> problems = new ArrayList<>();
+        if (images != null && node.kubeletPid().isPresent()) {
+            try {
+                node.removeImages(images.all());
+            } catch (RuntimeException e) {
+                problems.add("the tier's images could not be removed: " + e.getMessage());
+            }
+        }
         try {
             phase("down.sh", node::down);
         } catch (RuntimeException e) {

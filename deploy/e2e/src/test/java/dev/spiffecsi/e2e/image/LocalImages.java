@@ -1,5 +1,7 @@
 package dev.spiffecsi.e2e.image;
 
+import java.util.List;
+
 /**
  * The names of the images the tier builds, as pods look them up: the three the test overlay pins (its
  * {@code images:}), and the sidecars' under the names the project's manifests use.
@@ -12,4 +14,8 @@ package dev.spiffecsi.e2e.image;
  */
 public record LocalImages(String driver, String devAgent, String exampleWorkload, String registrar,
                           String livenessProbe) {
+
+    public List<String> all() {
+        return List.of(driver, devAgent, exampleWorkload, registrar, livenessProbe);
+    }
 }

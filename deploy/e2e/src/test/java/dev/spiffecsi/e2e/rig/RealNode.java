@@ -226,6 +226,17 @@ public final class RealNode {
                 Duration.ofSeconds(30)).orThrow();
     }
 
+    /**
+     * Removes images from the rig's containerd (down.sh keeps its images for the next up.sh): the tier's own, so
+     * that it leaves nothing behind. Missing ones are fine.
+     */
+    public void removeImages(List<String> names) {
+        List<String> command = new ArrayList<>(List.of("ctr", "--address", CONTAINERD_SOCKET, "-n", "k8s.io",
+                "images", "rm"));
+        command.addAll(names);
+        Exec.run(command, Duration.ofMinutes(1)).orThrow();
+    }
+
     private Exec.Result script(String name, List<String> args, Duration timeout) {
         List<String> command = new ArrayList<>(List.of("bash", scripts.resolve(name).toString()));
         command.addAll(args);
