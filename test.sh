@@ -18,7 +18,7 @@ if [ ! -e "$realnode/up.sh" ]; then
 elif [ "$(id -u)" != 0 ]; then
   echo "realnode end-to-end tier: skipped, it needs root (the rig starts a kubelet)" >&2
 else
-  echo "realnode end-to-end tier: runs on $realnode (about 8 minutes; report in deploy/e2e/target/e2e/report.txt)"
+  echo "realnode end-to-end tier: runs on $realnode (5 to 7 minutes; report in deploy/e2e/target/e2e/report.txt)"
 fi
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
   SPIFFECSI_OUTER_MOUNT_NS=$(readlink /proc/self/ns/mnt)

@@ -107,9 +107,8 @@ abstract class OverlayEndToEnd {
         tier.phase(backend.label() + ": deploy", () -> {
             deployment = OverlayDeployment.deploy(tier.kubectl(), tier.node(), tier.overlays().render(backend.overlay),
                     tier.diagnostics());
-            String driver = deployment.overlay().ofKind("CSIDriver").getFirst().path("metadata").path("name")
-                    .asText();
-            workloads = new Workloads(tier.kubectl(), tier.diagnostics(), tier.images().exampleWorkload(), driver);
+            workloads = new Workloads(tier.kubectl(), tier.diagnostics(), tier.images().exampleWorkload(),
+                    deployment.overlay().csiDriverName());
             for (WorkloadPod pod : workloadPods()) {
                 workloads.create(pod);
             }
@@ -166,7 +165,7 @@ abstract class OverlayEndToEnd {
     @Order(20)
     @DisplayName("CSINode lists the driver")
     void csiNodeListsTheDriver() {
-        String driver = deployment.overlay().ofKind("CSIDriver").getFirst().path("metadata").path("name").asText();
+        String driver = deployment.overlay().csiDriverName();
         JsonNode entry = Poll.until("CSINode " + RealNode.NODE_NAME + " to list " + driver, SETTLE, () -> {
             JsonNode csiNode = tier.kubectl().getOrMissing("csinode", "", RealNode.NODE_NAME);
             for (JsonNode registered : csiNode.path("spec").path("drivers")) {

@@ -17,6 +17,15 @@ public record RenderedOverlay(Path directory, List<ObjectNode> objects) {
         return daemonSets.getFirst();
     }
 
+    /** The CSIDriver object's name: the plugin name pods ask for and the CSINode lists. */
+    public String csiDriverName() {
+        List<ObjectNode> drivers = ofKind("CSIDriver");
+        if (drivers.size() != 1) {
+            throw new IllegalStateException(directory + " renders " + drivers.size() + " CSIDriver objects, expected 1");
+        }
+        return drivers.getFirst().path("metadata").path("name").asText();
+    }
+
     /** Bare pods of the overlay (the dev overlay's example workload), which the scheduler would place. */
     public List<ObjectNode> pods() {
         return ofKind("Pod");
