@@ -74,6 +74,22 @@ public interface MountSyscalls {
     FileStatus stat(Path path) throws IOException;
 
     /**
+     * {@link #stat}, with a missing {@code path} (ENOENT) as an empty result instead of an exception: the common
+     * case on a publish path (an absent target), where building exceptions with stack traces costs more than the
+     * system call. Implementations should override this default.
+     */
+    default java.util.Optional<FileStatus> statIfExists(Path path) throws IOException {
+        try {
+            return java.util.Optional.of(stat(path));
+        } catch (ErrnoException e) {
+            if (e.errno() == ENOENT) {
+                return java.util.Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /**
      * The result of {@link #stat}.
      *
      * @param mode      st_mode (file type and permission bits)

@@ -261,12 +261,7 @@ final class BindMountBackend implements Backend {
 
     private FileStatus statOrNull(Path path) {
         try {
-            return mounts.stat(path);
-        } catch (ErrnoException e) {
-            if (e.errno() == MountSyscalls.ENOENT) {
-                return null;
-            }
-            throw new BackendException(INTERNAL, "cannot stat " + path + ": " + e.getMessage(), e);
+            return mounts.statIfExists(path).orElse(null);
         } catch (IOException e) {
             throw new BackendException(INTERNAL, "cannot stat " + path + ": " + e.getMessage(), e);
         }

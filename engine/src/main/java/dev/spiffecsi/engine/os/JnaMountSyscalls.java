@@ -2,9 +2,11 @@ package dev.spiffecsi.engine.os;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import com.sun.jna.Native;
 import dev.spiffecsi.spi.MountSyscalls;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * {@link MountSyscalls} over libc through JNA. statx answers "is this a mount root?" in one system call, which
@@ -91,26 +93,53 @@ public final class JnaMountSyscalls implements MountSyscalls {
         }
     }
 
+    /** One statx buffer per thread, reused: a publish stats several paths, and each native buffer freed by JNA's
+     * cleaner thread is work on the publish path and garbage for it. */
+    private static final ThreadLocal<Memory> STATX_BUFFER = ThreadLocal.withInitial(() -> new Memory(STATX_SIZE));
+
     @Override
     public FileStatus stat(Path path) throws IOException {
-        try (Memory buffer = new Memory(STATX_SIZE)) {
-            buffer.clear();
-            LibC.INSTANCE.statx(AT_FDCWD, path.toString(), AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
-                    STATX_BASIC_STATS | STATX_MNT_ID, buffer);
-            long attributes = buffer.getLong(OFF_ATTRIBUTES);
-            long attributesMask = buffer.getLong(OFF_ATTRIBUTES_MASK);
-            if ((attributesMask & STATX_ATTR_MOUNT_ROOT) == 0) {
-                throw new IOException("statx(" + path + "): the kernel does not report STATX_ATTR_MOUNT_ROOT "
-                        + "(Linux 5.8 or later is required)");
-            }
-            int mode = buffer.getShort(OFF_MODE) & 0xffff;
-            long device = (Integer.toUnsignedLong(buffer.getInt(OFF_DEV_MAJOR)) << 32)
-                    | Integer.toUnsignedLong(buffer.getInt(OFF_DEV_MINOR));
-            return new FileStatus(mode, device, buffer.getLong(OFF_INO), buffer.getLong(OFF_MNT_ID),
-                    (attributes & STATX_ATTR_MOUNT_ROOT) != 0);
-        } catch (LastErrorException e) {
-            throw errno("statx", path, e);
+        Optional<FileStatus> status = statIfExists(path);
+        if (status.isEmpty()) {
+            throw new ErrnoException("statx", path, ENOENT, LibC.INSTANCE.strerror(ENOENT));
         }
+        return status.get();
+    }
+
+    /** statx without an exception for a missing path, the usual answer for a target about to be published. */
+    @Override
+    public Optional<FileStatus> statIfExists(Path path) throws IOException {
+        Memory buffer = STATX_BUFFER.get();
+        buffer.clear();
+        if (Unchecked.INSTANCE.statx(AT_FDCWD, path.toString(), AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
+                STATX_BASIC_STATS | STATX_MNT_ID, buffer) != 0) {
+            int errno = Native.getLastError();
+            if (errno == ENOENT) {
+                return Optional.empty();
+            }
+            throw new ErrnoException("statx", path, errno, LibC.INSTANCE.strerror(errno));
+        }
+        long attributes = buffer.getLong(OFF_ATTRIBUTES);
+        long attributesMask = buffer.getLong(OFF_ATTRIBUTES_MASK);
+        if ((attributesMask & STATX_ATTR_MOUNT_ROOT) == 0) {
+            throw new IOException("statx(" + path + "): the kernel does not report STATX_ATTR_MOUNT_ROOT "
+                    + "(Linux 5.8 or later is required)");
+        }
+        int mode = buffer.getShort(OFF_MODE) & 0xffff;
+        long device = (Integer.toUnsignedLong(buffer.getInt(OFF_DEV_MAJOR)) << 32)
+                | Integer.toUnsignedLong(buffer.getInt(OFF_DEV_MINOR));
+        return Optional.of(new FileStatus(mode, device, buffer.getLong(OFF_INO), buffer.getLong(OFF_MNT_ID),
+                (attributes & STATX_ATTR_MOUNT_ROOT) != 0));
+    }
+
+    /**
+     * libc calls whose failure is an answer, not an error: declared without LastErrorException, so that a failure
+     * builds no exception (and no stack trace); errno comes from {@link Native#getLastError()}.
+     */
+    private interface Unchecked extends com.sun.jna.Library {
+        Unchecked INSTANCE = NativeLibraries.libc(Unchecked.class);
+
+        int statx(int dirfd, String path, int flags, int mask, com.sun.jna.Pointer statxbuf);
     }
 
     static ErrnoException errno(String call, Path path, LastErrorException e) {

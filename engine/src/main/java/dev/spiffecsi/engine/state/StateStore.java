@@ -111,12 +111,16 @@ public final class StateStore {
     }
 
     private Path fileFor(Path target) {
+        byte[] digest = SHA_256.get().digest(target.toString().getBytes(StandardCharsets.UTF_8));
+        return directory.resolve(HexFormat.of().formatHex(digest) + ".json");
+    }
+
+    /** One digest per thread: MessageDigest.getInstance looks the algorithm up in the providers on every call. */
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(target.toString().getBytes(StandardCharsets.UTF_8));
-            return directory.resolve(HexFormat.of().formatHex(digest) + ".json");
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is always available", e);
         }
-    }
+    });
 }

@@ -6,7 +6,7 @@ import java.util.logging.Logger;
 /**
  * Raises the log level to warnings while the demo runs, so that its step reports are not buried under the
  * driver's, the agent's and the java-spiffe client's INFO lines; warnings (the dev agent's "not for production")
- * still show. Everything logs through java.util.logging (SLF4J through slf4j-jdk14).
+ * still show. Everything logs through java.util.logging (SLF4J through the driver's JulServiceProvider).
  */
 final class QuietLogging implements AutoCloseable {
 

@@ -95,7 +95,7 @@ public final class LineFormatter extends Formatter {
         return "000000".substring(digits.length()) + digits;
     }
 
-    /** SLF4J's names for java.util.logging's levels (slf4j-jdk14 maps debug to FINE, trace to FINEST). */
+    /** SLF4J's names for java.util.logging's levels (JulLoggers maps debug to FINE, trace to FINEST). */
     static String levelName(Level level) {
         int value = level.intValue();
         if (value >= Level.SEVERE.intValue()) {

@@ -9,7 +9,7 @@ import java.util.logging.LogManager;
 import java.util.logging.Logger;
 
 /**
- * Sends every log record (SLF4J's through slf4j-jdk14, the backends' System.Logger and the JDK's own) to standard
+ * Sends every log record (SLF4J's through JulServiceProvider, the backends' System.Logger and the JDK's own) to standard
  * error, one line each, through java.util.logging, which is in the JDK: no logging framework to load at start.
  *
  * <p>The configured level applies to the driver's own loggers ({@code dev.spiffecsi.*}) only. Libraries and the JDK
@@ -41,14 +41,8 @@ public final class LogSetup {
         DRIVER.setLevel(level(settings.level()));
     }
 
-    /** The java.util.logging level of an SLF4J level name, as slf4j-jdk14 maps them. */
+    /** The java.util.logging level of an SLF4J level name, as JulLoggers maps them. */
     static Level level(String name) {
-        return switch (name) {
-            case "trace" -> Level.FINEST;
-            case "debug" -> Level.FINE;
-            case "warn" -> Level.WARNING;
-            case "error" -> Level.SEVERE;
-            default -> Level.INFO;
-        };
+        return JulLoggers.level(org.slf4j.event.Level.valueOf(name.toUpperCase(java.util.Locale.ROOT)));
     }
 }
