@@ -6,6 +6,20 @@ set -euo pipefail
 cd "$(dirname "$0")"
 . .mvn/jdk.sh
 echo "using the JDK at $JAVA_HOME"
+# The realnode end-to-end tier (deploy/e2e: the images, the overlays deployed on a real kubelet) runs when the rig
+# ../shared/realnode is there and this is root; its tests skip themselves otherwise, saying so. It runs inside the
+# same private mount namespace as the other tests, on purpose: up.sh then starts containerd and the kubelet in it,
+# so the kubelet, containerd, the driver's containers (cloned from containerd's namespace) and the tests that read
+# the node's mount table all see the same mounts, and whatever down.sh might miss vanishes with the namespace
+# instead of staying on the host. (A rig already running in another namespace is refused by the tier.)
+realnode=$(pwd)/../shared/realnode
+if [ ! -e "$realnode/up.sh" ]; then
+  echo "realnode end-to-end tier: skipped, no rig at $realnode" >&2
+elif [ "$(id -u)" != 0 ]; then
+  echo "realnode end-to-end tier: skipped, it needs root (the rig starts a kubelet)" >&2
+else
+  echo "realnode end-to-end tier: runs on $realnode (5 to 7 minutes; report in deploy/e2e/target/e2e/report.txt)"
+fi
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
   SPIFFECSI_OUTER_MOUNT_NS=$(readlink /proc/self/ns/mnt)
   export SPIFFECSI_OUTER_MOUNT_NS

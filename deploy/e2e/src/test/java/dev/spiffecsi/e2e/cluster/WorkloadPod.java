@@ -1,0 +1,67 @@
+package dev.spiffecsi.e2e.cluster;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Optional;
+
+/**
+ * A workload pod of the tier: the example workload with the driver's CSI inline volume at
+ * {@value #MOUNT_PATH}, as a user's pod would have it, with the variations the checks need.
+ *
+ * @param name        in namespace default
+ * @param runAsUser   the container's uid (the dev agent tells callers apart by uid: the driver's is 0)
+ * @param csiReadOnly the volume's {@code csi.readOnly}; empty leaves it out (the kubelet then asks for a writable
+ *                    volume)
+ * @param mountReadOnly the volumeMount's {@code readOnly}
+ * @param propagation the volumeMount's {@code mountPropagation}; empty leaves it out (None)
+ */
+public record WorkloadPod(String name, int runAsUser, Optional<Boolean> csiReadOnly, boolean mountReadOnly,
+                          Optional<String> propagation) {
+
+    public static final String NAMESPACE = "default";
+    public static final String CONTAINER = "workload";
+    public static final String MOUNT_PATH = "/spiffe-workload-api";
+    public static final String VOLUME = "spiffe-workload-api";
+    /** The label of every pod the tier creates, to find leftovers. */
+    public static final String LABEL = "app.kubernetes.io/part-of";
+    public static final String LABEL_VALUE = "spiffe-csi-e2e";
+
+    /** The README's workload: {@code csi.readOnly: true} and a read-only volumeMount, uid 1000. */
+    public static WorkloadPod readOnly(String name) {
+        return new WorkloadPod(name, 1000, Optional.of(true), true, Optional.empty());
+    }
+
+    public WorkloadPod withPropagation(String mode) {
+        return new WorkloadPod(name, runAsUser, csiReadOnly, mountReadOnly, Optional.of(mode));
+    }
+
+    /** Neither the volume nor the volumeMount says readOnly. */
+    public WorkloadPod omittingReadOnly() {
+        return new WorkloadPod(name, runAsUser, Optional.empty(), false, propagation);
+    }
+
+    public WorkloadPod runningAs(int uid) {
+        return new WorkloadPod(name, uid, csiReadOnly, mountReadOnly, propagation);
+    }
+
+    ObjectNode toPod(String image, String node, String driver) {
+        ObjectNode pod = Kubectl.JSON.createObjectNode().put("apiVersion", "v1").put("kind", "Pod");
+        pod.putObject("metadata").put("name", name).put("namespace", NAMESPACE).putObject("labels")
+                .put(LABEL, LABEL_VALUE);
+        ObjectNode spec = pod.putObject("spec").put("nodeName", node).put("terminationGracePeriodSeconds", 5);
+        spec.putObject("securityContext").put("runAsUser", runAsUser).put("runAsGroup", runAsUser);
+        ObjectNode container = spec.putArray("containers").addObject().put("name", CONTAINER).put("image", image)
+                .put("imagePullPolicy", "Never");
+        container.putArray("env").addObject().put("name", "SPIFFE_ENDPOINT_SOCKET")
+                .put("value", "unix://" + MOUNT_PATH + "/spire-agent.sock");
+        ObjectNode mount = container.putArray("volumeMounts").addObject().put("name", VOLUME)
+                .put("mountPath", MOUNT_PATH);
+        if (mountReadOnly) {
+            mount.put("readOnly", true);
+        }
+        propagation.ifPresent(mode -> mount.put("mountPropagation", mode));
+        ObjectNode csi = spec.putArray("volumes").addObject().put("name", VOLUME).putObject("csi")
+                .put("driver", driver);
+        csiReadOnly.ifPresent(readOnly -> csi.put("readOnly", readOnly));
+        return pod;
+    }
+}
