@@ -41,6 +41,15 @@ public interface Backend extends AutoCloseable {
     /** The condition of a published volume, for {@code NodeGetVolumeStats}. */
     VolumeCondition condition(Path targetPath);
 
+    /**
+     * The path whose file system holds a published volume's content, as this process sees it, for the usage
+     * {@code NodeGetVolumeStats} reports (statvfs). The target itself unless that would lead elsewhere, e.g. a link
+     * to a host path the driver's container does not see.
+     */
+    default Path contentPath(Path targetPath) {
+        return targetPath;
+    }
+
     /** Whether the backend can serve publishes now; feeds the CSI {@code Probe}. */
     Health health();
 

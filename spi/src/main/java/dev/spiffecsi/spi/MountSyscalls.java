@@ -97,8 +97,10 @@ public interface MountSyscalls {
      * @param inode     the inode number
      * @param mountId   the id of the mount the file is on (stx_mnt_id)
      * @param mountRoot whether the path is the root of a mount (STATX_ATTR_MOUNT_ROOT)
+     * @param links     the number of hard links (stx_nlink): 0 for a directory that was deleted while a mount, or
+     *                  an open file, still holds it
      */
-    record FileStatus(int mode, long device, long inode, long mountId, boolean mountRoot) {
+    record FileStatus(int mode, long device, long inode, long mountId, boolean mountRoot, long links) {
         private static final int S_IFMT = 0170000;
 
         public boolean isDirectory() {
@@ -111,6 +113,14 @@ public interface MountSyscalls {
 
         public boolean isSocket() {
             return (mode & S_IFMT) == 0140000;
+        }
+
+        /**
+         * Deleted from its file system, and only reachable through a mount or an open file that still holds it: a
+         * hostPath volume of a directory that was removed and recreated on the node shows the old, empty one.
+         */
+        public boolean deleted() {
+            return links == 0;
         }
 
         /** Same file: same device and inode. */

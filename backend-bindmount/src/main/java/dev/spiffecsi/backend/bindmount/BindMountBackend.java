@@ -107,10 +107,10 @@ final class BindMountBackend implements Backend {
         if (state == TargetState.BROKEN) {
             unmountAll(target); // a writable bind of ours: replace it, so that every propagated copy is read-only
         }
-        FileStatus source = statOrNull(socketDir);
-        if (source == null || !source.isDirectory()) {
-            throw new BackendException(UNAVAILABLE, "the Workload API socket directory " + socketDir
-                    + " does not exist yet (is the SPIRE agent running?)");
+        Health health = health();
+        if (!health.ready()) {
+            // a bind of a deleted directory would give the pod an empty directory that never gets a socket
+            throw new BackendException(UNAVAILABLE, health.message());
         }
         if (newMountApi) {
             try {
@@ -240,6 +240,11 @@ final class BindMountBackend implements Backend {
             case BROKEN -> VolumeCondition.abnormal(target + " is a bind mount of " + socketDir
                     + " that is not read-only, nosuid, nodev, noexec; a republish replaces it");
             case PUBLISHED -> {
+                FileStatus shown = statOrNull(target);
+                if (shown != null && shown.deleted()) {
+                    yield VolumeCondition.abnormal(target + " shows a socket directory that was deleted on the node "
+                            + "(the agent recreated it elsewhere); recreate the pod to get the new one");
+                }
                 try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
                     entries.iterator().hasNext();
                     yield VolumeCondition.healthy("mounted read-only from " + socketDir);
@@ -254,10 +259,22 @@ final class BindMountBackend implements Backend {
     public Health health() {
         FileStatus source = statOrNull(socketDir);
         if (source == null || !source.isDirectory()) {
-            return Health.notReady("the Workload API socket directory " + socketDir + " does not exist");
+            return Health.notReady("the Workload API socket directory " + socketDir
+                    + " does not exist yet (is the SPIRE agent running?)");
+        }
+        if (source.deleted()) {
+            return Health.notReady(DELETED.formatted(socketDir));
         }
         return Health.ready("bind-mounting " + socketDir);
     }
+
+    /**
+     * The hostPath volume of the driver's container keeps a directory removed on the node, empty, for good; the
+     * recreated one is seen only by a new container. Not ready, so that the liveness probe restarts the driver.
+     */
+    private static final String DELETED = "the Workload API socket directory %s was deleted on the node: this "
+            + "container still sees the old, empty one (a hostPath volume keeps it); the driver's container must be "
+            + "restarted to see the one the agent recreates";
 
     private FileStatus statOrNull(Path path) {
         try {

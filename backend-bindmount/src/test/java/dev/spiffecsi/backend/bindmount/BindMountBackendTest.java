@@ -205,6 +205,38 @@ class BindMountBackendTest {
     }
 
     @Test
+    void aSocketDirectoryDeletedOnTheNodeIsNotReadyRefusesPublishesAndItsVolumesAreAbnormal() throws Exception {
+        // the node's directory, and the driver container's hostPath view of it, which is a bind mount
+        Path nodeDir = Files.createDirectory(tempDir.resolve("node-agent-sockets"));
+        Path driverView = Files.createDirectory(tempDir.resolve("driver-view"));
+        mounts.mount(nodeDir.toString(), driverView, null, MountSyscalls.MS_BIND, null);
+        Backend viewing = new BindMountProvider().create(new MapBackendConfig("spiffe-csi.backends.bindmount",
+                Map.of("unmount-busy-timeout", "200ms")), fixture.context(driverView, mounts, BindMountProvider.NAME));
+        Path published = fixture.newTarget();
+        try {
+            viewing.publish(request(published));
+            assertTrue(viewing.health().ready());
+            assertFalse(viewing.condition(published).abnormal());
+
+            Files.delete(nodeDir); // rm -rf of the agent's socket directory on the node; the view keeps it
+
+            assertTrue(mounts.stat(driverView).deleted());
+            assertFalse(viewing.health().ready(), "the liveness probe must restart the driver's container");
+            assertTrue(viewing.health().message().contains("was deleted on the node"), viewing.health().message());
+            assertTrue(viewing.condition(published).abnormal());
+            assertTrue(viewing.condition(published).message().contains("recreate the pod"),
+                    viewing.condition(published).message());
+            Path another = fixture.newTarget();
+            BackendException refused = assertThrows(BackendException.class, () -> viewing.publish(request(another)));
+            assertEquals(BackendException.Failure.UNAVAILABLE, refused.failure());
+            assertFalse(mounts.stat(another).mountRoot(), "no pod gets a bind of the dead directory");
+        } finally {
+            viewing.unpublish(new UnpublishRequest("vol-1", published, true));
+            mounts.umount2(driverView, 0);
+        }
+    }
+
+    @Test
     void aRecordedMountWhoseSourceNoLongerMatchesIsStillUnmounted() throws Exception {
         Path target = fixture.newTarget();
         Path oldAgentDir = Files.createDirectory(tempDir.resolve("old-agent-dir"));

@@ -127,10 +127,32 @@ final class SymlinkDevBackend implements Backend {
 
     @Override
     public Health health() {
-        return Files.isDirectory(driverSocketDir)
-                ? Health.ready("the Workload API socket directory " + driverSocketDir + " is present")
-                : Health.notReady("the Workload API socket directory " + driverSocketDir
-                        + " is missing or not a directory");
+        if (!Files.isDirectory(driverSocketDir)) {
+            return Health.notReady("the Workload API socket directory " + driverSocketDir
+                    + " is missing or not a directory");
+        }
+        if (deleted(driverSocketDir)) {
+            // the hostPath volume keeps a directory removed on the node; only a new container sees the new one
+            return Health.notReady("the Workload API socket directory " + driverSocketDir + " was deleted on the "
+                    + "node: this container still sees the old, empty one; the driver's container must be restarted "
+                    + "to see the one the agent recreates");
+        }
+        return Health.ready("the Workload API socket directory " + driverSocketDir + " is present");
+    }
+
+    /** Usage is the socket directory's, as the driver sees it: the link leads to a host path it may not see. */
+    @Override
+    public Path contentPath(Path targetPath) {
+        return driverSocketDir;
+    }
+
+    /** No link left to it: removed from its file system, reachable only through a mount that holds it. */
+    private static boolean deleted(Path directory) {
+        try {
+            return ((Number) Files.getAttribute(directory, "unix:nlink")).longValue() == 0;
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     /**

@@ -306,4 +306,36 @@ class SymlinkDevBackendTest {
         assertTrue(entry.message().contains("read-only"), entry.message());
         assertTrue(entry.message().contains("development"), entry.message());
     }
+
+    @Test
+    void theUsageOfAVolumeIsTheSocketDirectorysAsTheDriverSeesIt() throws IOException {
+        Backend backend = create("/run/spire/agent-sockets", fixture.socketDir());
+        Path target = fixture.newTarget();
+        // the link leads to the host path, which the driver's container does not see; its own view stands in
+        assertEquals(fixture.socketDir(), backend.contentPath(target));
+    }
+
+    @Test
+    void aSocketDirectoryDeletedOnTheNodeIsNotReady() throws Exception {
+        dev.spiffecsi.spi.contract.Privileges.assumeCanMountPrivately();
+        var mounts = new dev.spiffecsi.engine.os.JnaMountSyscalls();
+        // the node's directory, and the driver container's hostPath view of it, which is a bind mount
+        Path nodeDir = Files.createDirectory(tempDir.resolve("node-agent-sockets"));
+        Path driverView = Files.createDirectory(tempDir.resolve("driver-view"));
+        mounts.mount(nodeDir.toString(), driverView, null, dev.spiffecsi.spi.MountSyscalls.MS_BIND, null);
+        try {
+            Backend backend = create("/run/spire/agent-sockets", driverView);
+            assertTrue(backend.health().ready());
+
+            Files.delete(nodeDir); // rm -rf on the node; the container's view keeps the old, empty directory
+
+            assertFalse(backend.health().ready(), "the liveness probe must restart the driver's container");
+            assertTrue(backend.health().message().contains("was deleted on the node"), backend.health().message());
+            BackendException refused = assertThrows(BackendException.class,
+                    () -> backend.publish(publishRequest(fixture.newTarget())));
+            assertEquals(Failure.UNAVAILABLE, refused.failure());
+        } finally {
+            mounts.umount2(driverView, 0);
+        }
+    }
 }

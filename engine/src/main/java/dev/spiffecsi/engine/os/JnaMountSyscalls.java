@@ -24,6 +24,7 @@ public final class JnaMountSyscalls implements MountSyscalls {
 
     // offsets in struct statx (linux/stat.h)
     private static final int OFF_ATTRIBUTES = 8;
+    private static final int OFF_NLINK = 16;
     private static final int OFF_MODE = 28;
     private static final int OFF_INO = 32;
     private static final int OFF_ATTRIBUTES_MASK = 56;
@@ -129,7 +130,7 @@ public final class JnaMountSyscalls implements MountSyscalls {
         long device = (Integer.toUnsignedLong(buffer.getInt(OFF_DEV_MAJOR)) << 32)
                 | Integer.toUnsignedLong(buffer.getInt(OFF_DEV_MINOR));
         return Optional.of(new FileStatus(mode, device, buffer.getLong(OFF_INO), buffer.getLong(OFF_MNT_ID),
-                (attributes & STATX_ATTR_MOUNT_ROOT) != 0));
+                (attributes & STATX_ATTR_MOUNT_ROOT) != 0, Integer.toUnsignedLong(buffer.getInt(OFF_NLINK))));
     }
 
     /**

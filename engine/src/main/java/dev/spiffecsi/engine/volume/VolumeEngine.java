@@ -168,7 +168,7 @@ public final class VolumeEngine {
             }
             VolumeCondition condition = backend.condition(path);
             try {
-                return new VolumeStats(condition, FileSystemUsage.of(path));
+                return new VolumeStats(condition, FileSystemUsage.of(backend.contentPath(path)));
             } catch (MountSyscalls.ErrnoException e) {
                 return new VolumeStats(condition.abnormal() ? condition : VolumeCondition.abnormal(
                         "the kernel reports no usage for " + path + ": " + e.getMessage()), FileSystemUsage.NONE);

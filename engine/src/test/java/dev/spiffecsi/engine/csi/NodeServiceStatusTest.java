@@ -267,6 +267,22 @@ class NodeServiceStatusTest {
         assertEquals(Status.Code.NOT_FOUND, codeOf(() -> stats("vol-1", target.toString())), "the path is gone");
     }
 
+    @Test
+    void volumeStatsReadTheUsageWhereTheBackendSaysTheContentIs() throws Exception {
+        Path target = fixture.newTarget();
+        fixture.node.nodePublishVolume(publish("vol-1", target).build());
+        Path elsewhere = Path.of("/dev/shm"); // tmpfs, not the file system the targets are on
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(elsewhere)
+                && Files.getFileStore(elsewhere).getTotalSpace() != Files.getFileStore(target).getTotalSpace(),
+                "SKIPPED: needs /dev/shm on another file system than the temporary directory");
+        fixture.backend.contentAt(elsewhere);
+
+        NodeGetVolumeStatsResponse stats = stats("vol-1", target.toString());
+
+        assertEquals(Files.getFileStore(elsewhere).getTotalSpace(), usage(stats, VolumeUsage.Unit.BYTES).getTotal());
+        assertFalse(stats.getVolumeCondition().getAbnormal());
+    }
+
     private NodeGetVolumeStatsResponse stats(String volumeId, String volumePath) {
         return fixture.node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(volumeId)
                 .setVolumePath(volumePath).build());

@@ -34,6 +34,7 @@ public final class FakeBackend implements Backend {
     private volatile CountDownLatch entered;
     private volatile CountDownLatch release;
     private volatile boolean healthy = true;
+    private volatile Path contentPath;
 
     @Override
     public TargetState inspect(Path target) {
@@ -101,6 +102,17 @@ public final class FakeBackend implements Backend {
     @Override
     public Health health() {
         return healthy ? Health.ready("fake ready") : Health.notReady("fake not ready");
+    }
+
+    /** The path every published volume's usage is read from, instead of its target; null for the target. */
+    public void contentAt(Path path) {
+        contentPath = path;
+    }
+
+    @Override
+    public Path contentPath(Path target) {
+        Path path = contentPath;
+        return path == null ? target : path;
     }
 
     public void failNextPublish(BackendException failure) {
