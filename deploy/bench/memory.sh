@@ -56,3 +56,25 @@ echo "== live heap after a full GC (largest classes)"
 echo
 echo "== threads"
 for task in /proc/$driver/task/*; do cat "$task/comm"; done | sed 's/-[0-9]*$/-N/' | sort | uniq -c | sort -rn
+echo
+# The floor: the same JVM with the same options running a program that does nothing. What the driver holds above
+# this line is its own (classes, heap, threads); what is below it is the JVM (libjvm, the CDS archive, GC, ...).
+floor_opts=$(sed -n 's/^: "${SPIFFE_CSI_JAVA_OPTS:=\(.*\)}"$/\1/p' "$(readlink -f "$launcher")")
+if [ -n "$floor_opts" ]; then
+  cat > "$node/Idle.java" <<'JAVA'
+public final class Idle {
+    public static void main(String[] args) throws InterruptedException {
+        Thread.sleep(Long.MAX_VALUE);
+    }
+}
+JAVA
+  "$JAVA_HOME/bin/javac" --release 21 -d "$node" "$node/Idle.java"
+  # shellcheck disable=SC2086
+  MALLOC_ARENA_MAX=2 "$JAVA_HOME/bin/java" $floor_opts -XX:TrimNativeHeapInterval=1000 -cp "$node" Idle &
+  idle=$!
+  sleep 3
+  echo "== the floor: $JAVA_HOME/bin/java with the launcher's default options, running a program that sleeps"
+  echo "   $(grep -E '^(VmRSS|RssAnon|RssFile)' /proc/$idle/status | tr -s ' \t' ' ' | tr '\n' ' ')"
+  kill "$idle"
+  wait "$idle" 2>/dev/null || true
+fi
