@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * CPU between 2 and 4 (the calls are CPU work and mount syscalls, which the kernel serializes: more threads than
  * CPUs only contend for the connection's write lock, which a profile of a publish storm showed as 20 % of the
  * driver's samples with 4 threads on 2 CPUs; at least 2, so that a backend call that blocks, e.g. a busy unmount
- * being retried, does not hold up the others); idle threads end after {@link #IDLE_THREAD_TIMEOUT}.
+ * being retried, does not hold up the others); Probe and the other calls that touch no volume run on a pool of
+ * their own ({@link CallRouting}); idle threads end after {@link #IDLE_THREAD_TIMEOUT}.
  */
 public final class UnixSocketServer implements AutoCloseable {
 
@@ -47,20 +48,23 @@ public final class UnixSocketServer implements AutoCloseable {
     private static final int S_IFSOCK = 0140000;
     private static final int MIN_CALL_THREADS = 2;
     private static final int MAX_CALL_THREADS = 4;
+    private static final int CONTROL_THREADS = 2;
     static final Duration IDLE_THREAD_TIMEOUT = Duration.ofSeconds(30);
 
     private final Path socket;
     private final Server server;
     private final ExecutorService transport;
     private final ExecutorService calls;
+    private final ExecutorService control;
     private final Duration grace;
 
     private UnixSocketServer(Path socket, Server server, ExecutorService transport, ExecutorService calls,
-                             Duration grace) {
+                             ExecutorService control, Duration grace) {
         this.socket = socket;
         this.server = server;
         this.transport = transport;
         this.calls = calls;
+        this.control = control;
         this.grace = grace;
     }
 
@@ -74,11 +78,18 @@ public final class UnixSocketServer implements AutoCloseable {
         prepareSocketPath(socket);
         ExecutorService transport = pool("csi-connection", Integer.MAX_VALUE);
         ExecutorService calls = pool("csi-call", callThreads());
+        // Probe, plugin info, capabilities and node info never queue behind volume calls, which may block for seconds
+        // (a busy unmount retried, a publish waiting for credential files): the livenessprobe's Probe has a
+        // deadline, and missing it would get the driver restarted in the middle of a publish storm
+        ExecutorService control = pool("csi-control", CONTROL_THREADS);
         OkHttpServerBuilder builder = OkHttpServerBuilder.forPort(UnixDomainSocketAddress.of(socket),
                         InsecureServerCredentials.create())
                 .socketFactory(UnixDomainServerSocket.factory())
                 .transportExecutor(transport)
-                .executor(calls)
+                // the method is looked up on the connection's thread (a map lookup), then the call moves to the
+                // pool its method belongs to: one hand-off per call, as with a single pool
+                .directExecutor()
+                .callExecutor(new CallRouting(calls, control))
                 .permitKeepAliveWithoutCalls(true)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS);
         services.forEach(builder::addService);
@@ -90,10 +101,11 @@ public final class UnixSocketServer implements AutoCloseable {
             server.shutdownNow();
             transport.shutdownNow();
             calls.shutdownNow();
+            control.shutdownNow();
             throw new IOException("cannot serve on " + socket + ": " + e.getMessage(), e);
         }
         LOG.info("serving CSI on unix://{}", socket);
-        return new UnixSocketServer(socket, server, transport, calls, grace);
+        return new UnixSocketServer(socket, server, transport, calls, control, grace);
     }
 
     static int callThreads() {
@@ -153,6 +165,7 @@ public final class UnixSocketServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         calls.shutdownNow();
+        control.shutdownNow();
         transport.shutdownNow();
         try {
             Files.deleteIfExists(socket);

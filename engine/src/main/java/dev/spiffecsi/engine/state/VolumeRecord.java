@@ -14,9 +14,25 @@ public record VolumeRecord(String volumeId, String targetPath, String backend, b
         volumeContext = volumeContext == null ? Map.of() : Map.copyOf(volumeContext);
     }
 
+    /**
+     * The kubelet's service account tokens (a CSIDriver with {@code tokenRequests}): credentials, never written to
+     * the state directory, and new on every republish by design, so not part of what a volume was published with.
+     */
+    public static final String SERVICE_ACCOUNT_TOKENS = "csi.storage.k8s.io/serviceAccount.tokens";
+
     public static VolumeRecord of(PublishRequest request, String backend, Instant publishedAt) {
         return new VolumeRecord(request.volumeId(), request.targetPath().toString(), backend, request.readOnly(),
-                request.volumeContext(), publishedAt);
+                recordedContext(request.volumeContext()), publishedAt);
+    }
+
+    /** {@code volumeContext} as a record keeps it: without the service account tokens. */
+    public static Map<String, String> recordedContext(Map<String, String> volumeContext) {
+        if (!volumeContext.containsKey(SERVICE_ACCOUNT_TOKENS)) {
+            return volumeContext;
+        }
+        Map<String, String> kept = new java.util.HashMap<>(volumeContext);
+        kept.remove(SERVICE_ACCOUNT_TOKENS);
+        return kept;
     }
 
     public Path target() {

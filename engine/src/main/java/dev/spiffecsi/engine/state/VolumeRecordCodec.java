@@ -78,6 +78,10 @@ final class VolumeRecordCodec {
         if (volumeId == null || targetPath == null) {
             throw new IOException("missing volumeId or targetPath");
         }
+        if (!targetPath.startsWith("/") || targetPath.indexOf('\0') >= 0) {
+            // Path.of would throw InvalidPathException (a RuntimeException) and keep the driver from starting
+            throw new IOException("targetPath is not an absolute path: " + targetPath.replace('\0', '?'));
+        }
         return new VolumeRecord(volumeId, targetPath, backend, readOnly, context, publishedAt);
     }
 

@@ -66,6 +66,10 @@ public final class VolumeEngine {
             }
             state.remove(target); // a stale record: its volume is gone from the node
         }
+        if (existing.isPresent() && existing.get().volumeId().equals(request.volumeId())
+                && (found == TargetState.PUBLISHED || found == TargetState.BROKEN)) {
+            requireCompatible(existing.get(), request);
+        }
         switch (found) {
             case PUBLISHED -> {
                 if (existing.isEmpty() || !existing.get().volumeId().equals(request.volumeId())) {
@@ -93,6 +97,26 @@ public final class VolumeEngine {
                         target);
             }
             case ABSENT -> publishAfresh(request);
+        }
+    }
+
+    /**
+     * CSI NodePublishVolume: a volume already published at target_path with other arguments is "published but
+     * incompatible", ALREADY_EXISTS; answering OK would tell the CO that the new readonly flag or volume attributes
+     * are in effect while the old ones still are.
+     */
+    private static void requireCompatible(VolumeRecord published, PublishRequest request) {
+        if (published.readOnly() != request.readOnly()) {
+            throw new VolumeException(VolumeException.Reason.ALREADY_EXISTS, "volume " + request.volumeId()
+                    + " is already published at target_path " + request.targetPath() + " with readonly="
+                    + published.readOnly() + "; unpublish it first");
+        }
+        // records written before tokens were left out may still hold them
+        if (!VolumeRecord.recordedContext(published.volumeContext())
+                .equals(VolumeRecord.recordedContext(request.volumeContext()))) {
+            throw new VolumeException(VolumeException.Reason.ALREADY_EXISTS, "volume " + request.volumeId()
+                    + " is already published at target_path " + request.targetPath()
+                    + " with another volume_context; unpublish it first");
         }
     }
 

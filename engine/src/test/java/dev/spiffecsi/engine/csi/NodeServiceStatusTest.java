@@ -323,4 +323,39 @@ class NodeServiceStatusTest {
         fixture.backend.setHealthy(false);
         assertFalse(fixture.identity.probe(ProbeRequest.getDefaultInstance()).getReady().getValue());
     }
+
+    /** CSI spec, NodePublishVolume: T1=T2, P1!=P2 -> ALREADY_EXISTS ("incompatible with ... readonly flag"). */
+    @Test
+    void republishWithAnotherReadonlyFlagIsAlreadyExists() throws Exception {
+        Path target = fixture.newTarget();
+        fixture.node.nodePublishVolume(publish("vol-1", target).build());
+        assertEquals(Status.Code.ALREADY_EXISTS, codeOf(() -> fixture.node.nodePublishVolume(
+                publish("vol-1", target).setReadonly(false).build())));
+    }
+
+    @Test
+    void republishWithAnotherVolumeContextIsAlreadyExists() throws Exception {
+        Path target = fixture.newTarget();
+        fixture.node.nodePublishVolume(publish("vol-1", target).build());
+        assertEquals(Status.Code.ALREADY_EXISTS, codeOf(() -> fixture.node.nodePublishVolume(
+                publish("vol-1", target).putVolumeContext("csi.spiffe.io/contents", "files").build())));
+    }
+
+    /** The kubelet sends new service account tokens on every republish (CSIDriver tokenRequests). */
+    @Test
+    void republishWithNewServiceAccountTokensIsOkAndTheTokensAreNotRecorded() throws Exception {
+        Path target = fixture.newTarget();
+        fixture.node.nodePublishVolume(publish("vol-1", target)
+                .putVolumeContext("csi.storage.k8s.io/serviceAccount.tokens", "{\"a\":{\"token\":\"one\"}}").build());
+        fixture.node.nodePublishVolume(publish("vol-1", target)
+                .putVolumeContext("csi.storage.k8s.io/serviceAccount.tokens", "{\"a\":{\"token\":\"two\"}}").build());
+        fixture.node.nodePublishVolume(publish("vol-1", target).build());
+        assertEquals(1, fixture.backend.publishCalls());
+        try (var records = java.nio.file.Files.walk(fixture.stateDir)) {
+            for (Path record : records.filter(java.nio.file.Files::isRegularFile).toList()) {
+                String text = java.nio.file.Files.readString(record);
+                assertEquals(false, text.contains("serviceAccount.tokens"), record + ": " + text);
+            }
+        }
+    }
 }
