@@ -27,6 +27,8 @@ public final class BundleFeed implements AutoCloseable {
     private final AtomicBoolean started = new AtomicBoolean();
     private final Set<Consumer<Map<String, ByteString>>> watchers = new CopyOnWriteArraySet<>();
     private volatile Map<String, ByteString> latest;
+    /** Orders the first delivery to a new watcher with the deliveries of updates. */
+    private final Object delivery = new Object();
 
     private <R> BundleFeed(String subject, Consumer<StreamObserver<R>> subscribe,
                            Function<R, Map<String, ByteString>> bundlesOf, AgentClient agent, System.Logger log) {
@@ -60,13 +62,17 @@ public final class BundleFeed implements AutoCloseable {
      * every change until {@link #unwatch}. A watcher may see the same bundles twice.
      */
     public void watch(Consumer<Map<String, ByteString>> watcher) {
-        watchers.add(watcher);
+        // under the lock publish holds while it delivers: a newer update cannot reach the watcher before the
+        // bundles read here, which would leave it with stale ones until the next change
+        synchronized (delivery) {
+            watchers.add(watcher);
+            Map<String, ByteString> known = latest;
+            if (known != null) {
+                watcher.accept(known);
+            }
+        }
         if (started.compareAndSet(false, true)) {
             subscription.start();
-        }
-        Map<String, ByteString> known = latest;
-        if (known != null) {
-            watcher.accept(known);
         }
     }
 
@@ -78,8 +84,10 @@ public final class BundleFeed implements AutoCloseable {
         Map<String, ByteString> byId = new TreeMap<>();
         bundles.forEach((trustDomain, bundle) -> byId.put(TrustDomainIds.of(trustDomain), bundle));
         Map<String, ByteString> current = Map.copyOf(byId);
-        latest = current;
-        watchers.forEach(watcher -> watcher.accept(current));
+        synchronized (delivery) {
+            latest = current;
+            watchers.forEach(watcher -> watcher.accept(current));
+        }
     }
 
     @Override

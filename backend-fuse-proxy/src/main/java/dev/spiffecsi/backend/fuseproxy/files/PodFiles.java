@@ -124,6 +124,14 @@ public final class PodFiles implements AutoCloseable {
             return Optional.of("no credential files: the SPIRE agent has no identity for " + pod
                     + " (no registration entry matches these selectors; reads get ENOENT)");
         }
+        String own = TrustDomainIds.of(latest.getX509Svids(0).getX509Svid().getId().getTrustDomain());
+        if (x509Bundles == null || !x509Bundles.containsKey(own)) {
+            return Optional.of("no credential files yet: waiting for the SPIRE agent's X.509 bundle of " + own
+                    + " (reads get ENOENT until then)");
+        }
+        if (jwtBundles == null) {
+            return Optional.of("waiting for the SPIRE agent's JWT bundles (their files are missing until then)");
+        }
         if (!compositionProblem.isEmpty()) {
             return Optional.of(compositionProblem);
         }

@@ -26,7 +26,7 @@ public final class ServedFiles {
     private final Clock clock;
     private final Map<String, Long> nodeIds = new HashMap<>();
     private final Map<Long, String> names = new HashMap<>();
-    private final Map<Long, FileContent> open = new HashMap<>();
+    private final Map<Long, ServedFile> open = new HashMap<>();
     private FileSet current = FileSet.EMPTY;
     private Instant membershipChanged;
     private long nextHandle = 1;
@@ -76,9 +76,13 @@ public final class ServedFiles {
      * where it asks for a file it has open (lseek to the end, say); stat(2) and fstat(2) get the current content's.
      */
     synchronized Attr attributes(long nodeId, long handle) throws FuseError {
+        ServedFile held = handle == 0 ? null : open.get(handle);
+        if (held != null && held.name().equals(names.get(nodeId))) {
+            // the snapshot the handle reads, even if a later set no longer has the file
+            return attr(nodeId, held, held.content());
+        }
         ServedFile file = fileOf(nodeId);
-        FileContent held = handle == 0 ? null : open.get(handle);
-        return attr(nodeId, file, held != null ? held : file.content());
+        return attr(nodeId, file, file.content());
     }
 
     /** Opens for reading only; the handle holds the content served now. */
@@ -86,46 +90,47 @@ public final class ServedFiles {
         if ((flags & OpenIn.O_ACCMODE) != OpenIn.O_RDONLY || (flags & OpenIn.O_TRUNC) != 0) {
             throw new FuseError(Errno.EROFS);
         }
-        FileContent content = fileOf(nodeId).content();
-        content.retain();
+        ServedFile file = fileOf(nodeId);
+        file.content().retain();
         long handle = nextHandle++;
-        open.put(handle, content);
+        open.put(handle, file);
         return handle;
     }
 
     /** Copies what the handle's snapshot holds at {@code offset}, at most {@code size} bytes; 0 at the end. */
     int read(long handle, long offset, int size, ByteBuffer out) throws FuseError {
-        FileContent content;
+        ServedFile file;
         synchronized (this) {
-            content = open.get(handle);
+            file = open.get(handle);
         }
-        if (content == null) {
+        if (file == null) {
             throw new FuseError(Errno.EBADF);
         }
+        FileContent content = file.content();
         // held by the handle until RELEASE, which the same thread handles after this read: never wiped meanwhile
         return content.copyTo(offset, size, out);
     }
 
     /** How many bytes a read of the handle can return at most: what the reply must hold. */
     synchronized int readable(long handle, long offset, int size) {
-        FileContent content = open.get(handle);
-        if (content == null || offset >= content.length()) {
+        ServedFile file = open.get(handle);
+        if (file == null || offset >= file.content().length()) {
             return 0;
         }
-        return (int) Math.min(size, content.length() - offset);
+        return (int) Math.min(size, file.content().length() - offset);
     }
 
     synchronized void release(long handle) {
-        FileContent content = open.remove(handle);
-        if (content != null) {
-            content.release();
+        ServedFile file = open.remove(handle);
+        if (file != null) {
+            file.content().release();
         }
     }
 
     /** Whether an open handle reads secret content: its replies are wiped from the reply buffer once sent. */
     synchronized boolean isSecret(long handle) {
-        FileContent content = open.get(handle);
-        return content != null && content.isSecret();
+        ServedFile file = open.get(handle);
+        return file != null && file.content().isSecret();
     }
 
     synchronized List<Dirent> entries() {
@@ -151,7 +156,7 @@ public final class ServedFiles {
             return;
         }
         closed = true;
-        open.values().forEach(FileContent::release);
+        open.values().forEach(file -> file.content().release());
         open.clear();
         current.files().forEach(file -> file.content().release());
         current = FileSet.EMPTY;

@@ -69,8 +69,10 @@ final class CallerStream<M> {
     /** Starts; call from the service method, so that the workload's cancellation is seen. */
     void start() {
         responses.setOnCancelHandler(this::stop);
-        identities.start();
+        // the watcher first: the subscription may fail (and stop, which unwatches) on another thread before start
+        // returns, and a watcher added after that would stay in the shared feed for good
         bundles.watch(bundleWatcher);
+        identities.start();
     }
 
     private synchronized void onIdentities(SubscribeToX509SVIDsResponse update) {
