@@ -1,5 +1,7 @@
 package dev.spiffecsi.engine.csi;
 
+import dev.spiffecsi.engine.csi.proto.IdentityGrpc;
+import dev.spiffecsi.engine.csi.proto.NodeGrpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
@@ -14,9 +16,10 @@ import java.util.concurrent.Executor;
  */
 final class CallRouting implements ServerCallExecutorSupplier {
 
-    private static final String IDENTITY_SERVICE = "csi.v1.Identity";
-    private static final Set<String> NODE_CONTROL_METHODS = Set.of("csi.v1.Node/NodeGetCapabilities",
-            "csi.v1.Node/NodeGetInfo");
+    private static final String IDENTITY_METHODS = IdentityGrpc.SERVICE_NAME + "/";
+    private static final Set<String> NODE_CONTROL_METHODS = Set.of(
+            NodeGrpc.getNodeGetCapabilitiesMethod().getFullMethodName(),
+            NodeGrpc.getNodeGetInfoMethod().getFullMethodName());
 
     private final Executor volumeCalls;
     private final Executor controlCalls;
@@ -32,6 +35,6 @@ final class CallRouting implements ServerCallExecutorSupplier {
     }
 
     static boolean isControl(String fullMethodName) {
-        return fullMethodName.startsWith(IDENTITY_SERVICE + "/") || NODE_CONTROL_METHODS.contains(fullMethodName);
+        return fullMethodName.startsWith(IDENTITY_METHODS) || NODE_CONTROL_METHODS.contains(fullMethodName);
     }
 }

@@ -4,14 +4,16 @@ import dev.spiffecsi.spi.PodInfo;
 import dev.spiffecsi.spi.PublishRequest;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 
 /** What the engine remembers about a published volume, persisted as JSON. */
 public record VolumeRecord(String volumeId, String targetPath, String backend, boolean readOnly,
                            Map<String, String> volumeContext, Instant publishedAt) {
 
+    /** The context as recorded: without the service account tokens, also when read from a record that held them. */
     public VolumeRecord {
-        volumeContext = volumeContext == null ? Map.of() : Map.copyOf(volumeContext);
+        volumeContext = volumeContext == null ? Map.of() : Map.copyOf(recordedContext(volumeContext));
     }
 
     /**
@@ -22,7 +24,7 @@ public record VolumeRecord(String volumeId, String targetPath, String backend, b
 
     public static VolumeRecord of(PublishRequest request, String backend, Instant publishedAt) {
         return new VolumeRecord(request.volumeId(), request.targetPath().toString(), backend, request.readOnly(),
-                recordedContext(request.volumeContext()), publishedAt);
+                request.volumeContext(), publishedAt);
     }
 
     /** {@code volumeContext} as a record keeps it: without the service account tokens. */
@@ -30,7 +32,7 @@ public record VolumeRecord(String volumeId, String targetPath, String backend, b
         if (!volumeContext.containsKey(SERVICE_ACCOUNT_TOKENS)) {
             return volumeContext;
         }
-        Map<String, String> kept = new java.util.HashMap<>(volumeContext);
+        Map<String, String> kept = new HashMap<>(volumeContext);
         kept.remove(SERVICE_ACCOUNT_TOKENS);
         return kept;
     }

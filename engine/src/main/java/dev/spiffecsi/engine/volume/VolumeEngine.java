@@ -66,13 +66,14 @@ public final class VolumeEngine {
             }
             state.remove(target); // a stale record: its volume is gone from the node
         }
-        if (existing.isPresent() && existing.get().volumeId().equals(request.volumeId())
-                && (found == TargetState.PUBLISHED || found == TargetState.BROKEN)) {
-            requireCompatible(existing.get(), request);
+        // this volume's own record at the target, if any (another volume's was refused or removed above)
+        Optional<VolumeRecord> recorded = existing.filter(record -> record.volumeId().equals(request.volumeId()));
+        if (recorded.isPresent() && (found == TargetState.PUBLISHED || found == TargetState.BROKEN)) {
+            requireCompatible(recorded.get(), request);
         }
         switch (found) {
             case PUBLISHED -> {
-                if (existing.isEmpty() || !existing.get().volumeId().equals(request.volumeId())) {
+                if (recorded.isEmpty()) {
                     state.put(VolumeRecord.of(request, backendName, clock.instant()));
                 }
                 LOG.debug("volume {} already published at {}", request.volumeId(), target);
@@ -84,8 +85,7 @@ public final class VolumeEngine {
                         request.pod().displayName());
             }
             case FOREIGN -> {
-                boolean recordedHere = existing.isPresent() && existing.get().volumeId().equals(request.volumeId());
-                if (!recordedHere) {
+                if (recorded.isEmpty()) {
                     throw new VolumeException(VolumeException.Reason.ALREADY_EXISTS, "target_path " + target
                             + " holds something this driver did not publish; not touching it");
                 }
@@ -111,9 +111,7 @@ public final class VolumeEngine {
                     + " is already published at target_path " + request.targetPath() + " with readonly="
                     + published.readOnly() + "; unpublish it first");
         }
-        // records written before tokens were left out may still hold them
-        if (!VolumeRecord.recordedContext(published.volumeContext())
-                .equals(VolumeRecord.recordedContext(request.volumeContext()))) {
+        if (!published.volumeContext().equals(VolumeRecord.recordedContext(request.volumeContext()))) {
             throw new VolumeException(VolumeException.Reason.ALREADY_EXISTS, "volume " + request.volumeId()
                     + " is already published at target_path " + request.targetPath()
                     + " with another volume_context; unpublish it first");

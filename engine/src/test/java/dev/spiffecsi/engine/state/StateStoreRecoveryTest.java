@@ -26,4 +26,17 @@ class StateStoreRecoveryTest {
         assertTrue(Files.exists(stateDir.resolve("volumes/nul.json.corrupt")));
         assertTrue(Files.exists(stateDir.resolve("volumes/relative.json.corrupt")));
     }
+
+    /** Drivers before bba141c recorded the kubelet's service account tokens; read back, a record holds none. */
+    @Test
+    void aRecordWrittenWithServiceAccountTokensIsReadWithoutThem() throws Exception {
+        Files.createDirectories(stateDir.resolve("volumes"));
+        Files.writeString(stateDir.resolve("volumes/old.json"), "{\"volumeId\":\"a\",\"targetPath\":\"/pods/a\","
+                + "\"volumeContext\":{\"csi.storage.k8s.io/pod.name\":\"web\","
+                + "\"csi.storage.k8s.io/serviceAccount.tokens\":\"{}\"}}");
+
+        VolumeRecord record = StateStore.open(stateDir).get(Path.of("/pods/a")).orElseThrow();
+
+        assertEquals(java.util.Map.of("csi.storage.k8s.io/pod.name", "web"), record.volumeContext());
+    }
 }

@@ -124,7 +124,7 @@ public final class PodFiles implements AutoCloseable {
             return Optional.of("no credential files: the SPIRE agent has no identity for " + pod
                     + " (no registration entry matches these selectors; reads get ENOENT)");
         }
-        String own = TrustDomainIds.of(latest.getX509Svids(0).getX509Svid().getId().getTrustDomain());
+        String own = ownTrustDomain(latest.getX509Svids(0));
         if (x509Bundles == null || !x509Bundles.containsKey(own)) {
             return Optional.of("no credential files yet: waiting for the SPIRE agent's X.509 bundle of " + own
                     + " (reads get ENOENT until then)");
@@ -205,7 +205,7 @@ public final class PodFiles implements AutoCloseable {
             return Optional.empty();
         }
         X509SVIDWithKey svid = latest.getX509Svids(0); // the default SVID: the first the agent lists
-        String own = TrustDomainIds.of(svid.getX509Svid().getId().getTrustDomain());
+        String own = ownTrustDomain(svid);
         if (!x509Bundles.containsKey(own)) {
             return Optional.empty();
         }
@@ -220,6 +220,11 @@ public final class PodFiles implements AutoCloseable {
         }
         return Optional.of(new CredentialSnapshot(svid, trustDomains, x509Bundles,
                 jwtBundles == null ? Map.of() : jwtBundles, jwtSvids));
+    }
+
+    /** The trust domain ID of {@code svid}: the one bundle the credential files cannot be served without. */
+    private static String ownTrustDomain(X509SVIDWithKey svid) {
+        return TrustDomainIds.of(svid.getX509Svid().getId().getTrustDomain());
     }
 
     /** Stops the subscriptions and the token refreshes; the files stay served until the mount goes. */
