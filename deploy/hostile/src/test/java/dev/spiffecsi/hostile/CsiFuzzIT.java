@@ -372,7 +372,7 @@ class CsiFuzzIT {
         check("driver VmRSS, max", String.format(Locale.ROOT, "%.1f MiB", peakMiB), "<= " + RSS_BOUND_MIB + " MiB",
                 peakMiB <= RSS_BOUND_MIB, String.format(Locale.ROOT, "the driver's RSS reached %.1f MiB", peakMiB));
         TierReport.info(PART, "symlink swaps (skipped)", swaps.swaps() + " (" + swaps.skipped() + ")");
-        TierReport.info(PART, "codes", tally.codesByRpc());
+        tally.codesByRpc().forEach((rpc, codes) -> TierReport.info(PART, "codes " + rpc, codes));
         TierReport.info(PART, "wall time", String.format(Locale.ROOT, "%.1f s", elapsedNanos / 1e9));
     }
 

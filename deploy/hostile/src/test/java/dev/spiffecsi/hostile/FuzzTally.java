@@ -41,11 +41,12 @@ final class FuzzTally {
      * sees them; those answers are counted apart and accepted whatever their code, as long as the driver lives.
      */
     synchronized void recordRaw(CsiRpc rpc, String label, boolean decodes, CsiClient.Outcome outcome) {
-        count(rpc, outcome);
         if (!decodes) {
+            calls++;
             undecodable.merge(outcome.code().name(), 1, Integer::sum);
             return;
         }
+        count(rpc, outcome);
         if (!rpc.allows(outcome.code())) {
             disallow(rpc, "raw: " + label, outcome);
         }
@@ -99,12 +100,13 @@ final class FuzzTally {
         return List.copyOf(wronglyAccepted);
     }
 
-    synchronized String codesByRpc() {
-        StringBuilder text = new StringBuilder();
-        codes.forEach((rpc, byCode) -> text.append(rpc.method()).append(' ').append(byCode).append("; "));
+    /** Per RPC (and for undecodable bytes), the codes answered and how often. */
+    synchronized Map<String, String> codesByRpc() {
+        Map<String, String> text = new java.util.LinkedHashMap<>();
+        codes.forEach((rpc, byCode) -> text.put(rpc.method(), byCode.toString()));
         if (!undecodable.isEmpty()) {
-            text.append("undecodable bytes ").append(undecodable);
+            text.put("undecodable bytes (gRPC's own answer)", undecodable.toString());
         }
-        return text.toString().strip();
+        return text;
     }
 }
