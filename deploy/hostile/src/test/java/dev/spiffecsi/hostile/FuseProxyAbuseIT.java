@@ -56,14 +56,14 @@ class FuseProxyAbuseIT {
     static final String PART = "fuse-proxy";
     static final int CONNECTIONS = 10_000;
     static final int STREAMS = 1_000;
-    static final int BIG_MESSAGES = 8;
+    static final int BIG_MESSAGES = 16;
     static final int SLOW_READERS = 200;
     static final int OPEN_FILES = 5_000;
     static final int VICTIM_MAX_MILLIS = 5_000;
 
     private static final int MESSAGE_BYTES = 4 * 1024 * 1024 - 1024;
     private static final Duration READY = Duration.ofSeconds(30);
-    private static final Duration HOLD = Duration.ofSeconds(2);
+    private static final Duration HOLD = Duration.ofSeconds(5);
     private static final Duration PATIENCE = Duration.ofSeconds(20);
     private static final SpiffeId EVIL = SpiffeId.parse("spiffe://example.org/ns/shop/sa/evil");
 
@@ -178,21 +178,24 @@ class FuseProxyAbuseIT {
         int batch = Math.max(100, Math.min(CONNECTIONS, RawConnections.openFileLimit() - 2_000));
         int opened = 0;
         int refused = 0;
+        int retries = 0;
         int closedByServer = 0;
         String firstRefusal = null;
         for (int done = 0; done < CONNECTIONS && node.driver().alive(); done += batch) {
             try (RawConnections connections = new RawConnections()) {
-                connections.open(socket, Math.min(batch, CONNECTIONS - done), Http2Frames.prefaceAndSettings());
+                connections.open(socket, Math.min(batch, CONNECTIONS - done), Http2Frames.prefaceAndSettings(),
+                        PATIENCE);
                 Thread.sleep(HOLD.toMillis());
                 opened += connections.opened();
                 refused += connections.refused();
+                retries += connections.backlogRetries();
                 closedByServer += connections.closedByServer();
                 firstRefusal = firstRefusal != null ? firstRefusal : connections.firstRefusal();
             }
         }
-        return String.format(Locale.ROOT, "%d connected (batches of %d held %d s), %d refused%s, %d closed by the "
-                + "driver", opened, batch, HOLD.toSeconds(), refused, firstRefusal == null ? "" : " (" + firstRefusal
-                + ")", closedByServer);
+        return String.format(Locale.ROOT, "%d connected (batches of %d, held %d s), %d refused%s, %d connects "
+                + "retried on a full backlog, %d closed by the driver", opened, batch, HOLD.toSeconds(), refused,
+                firstRefusal == null ? "" : " (" + firstRefusal + ")", retries, closedByServer);
     }
 
     /** {@value #STREAMS} FetchX509SVID streams on one connection, held until each has its first answer. */
@@ -246,10 +249,10 @@ class FuseProxyAbuseIT {
     /** Connections with one FetchX509SVID stream each, a receive window of 0, never read. */
     private String slowReaders(Path socket) throws InterruptedException {
         try (RawConnections connections = new RawConnections()) {
-            connections.open(socket, SLOW_READERS, Http2Frames.stalledFetchX509Svid());
-            Thread.sleep(HOLD.toMillis() * 2);
+            connections.open(socket, SLOW_READERS, Http2Frames.stalledFetchX509Svid(), PATIENCE);
+            Thread.sleep(HOLD.toMillis());
             return String.format(Locale.ROOT, "%d connected, %d refused, held %d s without reading",
-                    connections.opened(), connections.refused(), HOLD.toSeconds() * 2);
+                    connections.opened(), connections.refused(), HOLD.toSeconds());
         }
     }
 

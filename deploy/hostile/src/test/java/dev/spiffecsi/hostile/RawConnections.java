@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,29 +20,50 @@ final class RawConnections implements AutoCloseable {
 
     private final List<SocketChannel> open = new ArrayList<>();
     private int refused;
+    private int backlogRetries;
     private String firstRefusal;
 
-    /** Opens up to {@code count} connections to {@code socket}, sending {@code bytes} on each. */
-    void open(Path socket, int count, byte[] bytes) {
+    /**
+     * Opens up to {@code count} connections to {@code socket}, sending {@code bytes} on each. A connect the server's
+     * full backlog turns away (EAGAIN) is tried again, as a determined attacker would, until {@code patience} has
+     * passed since the first; any other refusal is final.
+     */
+    void open(Path socket, int count, byte[] bytes, Duration patience) throws InterruptedException {
         UnixDomainSocketAddress address = UnixDomainSocketAddress.of(socket);
+        long deadline = System.nanoTime() + patience.toNanos();
         for (int i = 0; i < count; i++) {
-            SocketChannel channel = null;
-            try {
-                channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-                channel.configureBlocking(false);
-                if (!channel.connect(address) && !channel.finishConnect()) {
-                    throw new IOException("connect in progress");
+            while (true) {
+                SocketChannel channel = null;
+                try {
+                    channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+                    channel.configureBlocking(false);
+                    if (!channel.connect(address) && !channel.finishConnect()) {
+                        throw new IOException("connect in progress");
+                    }
+                    channel.write(ByteBuffer.wrap(bytes));
+                    open.add(channel);
+                    break;
+                } catch (IOException e) {
+                    closeQuietly(channel);
+                    boolean backlogFull = String.valueOf(e.getMessage()).contains("temporarily unavailable");
+                    if (backlogFull && System.nanoTime() < deadline) {
+                        backlogRetries++;
+                        Thread.sleep(1);
+                        continue;
+                    }
+                    refused++;
+                    if (firstRefusal == null) {
+                        firstRefusal = e.toString();
+                    }
+                    break;
                 }
-                channel.write(ByteBuffer.wrap(bytes));
-                open.add(channel);
-            } catch (IOException e) {
-                refused++;
-                if (firstRefusal == null) {
-                    firstRefusal = e.toString();
-                }
-                closeQuietly(channel);
             }
         }
+    }
+
+    /** How many connects the server's full backlog turned away before one went through (or the patience ran out). */
+    int backlogRetries() {
+        return backlogRetries;
     }
 
     int opened() {
