@@ -64,7 +64,6 @@ class CsiFuzzIT {
     private final FuzzTally tally = new FuzzTally();
     private final Map<String, Set<String>> published = new ConcurrentHashMap<>();
     private final Set<String> escapedMounts = ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean driverDied = new AtomicBoolean();
     private final List<String> failures = new ArrayList<>();
 
     private NodeTree node;
@@ -161,11 +160,7 @@ class CsiFuzzIT {
     }
 
     private boolean driverGone() {
-        if (!driver.alive()) {
-            driverDied.set(true);
-            return true;
-        }
-        return false;
+        return !driver.alive();
     }
 
     private int mainPhase(CsiFuzzer fuzzer, TrapSwaps swaps) {

@@ -137,19 +137,6 @@ final class DriverProcess implements AutoCloseable {
         }
     }
 
-    /** How many lines of its output contain {@code text}. */
-    long logLinesContaining(String text) {
-        try (var lines = Files.lines(log, StandardCharsets.ISO_8859_1)) {
-            return lines.filter(line -> line.contains(text)).count();
-        } catch (IOException e) {
-            return -1;
-        }
-    }
-
-    Path log() {
-        return log;
-    }
-
     /** SIGTERM, then SIGKILL after 10 s; always returns with the process gone. */
     @Override
     public void close() throws InterruptedException {

@@ -21,10 +21,11 @@ final class TierGate {
         if (why == null) {
             return;
         }
-        String message = "hostile-input tier skipped: it needs real mounts: " + why;
+        String message = "the hostile-input tier needs real mounts: " + why;
         if ("1".equals(System.getenv(REQUIRE_ALL))) {
-            fail(message + " (and " + REQUIRE_ALL + "=1 turns every skip into a failure)");
+            fail(message + "; " + REQUIRE_ALL + "=1 makes that a failure instead of a skip");
         }
+        message = "skipped: " + message;
         System.out.println(message);
         assumeTrue(false, message);
     }

@@ -22,7 +22,6 @@ final class TierReport {
     }
 
     private static final List<Row> ROWS = new ArrayList<>();
-    private static final List<String> NOTES = new ArrayList<>();
 
     private TierReport() {
     }
@@ -34,10 +33,6 @@ final class TierReport {
     /** A figure reported without a bound. */
     static synchronized void info(String part, String figure, String measured) {
         ROWS.add(new Row(part, figure, measured, "", true));
-    }
-
-    static synchronized void note(String text) {
-        NOTES.add(text);
     }
 
     /** Prints the table and writes it to the report file. */
@@ -72,9 +67,6 @@ final class TierReport {
         for (Row row : ROWS) {
             text.append(String.format(Locale.ROOT, format, row.part(), row.figure(), row.measured(), row.bound(),
                     row.bound().isEmpty() ? "" : row.held() ? "ok" : "FAILED"));
-        }
-        for (String note : NOTES) {
-            text.append("note: ").append(note).append(System.lineSeparator());
         }
         return text.toString();
     }
