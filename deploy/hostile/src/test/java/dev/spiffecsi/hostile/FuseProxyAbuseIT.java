@@ -171,6 +171,8 @@ class FuseProxyAbuseIT {
                 Map.entry("slow readers", s -> slowReaders(s.evilSocket)),
                 Map.entry("open-file flood", s -> openFiles(s.evilTarget)));
         ProcSample peak = null;
+        List<String> settings = FuseProxyNode.extraSettings();
+        TierReport.info(PART, "backend settings added", settings.isEmpty() ? "none" : String.join("; ", settings));
         try {
             scene = Scene.start(eventLoops);
             scene.victim.awaitCalls(20, PATIENCE);

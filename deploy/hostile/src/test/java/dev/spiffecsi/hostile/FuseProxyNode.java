@@ -1,5 +1,6 @@
 package dev.spiffecsi.hostile;
 
+import com.typesafe.config.ConfigFactory;
 import dev.spiffecsi.backend.fuseproxy.FuseProxyProvider;
 import dev.spiffecsi.dev.agent.DevAgent;
 import dev.spiffecsi.dev.agent.DevAgentSettings;
@@ -18,10 +19,13 @@ import java.util.List;
  * the authorized delegate), the driver is a real process ({@link DriverProcess}), and the kubelet simulator
  * publishes over its CSI socket.
  *
- * <p>Extra settings of the backend's section come from {@code -Dhostile.fuse-proxy.settings} or the environment
- * variable {@code HOSTILE_FUSE_PROXY_SETTINGS}: HOCON {@code key = value} pairs relative to
- * {@code spiffe-csi.backends.fuse-proxy}, separated by {@code ;} (e.g. {@code require-pod-cgroup = false}, for a
- * driver that checks that the caller runs in the volume's pod: the tier's workloads are threads of this process).
+ * <p>The tier's workloads, the attacker's included, are threads of this process, in no pod's cgroup. A driver whose
+ * fuse-proxy backend knows {@code require-pod-cgroup} (callers must run in the volume's pod) would refuse them all
+ * before they reach anything worth attacking, so that setting is turned off here: the threat being tested is a
+ * process inside the pod, which that check lets through. Other settings of the backend's section come from
+ * {@code -Dhostile.fuse-proxy.settings} or the environment variable {@code HOSTILE_FUSE_PROXY_SETTINGS}: HOCON
+ * {@code key = value} pairs relative to {@code spiffe-csi.backends.fuse-proxy}, separated by {@code ;}; when given,
+ * they replace that default.
  */
 final class FuseProxyNode implements AutoCloseable {
 
@@ -29,6 +33,7 @@ final class FuseProxyNode implements AutoCloseable {
     static final String SETTINGS_PROPERTY = "hostile.fuse-proxy.settings";
     static final String SETTINGS_VARIABLE = "HOSTILE_FUSE_PROXY_SETTINGS";
     private static final String SECTION = "spiffe-csi.backends." + FuseProxyProvider.NAME + ".";
+    private static final String POD_CGROUP = "require-pod-cgroup";
 
     private final DevAgent agent;
     private final DriverProcess driver;
@@ -66,15 +71,25 @@ final class FuseProxyNode implements AutoCloseable {
         List<String> lines = new ArrayList<>(List.of(
                 SECTION + "admin-socket-path = \"" + node.adminSocket() + "\"",
                 SECTION + "socket-name = \"" + SOCKET_NAME + "\""));
+        extraSettings().forEach(setting -> lines.add(SECTION + setting));
+        return lines;
+    }
+
+    /** The settings of the backend's section the tier adds, relative to it (see the class comment). */
+    static List<String> extraSettings() {
         String extra = System.getProperty(SETTINGS_PROPERTY, System.getenv(SETTINGS_VARIABLE));
-        if (extra != null && !extra.isBlank()) {
+        if ((extra == null || extra.isBlank()) && ConfigFactory.defaultReference().hasPath(SECTION + POD_CGROUP)) {
+            extra = POD_CGROUP + " = false";
+        }
+        List<String> settings = new ArrayList<>();
+        if (extra != null) {
             for (String setting : extra.split(";")) {
                 if (!setting.isBlank()) {
-                    lines.add(SECTION + setting.strip());
+                    settings.add(setting.strip());
                 }
             }
         }
-        return lines;
+        return settings;
     }
 
     DriverProcess driver() {
