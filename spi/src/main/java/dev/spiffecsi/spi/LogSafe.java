@@ -1,0 +1,62 @@
+package dev.spiffecsi.spi;
+
+/**
+ * Untrusted values (anything a pod spec or a process in a pod chose: attribute names and values, paths, volume ids,
+ * token claims) made safe to put in a log line or an error message: bounded in length, so that a megabyte value
+ * costs a log line of a few hundred bytes, and with every control character escaped, so that a value holding a
+ * newline cannot forge a log line of its own.
+ */
+public final class LogSafe {
+
+    /** The characters of an untrusted value kept in a message; the rest is counted, not shown. */
+    public static final int MAX_CHARS = 256;
+
+    private LogSafe() {
+    }
+
+    /**
+     * {@code value} in double quotes, cut to {@value #MAX_CHARS} characters (followed by how long it was), with
+     * backslashes, quotes and control characters escaped ({@code \n}, {@code \r}, {@code \t}, {@code \xNN},
+     * {@code \}{@code u} and four hex digits); {@code <none>} for null.
+     */
+    public static String value(String value) {
+        return value(value, MAX_CHARS);
+    }
+
+    /** {@link #value(String)} with another bound on the characters shown. */
+    public static String value(String value, int maxChars) {
+        if (value == null) {
+            return "<none>";
+        }
+        int shown = Math.min(value.length(), Math.max(0, maxChars));
+        StringBuilder out = new StringBuilder(shown + 16).append('"');
+        for (int i = 0; i < shown; i++) {
+            escape(value.charAt(i), out);
+        }
+        out.append('"');
+        if (shown < value.length()) {
+            out.append("...(").append(value.length()).append(" characters)");
+        }
+        return out.toString();
+    }
+
+    private static void escape(char c, StringBuilder out) {
+        switch (c) {
+            case '\\' -> out.append("\\\\");
+            case '"' -> out.append("\\\"");
+            case '\n' -> out.append("\\n");
+            case '\r' -> out.append("\\r");
+            case '\t' -> out.append("\\t");
+            default -> {
+                if (c < 0x20 || c == 0x7f) {
+                    out.append(String.format("\\x%02x", (int) c));
+                } else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                    // C1 controls and the Unicode line separators end a line in some log viewers
+                    out.append(String.format("\\u%04x", (int) c));
+                } else {
+                    out.append(c);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.spiffecsi.spi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class LogSafeTest {
+
+    @Test
+    void quotesAPlainValue() {
+        assertEquals("\"spiffe://example.org/web\"", LogSafe.value("spiffe://example.org/web"));
+    }
+
+    @Test
+    void aNewlineCannotForgeALogLine() {
+        String forged = LogSafe.value("x\n2026-12-07 INFO volume published\r\t\u0000\u001b[31m\u0085\u2028");
+        assertFalse(forged.contains("\n"));
+        assertFalse(forged.contains("\r"));
+        assertEquals("\"x\\n2026-12-07 INFO volume published\\r\\t\\x00\\x1b[31m\\u0085\\u2028\"", forged);
+    }
+
+    @Test
+    void quotesAndBackslashesAreEscapedSoTheValueEndsWhereItSeemsTo() {
+        assertEquals("\"a\\\"b\\\\c\"", LogSafe.value("a\"b\\c"));
+    }
+
+    @Test
+    void aLongValueIsCutAndItsLengthTold() {
+        String value = "a".repeat(1_400_000);
+        String safe = LogSafe.value(value);
+        assertTrue(safe.length() < LogSafe.MAX_CHARS + 40, safe.length() + " characters");
+        assertTrue(safe.endsWith("\"...(1400000 characters)"), safe.substring(safe.length() - 40));
+    }
+
+    @Test
+    void nullIsNamed() {
+        assertEquals("<none>", LogSafe.value(null));
+    }
+}
