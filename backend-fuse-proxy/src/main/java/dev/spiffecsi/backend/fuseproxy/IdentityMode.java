@@ -25,7 +25,8 @@ enum IdentityMode {
         @Override
         CallerResolver callersOf(PodInfo pod) {
             return (peer, process) -> peer.map(UnixPeer::pid).filter(pid -> pid > 0)
-                    .map(pid -> new Delegation.ByPid(pid, process));
+                    .<CallerResolver.Resolution>map(pid -> new CallerResolver.Named(new Delegation.ByPid(pid, process)))
+                    .orElseGet(CallerResolver::unidentified);
         }
     },
 
@@ -42,7 +43,7 @@ enum IdentityMode {
     POD_SELECTORS("pod-selectors") {
         @Override
         CallerResolver callersOf(PodInfo pod) {
-            Optional<Delegation> selectors = Optional.of(podSelectors(pod, "identity = pod-selectors"));
+            CallerResolver.Named selectors = new CallerResolver.Named(podSelectors(pod, "identity = pod-selectors"));
             return (peer, process) -> selectors;
         }
     };
