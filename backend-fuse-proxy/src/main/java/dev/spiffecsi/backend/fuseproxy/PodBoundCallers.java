@@ -64,6 +64,10 @@ final class PodBoundCallers implements CallerResolver {
         if (peer.isEmpty()) {
             return CallerResolver.unidentified();
         }
+        if (peer.get().pid() <= 0) {
+            return new Refused(UNREADABLE, "the kernel reported no pid for the caller: its process is not in the "
+                    + "driver's pid namespace, and require-pod-cgroup needs the driver in the host's (hostPID: true)");
+        }
         PodMembership.Check check = membership.check(peer.get().pid(), process);
         String reason = "the calling process is " + check.detail() + ", not in pod " + membership.podUid();
         return switch (check.verdict()) {

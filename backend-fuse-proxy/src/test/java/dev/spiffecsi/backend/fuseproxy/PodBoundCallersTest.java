@@ -60,6 +60,16 @@ class PodBoundCallersTest {
     }
 
     @Test
+    void aCallerOutsideTheDriversPidNamespaceIsUnauthenticatedSayingWhy() {
+        // SO_PEERCRED reports pid 0 for a process the reader's pid namespace does not show
+        CallerResolver.Refused refused = assertInstanceOf(CallerResolver.Refused.class,
+                PodBoundCallers.of(POD, IdentityMode.POD_SELECTORS.callersOf(POD)).resolve(
+                        Optional.of(new UnixPeer(0, 1000, 1000)), PeerProcess.EXITED));
+        assertEquals(PodBoundCallers.UNREADABLE, refused.status());
+        assertTrue(refused.reason().contains("hostPID"), refused.reason());
+    }
+
+    @Test
     void aPublishWithoutAPodUidOrWithOneNoCgroupCanNameIsRefused() {
         BackendException missing = assertThrows(BackendException.class, () -> PodBoundCallers.of(
                 new PodInfo("web", "default", "", "default"), IdentityMode.PID.callersOf(POD)));
