@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spiffecsi.backend.fuseproxy.delegated.AgentClient;
+import dev.spiffecsi.backend.fuseproxy.peer.PeerProcess;
 import dev.spiffecsi.backend.fuseproxy.testing.FakeDelegatedAgent;
 import dev.spiffecsi.backend.fuseproxy.testing.ForkedWorkloadClient;
 import dev.spiffecsi.backend.fuseproxy.testing.PodCgroup;
@@ -171,6 +173,20 @@ class CallerPodIntegrationTest {
         try (PodCgroup own = PodCgroup.create(uid)) {
             assertEquals(List.of("spiffe_id=" + BY_POD), fetchFromChild(socket, own, "spiffe://example.org/unused"));
         }
+    }
+
+    @Test
+    void aProcessOfThePodThatHasExitedWhenItsCallIsCheckedIsRefusedAsExited() throws Exception {
+        Backend backend = volumes.add(FuseProxyProvider.create(ProxiedVolumes.config(agent, "pid", true),
+                fixture.context(fixture.socketDir(), new JnaMountSyscalls(), FuseProxyProvider.NAME),
+                (socketFd, pid) -> PeerProcess.EXITED));
+        Path socket = publish(backend);
+
+        try (PodCgroup own = PodCgroup.create(podUid(socket.getParent().toRealPath()))) {
+            assertEquals(refused(AgentClient.WORKLOAD_EXITED), fetchFromChild(socket, own, POD_WORKLOAD),
+                    "in the pod's cgroup, but its pid may name another process by now");
+        }
+        assertEquals(List.of(), agent.x509SvidRequests());
     }
 
     @Test
