@@ -28,13 +28,14 @@ final class WorkloadApiInterceptor implements ServerInterceptor {
     private final CallerResolver resolver;
     private final VolumeLabel volume;
     private final System.Logger log;
-    private final ThrottledLog refusedCallers;
+    /** A pod can repeat a refused call in a loop: one line a minute per volume, with the count. */
+    private final RateLimitedLog refusedCallers;
 
     WorkloadApiInterceptor(CallerResolver resolver, VolumeLabel volume, System.Logger log) {
         this.resolver = resolver;
         this.volume = volume;
         this.log = log;
-        this.refusedCallers = new ThrottledLog(log);
+        this.refusedCallers = new RateLimitedLog(log, Level.WARNING);
     }
 
     @Override
@@ -49,7 +50,7 @@ final class WorkloadApiInterceptor implements ServerInterceptor {
         }
         CallerResolver.Resolution caller = resolver.resolve(peer, PeerCredentialsNegotiator.processOf(call));
         if (caller instanceof CallerResolver.Refused refused) {
-            refusedCallers.log(Level.WARNING, () -> volume + ": refused " + method + " from " + describe(peer) + " ("
+            refusedCallers.log(() -> volume + ": refused " + method + " from " + describe(peer) + " ("
                     + refused.status().getCode() + "): " + refused.reason());
             return refuse(call, refused.status());
         }
