@@ -35,6 +35,7 @@ public final class PidFd implements PeerProcess {
     private static final System.Logger LOG = System.getLogger(PidFd.class.getName());
     private static final AtomicBoolean WARNED_UNAVAILABLE = new AtomicBoolean();
     private static final AtomicBoolean WARNED_NO_PEER_PIDFD = new AtomicBoolean();
+    private static final AtomicBoolean WARNED_PEER_PIDFD_FAILS = new AtomicBoolean();
 
     /** How the pidfd was obtained. */
     enum Origin {
@@ -108,11 +109,12 @@ public final class PidFd implements PeerProcess {
                 }
                 return track(pid);
             }
-            // EINVAL (ESRCH on some kernels): the peer has exited and been reaped already
-            if (errno != EINVAL && errno != ESRCH) {
-                LOG.log(Level.WARNING, "cannot get the pidfd of the peer (pid " + pid + ") of socket " + socketFd
-                        + " (getsockopt SO_PEERPIDFD: errno " + errno + "); its calls are refused as if it had "
-                        + "exited");
+            // EINVAL (ESRCH on some kernels): the peer has exited and been reaped already. Anything else would fail
+            // for every connection (a pod opens as many as it likes): said once per driver process
+            if (errno != EINVAL && errno != ESRCH && WARNED_PEER_PIDFD_FAILS.compareAndSet(false, true)) {
+                LOG.log(Level.WARNING, "cannot get the pidfd of a caller (pid " + pid + ") from its socket "
+                        + "(getsockopt SO_PEERPIDFD: errno " + errno + "); the calls of every caller for which this "
+                        + "fails are refused as if it had exited (said once)");
             }
             return EXITED;
         } catch (LinkageError e) {
