@@ -3,6 +3,7 @@ package dev.spiffecsi.engine.volume;
 import dev.spiffecsi.spi.PodInfo;
 import dev.spiffecsi.spi.PublishRequest;
 import dev.spiffecsi.spi.UnpublishRequest;
+import java.util.OptionalInt;
 
 /**
  * Turns raw requests into validated SPI records, or fails with INVALID_ARGUMENT and a message naming the field.
@@ -45,6 +46,7 @@ public final class RequestValidator {
             throw VolumeException.invalid("volume_capability.mount.mount_flags must be empty, got "
                     + capability.mountFlags());
         }
+        OptionalInt mountGroup = VolumeMountGroup.parse(capability.volumeMountGroup());
         if (capability.accessMode() == PublishCommand.AccessMode.MISSING) {
             throw VolumeException.invalid("volume_capability.access_mode is required");
         }
@@ -64,7 +66,7 @@ public final class RequestValidator {
         }
         var target = paths.confine("target_path", command.targetPath());
         return new PublishRequest(command.volumeId(), target, command.readOnly(),
-                PodInfo.fromVolumeContext(command.volumeContext()), command.volumeContext());
+                PodInfo.fromVolumeContext(command.volumeContext()), command.volumeContext(), mountGroup);
     }
 
     public UnpublishRequest validateUnpublish(String volumeId, String targetPath) {
