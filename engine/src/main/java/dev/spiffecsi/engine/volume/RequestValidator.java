@@ -5,6 +5,7 @@ import dev.spiffecsi.spi.PodInfo;
 import dev.spiffecsi.spi.PublishRequest;
 import dev.spiffecsi.spi.UnpublishRequest;
 import java.nio.file.Path;
+import java.util.OptionalInt;
 
 /**
  * Turns raw requests into validated SPI records, or fails with INVALID_ARGUMENT and a message naming the field.
@@ -66,6 +67,7 @@ public final class RequestValidator {
                     + capability.mountFlags().size() + " flags, the first "
                     + LogSafe.value(capability.mountFlags().get(0), 64));
         }
+        OptionalInt mountGroup = VolumeMountGroup.parse(capability.volumeMountGroup());
         if (capability.accessMode() == PublishCommand.AccessMode.MISSING) {
             throw VolumeException.invalid("volume_capability.access_mode is required");
         }
@@ -88,7 +90,8 @@ public final class RequestValidator {
         if (!pod.uid().isEmpty()) {
             requireKubeletTarget(target, pod.uid());
         }
-        return new PublishRequest(command.volumeId(), target, command.readOnly(), pod, command.volumeContext());
+        return new PublishRequest(command.volumeId(), target, command.readOnly(), pod, command.volumeContext(),
+                mountGroup);
     }
 
     /**

@@ -315,7 +315,8 @@ class NodeServiceStatusTest {
         var capabilities = fixture.node.nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance())
                 .getCapabilitiesList().stream().map(c -> c.getRpc().getType()).toList();
         assertEquals(java.util.List.of(NodeServiceCapability.RPC.Type.VOLUME_CONDITION,
-                NodeServiceCapability.RPC.Type.GET_VOLUME_STATS), capabilities);
+                NodeServiceCapability.RPC.Type.GET_VOLUME_STATS, NodeServiceCapability.RPC.Type.VOLUME_MOUNT_GROUP),
+                capabilities, "VOLUME_MOUNT_GROUP: the kubelet sends the pod's fsGroup and changes no ownership");
     }
 
     @Test

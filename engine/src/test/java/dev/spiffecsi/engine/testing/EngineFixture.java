@@ -79,8 +79,23 @@ public final class EngineFixture implements AutoCloseable {
                 .putVolumeContext("csi.storage.k8s.io/ephemeral", "true")
                 .putVolumeContext("csi.storage.k8s.io/pod.name", "workload")
                 .putVolumeContext("csi.storage.k8s.io/pod.namespace", "default")
-                .putVolumeContext("csi.storage.k8s.io/pod.uid", POD_UID)
+                .putVolumeContext("csi.storage.k8s.io/pod.uid", podUidOf(target))
                 .putVolumeContext("csi.storage.k8s.io/serviceAccount.name", "default");
+    }
+
+    /**
+     * The pod a kubelet target belongs to, {@code <pods>/<uid>/volumes/kubernetes.io~csi/<name>/mount}, as the kubelet
+     * names it in the volume context; {@value #POD_UID} for any other path (which the engine then refuses, as it
+     * refuses a request for one pod with another pod's target).
+     */
+    static String podUidOf(String target) {
+        String[] segments = target.split("/");
+        int n = segments.length;
+        if (n >= 6 && segments[n - 1].equals("mount") && segments[n - 3].equals("kubernetes.io~csi")
+                && segments[n - 4].equals("volumes") && !segments[n - 5].isEmpty()) {
+            return segments[n - 5];
+        }
+        return POD_UID;
     }
 
     @Override
