@@ -18,13 +18,15 @@ skipped=$(awk '
   /<skipped/ {
     reason = "no reason given"
     if (match($0, /message="[^"]*"/)) reason = substr($0, RSTART + 9, RLENGTH - 10)
+    else if (match($0, /Assumption failed: .*/)) reason = substr($0, RSTART + 19)
+    else if (match($0, /CDATA\[.*/)) reason = substr($0, RSTART + 6)
     print class "." name ": " reason
   }' "${reports[@]}" /dev/null)
 count=0
 [ -n "$skipped" ] && count=$(printf '%s\n' "$skipped" | wc -l)
 echo "skipped tests: $count (from ${#reports[@]} reports)"
 [ "$count" -eq 0 ] && exit 0
-printf '  %s\n' "$skipped" | head -200
+printf '%s\n' "$skipped" | cut -c1-300 | sed 's/^/  /' | head -200
 if [ "${SPIFFECSI_REQUIRE_ALL:-0}" = 1 ]; then
   echo "SPIFFECSI_REQUIRE_ALL=1: every test must run here, and $count were skipped (reasons above)" >&2
   exit 1
