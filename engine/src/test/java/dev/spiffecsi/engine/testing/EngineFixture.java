@@ -85,14 +85,14 @@ public final class EngineFixture implements AutoCloseable {
 
     /**
      * The pod a kubelet target belongs to, {@code <pods>/<uid>/volumes/kubernetes.io~csi/<name>/mount}, as the kubelet
-     * names it in the volume context; {@value #POD_UID} for any other path (which the engine then refuses, as it
+     * names it in the volume context; {@value #POD_UID} for any other path, or a pod directory no UID could name (which the engine then refuses, as it
      * refuses a request for one pod with another pod's target).
      */
     static String podUidOf(String target) {
         String[] segments = target.split("/");
         int n = segments.length;
         if (n >= 6 && segments[n - 1].equals("mount") && segments[n - 3].equals("kubernetes.io~csi")
-                && segments[n - 4].equals("volumes") && !segments[n - 5].isEmpty()) {
+                && segments[n - 4].equals("volumes") && segments[n - 5].matches("[A-Za-z0-9][-A-Za-z0-9_]*")) {
             return segments[n - 5];
         }
         return POD_UID;
