@@ -3,6 +3,7 @@ package dev.spiffecsi.hostile;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spiffecsi.backend.fuseproxy.FuseProxyProvider;
+import dev.spiffecsi.dev.agent.DevAgent;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -45,9 +46,10 @@ class CrashLoopIT {
             PoisonedStateDir state = PoisonedStateDir.create(node, backend);
             TreeSnapshot outsideBefore = TreeSnapshot.of(node.outside());
             Set<String> mountsBefore = new HashSet<>(MountTable.mountPoints());
-            List<String> config = backend.equals(FuseProxyProvider.NAME) ? List.of(
-                    "spiffe-csi.backends.fuse-proxy.admin-socket-path = \"" + node.adminSocket() + "\"",
-                    "spiffe-csi.backends.fuse-proxy.socket-name = \"agent.sock\"") : List.of();
+            boolean fuseProxy = backend.equals(FuseProxyProvider.NAME);
+            // fuse-proxy is ready only with its agent's admin socket there
+            DevAgent agent = fuseProxy ? FuseProxyNode.startAgent(node, List.of()) : null;
+            List<String> config = fuseProxy ? FuseProxyNode.config(node) : List.of();
             try (DriverProcess driver = DriverProcess.start(node, backend, config)) {
                 Duration ready = null;
                 String notReady = null;
@@ -99,6 +101,10 @@ class CrashLoopIT {
                 if (!outsideMounts.isEmpty()) {
                     failures.add("mounted outside " + node.podsDir() + " (the out-of-tree record's target is "
                             + state.escapeTarget() + "): " + outsideMounts);
+                }
+            } finally {
+                if (agent != null) {
+                    agent.close();
                 }
             }
             List<String> changes = outsideBefore.changesTo(TreeSnapshot.of(node.outside()));

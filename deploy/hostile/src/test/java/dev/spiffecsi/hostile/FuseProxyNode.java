@@ -47,10 +47,7 @@ final class FuseProxyNode implements AutoCloseable {
 
     static FuseProxyNode start(NodeTree node, List<RegistrationEntry> entries, Duration ready)
             throws IOException, InterruptedException {
-        DevAgentSettings settings = DriverDelegate.authorizeThisProcess(
-                DevAgentSettings.defaults(node.agentDir().resolve(SOCKET_NAME)).withEntries(entries),
-                node.adminSocket());
-        DevAgent agent = DevAgent.start(settings);
+        DevAgent agent = startAgent(node, entries);
         DriverProcess driver = null;
         try {
             driver = DriverProcess.start(node, FuseProxyProvider.NAME, config(node));
@@ -67,6 +64,17 @@ final class FuseProxyNode implements AutoCloseable {
         }
     }
 
+    /**
+     * The dev agent on {@code node}'s agent socket, with its Delegated Identity API on the node's admin socket for
+     * the driver (this uid), registering {@code entries} besides the driver's own.
+     */
+    static DevAgent startAgent(NodeTree node, List<RegistrationEntry> entries) throws IOException {
+        return DevAgent.start(DriverDelegate.authorizeThisProcess(
+                DevAgentSettings.defaults(node.agentDir().resolve(SOCKET_NAME)).withEntries(entries),
+                node.adminSocket()));
+    }
+
+    /** The driver's configuration lines for the fuse-proxy backend on {@code node}. */
     static List<String> config(NodeTree node) {
         List<String> lines = new ArrayList<>(List.of(
                 SECTION + "admin-socket-path = \"" + node.adminSocket() + "\"",
