@@ -22,6 +22,11 @@ public final class RequestValidator {
         this.requireReadonly = requireReadonly;
     }
 
+    /** Where target paths are confined; the engine resolves them through it too. */
+    public TargetPathPolicy paths() {
+        return paths;
+    }
+
     public PublishRequest validate(PublishCommand command) {
         requireVolumeId(command.volumeId());
         if (command.targetPath().isEmpty()) {

@@ -1,6 +1,7 @@
 package dev.spiffecsi.engine.volume;
 
 import dev.spiffecsi.engine.os.FileSystemUsage;
+import dev.spiffecsi.engine.os.OpenedTarget;
 import dev.spiffecsi.engine.state.StateStore;
 import dev.spiffecsi.engine.state.VolumeRecord;
 import dev.spiffecsi.spi.Backend;
@@ -118,21 +119,28 @@ public final class VolumeEngine {
         }
     }
 
+    /**
+     * Creates the target directory in the parent resolved beneath the pods directory, and publishes onto it; a
+     * directory this call created is removed again (rmdir alone) if the publish fails.
+     */
     private void publishAfresh(PublishRequest request) {
         Path target = request.targetPath();
-        boolean created = TargetDirectory.prepare(target);
-                try {
-                    backend.publish(request);
-                } catch (RuntimeException e) {
-                    if (created) {
-                        TargetDirectory.removeQuietly(target);
-                    }
-                    throw e;
+        try (OpenedTarget opened = validator.paths().open("target_path", target).orElseThrow(() ->
+                new VolumeException(VolumeException.Reason.FAILED_PRECONDITION, "the parent directory of "
+                        + "target_path " + target + " does not exist (the kubelet creates it)"))) {
+            boolean created = TargetDirectory.prepare(opened);
+            try {
+                backend.publish(request);
+            } catch (RuntimeException e) {
+                if (created) {
+                    TargetDirectory.removeQuietly(opened);
                 }
-                state.put(VolumeRecord.of(request, backendName, clock.instant()));
-                // debug: the per-call log line already says so at info; one line per call keeps storms cheap
-                LOG.debug("volume {} published at {} for pod {}", request.volumeId(), target,
-                        request.pod().displayName());
+                throw e;
+            }
+        }
+        state.put(VolumeRecord.of(request, backendName, clock.instant()));
+        // debug: the per-call log line already says so at info; one line per call keeps storms cheap
+        LOG.debug("volume {} published at {} for pod {}", request.volumeId(), target, request.pod().displayName());
     }
 
     /** Unpublishes; a target that is missing or not published succeeds (the node-reboot case). */
@@ -147,6 +155,11 @@ public final class VolumeEngine {
         });
     }
 
+    /**
+     * The target's parent is resolved beneath the pods directory first and held until the directory is removed
+     * through it: a parent swapped for a symlink is refused before the backend is called, and the rmdir cannot
+     * land elsewhere. A missing parent is the node-reboot case: nothing to remove.
+     */
     private void doUnpublish(UnpublishRequest request) {
         Path target = request.targetPath();
         Optional<VolumeRecord> existing = state.get(target);
@@ -154,16 +167,22 @@ public final class VolumeEngine {
             throw new VolumeException(VolumeException.Reason.NOT_FOUND, "volume " + request.volumeId()
                     + " is not published at target_path " + target + " (volume " + existing.get().volumeId() + " is)");
         }
+        Optional<OpenedTarget> opened = validator.paths().open("target_path", target);
         try {
-            backend.unpublish(new UnpublishRequest(request.volumeId(), target, existing.isPresent()));
-        } catch (BackendException e) {
-            if (e.failure() != BackendException.Failure.TARGET_OCCUPIED) {
-                throw e;
+            try {
+                backend.unpublish(new UnpublishRequest(request.volumeId(), target, existing.isPresent()));
+            } catch (BackendException e) {
+                if (e.failure() != BackendException.Failure.TARGET_OCCUPIED) {
+                    throw e;
+                }
+                // NodeUnpublishVolume has no "occupied" code in the CSI spec: the target is not in a state to
+                // unpublish
+                throw new VolumeException(VolumeException.Reason.FAILED_PRECONDITION, e.getMessage(), e);
             }
-            // NodeUnpublishVolume has no "occupied" code in the CSI spec: the target is not in a state to unpublish
-            throw new VolumeException(VolumeException.Reason.FAILED_PRECONDITION, e.getMessage(), e);
+            opened.ifPresent(TargetDirectory::remove);
+        } finally {
+            opened.ifPresent(OpenedTarget::close);
         }
-        TargetDirectory.remove(target);
         state.remove(target);
         LOG.debug("volume {} unpublished from {}", request.volumeId(), target);
     }
