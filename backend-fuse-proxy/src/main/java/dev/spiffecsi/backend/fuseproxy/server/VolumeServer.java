@@ -90,7 +90,8 @@ public final class VolumeServer {
         Optional<PodFiles> feed = Optional.empty();
         try {
             if (socket.isPresent()) {
-                directory = DirectoryHandle.open(volume.target());
+                // through the target's held parent: a parent swapped for a symlink cannot take the socket elsewhere
+                directory = DirectoryHandle.open(mount.entry());
                 server = listen(directory, socket.get(), transport, processes);
             }
             feed = files.map(start -> start.apply(served));
