@@ -29,17 +29,25 @@ public final class BeneathResolver {
     private static final int OPENAT2_ATTEMPTS = 3;
 
     /** openat2 where the kernel allows it, else the walk. */
-    public static final BeneathResolver SYSTEM = new BeneathResolver(true);
+    public static final BeneathResolver SYSTEM = new BeneathResolver(true, BeneathResolver::openat2);
 
+    /** openat2(2) of a relative path beneath a directory: the descriptor, or the errno negated. */
+    @FunctionalInterface
+    interface Openat2 {
+        int open(int dirfd, String path);
+    }
+
+    private final Openat2 openat2;
     private volatile boolean useOpenat2;
 
-    private BeneathResolver(boolean useOpenat2) {
+    BeneathResolver(boolean useOpenat2, Openat2 openat2) {
         this.useOpenat2 = useOpenat2;
+        this.openat2 = openat2;
     }
 
     /** A resolver that always walks, as on a kernel without openat2; for tests that compare both. */
     public static BeneathResolver walkOnly() {
-        return new BeneathResolver(false);
+        return new BeneathResolver(false, BeneathResolver::openat2);
     }
 
     /** Whether this resolver still uses openat2 (false once the kernel refused it). */
@@ -71,11 +79,11 @@ public final class BeneathResolver {
     private int openBeneath(int rootFd, Path relative, Path target) throws ErrnoException {
         if (useOpenat2) {
             for (int attempt = 1; ; attempt++) {
-                int fd = openat2(rootFd, relative.toString());
+                int fd = openat2.open(rootFd, relative.toString());
                 if (fd >= 0) {
                     return fd;
                 }
-                int errno = Native.getLastError();
+                int errno = -fd;
                 if (errno == ENOSYS || errno == EPERM) {
                     useOpenat2 = false; // for good: the kernel or the seccomp profile will not change
                     break;
@@ -88,13 +96,14 @@ public final class BeneathResolver {
         return walk(rootFd, relative, target);
     }
 
-    /** One openat2(2) call; a negative result leaves errno in {@link Native#getLastError()}. */
+    /** One openat2(2) call: the descriptor, or the errno negated. */
     private static int openat2(int dirfd, String path) {
         try (Memory how = new Memory(OPEN_HOW_SIZE)) {
             how.setLong(0, OpenFlags.DIRECTORY_HANDLE);
             how.setLong(8, 0);
             how.setLong(16, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-            return (int) Unchecked.INSTANCE.syscall(SYS_OPENAT2, (long) dirfd, path, how, (long) OPEN_HOW_SIZE);
+            int fd = (int) Unchecked.INSTANCE.syscall(SYS_OPENAT2, (long) dirfd, path, how, (long) OPEN_HOW_SIZE);
+            return fd >= 0 ? fd : -Native.getLastError();
         }
     }
 

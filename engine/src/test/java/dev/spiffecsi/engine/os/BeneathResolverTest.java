@@ -141,6 +141,52 @@ class BeneathResolverTest {
         }
     }
 
+    /** The kubelet's layout may have mounts below the pods directory: crossing them is not an escape. */
+    @ParameterizedTest
+    @MethodSource("resolvers")
+    void mountPointsBelowTheRootAreCrossed(BeneathResolver resolver) throws Exception {
+        dev.spiffecsi.spi.contract.Privileges.assumeCanMountPrivately();
+        Path uid = Files.createDirectory(pods.resolve("uid"));
+        MountSyscalls mounts = new JnaMountSyscalls();
+        mounts.mount("tmpfs", uid, "tmpfs", 0, null);
+        try {
+            Path target = Files.createDirectories(uid.resolve("volumes/kubernetes.io~csi/spiffe")).resolve("mount");
+            try (OpenedTarget opened = resolver.resolve(pods, target)) {
+                assertTrue(opened.makeDirectory(0750));
+                assertTrue(Files.isDirectory(target));
+            }
+        } finally {
+            mounts.umount2(uid, MountSyscalls.MNT_DETACH);
+        }
+    }
+
+    /** Linux before 5.6 answers ENOSYS; a seccomp profile that does not know openat2, EPERM. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {38, 1})
+    void anOpenat2TheKernelRefusesFallsBackToTheWalkForGood(int errno) throws Exception {
+        int[] calls = new int[1];
+        BeneathResolver resolver = new BeneathResolver(true, (dirfd, path) -> {
+            calls[0]++;
+            return -errno;
+        });
+        Path target = volumeDir("uid").resolve("mount");
+        Files.createSymbolicLink(pods.resolve("linked"), outside.getParent().getParent().getParent());
+
+        try (OpenedTarget opened = resolver.resolve(pods, target)) {
+            assertTrue(opened.makeDirectory(0750));
+        }
+        assertFalse(resolver.usesOpenat2());
+        assertErrno(MountSyscalls.ELOOP, resolver, pods.resolve("linked/volumes/kubernetes.io~csi/spiffe/mount"));
+        assertEquals(1, calls[0], "openat2 was tried again after the kernel refused it");
+    }
+
+    @Test
+    void anyOtherOpenat2FailureIsTheAnswer() throws Exception {
+        BeneathResolver resolver = new BeneathResolver(true, (dirfd, path) -> -MountSyscalls.EXDEV);
+        assertErrno(MountSyscalls.EXDEV, resolver, volumeDir("uid").resolve("mount"));
+        assertTrue(resolver.usesOpenat2());
+    }
+
     @Test
     void aClosedTargetGivesNoPathThatCouldNameAnotherFile() throws Exception {
         OpenedTarget opened = BeneathResolver.SYSTEM.resolve(pods, volumeDir("uid").resolve("mount"));
