@@ -21,10 +21,11 @@ import java.util.regex.Pattern;
  * @param unmountBusyTimeout how long an unpublish retries a busy unmount before detaching it
  * @param agentTimeout       how long the agent may take to answer a call, or the first message of a stream
  * @param filesPublishWait   how long a publish of a volume with credential files waits for them before it returns
+ * @param requirePodCgroup   whether a caller must belong to the volume's pod (its cgroup), in either identity mode
  */
 record FuseProxySettings(String socketName, Path adminSocket, IdentityMode identity,
                          Set<PosixFilePermission> socketMode, Duration unmountBusyTimeout, Duration agentTimeout,
-                         Duration filesPublishWait) {
+                         Duration filesPublishWait, boolean requirePodCgroup) {
 
     static final String SOCKET_NAME = "socket-name";
     static final String ADMIN_SOCKET_PATH = "admin-socket-path";
@@ -33,8 +34,9 @@ record FuseProxySettings(String socketName, Path adminSocket, IdentityMode ident
     static final String UNMOUNT_BUSY_TIMEOUT = "unmount-busy-timeout";
     static final String AGENT_TIMEOUT = "agent-timeout";
     static final String FILES_PUBLISH_WAIT = "files-publish-wait";
+    static final String REQUIRE_POD_CGROUP = "require-pod-cgroup";
     private static final Set<String> KEYS = Set.of(SOCKET_NAME, ADMIN_SOCKET_PATH, IDENTITY, SOCKET_MODE,
-            UNMOUNT_BUSY_TIMEOUT, AGENT_TIMEOUT, FILES_PUBLISH_WAIT);
+            UNMOUNT_BUSY_TIMEOUT, AGENT_TIMEOUT, FILES_PUBLISH_WAIT, REQUIRE_POD_CGROUP);
 
     /** sockaddr_un.sun_path holds 107 bytes and a terminating NUL. */
     private static final int MAX_SOCKET_ADDRESS = 107;
@@ -51,7 +53,7 @@ record FuseProxySettings(String socketName, Path adminSocket, IdentityMode ident
         }
         return new FuseProxySettings(socketName(config), adminSocket(config), identity(config), socketMode(config),
                 nonNegative(config, UNMOUNT_BUSY_TIMEOUT), positive(config, AGENT_TIMEOUT),
-                nonNegative(config, FILES_PUBLISH_WAIT));
+                nonNegative(config, FILES_PUBLISH_WAIT), config.getBoolean(REQUIRE_POD_CGROUP));
     }
 
     private static String socketName(BackendConfig config) {

@@ -49,7 +49,8 @@ class TargetSwapTest {
         parent = Files.createDirectories(pods.resolve("uid-1/volumes/kubernetes.io~csi/spiffe"));
         target = parent.resolve("mount");
         engine = new VolumeEngine(new RequestValidator(new TargetPathPolicy(pods), false),
-                StateStore.open(Files.createDirectories(root.resolve("state"))), backend, "fake", Clock.systemUTC());
+                StateStore.open(Files.createDirectories(root.resolve("state")), pods), backend, "fake",
+                Clock.systemUTC());
     }
 
     /** Moves the parent away and puts a symlink to the outside directory in its place. */
