@@ -21,7 +21,7 @@ class FuseProxySettingsTest {
     private static final String SECTION = "spiffe-csi.backends.fuse-proxy";
 
     private static Map<String, Object> valid() {
-        Map<String, Object> values = new HashMap<>();
+        Map<String, Object> values = new HashMap<>(ReferenceSettings.defaults());
         values.put("socket-name", "spire-agent.sock");
         values.put("admin-socket-path", "/run/spire/admin/admin.sock");
         values.put("identity", "pid");

@@ -8,6 +8,7 @@ import dev.spiffecsi.spi.contract.ContractFixture;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -23,9 +24,16 @@ final class ProxiedVolumes implements AutoCloseable {
 
     /** The fuse-proxy section with every key set, identity {@code identity}, against {@code agent}. */
     static MapBackendConfig config(FakeDelegatedAgent agent, String identity) {
-        return new MapBackendConfig("spiffe-csi.backends.fuse-proxy", Map.of("socket-name", ContractFixture.SOCKET_NAME,
+        return config(agent, identity, Map.of());
+    }
+
+    /** The same, with some settings (limits, say) replaced. */
+    static MapBackendConfig config(FakeDelegatedAgent agent, String identity, Map<String, ?> overrides) {
+        Map<String, Object> values = new HashMap<>(Map.of("socket-name", ContractFixture.SOCKET_NAME,
                 "admin-socket-path", agent.socket().toString(), "identity", identity, "socket-mode", "0666",
                 "unmount-busy-timeout", "1s", "agent-timeout", "5s", "files-publish-wait", "3s"));
+        values.putAll(overrides);
+        return ReferenceSettings.with(values);
     }
 
     Backend add(Backend backend) {

@@ -27,12 +27,15 @@ final class WorkloadApiInterceptor implements ServerInterceptor {
 
     private final CallerResolver resolver;
     private final VolumeLabel volume;
-    private final System.Logger log;
+    /** A pod can repeat a refused call in a loop: one line a minute per volume and reason, with the count. */
+    private final RateLimitedLog headerMissing;
+    private final RateLimitedLog unidentified;
 
     WorkloadApiInterceptor(CallerResolver resolver, VolumeLabel volume, System.Logger log) {
         this.resolver = resolver;
         this.volume = volume;
-        this.log = log;
+        this.headerMissing = new RateLimitedLog(log, Level.WARNING);
+        this.unidentified = new RateLimitedLog(log, Level.WARNING);
     }
 
     @Override
@@ -41,13 +44,13 @@ final class WorkloadApiInterceptor implements ServerInterceptor {
         Optional<UnixPeer> peer = PeerCredentialsNegotiator.peerOf(call);
         String method = call.getMethodDescriptor().getBareMethodName();
         if (!"true".equals(headers.get(SECURITY_HEADER))) {
-            log.log(Level.WARNING, volume + ": refused " + method + " from " + describe(peer)
+            headerMissing.log(() -> volume + ": refused " + method + " from " + describe(peer)
                     + ": the security header workload.spiffe.io: true is missing");
             return refuse(call, Status.INVALID_ARGUMENT.withDescription("security header missing from request"));
         }
         Optional<Delegation> caller = resolver.resolve(peer, PeerCredentialsNegotiator.processOf(call));
         if (caller.isEmpty()) {
-            log.log(Level.WARNING, volume + ": refused " + method + " from " + describe(peer)
+            unidentified.log(() -> volume + ": refused " + method + " from " + describe(peer)
                     + ": the kernel did not report the caller's process (SO_PEERCRED)");
             return refuse(call, Status.UNAUTHENTICATED.withDescription("the driver cannot tell who is calling"));
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import dev.spiffecsi.backend.fuseproxy.delegated.AgentClient;
 import dev.spiffecsi.backend.fuseproxy.delegated.BundleFeed;
 import dev.spiffecsi.backend.fuseproxy.delegated.Delegation;
+import dev.spiffecsi.backend.fuseproxy.delegated.SvidSubscriptions;
 import dev.spiffecsi.backend.fuseproxy.peer.PeerProcess;
 import dev.spiffecsi.backend.fuseproxy.server.SharedTransport;
 import dev.spiffecsi.backend.fuseproxy.workload.proto.X509SVIDResponse;
@@ -108,7 +109,7 @@ class CallerStreamTest {
                 Responses<X509SVIDResponse> responses = new Responses<>();
                 // a connection whose process has exited (a forked child kept it): the call is refused at once
                 new CallerStream<>("FetchX509SVID", new Delegation.ByPid(4242, PeerProcess.EXITED),
-                        WorkloadResponses.X509_SVIDS, agent, bundles, responses,
+                        WorkloadResponses.X509_SVIDS, new SvidSubscriptions(agent, "vol", log), bundles, responses,
                         new VolumeLabel("vol", dir), log).start();
                 assertNotNull(responses.error);
                 assertEquals(Status.Code.PERMISSION_DENIED, Status.fromThrowable(responses.error).getCode());
