@@ -118,7 +118,8 @@ public final class VolumeServer {
                 .bossEventLoopGroup(transport.eventLoops())
                 .workerEventLoopGroup(transport.eventLoops())
                 .executor(transport.calls())
-                .protocolNegotiator(new PeerCredentialsNegotiator(processes))
+                .protocolNegotiator(new StreamLimitNegotiator(new PeerCredentialsNegotiator(processes),
+                        limits.maxCallsPerConnection()))
                 // grpc sets SO_KEEPALIVE on every connection; a Unix socket has none, and netty warns each time
                 .withChildOption(ChannelOption.SO_KEEPALIVE, null)
                 .handshakeTimeout(limits.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS)
@@ -127,6 +128,7 @@ public final class VolumeServer {
                 .maxInboundMessageSize(limits.maxRequestBytes())
                 .maxInboundMetadataSize(limits.maxHeaderListBytes())
                 .intercept(new CallLimiter(volume, new Budget(limits.maxCalls()), node.calls(), log))
+                .addStreamTracerFactory(new RefusedRequestLog(volume, limits.maxRequestBytes(), log))
                 .addService(socket.service())
                 .build()
                 .start();
