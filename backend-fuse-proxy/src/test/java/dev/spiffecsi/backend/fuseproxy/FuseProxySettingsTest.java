@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spiffecsi.backend.fuseproxy.server.VolumeLimits;
 import dev.spiffecsi.spi.BackendException;
 import dev.spiffecsi.spi.MapBackendConfig;
 import java.nio.file.Path;
@@ -68,6 +69,21 @@ class FuseProxySettingsTest {
             "agent-timeout        | 0s",
             "agent-timeout        | soon",
             "files-publish-wait   | -1s",
+            "limits.max-connections | 0",
+            "limits.max-connections | many",
+            "limits.max-calls-per-connection | -1",
+            "limits.max-calls | 0",
+            "limits.max-request-size | 512",
+            "limits.max-request-size | 5MiB",
+            "limits.max-request-size | 64KB",
+            "limits.max-request-size | big",
+            "limits.max-header-list-size | 100",
+            "limits.max-header-list-size | 2MiB",
+            "limits.connection-idle-timeout | 0s",
+            "limits.handshake-timeout | -1s",
+            "limits.max-open-files | 0",
+            "limits.node-max-connections | 0",
+            "limits.node-max-calls | 0",
     })
     void refusesABadValueNamingItsKey(String key, String value) {
         Map<String, Object> values = valid();
@@ -75,6 +91,23 @@ class FuseProxySettingsTest {
         BackendException e = assertThrows(BackendException.class, () -> read(values));
         assertEquals(BackendException.Failure.INVALID_CONFIG, e.failure());
         assertTrue(e.getMessage().startsWith(SECTION + "." + key + ":"), e.getMessage());
+    }
+
+    @Test
+    void readsTheLimitsWithTheirDefaults() {
+        FuseProxySettings defaults = read(ReferenceSettings.defaults());
+        assertEquals(new VolumeLimits(32, 16, 64, 64 * 1024, 8 * 1024, Duration.ofMinutes(5), Duration.ofSeconds(10),
+                256), defaults.limits());
+        assertEquals(2048, defaults.nodeMaxConnections());
+        assertEquals(2048, defaults.nodeMaxCalls());
+
+        Map<String, Object> values = valid();
+        values.put("limits.max-request-size", "1MiB");
+        values.put("limits.max-header-list-size", 4096);
+        values.put("limits.max-connections", 5);
+        assertEquals(1024 * 1024, read(values).limits().maxRequestBytes());
+        assertEquals(4096, read(values).limits().maxHeaderListBytes());
+        assertEquals(5, read(values).limits().maxConnections());
     }
 
     @Test

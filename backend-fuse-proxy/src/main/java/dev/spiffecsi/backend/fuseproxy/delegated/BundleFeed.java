@@ -81,6 +81,11 @@ public final class BundleFeed implements AutoCloseable {
         watchers.remove(watcher);
     }
 
+    /** How many watch now. */
+    int watchers() {
+        return watchers.size();
+    }
+
     private void publish(Map<String, ByteString> bundles) {
         Map<String, ByteString> byId = new TreeMap<>();
         bundles.forEach((trustDomain, bundle) -> byId.put(TrustDomainIds.of(trustDomain), bundle));
