@@ -98,8 +98,8 @@ class FuseProxySettingsTest {
         FuseProxySettings defaults = read(ReferenceSettings.defaults());
         assertEquals(new VolumeLimits(32, 16, 64, 64 * 1024, 8 * 1024, Duration.ofMinutes(5), Duration.ofSeconds(10),
                 256), defaults.limits());
-        assertEquals(2048, defaults.nodeMaxConnections());
-        assertEquals(2048, defaults.nodeMaxCalls());
+        assertEquals(1024, defaults.nodeMaxConnections());
+        assertEquals(1024, defaults.nodeMaxCalls());
 
         Map<String, Object> values = valid();
         values.put("limits.max-request-size", "1MiB");
