@@ -37,6 +37,8 @@ final class CallerStream<M> {
     private final ServerCallStreamObserver<M> responses;
     private final VolumeLabel volume;
     private final System.Logger log;
+    /** The volume's log of answers its callers can cause at will (no identity, say): one line a minute. */
+    private final RateLimitedLog refusals;
     private final SvidSubscriptions subscriptions;
     private final Consumer<Map<String, ByteString>> bundleWatcher = this::onBundles;
 
@@ -49,7 +51,8 @@ final class CallerStream<M> {
     private boolean ended;
 
     CallerStream(String call, Delegation caller, ResponseComposer<M> composer, SvidSubscriptions subscriptions,
-                 BundleFeed bundles, StreamObserver<M> responses, VolumeLabel volume, System.Logger log) {
+                 BundleFeed bundles, StreamObserver<M> responses, VolumeLabel volume, RateLimitedLog refusals,
+                 System.Logger log) {
         this.call = call;
         this.caller = caller;
         this.composer = composer;
@@ -57,6 +60,7 @@ final class CallerStream<M> {
         this.responses = (ServerCallStreamObserver<M>) responses;
         this.volume = volume;
         this.log = log;
+        this.refusals = refusals;
         this.subscriptions = subscriptions;
     }
 
@@ -92,7 +96,7 @@ final class CallerStream<M> {
             return;
         }
         if (update.getX509SvidsCount() == 0) {
-            log.log(Level.INFO, volume + ": " + call + " for " + caller + ": the SPIRE agent has no identity for "
+            refusals.log(() -> volume + ": " + call + " for " + caller + ": the SPIRE agent has no identity for "
                     + "the caller; answered PERMISSION_DENIED");
             fail(Status.PERMISSION_DENIED.withDescription("no identity issued"));
             return;
@@ -115,14 +119,19 @@ final class CallerStream<M> {
         }
         Status answer = AgentStatus.forWorkload(status);
         if (AgentClient.isWorkloadExited(status)) {
-            log.log(Level.INFO, volume + ": " + call + " for " + caller + ": the process that opened the connection "
+            refusals.log(() -> volume + ": " + call + " for " + caller + ": the process that opened the connection "
                     + "has exited, its pid may name another process by now; answered PERMISSION_DENIED");
             fail(answer);
             return;
         }
-        log.log(AgentStatus.isAnswer(status) ? Level.INFO : Level.WARNING, volume + ": " + call + " for " + caller
-                + " failed: the SPIRE agent answered " + status.getCode() + " "
-                + LogSafe.value(status.getDescription()) + "; the workload gets " + answer.getCode());
+        String line = volume + ": " + call + " for " + caller + " failed: the SPIRE agent answered "
+                + status.getCode() + " " + LogSafe.value(status.getDescription()) + "; the workload gets "
+                + answer.getCode();
+        if (AgentStatus.isAnswer(status)) {
+            refusals.log(() -> line);
+        } else {
+            log.log(Level.WARNING, line);
+        }
         fail(answer);
     }
 

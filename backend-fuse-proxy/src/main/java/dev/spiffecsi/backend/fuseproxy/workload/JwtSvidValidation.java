@@ -40,6 +40,8 @@ final class JwtSvidValidation {
     private final ServerCallStreamObserver<ValidateJWTSVIDResponse> response;
     private final VolumeLabel volume;
     private final System.Logger log;
+    /** The volume's log of answers its callers can cause at will (an invalid token, say): one line a minute. */
+    private final RateLimitedLog refusals;
     private final CompletableFuture<SubscribeToX509SVIDsResponse> identities = new CompletableFuture<>();
     private final CompletableFuture<Map<String, ByteString>> bundles = new CompletableFuture<>();
     private final Consumer<Map<String, ByteString>> bundleWatcher = bundles::complete;
@@ -51,7 +53,8 @@ final class JwtSvidValidation {
 
     JwtSvidValidation(ValidateJWTSVIDRequest request, Delegation caller, AgentClient agent,
                       SvidSubscriptions subscriptions, BundleFeed jwtBundles,
-                      StreamObserver<ValidateJWTSVIDResponse> response, VolumeLabel volume, System.Logger log) {
+                      StreamObserver<ValidateJWTSVIDResponse> response, VolumeLabel volume, RateLimitedLog refusals,
+                      System.Logger log) {
         this.request = request;
         this.caller = caller;
         this.agent = agent;
@@ -59,6 +62,7 @@ final class JwtSvidValidation {
         this.response = (ServerCallStreamObserver<ValidateJWTSVIDResponse>) response;
         this.volume = volume;
         this.log = log;
+        this.refusals = refusals;
         this.subscriptions = subscriptions;
     }
 
@@ -112,7 +116,7 @@ final class JwtSvidValidation {
         }
         Status status = Status.fromThrowable(failure);
         // the description never quotes the token (see JwtSvidValidator); bounded all the same
-        log.log(Level.INFO, volume + ": ValidateJWTSVID for " + caller + " answered " + status.getCode() + ": "
+        refusals.log(() -> volume + ": ValidateJWTSVID for " + caller + " answered " + status.getCode() + ": "
                 + LogSafe.value(status.getDescription()));
         response.onError(status.asRuntimeException());
     }

@@ -41,11 +41,17 @@ public final class WorkloadApiProxy extends SpiffeWorkloadAPIGrpc.SpiffeWorkload
     private final BundleFeed jwtBundles;
     private final VolumeLabel volume;
     private final System.Logger log;
+    /**
+     * Answers a caller can cause as often as it likes (no identity issued, an invalid token): logged at most once a
+     * minute for the volume, with the count of the others.
+     */
+    private final RateLimitedLog refusals;
 
     private WorkloadApiProxy(AgentClient agent, BundleFeed x509Bundles, BundleFeed jwtBundles, VolumeLabel volume,
                              System.Logger log) {
         this.agent = agent;
         this.identities = new SvidSubscriptions(agent, volume.toString(), log);
+        this.refusals = new RateLimitedLog(log, Level.INFO);
         this.x509Bundles = x509Bundles;
         this.jwtBundles = jwtBundles;
         this.volume = volume;
@@ -67,19 +73,19 @@ public final class WorkloadApiProxy extends SpiffeWorkloadAPIGrpc.SpiffeWorkload
     @Override
     public void fetchX509SVID(X509SVIDRequest request, StreamObserver<X509SVIDResponse> responses) {
         new CallerStream<>("FetchX509SVID", caller(), WorkloadResponses.X509_SVIDS, identities, x509Bundles,
-                responses, volume, log).start();
+                responses, volume, refusals, log).start();
     }
 
     @Override
     public void fetchX509Bundles(X509BundlesRequest request, StreamObserver<X509BundlesResponse> responses) {
         new CallerStream<>("FetchX509Bundles", caller(), WorkloadResponses.X509_BUNDLES, identities, x509Bundles,
-                responses, volume, log).start();
+                responses, volume, refusals, log).start();
     }
 
     @Override
     public void fetchJWTBundles(JWTBundlesRequest request, StreamObserver<JWTBundlesResponse> responses) {
         new CallerStream<>("FetchJWTBundles", caller(), WorkloadResponses.JWT_BUNDLES, identities, jwtBundles,
-                responses, volume, log).start();
+                responses, volume, refusals, log).start();
     }
 
     @Override
@@ -101,8 +107,8 @@ public final class WorkloadApiProxy extends SpiffeWorkloadAPIGrpc.SpiffeWorkload
                         .toList();
                 if (svids.isEmpty()) {
                     response.onError(Status.PERMISSION_DENIED.withDescription(request.getSpiffeId().isEmpty()
-                            ? "no identity issued" : "no identity issued for " + LogSafe.value(request.getSpiffeId()))
-                            .asRuntimeException());
+                            ? "no identity issued"
+                            : "no identity issued for " + LogSafe.value(request.getSpiffeId())).asRuntimeException());
                     return;
                 }
                 response.onNext(JWTSVIDResponse.newBuilder().addAllSvids(svids).build());
@@ -112,11 +118,15 @@ public final class WorkloadApiProxy extends SpiffeWorkloadAPIGrpc.SpiffeWorkload
             @Override
             public void onError(Throwable t) {
                 Status status = Status.fromThrowable(t);
-                log.log(AgentStatus.isAnswer(status) ? Level.INFO : Level.WARNING, volume + ": FetchJWTSVID for "
-                        + caller + (AgentClient.isWorkloadExited(status)
+                String line = volume + ": FetchJWTSVID for " + caller + (AgentClient.isWorkloadExited(status)
                         ? ": the process that opened the connection has exited; answered PERMISSION_DENIED"
                         : ": the SPIRE agent answered " + status.getCode() + " "
-                        + LogSafe.value(status.getDescription())));
+                        + LogSafe.value(status.getDescription()));
+                if (AgentStatus.isAnswer(status)) {
+                    refusals.log(() -> line);
+                } else {
+                    log.log(Level.WARNING, line);
+                }
                 response.onError(AgentStatus.forWorkload(status).asRuntimeException());
             }
 
@@ -134,6 +144,7 @@ public final class WorkloadApiProxy extends SpiffeWorkloadAPIGrpc.SpiffeWorkload
                     ? "audience must be specified" : "svid must be specified").asRuntimeException());
             return;
         }
-        new JwtSvidValidation(request, caller(), agent, identities, jwtBundles, response, volume, log).start();
+        new JwtSvidValidation(request, caller(), agent, identities, jwtBundles, response, volume, refusals, log)
+                .start();
     }
 }

@@ -110,7 +110,7 @@ class CallerStreamTest {
                 // a connection whose process has exited (a forked child kept it): the call is refused at once
                 new CallerStream<>("FetchX509SVID", new Delegation.ByPid(4242, PeerProcess.EXITED),
                         WorkloadResponses.X509_SVIDS, new SvidSubscriptions(agent, "vol", log), bundles, responses,
-                        new VolumeLabel("vol", dir), log).start();
+                        new VolumeLabel("vol", dir), new RateLimitedLog(log, System.Logger.Level.INFO), log).start();
                 assertNotNull(responses.error);
                 assertEquals(Status.Code.PERMISSION_DENIED, Status.fromThrowable(responses.error).getCode());
             }
