@@ -96,7 +96,7 @@ class FuseProxySettingsTest {
     @Test
     void readsTheLimitsWithTheirDefaults() {
         FuseProxySettings defaults = read(ReferenceSettings.defaults());
-        assertEquals(new VolumeLimits(32, 16, 64, 64 * 1024, 8 * 1024, Duration.ofMinutes(5), Duration.ofSeconds(10),
+        assertEquals(new VolumeLimits(64, 16, 128, 64 * 1024, 8 * 1024, Duration.ofMinutes(5), Duration.ofSeconds(10),
                 256), defaults.limits());
         assertEquals(1024, defaults.nodeMaxConnections());
         assertEquals(1024, defaults.nodeMaxCalls());
