@@ -48,6 +48,11 @@ final class CallerStream<M> {
     private SubscribeToX509SVIDsResponse latestIdentities;
     private Map<String, ByteString> latestBundles;
     private M lastSent;
+    /**
+     * The newest message held back while the client does not read (the stream is not ready): a client that never
+     * reads makes the driver hold one message for it, not one per SVID rotation for as long as it stays connected.
+     */
+    private M unsent;
     private boolean ended;
 
     CallerStream(String call, Delegation caller, ResponseComposer<M> composer, SvidSubscriptions subscriptions,
@@ -67,6 +72,7 @@ final class CallerStream<M> {
     /** Starts; call from the service method, so that the workload's cancellation is seen. */
     void start() {
         responses.setOnCancelHandler(this::stop);
+        responses.setOnReadyHandler(this::onReady);
         // the watcher first: the subscription may fail (and stop, which unwatches) on another thread before start
         // returns, and a watcher added after that would stay in the shared feed for good
         bundles.watch(bundleWatcher);
@@ -140,10 +146,30 @@ final class CallerStream<M> {
             return;
         }
         Optional<M> message = composer.compose(latestIdentities, latestBundles);
-        if (message.isPresent() && !message.get().equals(lastSent)) {
-            lastSent = message.get();
-            responses.onNext(lastSent);
+        if (message.isEmpty()) {
+            return;
         }
+        if (message.get().equals(lastSent)) {
+            unsent = null; // back to what the client has: whatever was held back is stale
+            return;
+        }
+        if (!responses.isReady()) {
+            unsent = message.get();
+            return;
+        }
+        unsent = null;
+        lastSent = message.get();
+        responses.onNext(lastSent);
+    }
+
+    /** The client reads again: what was held back goes out. */
+    private synchronized void onReady() {
+        if (ended || unsent == null || !responses.isReady()) {
+            return;
+        }
+        lastSent = unsent;
+        unsent = null;
+        responses.onNext(lastSent);
     }
 
     private void fail(Status status) {
