@@ -11,6 +11,7 @@ import java.util.Optional;
  * @param nodeId         the resolved node id: {@code node-id}, else the variable named by {@code node-id-env};
  *                       may be empty only for commands that do not serve
  * @param metricsAddress where to serve Prometheus metrics; empty when disabled
+ * @param volumeContextMaxBytes the largest volume_context accepted, in UTF-8 bytes
  */
 public record DriverSettings(
         String pluginName,
@@ -24,5 +25,6 @@ public record DriverSettings(
         boolean requireReadonlyVolume,
         Duration shutdownGracePeriod,
         Optional<InetSocketAddress> metricsAddress,
-        LogSettings log) {
+        LogSettings log,
+        int volumeContextMaxBytes) {
 }

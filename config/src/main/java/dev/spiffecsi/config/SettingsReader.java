@@ -57,7 +57,23 @@ final class SettingsReader {
                 absolutePath("workload-api-socket-dir"), absolutePath("kubelet-pods-dir"),
                 absolutePath("state-dir"), backend, Boolean.TRUE.equals(requireReadonly), grace,
                 listenAddress("metrics.listen-address"),
-                new LogSettings(level == null ? "info" : level.toLowerCase(Locale.ROOT), format));
+                new LogSettings(level == null ? "info" : level.toLowerCase(Locale.ROOT), format),
+                byteSize("limits.volume-context-max-bytes", 1024, 1024 * 1024));
+    }
+
+    /** A size in bytes (HOCON: {@code 16KiB}, {@code 16384}) within [{@code min}, {@code max}]. */
+    private int byteSize(String key, long min, long max) {
+        try {
+            long value = root.getBytes(key);
+            if (value < min || value > max) {
+                problem(key, "must be between " + min + " and " + max + " bytes, got " + value);
+                return (int) Math.max(min, Math.min(max, value));
+            }
+            return (int) value;
+        } catch (com.typesafe.config.ConfigException e) {
+            problem(key, describe(e));
+            return (int) min;
+        }
     }
 
     private LogSettings.Format logFormat() {

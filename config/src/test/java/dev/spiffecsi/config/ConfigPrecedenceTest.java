@@ -114,13 +114,14 @@ class ConfigPrecedenceTest {
                   shutdown-grace-period = 1500ms
                   log { level = WARN, format = JSON }
                   metrics { listen-address = "127.0.0.1:9810" }
+                  limits { volume-context-max-bytes = 32KiB }
                 }
                 """).settings();
 
         assertEquals(new DriverSettings("example.org", "node-7", "OTHER", Path.of("/a/csi.sock"), Path.of("/b"),
                 Path.of("/var/snap/microk8s/common/var/lib/kubelet/pods"), Path.of("/c/e"), "symlink-dev", true,
                 Duration.ofMillis(1500), java.util.Optional.of(new java.net.InetSocketAddress("127.0.0.1", 9810)),
-                new LogSettings("warn", LogSettings.Format.JSON)), s);
+                new LogSettings("warn", LogSettings.Format.JSON), 32 * 1024), s);
     }
 
     static Stream<Arguments> everyFlag() {

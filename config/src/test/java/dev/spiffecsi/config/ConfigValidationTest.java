@@ -54,7 +54,10 @@ class ConfigValidationTest {
             "node-id-env             | [MY_NODE_NAME]",
             "metrics.listen-address  | \"9810\"",
             "metrics.listen-address  | \"localhost:http\"",
-            "metrics.listen-address  | \":70000\""})
+            "metrics.listen-address  | \":70000\"",
+            "limits.volume-context-max-bytes | 100",
+            "limits.volume-context-max-bytes | 2MiB",
+            "limits.volume-context-max-bytes | \"lots\""})
     void badValueIsRejectedNamingItsFullKey(String key, String hoconValue) {
         ConfigException e = TestConfigs.failsWithFile(dir, "spiffe-csi." + key + " = " + hoconValue + "\n");
 
@@ -122,6 +125,13 @@ class ConfigValidationTest {
     void requireReadonlyVolumeAcceptsHoconBooleans(String given, boolean expected) {
         assertEquals(expected, TestConfigs.load(Map.of(), Map.of("SPIFFE_CSI_REQUIRE_READONLY_VOLUME", given))
                 .settings().requireReadonlyVolume());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {"16KiB | 16384", "1024 | 1024", "1MiB | 1048576"})
+    void volumeContextLimitAcceptsHoconSizes(String given, int bytes) {
+        assertEquals(bytes, TestConfigs.loadFile(dir, "spiffe-csi.limits.volume-context-max-bytes = " + given)
+                .settings().volumeContextMaxBytes());
     }
 
     @Test

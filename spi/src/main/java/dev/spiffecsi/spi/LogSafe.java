@@ -40,6 +40,51 @@ public final class LogSafe {
         return out.toString();
     }
 
+    /**
+     * {@code value} as it is when it is plain (at most {@code maxChars} printable ASCII characters without spaces,
+     * quotes or backslashes: a volume id, a kubelet path), else {@link #value(String, int)}: the ordinary line keeps
+     * its ordinary look and costs no copy, and only a hostile value is quoted.
+     */
+    public static String token(String value, int maxChars) {
+        if (value == null) {
+            return "<none>";
+        }
+        if (value.isEmpty() || value.length() > maxChars) {
+            return value(value, maxChars);
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c <= ' ' || c >= 0x7f || c == '"' || c == '\\') {
+                return value(value, maxChars);
+            }
+        }
+        return value;
+    }
+
+    /**
+     * Free text that may hold untrusted parts (an error message), for the end of a log line: cut to
+     * {@code maxChars} and with control characters escaped so that it stays on its line; quotes are left alone.
+     */
+    public static String text(String text, int maxChars) {
+        if (text == null) {
+            return "<none>";
+        }
+        int shown = Math.min(text.length(), Math.max(0, maxChars));
+        StringBuilder out = new StringBuilder(shown + 16);
+        for (int i = 0; i < shown; i++) {
+            char c = text.charAt(i);
+            if (c == '"' || c == '\\') {
+                out.append(c);
+            } else {
+                escape(c, out);
+            }
+        }
+        if (shown < text.length()) {
+            out.append("...(").append(text.length()).append(" characters)");
+        }
+        return out.toString();
+    }
+
     private static void escape(char c, StringBuilder out) {
         switch (c) {
             case '\\' -> out.append("\\\\");

@@ -3,6 +3,7 @@ package dev.spiffecsi.spi;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -15,9 +16,15 @@ import java.util.TreeSet;
  * @param readOnly      the CSI {@code readonly} flag; backends that can enforce read-only always do
  * @param pod           who the volume is for
  * @param volumeContext the raw CSI volume context, unmodifiable
+ * @param volumeMountGroup the group the CO asks the volume's files to be accessible to (CSI
+ *                      {@code volume_capability.mount.volume_mount_group}: the kubelet sends the pod's
+ *                      {@code fsGroup} because the driver advertises {@code VOLUME_MOUNT_GROUP}), a validated
+ *                      non-negative gid; empty when the pod has no fsGroup. The kubelet then changes no ownership
+ *                      itself: a backend applies the group to what it creates, or ignores it, and never changes
+ *                      the ownership of anything it does not own (the agent's directory)
  */
 public record PublishRequest(String volumeId, Path targetPath, boolean readOnly, PodInfo pod,
-                             Map<String, String> volumeContext) {
+                             Map<String, String> volumeContext, OptionalInt volumeMountGroup) {
 
     /** The prefix of the keys the kubelet adds to the volume context itself (pod info, the ephemeral flag). */
     public static final String KUBELET_ATTRIBUTE_PREFIX = "csi.storage.k8s.io/";
@@ -27,6 +34,15 @@ public record PublishRequest(String volumeId, Path targetPath, boolean readOnly,
         Objects.requireNonNull(targetPath, "targetPath");
         Objects.requireNonNull(pod, "pod");
         volumeContext = Map.copyOf(volumeContext);
+        if (volumeMountGroup.orElse(0) < 0) {
+            throw new IllegalArgumentException("a negative volume mount group: " + volumeMountGroup.getAsInt());
+        }
+    }
+
+    /** A request without a volume mount group. */
+    public PublishRequest(String volumeId, Path targetPath, boolean readOnly, PodInfo pod,
+                          Map<String, String> volumeContext) {
+        this(volumeId, targetPath, readOnly, pod, volumeContext, OptionalInt.empty());
     }
 
     /**

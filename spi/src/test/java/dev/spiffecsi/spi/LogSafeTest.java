@@ -38,4 +38,21 @@ class LogSafeTest {
     void nullIsNamed() {
         assertEquals("<none>", LogSafe.value(null));
     }
+
+    @Test
+    void aPlainTokenKeepsItsLookAndAHostileOneIsQuoted() {
+        assertEquals("csi-0a1b", LogSafe.token("csi-0a1b", 512));
+        assertEquals("/var/lib/kubelet/pods/u/volumes/kubernetes.io~csi/v/mount",
+                LogSafe.token("/var/lib/kubelet/pods/u/volumes/kubernetes.io~csi/v/mount", 512));
+        assertEquals("\"a b\"", LogSafe.token("a b", 512));
+        assertEquals("\"x\\ny=1\"", LogSafe.token("x\ny=1", 512));
+        assertEquals("\"\"", LogSafe.token("", 512));
+        assertTrue(LogSafe.token("v".repeat(600), 512).endsWith("...(600 characters)"));
+    }
+
+    @Test
+    void freeTextStaysOnItsLine() {
+        assertEquals("target_path \"/a\\nb\" is bad", LogSafe.text("target_path \"/a\nb\" is bad", 100));
+        assertEquals("ab...(4 characters)", LogSafe.text("abcd", 2));
+    }
 }

@@ -90,11 +90,19 @@ final class BindMountBackend implements Backend {
         return source != null && source.sameFileAs(mountRoot);
     }
 
+    /**
+     * Binds the agent's socket directory as it is. A volume mount group (the pod's fsGroup, which the kubelet sends
+     * and then applies no more itself) is ignored, said at debug level: the directory and the socket are the
+     * agent's, shared by every pod of the node, and their owner and mode are never changed for one pod.
+     */
     @Override
     public void publish(PublishRequest request) {
         // serves the agent's socket directory as it is: no volume attribute changes what a pod gets
         request.requireOnlyAttributes(Set.of(), BindMountProvider.NAME);
         Path target = request.targetPath();
+        request.volumeMountGroup().ifPresent(group -> log.log(System.Logger.Level.DEBUG, () -> "volume "
+                + request.volumeId() + " at " + target + ": volume mount group " + group + " ignored: the agent's "
+                + "socket directory is bound as it is"));
         // one statx, no listing: the engine made the target an empty directory and holds its lock (the SPI's
         // contract); a mount over content would hide it, which the engine has ruled out
         TargetState state = state(target, statOrNull(target), false);

@@ -141,6 +141,9 @@ final class FuseProxyBackend implements Backend {
         Optional<VolumeServer.SocketService> socket = Optional.empty();
         if (options.socket()) {
             CallerResolver callers = settings.identity().callersOf(request.pod());
+            if (settings.requirePodCgroup()) {
+                callers = PodBoundCallers.of(request.pod(), callers);
+            }
             socket = Optional.of(new VolumeServer.SocketService(settings.socketName(), settings.socketMode(),
                     WorkloadApiProxy.forVolume(volume, callers, runtime.agent(), runtime.x509Bundles(),
                             runtime.jwtBundles(), log)));

@@ -23,13 +23,15 @@ import java.util.regex.Pattern;
  * @param unmountBusyTimeout how long an unpublish retries a busy unmount before detaching it
  * @param agentTimeout       how long the agent may take to answer a call, or the first message of a stream
  * @param filesPublishWait   how long a publish of a volume with credential files waits for them before it returns
+ * @param requirePodCgroup   whether a caller must belong to the volume's pod (its cgroup), in either identity mode
  * @param limits             what one volume's pod may make the driver hold
  * @param nodeMaxConnections Workload API connections open at a time on all volumes together
  * @param nodeMaxCalls       Workload API calls in progress at a time on all volumes together
  */
 record FuseProxySettings(String socketName, Path adminSocket, IdentityMode identity,
                          Set<PosixFilePermission> socketMode, Duration unmountBusyTimeout, Duration agentTimeout,
-                         Duration filesPublishWait, VolumeLimits limits, int nodeMaxConnections, int nodeMaxCalls) {
+                         Duration filesPublishWait, boolean requirePodCgroup, VolumeLimits limits,
+                         int nodeMaxConnections, int nodeMaxCalls) {
 
     static final String SOCKET_NAME = "socket-name";
     static final String ADMIN_SOCKET_PATH = "admin-socket-path";
@@ -48,8 +50,9 @@ record FuseProxySettings(String socketName, Path adminSocket, IdentityMode ident
     static final String MAX_OPEN_FILES = "limits.max-open-files";
     static final String NODE_MAX_CONNECTIONS = "limits.node-max-connections";
     static final String NODE_MAX_CALLS = "limits.node-max-calls";
+    static final String REQUIRE_POD_CGROUP = "require-pod-cgroup";
     private static final Set<String> KEYS = Set.of(SOCKET_NAME, ADMIN_SOCKET_PATH, IDENTITY, SOCKET_MODE,
-            UNMOUNT_BUSY_TIMEOUT, AGENT_TIMEOUT, FILES_PUBLISH_WAIT, MAX_CONNECTIONS, MAX_CALLS_PER_CONNECTION,
+            UNMOUNT_BUSY_TIMEOUT, AGENT_TIMEOUT, FILES_PUBLISH_WAIT, REQUIRE_POD_CGROUP, MAX_CONNECTIONS, MAX_CALLS_PER_CONNECTION,
             MAX_CALLS, MAX_REQUEST_SIZE, MAX_HEADER_LIST_SIZE, CONNECTION_IDLE_TIMEOUT, HANDSHAKE_TIMEOUT,
             MAX_OPEN_FILES, NODE_MAX_CONNECTIONS, NODE_MAX_CALLS);
 
@@ -76,8 +79,8 @@ record FuseProxySettings(String socketName, Path adminSocket, IdentityMode ident
         }
         return new FuseProxySettings(socketName(config), adminSocket(config), identity(config), socketMode(config),
                 nonNegative(config, UNMOUNT_BUSY_TIMEOUT), positive(config, AGENT_TIMEOUT),
-                nonNegative(config, FILES_PUBLISH_WAIT), limits(config), count(config, NODE_MAX_CONNECTIONS),
-                count(config, NODE_MAX_CALLS));
+                nonNegative(config, FILES_PUBLISH_WAIT), config.getBoolean(REQUIRE_POD_CGROUP), limits(config),
+                count(config, NODE_MAX_CONNECTIONS), count(config, NODE_MAX_CALLS));
     }
 
     private static VolumeLimits limits(BackendConfig config) {

@@ -18,14 +18,15 @@ enum IdentityMode {
      * registration entries say. Needs SPIRE 1.10.2 or later, and the driver and the agent in the same pid namespace
      * (both hostPID), since the pid is the one the driver sees. A process that exits while another (a forked child)
      * keeps its connection could have its pid reused by an unrelated process; so the process is tracked by a pidfd
-     * from the moment its connection is accepted, and once it has exited nothing more is asked or passed on for that
-     * connection (see {@link dev.spiffecsi.backend.fuseproxy.peer.PidFd}).
+     * taken from the connection itself (SO_PEERPIDFD: the process as of connect time), and once it has exited
+     * nothing more is asked or passed on for that connection (see {@link dev.spiffecsi.backend.fuseproxy.peer.PidFd}).
      */
     PID("pid") {
         @Override
         CallerResolver callersOf(PodInfo pod) {
             return (peer, process) -> peer.map(UnixPeer::pid).filter(pid -> pid > 0)
-                    .map(pid -> new Delegation.ByPid(pid, process));
+                    .<CallerResolver.Resolution>map(pid -> new CallerResolver.Named(new Delegation.ByPid(pid, process)))
+                    .orElseGet(CallerResolver::unidentified);
         }
     },
 
@@ -42,7 +43,7 @@ enum IdentityMode {
     POD_SELECTORS("pod-selectors") {
         @Override
         CallerResolver callersOf(PodInfo pod) {
-            Optional<Delegation> selectors = Optional.of(podSelectors(pod, "identity = pod-selectors"));
+            CallerResolver.Named selectors = new CallerResolver.Named(podSelectors(pod, "identity = pod-selectors"));
             return (peer, process) -> selectors;
         }
     };

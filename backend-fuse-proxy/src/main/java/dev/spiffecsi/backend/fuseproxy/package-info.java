@@ -8,9 +8,12 @@
  * <p>Why not a byte relay: SPIRE attests a Workload API caller by the pid it reads from the Unix socket
  * (SO_PEERCRED); behind a relay the agent would attest the driver. So the proxy reads the caller's credentials from
  * its own socket ({@link dev.spiffecsi.backend.fuseproxy.peer}) and names the caller to the agent by pid or by the
- * pod's selectors ({@link dev.spiffecsi.backend.fuseproxy.IdentityMode}).
+ * pod's selectors ({@link dev.spiffecsi.backend.fuseproxy.IdentityMode}). Before either, a caller must belong to the
+ * pod the volume was published for, by its cgroup ({@link dev.spiffecsi.backend.fuseproxy.PodBoundCallers}, the
+ * {@code require-pod-cgroup} setting): whoever else reaches the socket is refused.
  *
- * <p>Packages: {@code fuse} (the filesystem), {@code peer} (SO_PEERCRED through grpc-netty), {@code delegated}
+ * <p>Packages: {@code fuse} (the filesystem), {@code peer} (SO_PEERCRED and SO_PEERPIDFD through grpc-netty, a caller's
+ * pod), {@code delegated}
  * (the agent connection, resubscription across agent restarts, the shared bundle feeds), {@code workload} (the
  * Workload API service and its message mapping), {@code files} (the credential files: layouts, PEM, the per-volume
  * feed and JWT-SVID refresh), {@code server} (one volume's mount, server and files, the shared threads).

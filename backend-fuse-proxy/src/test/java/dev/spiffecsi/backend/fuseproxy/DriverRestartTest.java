@@ -91,7 +91,9 @@ class DriverRestartTest {
         return new FuseProxyProvider().create(ReferenceSettings.with(Map.of(
                         "socket-name", ContractFixture.SOCKET_NAME, "admin-socket-path", agent.socket().toString(),
                         "identity", "pid", "socket-mode", "0666", "unmount-busy-timeout", "1s",
-                        "agent-timeout", "5s", "files-publish-wait", "3s")),
+                        "agent-timeout", "5s", "files-publish-wait", "3s",
+                        // the callers are this test process, in no pod's cgroup
+                        "require-pod-cgroup", "false")),
                 contextFor());
     }
 

@@ -60,7 +60,9 @@ class FirstSvidLatencyTest {
             Backend backend = new FuseProxyProvider().create(ReferenceSettings.with(
                     Map.of("socket-name", ContractFixture.SOCKET_NAME, "admin-socket-path", agent.socket().toString(),
                             "identity", "pid", "socket-mode", "0666", "unmount-busy-timeout", "1s",
-                            "agent-timeout", "5s", "files-publish-wait", "3s")),
+                            "agent-timeout", "5s", "files-publish-wait", "3s",
+                            // the caller is this test process, in no pod's cgroup
+                            "require-pod-cgroup", "false")),
                     fixture.context(fixture.socketDir(), new JnaMountSyscalls(), FuseProxyProvider.NAME));
             Path target = fixture.newTarget();
             backend.publish(new PublishRequest("vol", target, true, new PodInfo("w", "default", "uid", "default"),

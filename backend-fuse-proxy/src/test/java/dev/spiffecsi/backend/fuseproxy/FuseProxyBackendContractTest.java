@@ -71,7 +71,9 @@ class FuseProxyBackendContractTest extends BackendContractTest {
                 "identity", "pid",
                 "socket-mode", "0666",
                 "unmount-busy-timeout", "1s",
-                "agent-timeout", "5s", "files-publish-wait", "3s"));
+                "agent-timeout", "5s", "files-publish-wait", "3s",
+                // the callers are this test process, in no pod's cgroup
+                "require-pod-cgroup", "false"));
     }
 
     @Override

@@ -48,6 +48,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -109,12 +110,18 @@ class FuseProxyFilesTest {
 
     /** A publish of pod default/web (service account web) with these volume attributes. */
     private PublishRequest request(Path target, Map<String, String> attributes) {
+        return request(target, attributes, OptionalInt.empty());
+    }
+
+    /** The same, with the volume mount group the kubelet sends for a pod with an fsGroup. */
+    private PublishRequest request(Path target, Map<String, String> attributes, OptionalInt volumeMountGroup) {
         volumes.published(target);
         Map<String, String> context = new HashMap<>(attributes);
         context.putAll(Map.of(PodInfo.POD_NAME, "web", PodInfo.POD_NAMESPACE, "default",
                 PodInfo.POD_UID, target.getParent().getParent().getParent().getParent().getFileName().toString(),
                 PodInfo.SERVICE_ACCOUNT, "web", "csi.storage.k8s.io/ephemeral", "true"));
-        return new PublishRequest("vol-" + target.hashCode(), target, true, PodInfo.fromVolumeContext(context), context);
+        return new PublishRequest("vol-" + target.hashCode(), target, true, PodInfo.fromVolumeContext(context), context,
+                volumeMountGroup);
     }
 
     private static Map<String, String> files(String... more) {
@@ -396,12 +403,15 @@ class FuseProxyFilesTest {
                 Files.readAllBytes(target.resolve(FileLayout.CREDENTIAL_BUNDLE)))).getFirst()));
     }
 
-    /** Unpublish leaves nothing; a driver restart serves the files again (on top of the orphaned mount). */
+    /**
+     * Unpublish leaves nothing; a driver restart serves the files again (on top of the orphaned mount), with the
+     * group of the recorded request.
+     */
     @Test
     void unpublishLeavesNothingAndARestartedDriverServesTheFilesAgain() throws Exception {
         agent.registerSelectors(POD_SELECTORS, WORKLOAD_ID);
         Path target = fixture.newTarget();
-        PublishRequest request = request(target, files());
+        PublishRequest request = request(target, files(), OptionalInt.of(4242));
         Backend dying = backend();
         dying.publish(request);
         byte[] served = Files.readAllBytes(target.resolve(FileLayout.CREDENTIAL_BUNDLE));
@@ -414,6 +424,9 @@ class FuseProxyFilesTest {
         Backend restarted = backend();
         restarted.resume(List.of(request));
         eventually("the files served again", () -> Files.exists(target.resolve(FileLayout.CREDENTIAL_BUNDLE)));
+        assertEquals(4242, Files.getAttribute(target.resolve(FileLayout.CREDENTIAL_BUNDLE), "unix:gid"),
+                "the recorded volume mount group (the pod's fsGroup) still owns the key");
+        assertEquals(0440, mode(target.resolve(FileLayout.CREDENTIAL_BUNDLE)));
         assertFalse(java.util.Arrays.equals(served, Files.readAllBytes(target.resolve(FileLayout.CREDENTIAL_BUNDLE))),
                 "a new subscription: a freshly issued SVID");
 
@@ -431,14 +444,103 @@ class FuseProxyFilesTest {
         Path target = fixture.newTarget();
         backend().publish(request(target, files(VolumeOptions.FILE_LAYOUT, "cert-manager",
                 VolumeOptions.KEY_GROUP, "4242")));
-        Files.setPosixFilePermissions(tempDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        for (Path dir = target.getParent(); dir.startsWith(tempDir); dir = dir.getParent()) {
-            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        }
+        openPathTo(target);
 
         assertEquals(1, asUser("1000:1000", "cat", target.resolve("tls.key").toString()), "other group: refused");
         assertEquals(0, asUser("1000:4242", "cat", target.resolve("tls.key").toString()), "the key's group");
         assertEquals(0, asUser("1000:1000", "cat", target.resolve("tls.crt").toString()), "certificates: everyone");
+    }
+
+    /**
+     * The pod's fsGroup, which the kubelet sends as the volume mount group: the key and the tokens are
+     * {@code 0440 root:<fsGroup>} without any attribute, so that the pod's non-root app reads them and a process of
+     * the pod without the group does not.
+     */
+    @Test
+    void withThePodsFsGroupTheKeyAndTheTokensAre0440RootFsGroup() throws Exception {
+        agent.registerSelectors(POD_SELECTORS, WORKLOAD_ID);
+        Path target = fixture.newTarget();
+        backend().publish(request(target, files(VolumeOptions.FILE_LAYOUT, "cert-manager",
+                VolumeOptions.JWT_AUDIENCES, "db"), OptionalInt.of(4242)));
+        openPathTo(target);
+
+        for (String secret : List.of("tls.key", "db" + FileLayout.JWT_SVID_SUFFIX)) {
+            Path file = target.resolve(secret);
+            assertEquals(0440, mode(file), secret);
+            assertEquals(0, Files.getAttribute(file, "unix:uid"), secret);
+            assertEquals(4242, Files.getAttribute(file, "unix:gid"), secret);
+            assertEquals(1, asUser("1000:1000", "cat", file.toString()), secret + ": another group is refused");
+            assertEquals(0, asUser("1000:4242", "cat", file.toString()), secret + ": the fsGroup reads it");
+        }
+        assertEquals(0444, mode(target.resolve("tls.crt")));
+        assertEquals(0, Files.getAttribute(target.resolve("tls.crt"), "unix:gid"));
+        assertEquals(0, asUser("1000:1000", "cat", target.resolve("tls.crt").toString()), "certificates: everyone");
+    }
+
+    /** Without fsGroup or key-group the key is {@code 0400 root:root}: no other uid of the pod reads it. */
+    @Test
+    void withoutAnyGroupTheKeyIsReadableByRootOnly() throws Exception {
+        agent.registerSelectors(POD_SELECTORS, WORKLOAD_ID);
+        Path target = fixture.newTarget();
+        backend().publish(request(target, files(VolumeOptions.FILE_LAYOUT, "cert-manager")));
+        openPathTo(target);
+
+        Path key = target.resolve("tls.key");
+        assertEquals(0400, mode(key));
+        assertEquals(0, Files.getAttribute(key, "unix:uid"));
+        assertEquals(0, Files.getAttribute(key, "unix:gid"));
+        assertEquals(1, asUser("1234:1234", "cat", key.toString()), "another uid is refused");
+        assertEquals(1, asUser("1234:0", "cat", key.toString()), "root's group is refused too");
+        assertEquals(0, asUser("1234:1234", "cat", target.resolve("tls.crt").toString()), "certificates: everyone");
+    }
+
+    /** Each mode with read bits only, as asked: the key's and the tokens' mode; the certificates stay 0444. */
+    @ParameterizedTest(name = "key-mode {0}")
+    @CsvSource({"0400", "0440", "0444", "0040", "0004"})
+    void anExplicitKeyModeIsTheModeOfTheKeyAndTheTokens(String keyMode) throws Exception {
+        agent.registerSelectors(POD_SELECTORS, WORKLOAD_ID);
+        Path target = fixture.newTarget();
+        backend().publish(request(target, files(VolumeOptions.KEY_MODE, keyMode, VolumeOptions.JWT_AUDIENCES, "db"),
+                OptionalInt.of(4242)));
+
+        assertEquals(Integer.parseInt(keyMode, 8), mode(target.resolve(FileLayout.CREDENTIAL_BUNDLE)));
+        assertEquals(Integer.parseInt(keyMode, 8), mode(target.resolve("db" + FileLayout.JWT_SVID_SUFFIX)));
+        assertEquals(4242, Files.getAttribute(target.resolve(FileLayout.CREDENTIAL_BUNDLE), "unix:gid"));
+        assertEquals(0444, mode(target.resolve(TRUST_DOMAIN + FileLayout.TRUST_BUNDLE_SUFFIX)));
+    }
+
+    /** At 0400 the key is root's alone: another uid cannot read it, not even with the key's group. */
+    @Test
+    void atKeyMode0400AnotherUidCannotReadTheKeyEvenWithItsGroup() throws Exception {
+        agent.registerSelectors(POD_SELECTORS, WORKLOAD_ID);
+        Path target = fixture.newTarget();
+        backend().publish(request(target, files(VolumeOptions.KEY_MODE, "0400"), OptionalInt.of(4242)));
+        openPathTo(target);
+
+        Path key = target.resolve(FileLayout.CREDENTIAL_BUNDLE);
+        assertEquals(0400, mode(key));
+        assertEquals(1, asUser("1234:1234", "cat", key.toString()), "another uid");
+        assertEquals(1, asUser("1234:4242", "cat", key.toString()), "another uid with the key's group");
+        assertTrue(Files.readAllBytes(key).length > 0, "root reads it");
+    }
+
+    /** At 0444 (asked for) every uid of the pod reads the key. */
+    @Test
+    void atKeyMode0444EveryUidReadsTheKey() throws Exception {
+        agent.registerSelectors(POD_SELECTORS, WORKLOAD_ID);
+        Path target = fixture.newTarget();
+        backend().publish(request(target, files(VolumeOptions.KEY_MODE, "0444")));
+        openPathTo(target);
+
+        assertEquals(0, asUser("1234:1234", "cat", target.resolve(FileLayout.CREDENTIAL_BUNDLE).toString()));
+    }
+
+    /** Lets other uids walk down to the target, as the kubelet's directories let a pod's processes. */
+    private void openPathTo(Path target) throws IOException {
+        Files.setPosixFilePermissions(tempDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        for (Path dir = target.getParent(); dir.startsWith(tempDir); dir = dir.getParent()) {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
     }
 
     private static int asUser(String userAndGroup, String... command) throws Exception {

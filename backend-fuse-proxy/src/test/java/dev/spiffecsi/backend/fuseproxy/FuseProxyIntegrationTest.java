@@ -120,7 +120,7 @@ class FuseProxyIntegrationTest {
 
     /** Processes that run for {@code checks} liveness checks (per connection), then have exited. */
     private static PeerProcess.Tracker exitingAfter(int checks) {
-        return pid -> {
+        return (socket, pid) -> {
             AtomicInteger done = new AtomicInteger();
             return () -> done.incrementAndGet() > checks;
         };
@@ -402,7 +402,7 @@ class FuseProxyIntegrationTest {
     void aStreamEndsWhenItsCallerHasExitedAndTheAgentMustBeAskedAgain() throws Exception {
         registerSelf();
         AtomicBoolean exited = new AtomicBoolean();
-        Path target = publish(backend("pid", pid -> exited::get));
+        Path target = publish(backend("pid", (socket, pid) -> exited::get));
 
         try (WorkloadClient client = WorkloadClient.connect(socket(target))) {
             WorkloadClient.X509Stream stream = client.openX509Stream();

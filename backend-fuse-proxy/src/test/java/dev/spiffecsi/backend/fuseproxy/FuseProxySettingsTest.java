@@ -30,6 +30,7 @@ class FuseProxySettingsTest {
         values.put("unmount-busy-timeout", "1s");
         values.put("agent-timeout", "5s");
         values.put("files-publish-wait", "3s");
+        values.put("require-pod-cgroup", "true");
         return values;
     }
 
@@ -42,6 +43,7 @@ class FuseProxySettingsTest {
         Map<String, Object> values = valid();
         values.put("identity", "pod-selectors");
         values.put("socket-mode", "0660");
+        values.put("require-pod-cgroup", "false");
         FuseProxySettings settings = read(values);
         assertEquals("spire-agent.sock", settings.socketName());
         assertEquals(Path.of("/run/spire/admin/admin.sock"), settings.adminSocket());
@@ -50,6 +52,8 @@ class FuseProxySettingsTest {
         assertEquals(Duration.ofSeconds(1), settings.unmountBusyTimeout());
         assertEquals(Duration.ofSeconds(5), settings.agentTimeout());
         assertEquals(Duration.ofSeconds(3), settings.filesPublishWait());
+        assertEquals(false, settings.requirePodCgroup());
+        assertEquals(true, read(valid()).requirePodCgroup());
     }
 
     @ParameterizedTest(name = "{0} = {1}")
@@ -69,6 +73,7 @@ class FuseProxySettingsTest {
             "agent-timeout        | 0s",
             "agent-timeout        | soon",
             "files-publish-wait   | -1s",
+            "require-pod-cgroup   | maybe",
             "limits.max-connections | 0",
             "limits.max-connections | many",
             "limits.max-calls-per-connection | -1",

@@ -22,16 +22,31 @@ final class ProxiedVolumes implements AutoCloseable {
     private final List<Backend> backends = new ArrayList<>();
     private final List<Path> targets = new ArrayList<>();
 
-    /** The fuse-proxy section with every key set, identity {@code identity}, against {@code agent}. */
+    /**
+     * The fuse-proxy section with every key set, identity {@code identity}, against {@code agent}; callers are not
+     * checked for their pod (require-pod-cgroup off): most tests call from this process, which is in no pod.
+     */
     static MapBackendConfig config(FakeDelegatedAgent agent, String identity) {
-        return config(agent, identity, Map.of());
+        return config(agent, identity, false);
     }
 
-    /** The same, with some settings (limits, say) replaced. */
+    /** The same, with callers checked for their pod or not. */
+    static MapBackendConfig config(FakeDelegatedAgent agent, String identity, boolean requirePodCgroup) {
+        return config(agent, identity, requirePodCgroup, Map.of());
+    }
+
+    /** Callers not checked for their pod, and some settings (limits, say) replaced. */
     static MapBackendConfig config(FakeDelegatedAgent agent, String identity, Map<String, ?> overrides) {
+        return config(agent, identity, false, overrides);
+    }
+
+    /** The same, with callers checked for their pod or not, and some settings replaced. */
+    static MapBackendConfig config(FakeDelegatedAgent agent, String identity, boolean requirePodCgroup,
+                                   Map<String, ?> overrides) {
         Map<String, Object> values = new HashMap<>(Map.of("socket-name", ContractFixture.SOCKET_NAME,
                 "admin-socket-path", agent.socket().toString(), "identity", identity, "socket-mode", "0666",
-                "unmount-busy-timeout", "1s", "agent-timeout", "5s", "files-publish-wait", "3s"));
+                "unmount-busy-timeout", "1s", "agent-timeout", "5s", "files-publish-wait", "3s",
+                "require-pod-cgroup", requirePodCgroup));
         values.putAll(overrides);
         return ReferenceSettings.with(values);
     }

@@ -42,10 +42,12 @@ final class SymlinkDevBackend implements Backend {
     private final Path hostSocketDir;
     /** The same directory as this process sees it. */
     private final Path driverSocketDir;
+    private final System.Logger log;
 
-    SymlinkDevBackend(Path hostSocketDir, Path driverSocketDir) {
+    SymlinkDevBackend(Path hostSocketDir, Path driverSocketDir, System.Logger log) {
         this.hostSocketDir = hostSocketDir;
         this.driverSocketDir = driverSocketDir;
+        this.log = log;
     }
 
     @Override
@@ -66,11 +68,19 @@ final class SymlinkDevBackend implements Backend {
         }
     }
 
+    /**
+     * Links the target to the agent's socket directory. A volume mount group (the pod's fsGroup, which the kubelet
+     * sends and then applies no more itself) is ignored, said at debug level: the directory and the socket are the
+     * agent's, shared by every pod of the node, and their owner and mode are never changed for one pod.
+     */
     @Override
     public void publish(PublishRequest request) {
         // a link to the agent's socket directory: no volume attribute changes what a pod gets
         request.requireOnlyAttributes(Set.of(), SymlinkDevProvider.NAME);
         Path target = request.targetPath();
+        request.volumeMountGroup().ifPresent(group -> log.log(System.Logger.Level.DEBUG, () -> "volume "
+                + request.volumeId() + " at " + target + ": volume mount group " + group + " ignored: the link "
+                + "leads to the agent's socket directory as it is"));
         if (!request.readOnly()) {
             throw new BackendException(Failure.INVALID_REQUEST, SymlinkDevProvider.NAME
                     + " refuses a volume with readonly=false: a symbolic link cannot be made read-only by the kernel;"

@@ -64,6 +64,8 @@ abstract class OverlayEndToEnd {
     static final String WITHOUT_READ_ONLY = "workload-without-readonly";
     /** fuse-proxy: a pod without HostToContainer propagation, to show what it sees after a driver restart. */
     static final String WITHOUT_PROPAGATION = "workload-without-propagation";
+    /** A pod whose volume carries a megabyte-long attribute under the kubelet's prefix. */
+    static final String HOSTILE_ATTRIBUTE = "workload-hostile-attribute";
     private static final Duration SVID = Duration.ofSeconds(90);
     private static final Duration SETTLE = Duration.ofSeconds(60);
 
@@ -243,6 +245,47 @@ abstract class OverlayEndToEnd {
         assertNothingLeftOf(WITHOUT_READ_ONLY, uid, false);
         workloads.delete(WITHOUT_READ_ONLY);
         assertNothingLeftOf(WITHOUT_READ_ONLY, uid, true);
+    }
+
+    /**
+     * Issue 18: a pod's own key under the kubelet's prefix, a megabyte long, which Kubernetes accepts. It crash-looped
+     * the driver (kept in memory and in the state record, read back at every start); now the publish is refused, the
+     * kubelet reports it as the pod's FailedMount event, and the driver keeps serving the other pods.
+     */
+    @Test
+    @Order(65)
+    @DisplayName("a pod with a 1 MB csi.storage.k8s.io/junk volume attribute: FailedMount InvalidArgument, and the "
+            + "driver keeps serving the other pods")
+    void aHostileVolumeAttributeIsRefused() {
+        int driverRestarts = restartsOfTheDriver();
+        WorkloadPod hostile = WorkloadPod.readOnly(HOSTILE_ATTRIBUTE)
+                .withVolumeAttribute("csi.storage.k8s.io/junk", "x".repeat(1_000_000));
+        String uid = Pods.uid(workloads.create(hostile));
+        String event = Poll.until("a FailedMount event of " + HOSTILE_ATTRIBUTE + " saying InvalidArgument", SVID,
+                () -> {
+                    String events = tier.diagnostics().events(WorkloadPod.NAMESPACE, uid);
+                    return events.lines().filter(line -> line.contains("FailedMount")
+                                    && line.contains("InvalidArgument") && line.contains("volume_context"))
+                            .findFirst().<Poll.Outcome<String>>map(Poll::met).orElse(Poll.notYet(events));
+                }, () -> workloads.diagnose(HOSTILE_ATTRIBUTE) + deployment.driverDiagnostics());
+        tier.record(backend.label() + ": the event of a pod with a 1 MB csi.storage.k8s.io/junk attribute",
+                event.length() > 400 ? event.substring(0, 400) + "..." : event);
+        assertNotEquals("Running", workloads.get(HOSTILE_ATTRIBUTE).path("status").path("phase").asText(),
+                "the pod runs without its volume");
+        assertEquals(driverRestarts, restartsOfTheDriver(), "the driver restarted:\n" + deployment.driverDiagnostics());
+        assertStillWorking(WORKLOAD);
+        workloads.delete(HOSTILE_ATTRIBUTE);
+        assertNothingLeftOf(HOSTILE_ATTRIBUTE, uid, true);
+    }
+
+    private int restartsOfTheDriver() {
+        JsonNode pod = deployment.awaitDriverReady();
+        for (JsonNode status : pod.path("status").path("containerStatuses")) {
+            if (status.path("name").asText().equals(OverlayDeployment.DRIVER)) {
+                return status.path("restartCount").asInt();
+            }
+        }
+        return fail("no driver container in " + pod.path("status").path("containerStatuses"));
     }
 
     @Test

@@ -82,6 +82,10 @@ final class NodeService extends NodeGrpc.NodeImplBase {
         response.onNext(NodeGetCapabilitiesResponse.newBuilder()
                 .addCapabilities(rpc(NodeServiceCapability.RPC.Type.VOLUME_CONDITION))
                 .addCapabilities(rpc(NodeServiceCapability.RPC.Type.GET_VOLUME_STATS))
+                // the kubelet then sends the pod's fsGroup as volume_mount_group and changes no ownership itself,
+                // whatever the CSIDriver's fsGroupPolicy: the fuse-proxy backend makes the key readable by that
+                // group; bindmount and symlink-dev ignore it, so the agent's directory is never chowned
+                .addCapabilities(rpc(NodeServiceCapability.RPC.Type.VOLUME_MOUNT_GROUP))
                 .build());
         response.onCompleted();
     }
@@ -143,7 +147,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
                     ? accessMode(cap.getAccessMode().getMode())
                     : PublishCommand.AccessMode.MISSING;
             capability = new PublishCommand.Capability(accessType, cap.getMount().getFsType(),
-                    cap.getMount().getMountFlagsList(), accessMode);
+                    cap.getMount().getMountFlagsList(), accessMode, cap.getMount().getVolumeMountGroup());
         }
         return new PublishCommand(request.getVolumeId(), request.getTargetPath(), request.getStagingTargetPath(),
                 capability, request.getReadonly(), request.getVolumeContextMap());

@@ -4,6 +4,7 @@ import dev.spiffecsi.engine.csi.proto.NodeGetVolumeStatsRequest;
 import dev.spiffecsi.engine.csi.proto.NodePublishVolumeRequest;
 import dev.spiffecsi.engine.csi.proto.NodeUnpublishVolumeRequest;
 import dev.spiffecsi.engine.metrics.CallRecorder;
+import dev.spiffecsi.spi.LogSafe;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -78,7 +79,9 @@ final class RpcObserver implements ServerInterceptor {
             return;
         }
         String line = "rpc method={} volume_id={} target_path={} code={} duration={}";
-        Object[] args = {method, volumeId, path, status.getCode(), milliseconds(nanos)};
+        // the id and the path are the caller's: a hostile one is quoted and escaped, an ordinary one shown as it is
+        Object[] args = {method, LogSafe.token(volumeId, 1024), LogSafe.token(path, 4096), status.getCode(),
+            milliseconds(nanos)};
         if (routine) {
             LOG.debug(line, args);
         } else {

@@ -73,10 +73,10 @@ public final class Driver implements AutoCloseable {
         Backend backend = provider.create(config.backendConfig(provider.name()), context);
         MetricsServer metricsServer = null;
         try {
-            StateStore state = StateStore.open(stateDir);
+            StateStore state = StateStore.open(stateDir, settings.kubeletPodsDir());
             backend.resume(state.forBackend(provider.name()).stream().map(VolumeRecord::toRequest).toList());
             RequestValidator validator = new RequestValidator(new TargetPathPolicy(settings.kubeletPodsDir()),
-                    settings.requireReadonlyVolume());
+                    settings.requireReadonlyVolume(), settings.volumeContextMaxBytes());
             VolumeEngine engine = new VolumeEngine(validator, state, backend, provider.name(), clock);
             CallRecorder calls = CallRecorder.NONE;
             if (settings.metricsAddress().isPresent()) {

@@ -1,10 +1,13 @@
 package dev.spiffecsi.engine.state;
 
+import dev.spiffecsi.engine.os.SmallFiles;
+import dev.spiffecsi.spi.LogSafe;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -25,29 +28,46 @@ import org.slf4j.LoggerFactory;
  * Files are written to a temporary name and renamed, so a driver that dies mid-write leaves either the old or the
  * new record, never a torn one. They are not fsynced: a record matters only while its mount exists, and every
  * failure that could lose unsynced data (a kernel crash, a power loss) takes the node's mounts with it, after which
- * the kubelet publishes again; an fsync would buy nothing and cost ~1 ms per publish on disk. Unreadable files are
+ * the kubelet publishes again; an fsync would buy nothing and cost a disk flush per publish. Unreadable files are
  * moved aside, not fatal: the kernel is the truth for mounts.
+ *
+ * <p>A record is read back as untrusted input, because what it holds came from a pod spec and a driver that loads
+ * it at every start must never be kept from starting by it: each file is read only if it is a regular file (no
+ * symlink followed, no FIFO waited on) of at most {@value #MAX_RECORD_BYTES} bytes, and kept only if its target is
+ * confined below the kubelet pods directory. Anything else is moved
+ * aside as {@code <name>.corrupt}, with one warning, and the driver starts without it.
  */
 public final class StateStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(StateStore.class);
 
+    /**
+     * Far above any record the engine writes (the volume context it accepts is bounded, 16 KiB by default), far below
+     * what could hurt the heap.
+     */
+    public static final int MAX_RECORD_BYTES = 1024 * 1024;
+
     private final Path directory;
+    private final Path podsDir;
     private final Map<Path, VolumeRecord> byTarget = new ConcurrentHashMap<>();
 
-    private StateStore(Path directory) {
+    private StateStore(Path directory, Path podsDir) {
         this.directory = directory;
+        this.podsDir = podsDir;
     }
 
-    /** Opens (creating if needed, mode 0700) the store below {@code stateDir} and loads every record. */
-    public static StateStore open(Path stateDir) throws IOException {
+    /**
+     * Opens (creating if needed, mode 0700) the store below {@code stateDir} and loads every record whose target is
+     * below {@code podsDir}.
+     */
+    public static StateStore open(Path stateDir, Path podsDir) throws IOException {
         Path directory = stateDir.resolve("volumes");
         if (!Files.isDirectory(directory)) {
             // the records name pods: readable by root only, whatever the state directory's own mode
             Files.createDirectories(directory,
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
-        StateStore store = new StateStore(directory);
+        StateStore store = new StateStore(directory, podsDir.normalize());
         store.load();
         return store;
     }
@@ -56,14 +76,26 @@ public final class StateStore {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.json")) {
             for (Path file : files) {
                 try {
-                    VolumeRecord record = VolumeRecordCodec.decode(Files.readAllBytes(file));
+                    VolumeRecord record = VolumeRecordCodec.decode(SmallFiles.read(file, MAX_RECORD_BYTES));
+                    requireConfined(record);
                     byTarget.put(record.target(), record);
                 } catch (IOException e) {
                     Path aside = file.resolveSibling(file.getFileName() + ".corrupt");
-                    LOG.warn("unreadable volume record {} moved to {}: {}", file, aside, e.getMessage());
-                    Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+                    LOG.warn("volume record {} moved to {}: {}", file, aside, LogSafe.text(e.getMessage(), 512));
+                    // a rename, never a read: also right for a FIFO or a symlink, which moves as itself
+                    Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING, LinkOption.NOFOLLOW_LINKS);
                 }
             }
+        }
+    }
+
+    /** A record for a target outside the pods directory is not one the engine wrote; nothing may act on it. */
+    private void requireConfined(VolumeRecord record) throws IOException {
+        Path target = record.target();
+        if (!target.isAbsolute() || !target.equals(target.normalize()) || !target.startsWith(podsDir)
+                || target.getNameCount() <= podsDir.getNameCount()) {
+            throw new IOException("its target " + LogSafe.value(record.targetPath()) + " is not below the kubelet "
+                    + "pods directory " + podsDir);
         }
     }
 

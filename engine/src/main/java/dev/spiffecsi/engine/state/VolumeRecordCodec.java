@@ -11,12 +11,14 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * A {@link VolumeRecord} as one JSON object, with Jackson's streaming API: the same document the engine has always
  * written ({@code volumeId}, {@code targetPath}, {@code backend}, {@code readOnly}, {@code volumeContext},
- * {@code publishedAt} as ISO-8601), without data binding, whose introspection loaded ~600 classes into every
- * driver for one record type. Unknown fields are skipped, so that older drivers read newer records.
+ * {@code publishedAt} as ISO-8601; {@code volumeMountGroup}, a number, when there is one), without data binding,
+ * whose introspection loaded ~600 classes into every driver for one record type. Unknown fields are skipped, so
+ * that older drivers read newer records.
  */
 final class VolumeRecordCodec {
 
@@ -38,6 +40,9 @@ final class VolumeRecordCodec {
                 json.writeStringField(entry.getKey(), entry.getValue());
             }
             json.writeEndObject();
+            if (record.volumeMountGroup().isPresent()) {
+                json.writeNumberField("volumeMountGroup", record.volumeMountGroup().getAsInt());
+            }
             if (record.publishedAt() != null) {
                 json.writeStringField("publishedAt", record.publishedAt().toString());
             }
@@ -55,6 +60,7 @@ final class VolumeRecordCodec {
         String backend = null;
         boolean readOnly = false;
         Map<String, String> context = new LinkedHashMap<>();
+        OptionalInt volumeMountGroup = OptionalInt.empty();
         Instant publishedAt = null;
         try (JsonParser json = JSON.createParser(document)) {
             expect(json.nextToken(), JsonToken.START_OBJECT);
@@ -68,6 +74,7 @@ final class VolumeRecordCodec {
                     case "readOnly" -> readOnly = value == JsonToken.VALUE_TRUE;
                     case "publishedAt" -> publishedAt = instant(text(json, value));
                     case "volumeContext" -> readContext(json, value, context);
+                    case "volumeMountGroup" -> volumeMountGroup = group(json, value);
                     default -> json.skipChildren();
                 }
             }
@@ -82,7 +89,7 @@ final class VolumeRecordCodec {
             // Path.of would throw InvalidPathException (a RuntimeException) and keep the driver from starting
             throw new IOException("targetPath is not an absolute path: " + targetPath.replace('\0', '?'));
         }
-        return new VolumeRecord(volumeId, targetPath, backend, readOnly, context, publishedAt);
+        return new VolumeRecord(volumeId, targetPath, backend, readOnly, context, volumeMountGroup, publishedAt);
     }
 
     private static void readContext(JsonParser json, JsonToken value, Map<String, String> context)
@@ -103,6 +110,18 @@ final class VolumeRecordCodec {
         }
         expect(value, JsonToken.VALUE_STRING);
         return json.getText();
+    }
+
+    private static OptionalInt group(JsonParser json, JsonToken value) throws IOException {
+        if (value == JsonToken.VALUE_NULL) {
+            return OptionalInt.empty();
+        }
+        expect(value, JsonToken.VALUE_NUMBER_INT);
+        long group = json.getLongValue();
+        if (group < 0 || group > Integer.MAX_VALUE) {
+            throw new IOException("volumeMountGroup is not a group id: " + group);
+        }
+        return OptionalInt.of((int) group);
     }
 
     private static Instant instant(String text) throws IOException {

@@ -19,10 +19,22 @@ public record PublishCommand(
         volumeContext = Map.copyOf(volumeContext);
     }
 
-    /** The volume_capability; {@code null} when the request has none. */
-    public record Capability(AccessType accessType, String fsType, List<String> mountFlags, AccessMode accessMode) {
+    /**
+     * The volume_capability; {@code null} when the request has none.
+     *
+     * @param volumeMountGroup {@code mount.volume_mount_group} as received (the pod's fsGroup), unvalidated; empty
+     *                         when absent
+     */
+    public record Capability(AccessType accessType, String fsType, List<String> mountFlags, AccessMode accessMode,
+                             String volumeMountGroup) {
         public Capability {
             mountFlags = List.copyOf(mountFlags);
+            volumeMountGroup = volumeMountGroup == null ? "" : volumeMountGroup;
+        }
+
+        /** A capability without a volume mount group. */
+        public Capability(AccessType accessType, String fsType, List<String> mountFlags, AccessMode accessMode) {
+            this(accessType, fsType, mountFlags, accessMode, "");
         }
     }
 

@@ -1,28 +1,49 @@
 package dev.spiffecsi.engine.volume;
 
+import dev.spiffecsi.spi.LogSafe;
 import dev.spiffecsi.spi.PodInfo;
 import dev.spiffecsi.spi.PublishRequest;
 import dev.spiffecsi.spi.UnpublishRequest;
+import java.nio.file.Path;
+import java.util.OptionalInt;
 
 /**
  * Turns raw requests into validated SPI records, or fails with INVALID_ARGUMENT and a message naming the field.
  * The checks and their order follow spiffe-csi (Go) so that the same requests are accepted and rejected, except
  * that {@code readonly=false} is accepted unless {@code require-readonly-volume} is set, because our backends
- * enforce read-only themselves.
+ * enforce read-only themselves. Stricter than the Go driver: the volume context is bounded before anything reads it
+ * ({@link VolumeContextPolicy}), and a target must be the kubelet's own path for the pod the request names.
  */
 public final class RequestValidator {
 
     public static final String EPHEMERAL = "csi.storage.k8s.io/ephemeral";
 
+    /** The default of {@code spiffe-csi.limits.volume-context-max-bytes}. */
+    public static final int DEFAULT_VOLUME_CONTEXT_MAX_BYTES = 16 * 1024;
+
+    /** The kubelet's target for a CSI inline volume: {@code <pods>/<pod uid>/volumes/kubernetes.io~csi/<name>/mount}. */
+    private static final String VOLUMES = "volumes";
+    private static final String CSI_PLUGIN_DIR = "kubernetes.io~csi";
+    private static final String MOUNT = "mount";
+
     private final TargetPathPolicy paths;
     private final boolean requireReadonly;
+    private final VolumeContextPolicy volumeContext;
 
     public RequestValidator(TargetPathPolicy paths, boolean requireReadonly) {
+        this(paths, requireReadonly, DEFAULT_VOLUME_CONTEXT_MAX_BYTES);
+    }
+
+    /** @param volumeContextMaxBytes the largest volume context accepted, keys and values counted in UTF-8 */
+    public RequestValidator(TargetPathPolicy paths, boolean requireReadonly, int volumeContextMaxBytes) {
         this.paths = paths;
         this.requireReadonly = requireReadonly;
+        this.volumeContext = new VolumeContextPolicy(volumeContextMaxBytes);
     }
 
     public PublishRequest validate(PublishCommand command) {
+        // first: nothing below may spend time or memory on a context of unbounded size
+        volumeContext.check(command.volumeContext());
         requireVolumeId(command.volumeId());
         if (command.targetPath().isEmpty()) {
             throw VolumeException.invalid("target_path is required");
@@ -38,13 +59,15 @@ public final class RequestValidator {
             throw VolumeException.invalid("volume_capability.access_type must be mount, not block");
         }
         if (!capability.fsType().isEmpty()) {
-            throw VolumeException.invalid("volume_capability.mount.fs_type must be empty, got \""
-                    + capability.fsType() + "\"");
+            throw VolumeException.invalid("volume_capability.mount.fs_type must be empty, got "
+                    + LogSafe.value(capability.fsType(), 64));
         }
         if (!capability.mountFlags().isEmpty()) {
             throw VolumeException.invalid("volume_capability.mount.mount_flags must be empty, got "
-                    + capability.mountFlags());
+                    + capability.mountFlags().size() + " flags, the first "
+                    + LogSafe.value(capability.mountFlags().get(0), 64));
         }
+        OptionalInt mountGroup = VolumeMountGroup.parse(capability.volumeMountGroup());
         if (capability.accessMode() == PublishCommand.AccessMode.MISSING) {
             throw VolumeException.invalid("volume_capability.access_mode is required");
         }
@@ -63,8 +86,31 @@ public final class RequestValidator {
                     + "ephemeral inline volumes are supported");
         }
         var target = paths.confine("target_path", command.targetPath());
-        return new PublishRequest(command.volumeId(), target, command.readOnly(),
-                PodInfo.fromVolumeContext(command.volumeContext()), command.volumeContext());
+        PodInfo pod = PodInfo.fromVolumeContext(command.volumeContext());
+        if (!pod.uid().isEmpty()) {
+            requireKubeletTarget(target, pod.uid());
+        }
+        return new PublishRequest(command.volumeId(), target, command.readOnly(), pod, command.volumeContext(),
+                mountGroup);
+    }
+
+    /**
+     * A request that names its pod publishes into that pod's own volume directory, where the kubelet puts every CSI
+     * inline volume: never into another pod's directory, nor anywhere else below the pods directory.
+     */
+    private void requireKubeletTarget(Path target, String podUid) {
+        Path pods = paths.podsDir();
+        int base = pods.getNameCount();
+        boolean kubeletShape = target.getNameCount() == base + 5
+                && target.getName(base).toString().equals(podUid)
+                && target.getName(base + 1).toString().equals(VOLUMES)
+                && target.getName(base + 2).toString().equals(CSI_PLUGIN_DIR)
+                && target.getName(base + 4).toString().equals(MOUNT);
+        if (!kubeletShape) {
+            throw VolumeException.invalid("target_path must be " + pods + "/" + podUid + "/" + VOLUMES + "/"
+                    + CSI_PLUGIN_DIR + "/<volume name>/" + MOUNT + " for the pod the volume_context names (pod.uid "
+                    + podUid + "), got " + LogSafe.value(target.toString()));
+        }
     }
 
     public UnpublishRequest validateUnpublish(String volumeId, String targetPath) {
@@ -92,6 +138,7 @@ public final class RequestValidator {
             throw VolumeException.invalid("volume_id is required");
         }
         if (volumeId.indexOf('\0') >= 0 || volumeId.length() > 1024) {
+            // the id is not quoted: the limit is what the caller needs to know, not its 10 MB value
             throw VolumeException.invalid("volume_id must be at most 1024 characters without NUL");
         }
     }

@@ -11,6 +11,8 @@ import dev.spiffecsi.spi.PublishRequest;
 import dev.spiffecsi.spi.TargetState;
 import dev.spiffecsi.spi.UnpublishRequest;
 import dev.spiffecsi.spi.VolumeCondition;
+import dev.spiffecsi.spi.LogSafe;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -74,13 +76,14 @@ public final class VolumeEngine {
         switch (found) {
             case PUBLISHED -> {
                 if (recorded.isEmpty()) {
+                    // published by an earlier driver without a record (the Go driver keeps none): adopt it
                     state.put(VolumeRecord.of(request, backendName, clock.instant()));
                 }
                 LOG.debug("volume {} already published at {}", request.volumeId(), target);
             }
             case BROKEN -> {
                 backend.publish(request);
-                state.put(VolumeRecord.of(request, backendName, clock.instant()));
+                record(request, false);
                 LOG.info("volume {} repaired at {} for pod {}", request.volumeId(), target,
                         request.pod().displayName());
             }
@@ -121,18 +124,45 @@ public final class VolumeEngine {
     private void publishAfresh(PublishRequest request) {
         Path target = request.targetPath();
         boolean created = TargetDirectory.prepare(target);
-                try {
-                    backend.publish(request);
-                } catch (RuntimeException e) {
-                    if (created) {
-                        TargetDirectory.removeQuietly(target);
-                    }
-                    throw e;
+        try {
+            backend.publish(request);
+        } catch (RuntimeException e) {
+            if (created) {
+                TargetDirectory.removeQuietly(target);
+            }
+            throw e;
+        }
+        record(request, created);
+        // debug: the per-call log line already says so at info; one line per call keeps storms cheap
+        LOG.debug("volume {} published at {} for pod {}", request.volumeId(), target, request.pod().displayName());
+    }
+
+    /**
+     * Records a volume just published. A volume without its record would never be resumed after a restart nor told
+     * apart from a foreign mount, so when the record cannot be written (a full or read-only state directory) the
+     * publication is taken back and the call fails as unavailable: the kubelet retries it, and nothing is left
+     * mounted that no one will unpublish.
+     */
+    private void record(PublishRequest request, boolean createdTarget) {
+        try {
+            state.put(VolumeRecord.of(request, backendName, clock.instant()));
+        } catch (UncheckedIOException e) {
+            VolumeException failure = new VolumeException(VolumeException.Reason.UNAVAILABLE, "cannot record volume "
+                    + request.volumeId() + " in the state directory (" + e.getCause().getMessage()
+                    + "); the publication was taken back, retry when the state directory is writable", e);
+            try {
+                backend.unpublish(new UnpublishRequest(request.volumeId(), request.targetPath(), true));
+                if (createdTarget) {
+                    TargetDirectory.removeQuietly(request.targetPath());
                 }
-                state.put(VolumeRecord.of(request, backendName, clock.instant()));
-                // debug: the per-call log line already says so at info; one line per call keeps storms cheap
-                LOG.debug("volume {} published at {} for pod {}", request.volumeId(), target,
-                        request.pod().displayName());
+            } catch (RuntimeException undo) {
+                failure.addSuppressed(undo);
+                throw new VolumeException(VolumeException.Reason.INTERNAL, "cannot record volume "
+                        + request.volumeId() + " in the state directory (" + e.getCause().getMessage()
+                        + ") nor take its publication back (" + undo.getMessage() + ")", failure);
+            }
+            throw failure;
+        }
     }
 
     /** Unpublishes; a target that is missing or not published succeeds (the node-reboot case). */
@@ -222,11 +252,15 @@ public final class VolumeEngine {
         }
     }
 
+    /** Every value here may come from a pod spec: bounded and escaped, so that no line can be forged or flood. */
     private static void logFailure(String operation, String volumeId, String target, Exception e, boolean internal) {
+        String id = LogSafe.token(volumeId, 1024);
+        String path = LogSafe.token(target, 4096);
+        String message = LogSafe.text(e.getMessage(), 2048);
         if (internal) {
-            LOG.error("{} failed: volume_id={} target_path={}: {}", operation, volumeId, target, e.getMessage(), e);
+            LOG.error("{} failed: volume_id={} target_path={}: {}", operation, id, path, message, e);
         } else {
-            LOG.warn("{} refused: volume_id={} target_path={}: {}", operation, volumeId, target, e.getMessage());
+            LOG.warn("{} refused: volume_id={} target_path={}: {}", operation, id, path, message);
         }
     }
 }

@@ -142,7 +142,8 @@ class NodeServiceStatusTest {
 
     @Test
     void failedPreconditionWhenTheParentIsMissingOrTheTargetHoldsForeignContent() throws Exception {
-        Path orphan = fixture.podsDir.resolve("no-such-pod/volumes/kubernetes.io~csi/v/mount");
+        // the pod's own path, which the kubelet has not made (yet, or any more)
+        Path orphan = fixture.podsDir.resolve(EngineFixture.POD_UID + "/volumes/kubernetes.io~csi/never-made/mount");
         assertEquals(Status.Code.FAILED_PRECONDITION,
                 codeOf(() -> fixture.node.nodePublishVolume(publish("vol-1", orphan).build())));
 
@@ -314,7 +315,8 @@ class NodeServiceStatusTest {
         var capabilities = fixture.node.nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance())
                 .getCapabilitiesList().stream().map(c -> c.getRpc().getType()).toList();
         assertEquals(java.util.List.of(NodeServiceCapability.RPC.Type.VOLUME_CONDITION,
-                NodeServiceCapability.RPC.Type.GET_VOLUME_STATS), capabilities);
+                NodeServiceCapability.RPC.Type.GET_VOLUME_STATS, NodeServiceCapability.RPC.Type.VOLUME_MOUNT_GROUP),
+                capabilities, "VOLUME_MOUNT_GROUP: the kubelet sends the pod's fsGroup and changes no ownership");
     }
 
     @Test
@@ -357,5 +359,51 @@ class NodeServiceStatusTest {
                 assertEquals(false, text.contains("serviceAccount.tokens"), record + ": " + text);
             }
         }
+    }
+
+    /**
+     * A publish whose record cannot be written (a full or read-only state directory) must not leave a mount that no
+     * record names: nothing would unpublish it after a restart. It is taken back, and the kubelet told to retry.
+     */
+    @Test
+    void aPublishThatCannotBeRecordedIsTakenBackAndUnavailable() throws Exception {
+        Path target = fixture.newTarget();
+        Path volumes = fixture.stateDir.resolve("volumes");
+        // as root no permission stops a write: a file where the records' directory was makes every write fail
+        try (var records = Files.list(volumes)) {
+            assertEquals(0, records.count());
+        }
+        Files.delete(volumes);
+        Files.writeString(volumes, "not a directory");
+
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> fixture.node.nodePublishVolume(publish("vol-1", target).build()));
+
+        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
+        assertTrue(e.getStatus().getDescription().contains("cannot record volume vol-1"), e.getStatus().toString());
+        assertFalse(Files.exists(target), "the publication and the directory made for it were taken back");
+        assertEquals(0, fixture.engine.publishedVolumes());
+
+        // once the state directory is writable again, the kubelet's retry succeeds
+        Files.delete(volumes);
+        Files.createDirectory(volumes);
+        fixture.node.nodePublishVolume(publish("vol-1", target).build());
+        assertTrue(Files.exists(target.resolve(FakeBackend.MARKER)));
+        assertEquals(1, fixture.engine.publishedVolumes());
+    }
+
+    /** The kubelet's own keys are the only ones a pod cannot set; a 1 MB one is refused before anything is read. */
+    @Test
+    void aPodsKeyUnderTheKubeletsPrefixIsRefusedAndNothingIsPublished() throws Exception {
+        Path target = fixture.newTarget();
+        for (String value : List.of("x", "x".repeat(1_000_000))) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> fixture.node
+                    .nodePublishVolume(publish("vol-1", target).putVolumeContext("csi.storage.k8s.io/junk", value)
+                            .build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().length() < 400, e.getStatus().getDescription());
+        }
+        assertFalse(Files.exists(target));
+        assertEquals(0, fixture.backend.publishCalls());
     }
 }

@@ -8,6 +8,7 @@ import dev.spiffecsi.engine.csi.proto.NodeGrpc;
 import dev.spiffecsi.engine.csi.proto.ProbeRequest;
 import dev.spiffecsi.engine.metrics.CallRecorder;
 import dev.spiffecsi.engine.state.StateStore;
+import dev.spiffecsi.engine.testing.EngineFixture;
 import dev.spiffecsi.engine.testing.FakeBackend;
 import dev.spiffecsi.engine.volume.RequestValidator;
 import dev.spiffecsi.engine.volume.TargetPathPolicy;
@@ -44,7 +45,7 @@ class ProbeStarvationTest {
         Path pods = Files.createDirectories(root.resolve("pods"));
         FakeBackend backend = new FakeBackend();
         VolumeEngine engine = new VolumeEngine(new RequestValidator(new TargetPathPolicy(pods), false),
-                StateStore.open(Files.createDirectories(root.resolve("state"))), backend, "fake", Clock.systemUTC());
+                StateStore.open(Files.createDirectories(root.resolve("state")), pods), backend, "fake", Clock.systemUTC());
         Path socket = Files.createTempDirectory("ps").resolve("csi.sock");
         EpollEventLoopGroup group = new EpollEventLoopGroup(1);
         try (UnixSocketServer server = UnixSocketServer.start(socket,
@@ -54,7 +55,7 @@ class ProbeStarvationTest {
             backend.blockPublishes();
             List<CompletableFuture<?>> publishes = new ArrayList<>();
             for (int i = 0; i < UnixSocketServer.callThreads(); i++) { // as many slow publishes as call threads
-                Path target = Files.createDirectories(pods.resolve(UUID.randomUUID() + "/volumes/kubernetes.io~csi/v"))
+                Path target = Files.createDirectories(pods.resolve(EngineFixture.POD_UID + "/volumes/kubernetes.io~csi/" + UUID.randomUUID()))
                         .resolve("mount");
                 String volume = "vol-" + i;
                 publishes.add(CompletableFuture.runAsync(() -> NodeGrpc.newBlockingStub(channel)

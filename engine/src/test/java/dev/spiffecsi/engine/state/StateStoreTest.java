@@ -17,6 +17,8 @@ class StateStoreTest {
     @TempDir
     Path stateDir;
 
+    private static final Path PODS = Path.of("/pods");
+
     private static VolumeRecord record(String volumeId, String target) {
         Map<String, String> context = Map.of(PodInfo.POD_NAME, "p", PodInfo.POD_UID, "u");
         return VolumeRecord.of(new PublishRequest(volumeId, Path.of(target), true,
@@ -25,12 +27,12 @@ class StateStoreTest {
 
     @Test
     void recordsSurviveReopening() throws Exception {
-        StateStore store = StateStore.open(stateDir);
+        StateStore store = StateStore.open(stateDir, PODS);
         store.put(record("v1", "/pods/a/mount"));
         store.put(record("v2", "/pods/b/mount"));
         store.remove(Path.of("/pods/b/mount"));
 
-        StateStore reopened = StateStore.open(stateDir);
+        StateStore reopened = StateStore.open(stateDir, PODS);
         assertEquals(1, reopened.size());
         VolumeRecord restored = reopened.get(Path.of("/pods/a/mount")).orElseThrow();
         assertEquals(record("v1", "/pods/a/mount"), restored);
@@ -41,11 +43,11 @@ class StateStoreTest {
 
     @Test
     void anUnreadableRecordIsMovedAsideNotFatal() throws Exception {
-        StateStore store = StateStore.open(stateDir);
+        StateStore store = StateStore.open(stateDir, PODS);
         store.put(record("v1", "/pods/a/mount"));
         Files.writeString(stateDir.resolve("volumes/broken.json"), "{not json");
 
-        StateStore reopened = StateStore.open(stateDir);
+        StateStore reopened = StateStore.open(stateDir, PODS);
 
         assertEquals(1, reopened.size());
         assertTrue(Files.exists(stateDir.resolve("volumes/broken.json.corrupt")));
@@ -60,7 +62,7 @@ class StateStoreTest {
                 "readOnly":true,"volumeContext":{"csi.storage.k8s.io/pod.name":"web","csi.storage.k8s.io/pod.uid":"u1"},\
                 "publishedAt":"2026-01-02T03:04:05.123456Z","futureField":{"nested":[1,2,{"x":null}]}}""");
 
-        VolumeRecord record = StateStore.open(stateDir).get(Path.of("/pods/a/volumes/kubernetes.io~csi/v/mount"))
+        VolumeRecord record = StateStore.open(stateDir, PODS).get(Path.of("/pods/a/volumes/kubernetes.io~csi/v/mount"))
                 .orElseThrow();
 
         assertEquals(new VolumeRecord("csi-1", "/pods/a/volumes/kubernetes.io~csi/v/mount", "bindmount", true,
@@ -74,9 +76,9 @@ class StateStoreTest {
         Map<String, String> context = Map.of("quote\"key", "line\nbreak \u00e9\t\\", "", "");
         VolumeRecord record = new VolumeRecord("v\"1", "/pods/é/mount", "fuse-proxy", false, context,
                 Instant.parse("2026-01-02T03:04:05Z"));
-        StateStore.open(stateDir).put(record);
+        StateStore.open(stateDir, PODS).put(record);
 
-        assertEquals(record, StateStore.open(stateDir).get(Path.of("/pods/é/mount")).orElseThrow());
+        assertEquals(record, StateStore.open(stateDir, PODS).get(Path.of("/pods/é/mount")).orElseThrow());
     }
 
     @Test
@@ -86,7 +88,7 @@ class StateStoreTest {
         Files.writeString(stateDir.resolve("volumes/number.json"), "{\"volumeId\":1,\"targetPath\":\"/pods/y\"}");
         Files.writeString(stateDir.resolve("volumes/two.json"), "{\"volumeId\":\"a\",\"targetPath\":\"/b\"}{}");
 
-        StateStore reopened = StateStore.open(stateDir);
+        StateStore reopened = StateStore.open(stateDir, PODS);
 
         assertEquals(0, reopened.size());
         for (String name : new String[] {"no-id", "number", "two"}) {

@@ -27,6 +27,9 @@ public final class EngineFixture implements AutoCloseable {
     public final Path stateDir;
     public final FakeBackend backend = new FakeBackend();
     public final VolumeEngine engine;
+    /** The pod every {@link #publish} request names. */
+    public static final String POD_UID = "uid-1";
+
     public final DriverMetrics metrics;
     public final NodeGrpc.NodeBlockingStub node;
     public final IdentityGrpc.IdentityBlockingStub identity;
@@ -37,7 +40,7 @@ public final class EngineFixture implements AutoCloseable {
         podsDir = Files.createDirectories(root.resolve("pods"));
         stateDir = Files.createDirectories(root.resolve("state"));
         engine = new VolumeEngine(new RequestValidator(new TargetPathPolicy(podsDir), requireReadonly),
-                StateStore.open(stateDir), backend, "fake", Clock.systemUTC());
+                StateStore.open(stateDir, podsDir), backend, "fake", Clock.systemUTC());
         String name = "engine-" + UUID.randomUUID();
         InProcessServerBuilder builder = InProcessServerBuilder.forName(name).directExecutor();
         metrics = new DriverMetrics(engine::publishedVolumes, () -> engine.health().ready());
@@ -48,9 +51,12 @@ public final class EngineFixture implements AutoCloseable {
         identity = IdentityGrpc.newBlockingStub(channel);
     }
 
-    /** A kubelet-style target whose parent exists, as the kubelet leaves it before a publish. */
+    /**
+     * A kubelet-style target of the pod {@link #publish} names ({@value #POD_UID}), whose parent exists, as the kubelet
+     * leaves it before a publish; each call a volume of its own name.
+     */
     public Path newTarget() throws IOException {
-        Path parent = podsDir.resolve(UUID.randomUUID().toString()).resolve("volumes/kubernetes.io~csi/spiffe");
+        Path parent = podsDir.resolve(POD_UID).resolve("volumes/kubernetes.io~csi").resolve(UUID.randomUUID().toString());
         Files.createDirectories(parent);
         return parent.resolve("mount");
     }
@@ -73,8 +79,23 @@ public final class EngineFixture implements AutoCloseable {
                 .putVolumeContext("csi.storage.k8s.io/ephemeral", "true")
                 .putVolumeContext("csi.storage.k8s.io/pod.name", "workload")
                 .putVolumeContext("csi.storage.k8s.io/pod.namespace", "default")
-                .putVolumeContext("csi.storage.k8s.io/pod.uid", "uid-1")
+                .putVolumeContext("csi.storage.k8s.io/pod.uid", podUidOf(target))
                 .putVolumeContext("csi.storage.k8s.io/serviceAccount.name", "default");
+    }
+
+    /**
+     * The pod a kubelet target belongs to, {@code <pods>/<uid>/volumes/kubernetes.io~csi/<name>/mount}, as the kubelet
+     * names it in the volume context; {@value #POD_UID} for any other path, or a pod directory no UID could name (which the engine then refuses, as it
+     * refuses a request for one pod with another pod's target).
+     */
+    static String podUidOf(String target) {
+        String[] segments = target.split("/");
+        int n = segments.length;
+        if (n >= 6 && segments[n - 1].equals("mount") && segments[n - 3].equals("kubernetes.io~csi")
+                && segments[n - 4].equals("volumes") && segments[n - 5].matches("[A-Za-z0-9][-A-Za-z0-9_]*")) {
+            return segments[n - 5];
+        }
+        return POD_UID;
     }
 
     @Override

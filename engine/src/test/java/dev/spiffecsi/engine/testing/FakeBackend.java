@@ -35,6 +35,7 @@ public final class FakeBackend implements Backend {
     private volatile CountDownLatch release;
     private volatile boolean healthy = true;
     private volatile Path contentPath;
+    private volatile PublishRequest lastPublished;
 
     @Override
     public TargetState inspect(Path target) {
@@ -54,6 +55,7 @@ public final class FakeBackend implements Backend {
     @Override
     public void publish(PublishRequest request) {
         publishCalls.incrementAndGet();
+        lastPublished = request;
         if (entered != null) {
             entered.countDown();
             try {
@@ -132,6 +134,11 @@ public final class FakeBackend implements Backend {
 
     public void setHealthy(boolean healthy) {
         this.healthy = healthy;
+    }
+
+    /** The request of the last publish call, as the backend received it; null before the first. */
+    public PublishRequest lastPublished() {
+        return lastPublished;
     }
 
     public int publishCalls() {

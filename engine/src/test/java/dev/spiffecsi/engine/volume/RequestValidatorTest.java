@@ -120,4 +120,105 @@ class RequestValidatorTest {
         lenient.validateStats("v", "relative/path");
         lenient.validateStats("v", "/outside/the/pods/dir");
     }
+
+    private static Map<String, String> validContextPlus(String key, String value) {
+        Map<String, String> context = new HashMap<>(valid().volumeContext());
+        context.put(key, value);
+        return context;
+    }
+
+    static Stream<Arguments> hostileVolumeContexts() {
+        return Stream.of(
+                // the kubelet never sends this key; a pod can, and Kubernetes does not stop it
+                Arguments.of("a pod's own key under the kubelet's prefix",
+                        validContextPlus("csi.storage.k8s.io/junk", "x"), "csi.storage.k8s.io/junk"),
+                Arguments.of("a 1.4 MB value under the kubelet's prefix",
+                        validContextPlus("csi.storage.k8s.io/junk", "x".repeat(1_400_000)),
+                        "volume-context-max-bytes"),
+                Arguments.of("a 1.4 MB pod attribute", validContextPlus("csi.spiffe.io/contents", "x".repeat(1_400_000)),
+                        "volume-context-max-bytes"),
+                Arguments.of("100 KB pod name", validContextPlus("csi.storage.k8s.io/pod.name", "p".repeat(100_000)),
+                        "volume-context-max-bytes"),
+                Arguments.of("pod name over 253", validContextPlus("csi.storage.k8s.io/pod.name", "p".repeat(254)),
+                        "csi.storage.k8s.io/pod.name"),
+                Arguments.of("pod name with a newline", validContextPlus("csi.storage.k8s.io/pod.name", "p\nq"),
+                        "csi.storage.k8s.io/pod.name"),
+                Arguments.of("namespace over 63", validContextPlus("csi.storage.k8s.io/pod.namespace", "n".repeat(64)),
+                        "csi.storage.k8s.io/pod.namespace"),
+                Arguments.of("service account not a name",
+                        validContextPlus("csi.storage.k8s.io/serviceAccount.name", "../x"),
+                        "csi.storage.k8s.io/serviceAccount.name"),
+                Arguments.of("pod uid that is a path", validContextPlus("csi.storage.k8s.io/pod.uid", "../../etc"),
+                        "csi.storage.k8s.io/pod.uid"),
+                Arguments.of("many small keys adding up", manySmallKeys(), "volume-context-max-bytes"));
+    }
+
+    private static Map<String, String> manySmallKeys() {
+        Map<String, String> context = new HashMap<>(valid().volumeContext());
+        for (int i = 0; i < 4_000; i++) {
+            context.put("k" + i, "v");
+        }
+        return context;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("hostileVolumeContexts")
+    void hostileVolumeContextIsRefusedWithAShortMessage(String name, Map<String, String> context, String names) {
+        VolumeException e = assertThrows(VolumeException.class, () -> lenient.validate(context(context)));
+        assertEquals(VolumeException.Reason.INVALID_ARGUMENT, e.reason());
+        assertTrue(e.getMessage().contains(names), e.getMessage());
+        assertTrue(e.getMessage().length() < 600, () -> e.getMessage().length() + " characters");
+        assertTrue(!e.getMessage().contains("\n"), "an untrusted newline reached the message");
+    }
+
+    @Test
+    void theSizeIsCheckedBeforeAnythingElse() {
+        // no volume id, no capability, no target: the oversized context is what is reported
+        PublishCommand command = new PublishCommand("", "", "", null, true,
+                validContextPlus("csi.spiffe.io/x", "x".repeat(RequestValidator.DEFAULT_VOLUME_CONTEXT_MAX_BYTES)));
+        assertTrue(assertThrows(VolumeException.class, () -> lenient.validate(command)).getMessage()
+                .contains("volume_context holds more than 16384 bytes"));
+    }
+
+    @Test
+    void theLimitIsTheConfiguredOneCountedInUtf8() {
+        RequestValidator small = new RequestValidator(new TargetPathPolicy(PODS), false, 1024);
+        int kubelet = "csi.storage.k8s.io/ephemeral".length() + 4 + "csi.storage.k8s.io/pod.name".length() + 1;
+        int room = 1024 - kubelet - "csi.spiffe.io/x".length();
+        small.validate(context(validContextPlus("csi.spiffe.io/x", "x".repeat(room))));
+        // the same number of characters, one of them two bytes long in UTF-8
+        assertThrows(VolumeException.class, () -> small.validate(context(validContextPlus("csi.spiffe.io/x",
+                "\u00e9" + "x".repeat(room - 1)))));
+    }
+
+    @Test
+    void everyKeyTheKubeletSendsIsAccepted() {
+        Map<String, String> context = new HashMap<>(Map.of(
+                RequestValidator.EPHEMERAL, "true",
+                "csi.storage.k8s.io/pod.name", "web-7d9c5b6f4-x2x9k",
+                "csi.storage.k8s.io/pod.namespace", "shop",
+                "csi.storage.k8s.io/pod.uid", "uid",
+                "csi.storage.k8s.io/serviceAccount.name", "web.sa",
+                "csi.storage.k8s.io/serviceAccount.tokens", "{\"spire\":{\"token\":\"t\"}}"));
+        PublishRequest request = lenient.validate(context(context));
+        assertEquals("shop/web-7d9c5b6f4-x2x9k", request.pod().displayName());
+    }
+
+    @Test
+    void aPodsTargetMustBeTheKubeletsPathForThatPod() {
+        Map<String, String> context = validContextPlus("csi.storage.k8s.io/pod.uid", "0a1b");
+        String own = "/var/lib/kubelet/pods/0a1b/volumes/kubernetes.io~csi/spiffe/mount";
+        lenient.validate(new PublishCommand("v", own, "", MOUNT_WRITER, true, context));
+        for (String other : List.of(
+                "/var/lib/kubelet/pods/ffff/volumes/kubernetes.io~csi/spiffe/mount", // another pod's directory
+                "/var/lib/kubelet/pods/0a1b/volumes/kubernetes.io~secret/spiffe/mount",
+                "/var/lib/kubelet/pods/0a1b/volumes/kubernetes.io~csi/spiffe/mount/deeper",
+                "/var/lib/kubelet/pods/0a1b/volumes/kubernetes.io~csi/spiffe",
+                "/var/lib/kubelet/pods/0a1b/etc-hosts")) {
+            VolumeException e = assertThrows(VolumeException.class,
+                    () -> lenient.validate(new PublishCommand("v", other, "", MOUNT_WRITER, true, context)), other);
+            assertTrue(e.getMessage().startsWith("target_path must be /var/lib/kubelet/pods/0a1b/volumes/"),
+                    e.getMessage());
+        }
+    }
 }

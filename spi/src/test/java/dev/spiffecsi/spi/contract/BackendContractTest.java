@@ -19,7 +19,9 @@ import dev.spiffecsi.spi.VolumeCondition;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -128,6 +130,40 @@ public abstract class BackendContractTest {
      */
     protected void assertServesWorkloadApi(Path socket) throws Exception {
         assertEquals(FakeAgentSocket.GREETING, FakeAgentSocket.greetingAt(socket));
+    }
+
+    /**
+     * The kubelet sends the pod's fsGroup as the volume mount group (the engine advertises VOLUME_MOUNT_GROUP) and
+     * then changes no ownership itself. A backend may give the group to what it makes for the pod, but the agent's
+     * socket directory and what is in it keep their owner, group and mode: they serve every pod of the node.
+     */
+    @Test
+    void aVolumeMountGroupNeverChangesTheAgentsSocketDirectory() throws Exception {
+        Map<Path, List<Object>> before = ownership(fixture.socketDir());
+        Path target = fixture.newTarget();
+        PublishRequest plain = publishRequest(target);
+
+        backend.publish(new PublishRequest(plain.volumeId(), target, plain.readOnly(), plain.pod(),
+                plain.volumeContext(), OptionalInt.of(4242)));
+
+        assertEquals(TargetState.PUBLISHED, backend.inspect(target));
+        assertServesWorkloadApi(target.resolve(ContractFixture.SOCKET_NAME));
+        assertEquals(before, ownership(fixture.socketDir()));
+    }
+
+    /** The owner, group and mode of a directory and of each of its entries. */
+    private static Map<Path, List<Object>> ownership(Path directory) throws Exception {
+        Map<Path, List<Object>> ownership = new java.util.TreeMap<>();
+        List<Path> paths = new java.util.ArrayList<>(List.of(directory));
+        try (var entries = Files.list(directory)) {
+            entries.forEach(paths::add);
+        }
+        for (Path path : paths) {
+            ownership.put(path, List.of(Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS),
+                    Files.getAttribute(path, "unix:gid", LinkOption.NOFOLLOW_LINKS),
+                    Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS)));
+        }
+        return ownership;
     }
 
     @Test

@@ -11,7 +11,7 @@ import java.util.OptionalInt;
  * @param jwtAudiences     one JWT-SVID token file per audience, in the order asked
  * @param federatedBundles whether the bundles of the trust domains the pod's entry federates with are served too
  * @param keyMode          the permission bits of the files holding the private key or a JWT-SVID (read bits only)
- * @param keyGroup         the group owning those files; empty for root's
+ * @param keyGroup         the group owning those files ({@code key-group}, else the pod's fsGroup); empty for root's
  */
 public record FileOptions(FileLayout layout, List<String> jwtAudiences, boolean federatedBundles, int keyMode,
                           OptionalInt keyGroup) {

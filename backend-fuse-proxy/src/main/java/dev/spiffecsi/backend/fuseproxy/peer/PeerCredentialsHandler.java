@@ -14,7 +14,8 @@ import java.io.IOException;
 
 /**
  * Reads SO_PEERCRED from a newly accepted connection and adds the {@link UnixPeer} to the connection's transport
- * attributes, with the {@link PeerProcess} that tracks its process, closed when the connection closes. A connection
+ * attributes, with the {@link PeerProcess} that tracks its process (by the socket's own pidfd where the kernel has
+ * one), closed when the connection closes. A connection
  * whose credentials cannot be read gets no attribute: it is the service's decision (with the context to log it) to
  * refuse its calls.
  */
@@ -31,7 +32,9 @@ final class PeerCredentialsHandler extends InternalProtocolNegotiators.ProtocolN
     protected void protocolNegotiationEventTriggered(ChannelHandlerContext ctx) {
         UnixPeer peer = peerOf(ctx.channel());
         if (peer != null) {
-            PeerProcess process = peer.pid() > 0 ? tracker.track(peer.pid()) : PeerProcess.EXITED;
+            // the channel is an epoll one (peerOf said so) and open: its fd stays valid for this call
+            int socketFd = ((EpollDomainSocketChannel) ctx.channel()).fd().intValue();
+            PeerProcess process = peer.pid() > 0 ? tracker.track(socketFd, peer.pid()) : PeerProcess.EXITED;
             // runs at once if the connection is closed already
             ctx.channel().closeFuture().addListener(closed -> process.close());
             ProtocolNegotiationEvent event = getProtocolNegotiationEvent();

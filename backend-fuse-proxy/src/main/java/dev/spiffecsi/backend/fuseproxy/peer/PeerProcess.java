@@ -25,12 +25,16 @@ public interface PeerProcess extends AutoCloseable {
     default void close() {
     }
 
-    /** Starts tracking the process with the given pid, right after it connected. */
+    /** Starts tracking the process at the other end of a newly accepted connection. */
     @FunctionalInterface
     interface Tracker {
-        /** The kernel's pidfds ({@link PidFd#track}). */
-        Tracker PIDFD = PidFd::track;
+        /** The kernel's pidfds, from the socket itself where the kernel has SO_PEERPIDFD ({@link PidFd#ofPeer}). */
+        Tracker PIDFD = PidFd::ofPeer;
 
-        PeerProcess track(int pid);
+        /**
+         * @param socketFd the connection's file descriptor, open for the duration of the call
+         * @param pid      the peer's pid, from SO_PEERCRED (positive)
+         */
+        PeerProcess track(int socketFd, int pid);
     }
 }

@@ -12,9 +12,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * sends no signal but fails with ESRCH once the process has exited (and been reaped). This is how SPIRE's own
  * Workload API (peertracker) guards its callers.
  *
- * <p>The pidfd is opened after the connection was accepted, from the pid SO_PEERCRED reported: if the process exited
- * and its pid was reused in that short moment, the pidfd names the new process. Linux 6.5's SO_PEERPIDFD would close
- * that window; it is not used yet.
+ * <p>A connection's peer is tracked by the pidfd the kernel hands out for the socket itself ({@code SO_PEERPIDFD},
+ * Linux 6.5 or later): it names the process that connected, as recorded at connect time, even if that process has
+ * exited and its pid been reused since. SO_PEERCRED's pid comes from the same record, so the two always name the
+ * same process. Only on an older kernel (ENOPROTOOPT) is the pidfd opened from SO_PEERCRED's pid after the
+ * connection was accepted ({@code pidfd_open}), with one warning per driver process: a process that exited and
+ * whose pid was reused in that short moment would then be tracked as the process that reused it.
  */
 public final class PidFd implements PeerProcess {
 
@@ -22,10 +25,35 @@ public final class PidFd implements PeerProcess {
     private static final long SYS_PIDFD_OPEN = 434;
     static final int EPERM = 1;
     static final int ESRCH = 3;
+    static final int EINVAL = 22;
     static final int ENOSYS = 38;
+    static final int ENODATA = 61;
+    static final int ENOPROTOOPT = 92;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_PEERPIDFD = 77;
 
     private static final System.Logger LOG = System.getLogger(PidFd.class.getName());
     private static final AtomicBoolean WARNED_UNAVAILABLE = new AtomicBoolean();
+    private static final AtomicBoolean WARNED_NO_PEER_PIDFD = new AtomicBoolean();
+    private static final AtomicBoolean WARNED_PEER_PIDFD_FAILS = new AtomicBoolean();
+
+    /** How the pidfd was obtained. */
+    enum Origin {
+        /** From the connected socket: the process that connected, whatever happened to its pid since. */
+        SO_PEERPIDFD,
+        /** From the pid, after the connection was accepted (a kernel without SO_PEERPIDFD). */
+        PIDFD_OPEN
+    }
+
+    /** Gets the peer's pidfd of a connected Unix socket; the production one is {@code getsockopt(SO_PEERPIDFD)}. */
+    @FunctionalInterface
+    interface PeerPidFdOption {
+        /**
+         * @return a new pidfd (close-on-exec)
+         * @throws LastErrorException with the errno
+         */
+        int open(int socketFd);
+    }
 
     /** {@code syscall(2)} with every argument passed as a long, as the kernel takes them. */
     private interface Syscalls extends Library {
@@ -36,15 +64,71 @@ public final class PidFd implements PeerProcess {
         long syscall(long number, long arg1, long arg2, long arg3, long arg4) throws LastErrorException;
 
         int close(int fd) throws LastErrorException;
+
+        int getsockopt(int fd, int level, int optName, int[] optValue, int[] optLength) throws LastErrorException;
     }
 
     /** -1 once closed; guarded by this, so that a check never reaches an fd number reused after close. */
     private int fd;
     private final int pid;
+    private final Origin origin;
 
-    private PidFd(int fd, int pid) {
+    private PidFd(int fd, int pid, Origin origin) {
         this.fd = fd;
         this.pid = pid;
+        this.origin = origin;
+    }
+
+    /**
+     * Tracks the process at the other end of a connected Unix socket by the socket's own pidfd (SO_PEERPIDFD). On a
+     * kernel without it (ENOPROTOOPT: older than 6.5) the pidfd is opened from {@code pid} instead ({@link #track}),
+     * with one warning per driver process. A peer that has exited already, or any other failure, gives
+     * {@link PeerProcess#EXITED}, so that its calls are refused.
+     *
+     * @param socketFd the accepted connection's file descriptor, still open
+     * @param pid      the peer's pid from SO_PEERCRED on that socket
+     */
+    public static PeerProcess ofPeer(int socketFd, int pid) {
+        return ofPeer(socketFd, pid, PidFd::peerPidFd);
+    }
+
+    static PeerProcess ofPeer(int socketFd, int pid, PeerPidFdOption option) {
+        if (pid <= 0) {
+            return EXITED;
+        }
+        try {
+            return new PidFd(option.open(socketFd), pid, Origin.SO_PEERPIDFD);
+        } catch (LastErrorException e) {
+            int errno = e.getErrorCode();
+            if (errno == ENOPROTOOPT) {
+                if (WARNED_NO_PEER_PIDFD.compareAndSet(false, true)) {
+                    LOG.log(Level.WARNING, "getsockopt(SO_PEERPIDFD) is not available (ENOPROTOOPT; Linux 6.5 or "
+                            + "later needed): each caller's pidfd is opened from its pid after its connection is "
+                            + "accepted, so a caller that exits at once and whose pid is reused in that moment would "
+                            + "be tracked as the process that reused it");
+                }
+                return track(pid);
+            }
+            // EINVAL (ESRCH on some kernels): the peer has exited and been reaped already. Anything else would fail
+            // for every connection (a pod opens as many as it likes): said once per driver process
+            if (errno != EINVAL && errno != ESRCH && WARNED_PEER_PIDFD_FAILS.compareAndSet(false, true)) {
+                LOG.log(Level.WARNING, "cannot get the pidfd of a caller (pid " + pid + ") from its socket "
+                        + "(getsockopt SO_PEERPIDFD: errno " + errno + "); the calls of every caller for which this "
+                        + "fails are refused as if it had exited (said once)");
+            }
+            return EXITED;
+        } catch (LinkageError e) {
+            warnUnavailable("getsockopt(2) cannot be called through JNA: " + e);
+            return UNTRACKED;
+        }
+    }
+
+    /** getsockopt(socketFd, SOL_SOCKET, SO_PEERPIDFD): a new pidfd for the process that connected. */
+    private static int peerPidFd(int socketFd) {
+        int[] value = new int[1];
+        int[] length = {Integer.BYTES};
+        Syscalls.INSTANCE.getsockopt(socketFd, SOL_SOCKET, SO_PEERPIDFD, value, length);
+        return value[0];
     }
 
     /**
@@ -85,7 +169,7 @@ public final class PidFd implements PeerProcess {
     /** @throws LastErrorException with pidfd_open's errno */
     static PidFd open(int pid) {
         long fd = Syscalls.INSTANCE.syscall(SYS_PIDFD_OPEN, pid, 0L); // the pidfd is close-on-exec
-        return new PidFd((int) fd, pid);
+        return new PidFd((int) fd, pid, Origin.PIDFD_OPEN);
     }
 
     @Override
@@ -111,6 +195,11 @@ public final class PidFd implements PeerProcess {
         }
     }
 
+    /** How the pidfd was obtained, for tests. */
+    Origin origin() {
+        return origin;
+    }
+
     /** The fd, for tests; -1 once closed. */
     synchronized int fd() {
         return fd;
@@ -131,6 +220,6 @@ public final class PidFd implements PeerProcess {
 
     @Override
     public String toString() {
-        return "pidfd of pid " + pid;
+        return "pidfd of pid " + pid + " (" + origin + ")";
     }
 }

@@ -27,15 +27,18 @@ final class WorkloadApiInterceptor implements ServerInterceptor {
 
     private final CallerResolver resolver;
     private final VolumeLabel volume;
-    /** A pod can repeat a refused call in a loop: one line a minute per volume and reason, with the count. */
+    /**
+     * A pod can repeat a refused call in a loop: one line a minute per volume and reason (the header missing, the
+     * caller refused), with the count of the others.
+     */
     private final RateLimitedLog headerMissing;
-    private final RateLimitedLog unidentified;
+    private final RateLimitedLog refusedCallers;
 
     WorkloadApiInterceptor(CallerResolver resolver, VolumeLabel volume, System.Logger log) {
         this.resolver = resolver;
         this.volume = volume;
         this.headerMissing = new RateLimitedLog(log, Level.WARNING);
-        this.unidentified = new RateLimitedLog(log, Level.WARNING);
+        this.refusedCallers = new RateLimitedLog(log, Level.WARNING);
     }
 
     @Override
@@ -48,13 +51,14 @@ final class WorkloadApiInterceptor implements ServerInterceptor {
                     + ": the security header workload.spiffe.io: true is missing");
             return refuse(call, Status.INVALID_ARGUMENT.withDescription("security header missing from request"));
         }
-        Optional<Delegation> caller = resolver.resolve(peer, PeerCredentialsNegotiator.processOf(call));
-        if (caller.isEmpty()) {
-            unidentified.log(() -> volume + ": refused " + method + " from " + describe(peer)
-                    + ": the kernel did not report the caller's process (SO_PEERCRED)");
-            return refuse(call, Status.UNAUTHENTICATED.withDescription("the driver cannot tell who is calling"));
+        CallerResolver.Resolution caller = resolver.resolve(peer, PeerCredentialsNegotiator.processOf(call));
+        if (caller instanceof CallerResolver.Refused refused) {
+            refusedCallers.log(() -> volume + ": refused " + method + " from " + describe(peer) + " ("
+                    + refused.status().getCode() + "): " + refused.reason());
+            return refuse(call, refused.status());
         }
-        return Contexts.interceptCall(Context.current().withValue(CALLER, caller.get()), call, headers, next);
+        Delegation named = ((CallerResolver.Named) caller).delegation();
+        return Contexts.interceptCall(Context.current().withValue(CALLER, named), call, headers, next);
     }
 
     private static String describe(Optional<UnixPeer> peer) {

@@ -11,7 +11,8 @@ import java.nio.file.Path;
 /**
  * A workload in another process (another pid): waits for a line on standard input (so that the test can register
  * its pid first), fetches its X.509-SVIDs from the socket given as the argument, and prints one line per SVID,
- * {@code spiffe_id=<id>}, then {@code federated=<trust domain IDs>}.
+ * {@code spiffe_id=<id>}, then {@code federated=<trust domain IDs>}; or, refused, {@code status=<code>} and
+ * {@code description=<description>}.
  */
 public final class ForkedWorkloadClient {
 
@@ -28,6 +29,7 @@ public final class ForkedWorkloadClient {
             System.out.println("federated=" + response.getFederatedBundlesMap().keySet());
         } catch (StatusRuntimeException e) {
             System.out.println("status=" + e.getStatus().getCode());
+            System.out.println("description=" + e.getStatus().getDescription());
             System.exit(1);
         }
         System.exit(0);

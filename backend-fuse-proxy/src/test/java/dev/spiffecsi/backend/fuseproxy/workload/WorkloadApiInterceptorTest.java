@@ -11,7 +11,6 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.Status;
 import java.nio.file.Path;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The security header check, as a pod that calls without the header in a loop sees it and the log shows it. */
@@ -52,7 +51,7 @@ class WorkloadApiInterceptorTest {
     @Test
     void everyCallWithoutTheHeaderIsRefusedAndOneLineAMinuteLogged() {
         CapturingLogger log = new CapturingLogger();
-        WorkloadApiInterceptor interceptor = new WorkloadApiInterceptor((peer, process) -> Optional.empty(),
+        WorkloadApiInterceptor interceptor = new WorkloadApiInterceptor((peer, process) -> CallerResolver.unidentified(),
                 new VolumeLabel("vol", Path.of("/pods/uid/volumes/kubernetes.io~csi/v/mount")), log);
         for (int i = 0; i < 500; i++) {
             Call call = new Call();

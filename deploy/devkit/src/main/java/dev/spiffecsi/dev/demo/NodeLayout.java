@@ -88,9 +88,10 @@ public final class NodeLayout {
 
     /**
      * The same, with settings of the backend's own section ({@code identity} for fuse-proxy, say), keys relative
-     * to it. The fuse-proxy backend is always pointed at this node's {@link #adminSocket()}, and names its one
+     * to it. The fuse-proxy backend is always pointed at this node's {@link #adminSocket()}, names its one
      * socket per volume like the agent's socket, so that a workload finds {@value #AGENT_SOCKET_NAME} in its
-     * volume whichever backend published it.
+     * volume whichever backend published it, and does not check that callers belong to the volume's pod
+     * ({@code require-pod-cgroup = false}, which {@code backendSettings} may turn back on).
      */
     public LoadedConfig driverConfig(String backend, Map<String, String> backendSettings, ClassLoader classLoader) {
         Map<String, String> flags = new HashMap<>(Map.of(
@@ -104,6 +105,9 @@ public final class NodeLayout {
         if (backend.equals(FuseProxyProvider.NAME)) {
             ownSettings.put("admin-socket-path", adminSocket().toString());
             ownSettings.put("socket-name", AGENT_SOCKET_NAME);
+            // the workloads of this miniature node (the demo's, the tests') are plain processes of this machine, in
+            // no pod's cgroup: the check that a caller belongs to the volume's pod would refuse every one of them
+            ownSettings.put("require-pod-cgroup", "false");
         }
         ownSettings.putAll(backendSettings);
         ownSettings.forEach((key, value) -> flags.put(ConfigLoader.BACKENDS + "." + backend + "." + key, value));

@@ -62,7 +62,7 @@ class FuseProxyDemoTest {
         String output = out.toString(StandardCharsets.UTF_8);
         assertEquals(0, exit, output + err.toString(StandardCharsets.UTF_8));
         assertTrue(output.contains(POD_UPDATE + "[5/6] "), "the socket still works beside the files: " + output);
-        assertTrue(Pattern.compile("file   0444 0:0 +\\d+  credential-bundle\\.private-key\\.x509\\.pem")
+        assertTrue(Pattern.compile("file   0400 0:0 +\\d+  credential-bundle\\.private-key\\.x509\\.pem")
                 .matcher(output).find(), output);
         assertTrue(Pattern.compile("file   0444 0:0 +\\d+  example\\.org\\.spiffe-trust-bundle\\.x509\\.pem")
                 .matcher(output).find(), output);

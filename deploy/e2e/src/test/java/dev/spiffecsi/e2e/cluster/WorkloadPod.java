@@ -1,6 +1,7 @@
 package dev.spiffecsi.e2e.cluster;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -13,9 +14,14 @@ import java.util.Optional;
  *                    volume)
  * @param mountReadOnly the volumeMount's {@code readOnly}
  * @param propagation the volumeMount's {@code mountPropagation}; empty leaves it out (None)
+ * @param volumeAttributes the CSI volume's {@code volumeAttributes}
  */
 public record WorkloadPod(String name, int runAsUser, Optional<Boolean> csiReadOnly, boolean mountReadOnly,
-                          Optional<String> propagation) {
+                          Optional<String> propagation, Map<String, String> volumeAttributes) {
+
+    public WorkloadPod {
+        volumeAttributes = Map.copyOf(volumeAttributes);
+    }
 
     public static final String NAMESPACE = "default";
     public static final String CONTAINER = "workload";
@@ -27,20 +33,27 @@ public record WorkloadPod(String name, int runAsUser, Optional<Boolean> csiReadO
 
     /** The README's workload: {@code csi.readOnly: true} and a read-only volumeMount, uid 1000. */
     public static WorkloadPod readOnly(String name) {
-        return new WorkloadPod(name, 1000, Optional.of(true), true, Optional.empty());
+        return new WorkloadPod(name, 1000, Optional.of(true), true, Optional.empty(), Map.of());
     }
 
     public WorkloadPod withPropagation(String mode) {
-        return new WorkloadPod(name, runAsUser, csiReadOnly, mountReadOnly, Optional.of(mode));
+        return new WorkloadPod(name, runAsUser, csiReadOnly, mountReadOnly, Optional.of(mode), volumeAttributes);
     }
 
     /** Neither the volume nor the volumeMount says readOnly. */
     public WorkloadPod omittingReadOnly() {
-        return new WorkloadPod(name, runAsUser, Optional.empty(), false, propagation);
+        return new WorkloadPod(name, runAsUser, Optional.empty(), false, propagation, volumeAttributes);
     }
 
     public WorkloadPod runningAs(int uid) {
-        return new WorkloadPod(name, uid, csiReadOnly, mountReadOnly, propagation);
+        return new WorkloadPod(name, uid, csiReadOnly, mountReadOnly, propagation, volumeAttributes);
+    }
+
+    /** The volume with one more attribute, whatever its name: Kubernetes validates neither names nor sizes. */
+    public WorkloadPod withVolumeAttribute(String key, String value) {
+        Map<String, String> attributes = new java.util.TreeMap<>(volumeAttributes);
+        attributes.put(key, value);
+        return new WorkloadPod(name, runAsUser, csiReadOnly, mountReadOnly, propagation, attributes);
     }
 
     ObjectNode toPod(String image, String node, String driver) {
@@ -62,6 +75,10 @@ public record WorkloadPod(String name, int runAsUser, Optional<Boolean> csiReadO
         ObjectNode csi = spec.putArray("volumes").addObject().put("name", VOLUME).putObject("csi")
                 .put("driver", driver);
         csiReadOnly.ifPresent(readOnly -> csi.put("readOnly", readOnly));
+        if (!volumeAttributes.isEmpty()) {
+            ObjectNode attributes = csi.putObject("volumeAttributes");
+            volumeAttributes.forEach(attributes::put);
+        }
         return pod;
     }
 }
