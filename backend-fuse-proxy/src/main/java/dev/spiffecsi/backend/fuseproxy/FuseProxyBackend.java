@@ -160,7 +160,7 @@ final class FuseProxyBackend implements Backend {
         }
         try {
             VolumeServer server = VolumeServer.start(volume, socket, files, runtime.transport(), fuseOptions,
-                    processes);
+                    processes, settings.limits(), runtime.node());
             servers.put(target, server);
             resumeFailures.remove(target);
             return server;
