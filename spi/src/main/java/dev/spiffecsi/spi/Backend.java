@@ -12,6 +12,14 @@ import java.util.List;
  * existing, validated, empty target directory and takes it away again. Calls for the same target never overlap;
  * calls for different targets run concurrently, so implementations must be thread-safe.
  *
+ * <p>The engine checks a target path before the call, but a pod-writable component could be swapped for a symlink
+ * right after. So {@link #publish} and {@link #unpublish} act on the target only through
+ * {@link MountSyscalls#resolveBeneath}{@code (kubeletPodsDir, target)}: through the held parent
+ * ({@link ResolvedTarget#entry()}), and mount onto the target's own descriptor ({@link ResolvedTarget#openDirectory()}
+ * or {@link MountSyscalls#bindWithAttributes(Path, ResolvedTarget, long)}), never by the path again. A symlink or a
+ * file in the path is refused ({@link BackendException.Failure#INVALID_REQUEST}); a missing parent means there is
+ * nothing to unpublish. The contract tests check this.
+ *
  * <p>Failures are reported as {@link BackendException}; the engine maps them to gRPC status codes.
  */
 public interface Backend extends AutoCloseable {

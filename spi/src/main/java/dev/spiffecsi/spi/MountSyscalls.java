@@ -41,9 +41,12 @@ public interface MountSyscalls {
     int EPERM = 1;
     int ENOENT = 2;
     int EBUSY = 16;
+    int EXDEV = 18;
+    int ENOTDIR = 20;
     int EINVAL = 22;
     int EROFS = 30;
     int ENOSYS = 38;
+    int ELOOP = 40;
     int ENOTCONN = 107;
 
     /** mount(2). {@code source}, {@code fsType} and {@code data} may be null. */
@@ -59,6 +62,29 @@ public interface MountSyscalls {
      * @throws ErrnoException with {@link #ENOSYS} on kernels before 5.12
      */
     void bindWithAttributes(Path source, Path target, long attributes) throws IOException;
+
+    /**
+     * {@link #bindWithAttributes(Path, Path, long)} onto the directory {@code target} resolves to, by its descriptor
+     * (move_mount(2) with MOVE_MOUNT_T_EMPTY_PATH): no name is looked up again between resolving and mounting.
+     * Opens the target with {@link ResolvedTarget#openDirectory()}.
+     *
+     * @throws ErrnoException with {@link #ENOSYS} on kernels before 5.12; ENOTDIR if the target is not a directory
+     */
+    void bindWithAttributes(Path source, ResolvedTarget target, long attributes) throws IOException;
+
+    /**
+     * Resolves {@code target}, a path strictly below {@code root}, without following any symlink below
+     * {@code root} and without leaving it (openat2(2) with RESOLVE_BENEATH, RESOLVE_NO_SYMLINKS and
+     * RESOLVE_NO_MAGICLINKS; where the kernel or a seccomp filter refuses openat2, a walk that opens one component at
+     * a time with O_NOFOLLOW). Mount points below {@code root} may be crossed. {@code root} itself is trusted
+     * configuration and opened as it is (a symlink in it is followed). The parent is held open; the target itself
+     * need not exist.
+     *
+     * @throws ErrnoException ELOOP if a component below {@code root} is a symlink, ENOTDIR if one is not a
+     *                        directory, ENOENT if the parent is missing
+     * @throws IllegalArgumentException if {@code target} is not normalized and strictly below {@code root}
+     */
+    ResolvedTarget resolveBeneath(Path root, Path target) throws IOException;
 
     /** The mount flags (ST_*) of the mount {@code path} is on, from statvfs(3). */
     long mountFlags(Path path) throws IOException;

@@ -1,6 +1,7 @@
 package dev.spiffecsi.backend.bindmount;
 
 import static dev.spiffecsi.spi.BackendException.Failure.INTERNAL;
+import static dev.spiffecsi.spi.BackendException.Failure.INVALID_REQUEST;
 import static dev.spiffecsi.spi.BackendException.Failure.TARGET_OCCUPIED;
 import static dev.spiffecsi.spi.BackendException.Failure.UNAVAILABLE;
 
@@ -11,6 +12,7 @@ import dev.spiffecsi.spi.MountSyscalls;
 import dev.spiffecsi.spi.MountSyscalls.ErrnoException;
 import dev.spiffecsi.spi.MountSyscalls.FileStatus;
 import dev.spiffecsi.spi.PublishRequest;
+import dev.spiffecsi.spi.ResolvedTarget;
 import dev.spiffecsi.spi.TargetState;
 import dev.spiffecsi.spi.UnpublishRequest;
 import dev.spiffecsi.spi.VolumeCondition;
@@ -19,6 +21,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -30,6 +33,10 @@ import java.util.Set;
  * followed by a read-only MS_REMOUNT would make only the driver's own copy read-only. On kernels without the
  * new mount API (before 5.12) the backend falls back to MS_BIND plus MS_REMOUNT, says so once, and relies on the
  * pod's {@code readOnly} for the copies; if the remount fails the bind is undone, never left writable.
+ *
+ * <p>Publish and unpublish act on the target through its parent, resolved beneath the kubelet pods directory without
+ * following a symlink ({@link MountSyscalls#resolveBeneath}), and mount onto the target's own descriptor: no
+ * component swapped for a symlink after the engine checked the path can redirect a mount or an unmount.
  */
 final class BindMountBackend implements Backend {
 
@@ -44,13 +51,15 @@ final class BindMountBackend implements Backend {
     private static final Duration BUSY_RETRY_INTERVAL = Duration.ofMillis(50);
 
     private final Path socketDir;
+    private final Path podsDir;
     private final MountSyscalls mounts;
     private final Duration busyTimeout;
     private final System.Logger log;
     private volatile boolean newMountApi = true;
 
-    BindMountBackend(Path socketDir, MountSyscalls mounts, Duration busyTimeout, System.Logger log) {
+    BindMountBackend(Path socketDir, Path podsDir, MountSyscalls mounts, Duration busyTimeout, System.Logger log) {
         this.socketDir = socketDir;
+        this.podsDir = podsDir;
         this.mounts = mounts;
         this.busyTimeout = busyTimeout;
         this.log = log;
@@ -103,14 +112,22 @@ final class BindMountBackend implements Backend {
         request.volumeMountGroup().ifPresent(group -> log.log(System.Logger.Level.DEBUG, () -> "volume "
                 + request.volumeId() + " at " + target + ": volume mount group " + group + " ignored: the agent's "
                 + "socket directory is bound as it is"));
+        try (ResolvedTarget resolved = resolve(target).orElseThrow(() -> new BackendException(INVALID_REQUEST,
+                "the parent directory of " + target + " does not exist"))) {
+            publish(resolved);
+        }
+    }
+
+    private void publish(ResolvedTarget target) {
+        Path entry = target.entry();
         // one statx, no listing: the engine made the target an empty directory and holds its lock (the SPI's
         // contract); a mount over content would hide it, which the engine has ruled out
-        TargetState state = state(target, statOrNull(target), false);
+        TargetState state = state(entry, statOrNull(entry), false);
         if (state == TargetState.PUBLISHED) {
             return;
         }
         if (state == TargetState.FOREIGN) {
-            throw new BackendException(TARGET_OCCUPIED, target + " holds something this driver did not mount");
+            throw new BackendException(TARGET_OCCUPIED, target.path() + " holds something this driver did not mount");
         }
         if (state == TargetState.BROKEN) {
             unmountAll(target); // a writable bind of ours: replace it, so that every propagated copy is read-only
@@ -127,66 +144,99 @@ final class BindMountBackend implements Backend {
             } catch (ErrnoException e) {
                 if (e.errno() != MountSyscalls.ENOSYS) {
                     throw new BackendException(INTERNAL, "cannot bind-mount " + socketDir + " read-only onto "
-                            + target + ": " + e.getMessage(), e);
+                            + target.path() + ": " + e.getMessage(), e);
                 }
                 newMountApi = false;
                 log.log(System.Logger.Level.WARNING, "this kernel has no mount_setattr (Linux < 5.12): bind mounts "
                         + "are made read-only after they are attached, so the copies that mount propagation makes "
                         + "(on the host, in pods) are not; the pods' readOnly is their only protection");
             } catch (IOException e) {
-                throw new BackendException(INTERNAL, "cannot bind-mount " + socketDir + " read-only onto " + target
-                        + ": " + e.getMessage(), e);
+                throw new BackendException(INTERNAL, "cannot bind-mount " + socketDir + " read-only onto "
+                        + target.path() + ": " + e.getMessage(), e);
             }
         }
         bindThenRemountReadOnly(target);
     }
 
-    private void bindThenRemountReadOnly(Path target) {
+    /**
+     * The target's parent, resolved beneath the pods directory; empty if it does not exist. A symlink or a file in
+     * the path (put there after the engine checked it) is refused.
+     */
+    private Optional<ResolvedTarget> resolve(Path target) {
         try {
-            mounts.mount(socketDir.toString(), target, null, MountSyscalls.MS_BIND, null);
+            return Optional.of(mounts.resolveBeneath(podsDir, target));
+        } catch (ErrnoException e) {
+            if (e.errno() == MountSyscalls.ENOENT) {
+                return Optional.empty();
+            }
+            if (e.errno() == MountSyscalls.ELOOP || e.errno() == MountSyscalls.ENOTDIR) {
+                throw new BackendException(INVALID_REQUEST, target + " passes through a symlink or a non-directory "
+                        + "below the kubelet pods directory " + podsDir + "; refusing to follow it", e);
+            }
+            throw new BackendException(INTERNAL, "cannot resolve " + target + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new BackendException(INTERNAL, "cannot bind-mount " + socketDir + " onto " + target + ": "
+            throw new BackendException(INTERNAL, "cannot resolve " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** mount(2) follows a final symlink: both calls go through descriptors of the target, never its name. */
+    private void bindThenRemountReadOnly(ResolvedTarget target) {
+        try {
+            mounts.mount(socketDir.toString(), target.openDirectory(), null, MountSyscalls.MS_BIND, null);
+        } catch (IOException e) {
+            throw new BackendException(INTERNAL, "cannot bind-mount " + socketDir + " onto " + target.path() + ": "
                     + e.getMessage(), e);
         }
         try {
-            mounts.mount(null, target, null, READ_ONLY_REMOUNT, null);
+            // opened anew: the root of the bind just made
+            mounts.mount(null, target.openDirectory(), null, READ_ONLY_REMOUNT, null);
         } catch (IOException e) {
             undoWritableBind(target, e);
-            throw new BackendException(INTERNAL, "cannot make the bind mount at " + target + " read-only ("
+            throw new BackendException(INTERNAL, "cannot make the bind mount at " + target.path() + " read-only ("
                     + e.getMessage() + "); the bind mount was undone", e);
         }
     }
 
-    private void undoWritableBind(Path target, IOException cause) {
+    private void undoWritableBind(ResolvedTarget target, IOException cause) {
         try {
-            mounts.umount2(target, MountSyscalls.UMOUNT_NOFOLLOW);
+            mounts.umount2(target.entry(), MountSyscalls.UMOUNT_NOFOLLOW);
         } catch (IOException e) {
             try {
                 // a writable view of the agent directory must not survive; detaching is the lesser evil
-                mounts.umount2(target, MountSyscalls.UMOUNT_NOFOLLOW | MountSyscalls.MNT_DETACH);
+                mounts.umount2(target.entry(), MountSyscalls.UMOUNT_NOFOLLOW | MountSyscalls.MNT_DETACH);
             } catch (IOException detachFailure) {
                 cause.addSuppressed(detachFailure);
-                log.log(System.Logger.Level.ERROR, "a writable bind mount may remain at " + target
+                log.log(System.Logger.Level.ERROR, "a writable bind mount may remain at " + target.path()
                         + "; unmount it by hand: " + detachFailure.getMessage());
             }
         }
     }
 
+    /** A target whose parent is gone has nothing to unpublish (the node-reboot case). */
     @Override
     public void unpublish(UnpublishRequest request) {
-        Path target = request.targetPath();
-        FileStatus status = statOrNull(target);
+        Optional<ResolvedTarget> resolved = resolve(request.targetPath());
+        if (resolved.isPresent()) {
+            try (ResolvedTarget target = resolved.get()) {
+                unpublish(target, request.recorded());
+            }
+        }
+    }
+
+    private void unpublish(ResolvedTarget target, boolean recorded) {
+        Path entry = target.entry();
+        FileStatus status = statOrNull(entry);
         if (status != null && status.mountRoot() && isBindOfTheSocketDirectory(status)) {
             unmountAll(target); // ours, read-only or not: no need to read its flags
             return;
         }
-        TargetState state = state(target, status, true);
+        TargetState state = state(entry, status, true);
         if (state == TargetState.ABSENT) {
             return;
         }
-        boolean recordedMount = request.recorded() && status != null && status.mountRoot();
+        boolean recordedMount = recorded && status != null && status.mountRoot();
         if (state == TargetState.FOREIGN && !recordedMount) {
-            throw new BackendException(TARGET_OCCUPIED, target
+            throw new BackendException(TARGET_OCCUPIED, target.path()
                     + " holds a mount or files this driver did not create; not touching it");
         }
         unmountAll(target);
@@ -196,19 +246,19 @@ final class BindMountBackend implements Backend {
      * Unmounts this backend's mounts at {@code target}, including any stacked below the first. Once no mount is
      * left, what remains in the directory is the engine's to judge (it removes only an empty one).
      */
-    private void unmountAll(Path target) {
+    private void unmountAll(ResolvedTarget target) {
         unmountRetryingWhileBusy(target);
         for (int unmounted = 1; ; unmounted++) {
-            TargetState after = state(target, statOrNull(target), false);
+            TargetState after = state(target.entry(), statOrNull(target.entry()), false);
             if (after == TargetState.ABSENT) {
                 return;
             }
             if (after == TargetState.FOREIGN) {
-                throw new BackendException(TARGET_OCCUPIED, "after unmounting, " + target
+                throw new BackendException(TARGET_OCCUPIED, "after unmounting, " + target.path()
                         + " still holds a mount or files this driver did not create; not touching it");
             }
             if (unmounted >= MAX_STACKED_MOUNTS) {
-                throw new BackendException(INTERNAL, target + " still has mounts after " + unmounted
+                throw new BackendException(INTERNAL, target.path() + " still has mounts after " + unmounted
                         + " unmounts");
             }
             // another of our mounts was stacked below (spiffe-csi before 0.2.12 republished): remove it too
@@ -216,26 +266,27 @@ final class BindMountBackend implements Backend {
         }
     }
 
-    private void unmountRetryingWhileBusy(Path target) {
+    /** Through the held parent, without following the final component: nothing swapped in redirects it. */
+    private void unmountRetryingWhileBusy(ResolvedTarget target) {
         long deadline = System.nanoTime() + busyTimeout.toNanos();
         while (true) {
             try {
-                mounts.umount2(target, MountSyscalls.UMOUNT_NOFOLLOW);
+                mounts.umount2(target.entry(), MountSyscalls.UMOUNT_NOFOLLOW);
                 return;
             } catch (ErrnoException e) {
                 if (e.errno() == MountSyscalls.EINVAL || e.errno() == MountSyscalls.ENOENT) {
                     return; // not a mount (any more)
                 }
                 if (e.errno() != MountSyscalls.EBUSY) {
-                    throw new BackendException(INTERNAL, "cannot unmount " + target + ": " + e.getMessage(), e);
+                    throw new BackendException(INTERNAL, "cannot unmount " + target.path() + ": " + e.getMessage(), e);
                 }
                 if (System.nanoTime() >= deadline) {
-                    throw new BackendException(UNAVAILABLE, target + " is busy (EBUSY) after " + busyTimeout
+                    throw new BackendException(UNAVAILABLE, target.path() + " is busy (EBUSY) after " + busyTimeout
                             + "; will be retried", e);
                 }
                 sleep(BUSY_RETRY_INTERVAL);
             } catch (IOException e) {
-                throw new BackendException(INTERNAL, "cannot unmount " + target + ": " + e.getMessage(), e);
+                throw new BackendException(INTERNAL, "cannot unmount " + target.path() + ": " + e.getMessage(), e);
             }
         }
     }

@@ -12,6 +12,7 @@ import dev.spiffecsi.spi.MapBackendConfig;
 import dev.spiffecsi.spi.MountSyscalls;
 import dev.spiffecsi.spi.PodInfo;
 import dev.spiffecsi.spi.PublishRequest;
+import dev.spiffecsi.spi.ResolvedTarget;
 import dev.spiffecsi.spi.TargetState;
 import dev.spiffecsi.spi.UnpublishRequest;
 import dev.spiffecsi.spi.contract.ContractFixture;
@@ -85,6 +86,16 @@ class BindMountBackendTest {
             @Override
             public void bindWithAttributes(Path source, Path target, long attributes) throws IOException {
                 throw new ErrnoException("open_tree", source, ENOSYS, "an old kernel"); // forces bind + remount
+            }
+
+            @Override
+            public void bindWithAttributes(Path source, ResolvedTarget target, long attributes) throws IOException {
+                throw new ErrnoException("open_tree", source, ENOSYS, "an old kernel"); // forces bind + remount
+            }
+
+            @Override
+            public ResolvedTarget resolveBeneath(Path root, Path target) throws IOException {
+                return mounts.resolveBeneath(root, target);
             }
 
             @Override

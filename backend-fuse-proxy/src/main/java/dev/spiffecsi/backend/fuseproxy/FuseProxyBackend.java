@@ -21,6 +21,7 @@ import dev.spiffecsi.spi.EngineContext;
 import dev.spiffecsi.spi.Health;
 import dev.spiffecsi.spi.MountSyscalls;
 import dev.spiffecsi.spi.PublishRequest;
+import dev.spiffecsi.spi.ResolvedTarget;
 import dev.spiffecsi.spi.TargetState;
 import dev.spiffecsi.spi.UnpublishRequest;
 import dev.spiffecsi.spi.VolumeCondition;
@@ -58,6 +59,7 @@ final class FuseProxyBackend implements Backend {
 
     private final FuseProxySettings settings;
     private final MountSyscalls mounts;
+    private final Path podsDir;
     private final Clock clock;
     private final System.Logger log;
     private final FuseOptions fuseOptions;
@@ -87,8 +89,9 @@ final class FuseProxyBackend implements Backend {
         this.settings = settings;
         this.mounts = context.mounts();
         this.log = context.logger();
+        this.podsDir = context.kubeletPodsDir();
         this.fuseOptions = new FuseOptions(context.mounts(), FuseOptions.DEFAULT_SOURCE,
-                settings.unmountBusyTimeout(), context.clock(), context.logger());
+                settings.unmountBusyTimeout(), context.clock(), context.logger(), podsDir);
         this.runtime = runtime;
         this.adminSocket = new AdminSocketProbe(settings.adminSocket(), context.mounts(), context.clock());
         this.holders = new OrphanedMountHolders(Path.of("/proc"), context.clock());
@@ -157,13 +160,23 @@ final class FuseProxyBackend implements Backend {
         }
         try {
             VolumeServer server = VolumeServer.start(volume, socket, files, runtime.transport(), fuseOptions,
-                    processes);
+                    processes, settings.limits(), runtime.node());
             servers.put(target, server);
             resumeFailures.remove(target);
             return server;
+        } catch (MountSyscalls.ErrnoException e) {
+            if (e.errno() == MountSyscalls.ELOOP || e.errno() == MountSyscalls.ENOTDIR) {
+                throw refusedPath(target, e);
+            }
+            throw new BackendException(INTERNAL, "cannot serve the volume at " + target + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new BackendException(INTERNAL, "cannot serve the volume at " + target + ": " + e.getMessage(), e);
         }
+    }
+
+    private BackendException refusedPath(Path target, IOException e) {
+        return new BackendException(INVALID_REQUEST, target + " passes through a symlink or a non-directory below the "
+                + "kubelet pods directory " + podsDir + ", or is not a directory itself; refusing to follow it", e);
     }
 
     /**
@@ -199,15 +212,42 @@ final class FuseProxyBackend implements Backend {
                 throw new BackendException(INTERNAL, "cannot unmount " + target + ": " + e.getMessage(), e);
             }
         }
-        removeOrphanedMounts(target, server != null);
+        Optional<ResolvedTarget> resolved = resolve(target);
+        if (resolved.isPresent()) {
+            try (ResolvedTarget held = resolved.get()) {
+                removeOrphanedMounts(held, server != null);
+            }
+        }
         resumeFailures.remove(target);
         orphans.remove(target);
         reportedOrphans.remove(target);
     }
 
-    private void removeOrphanedMounts(Path target, boolean unmountedOurs) {
+    /**
+     * The target's parent, resolved beneath the pods directory; empty if it does not exist (nor does the target). A
+     * symlink or a file in the path (put there after the engine checked it) is refused.
+     */
+    private Optional<ResolvedTarget> resolve(Path target) {
+        try {
+            return Optional.of(mounts.resolveBeneath(podsDir, target));
+        } catch (MountSyscalls.ErrnoException e) {
+            if (e.errno() == MountSyscalls.ENOENT) {
+                return Optional.empty();
+            }
+            if (e.errno() == MountSyscalls.ELOOP || e.errno() == MountSyscalls.ENOTDIR) {
+                throw refusedPath(target, e);
+            }
+            throw new BackendException(INTERNAL, "cannot resolve " + target + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new BackendException(INTERNAL, "cannot resolve " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Looks and unmounts through the held parent, without following the final component. */
+    private void removeOrphanedMounts(ResolvedTarget resolved, boolean unmountedOurs) {
+        Path target = resolved.path();
         for (int removed = 0; ; removed++) {
-            switch (TargetKind.of(target, mounts)) {
+            switch (TargetKind.of(resolved.entry(), target, mounts)) {
                 case MISSING, EMPTY_DIRECTORY -> {
                     return;
                 }
@@ -221,7 +261,7 @@ final class FuseProxyBackend implements Backend {
                     }
                     try {
                         // nothing can use a mount without a server; detaching cannot fail for being busy
-                        mounts.umount2(target, MountSyscalls.UMOUNT_NOFOLLOW | MountSyscalls.MNT_DETACH);
+                        mounts.umount2(resolved.entry(), MountSyscalls.UMOUNT_NOFOLLOW | MountSyscalls.MNT_DETACH);
                     } catch (IOException e) {
                         throw new BackendException(INTERNAL, "cannot unmount the orphaned mount at " + target + ": "
                                 + e.getMessage(), e);

@@ -34,7 +34,7 @@ public final class FuseProxyProvider implements BackendProvider {
         FuseProxySettings settings = FuseProxySettings.from(config);
         try {
             return new FuseProxyBackend(settings, context,
-                    ProxyRuntime.start(settings.adminSocket(), settings.agentTimeout(), context.logger()), processes);
+                    ProxyRuntime.start(settings, context.logger()), processes);
         } catch (IOException e) {
             throw new BackendException(BackendException.Failure.INTERNAL, "cannot start the fuse-proxy backend: "
                     + e.getMessage(), e);

@@ -26,9 +26,18 @@ enum TargetKind {
     OCCUPIED;
 
     static TargetKind of(Path target, MountSyscalls mounts) {
+        return of(target, target, mounts);
+    }
+
+    /**
+     * @param entry  the target as a path to look at: itself, or through its held parent
+     *               ({@link dev.spiffecsi.spi.ResolvedTarget#entry})
+     * @param target the target's own path, to find it in the mount table and for messages
+     */
+    static TargetKind of(Path entry, Path target, MountSyscalls mounts) {
         FileStatus status;
         try {
-            status = mounts.stat(target);
+            status = mounts.stat(entry);
         } catch (ErrnoException e) {
             if (e.errno() == MountSyscalls.ENOENT) {
                 return MISSING;
@@ -43,7 +52,7 @@ enum TargetKind {
         if (!status.isDirectory() || status.mountRoot()) {
             return OCCUPIED;
         }
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(entry)) {
             return entries.iterator().hasNext() ? OCCUPIED : EMPTY_DIRECTORY;
         } catch (IOException e) {
             throw cannot("list", target, e);

@@ -9,7 +9,6 @@ import dev.spiffecsi.backend.fuseproxy.testing.FakeDelegatedAgent;
 import dev.spiffecsi.backend.fuseproxy.testing.WorkloadClient;
 import dev.spiffecsi.engine.os.JnaMountSyscalls;
 import dev.spiffecsi.spi.Backend;
-import dev.spiffecsi.spi.MapBackendConfig;
 import dev.spiffecsi.spi.MountSyscalls;
 import dev.spiffecsi.spi.MountSyscalls.ErrnoException;
 import dev.spiffecsi.spi.PodInfo;
@@ -89,7 +88,7 @@ class DriverRestartTest {
     }
 
     private Backend backend() {
-        return new FuseProxyProvider().create(new MapBackendConfig("spiffe-csi.backends.fuse-proxy", Map.of(
+        return new FuseProxyProvider().create(ReferenceSettings.with(Map.of(
                         "socket-name", ContractFixture.SOCKET_NAME, "admin-socket-path", agent.socket().toString(),
                         "identity", "pid", "socket-mode", "0666", "unmount-busy-timeout", "1s",
                         "agent-timeout", "5s", "files-publish-wait", "3s",

@@ -10,7 +10,6 @@ import dev.spiffecsi.backend.fuseproxy.workload.proto.SpiffeWorkloadAPIGrpc;
 import dev.spiffecsi.backend.fuseproxy.workload.proto.X509SVIDRequest;
 import dev.spiffecsi.engine.os.JnaMountSyscalls;
 import dev.spiffecsi.spi.Backend;
-import dev.spiffecsi.spi.MapBackendConfig;
 import dev.spiffecsi.spi.PodInfo;
 import dev.spiffecsi.spi.PublishRequest;
 import dev.spiffecsi.spi.UnpublishRequest;
@@ -58,7 +57,7 @@ class FirstSvidLatencyTest {
              FakeDelegatedAgent agent = new FakeDelegatedAgent(fixture.socketDir().resolve("admin.sock"),
                      "example.org").start()) {
             agent.registerPid(ProcessHandle.current().pid(), "spiffe://example.org/workload");
-            Backend backend = new FuseProxyProvider().create(new MapBackendConfig("spiffe-csi.backends.fuse-proxy",
+            Backend backend = new FuseProxyProvider().create(ReferenceSettings.with(
                     Map.of("socket-name", ContractFixture.SOCKET_NAME, "admin-socket-path", agent.socket().toString(),
                             "identity", "pid", "socket-mode", "0666", "unmount-busy-timeout", "1s",
                             "agent-timeout", "5s", "files-publish-wait", "3s",

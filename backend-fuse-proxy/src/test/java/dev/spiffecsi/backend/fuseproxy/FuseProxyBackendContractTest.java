@@ -11,7 +11,6 @@ import dev.spiffecsi.spi.BackendConfig;
 import dev.spiffecsi.spi.BackendProvider;
 import dev.spiffecsi.spi.EngineContext;
 import dev.spiffecsi.spi.Health;
-import dev.spiffecsi.spi.MapBackendConfig;
 import dev.spiffecsi.spi.MountSyscalls;
 import dev.spiffecsi.spi.VolumeCondition;
 import dev.spiffecsi.spi.contract.BackendContractTest;
@@ -66,7 +65,7 @@ class FuseProxyBackendContractTest extends BackendContractTest {
 
     /** The admin socket lives in the directory the contract calls the agent's. */
     private static BackendConfig config(Path agentDir) {
-        return new MapBackendConfig("spiffe-csi.backends.fuse-proxy", Map.of(
+        return ReferenceSettings.with(Map.of(
                 "socket-name", ContractFixture.SOCKET_NAME,
                 "admin-socket-path", agentDir.resolve(ADMIN_SOCKET).toString(),
                 "identity", "pid",

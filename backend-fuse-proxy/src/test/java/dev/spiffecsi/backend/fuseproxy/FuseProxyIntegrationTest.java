@@ -503,6 +503,17 @@ class FuseProxyIntegrationTest {
         }
 
         @Override
+        public void bindWithAttributes(Path source, dev.spiffecsi.spi.ResolvedTarget target, long attributes)
+                throws IOException {
+            delegate.bindWithAttributes(source, target, attributes);
+        }
+
+        @Override
+        public dev.spiffecsi.spi.ResolvedTarget resolveBeneath(Path root, Path target) throws IOException {
+            return delegate.resolveBeneath(root, target);
+        }
+
+        @Override
         public long mountFlags(Path path) throws IOException {
             return delegate.mountFlags(path);
         }

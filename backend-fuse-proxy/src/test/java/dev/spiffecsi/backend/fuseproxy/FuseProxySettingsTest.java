@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spiffecsi.backend.fuseproxy.server.VolumeLimits;
 import dev.spiffecsi.spi.BackendException;
 import dev.spiffecsi.spi.MapBackendConfig;
 import java.nio.file.Path;
@@ -21,7 +22,7 @@ class FuseProxySettingsTest {
     private static final String SECTION = "spiffe-csi.backends.fuse-proxy";
 
     private static Map<String, Object> valid() {
-        Map<String, Object> values = new HashMap<>();
+        Map<String, Object> values = new HashMap<>(ReferenceSettings.defaults());
         values.put("socket-name", "spire-agent.sock");
         values.put("admin-socket-path", "/run/spire/admin/admin.sock");
         values.put("identity", "pid");
@@ -73,6 +74,21 @@ class FuseProxySettingsTest {
             "agent-timeout        | soon",
             "files-publish-wait   | -1s",
             "require-pod-cgroup   | maybe",
+            "limits.max-connections | 0",
+            "limits.max-connections | many",
+            "limits.max-calls-per-connection | -1",
+            "limits.max-calls | 0",
+            "limits.max-request-size | 512",
+            "limits.max-request-size | 5MiB",
+            "limits.max-request-size | 64KB",
+            "limits.max-request-size | big",
+            "limits.max-header-list-size | 100",
+            "limits.max-header-list-size | 2MiB",
+            "limits.connection-idle-timeout | 0s",
+            "limits.handshake-timeout | -1s",
+            "limits.max-open-files | 0",
+            "limits.node-max-connections | 0",
+            "limits.node-max-calls | 0",
     })
     void refusesABadValueNamingItsKey(String key, String value) {
         Map<String, Object> values = valid();
@@ -80,6 +96,23 @@ class FuseProxySettingsTest {
         BackendException e = assertThrows(BackendException.class, () -> read(values));
         assertEquals(BackendException.Failure.INVALID_CONFIG, e.failure());
         assertTrue(e.getMessage().startsWith(SECTION + "." + key + ":"), e.getMessage());
+    }
+
+    @Test
+    void readsTheLimitsWithTheirDefaults() {
+        FuseProxySettings defaults = read(ReferenceSettings.defaults());
+        assertEquals(new VolumeLimits(64, 16, 128, 64 * 1024, 8 * 1024, Duration.ofMinutes(5), Duration.ofSeconds(10),
+                256), defaults.limits());
+        assertEquals(1024, defaults.nodeMaxConnections());
+        assertEquals(1024, defaults.nodeMaxCalls());
+
+        Map<String, Object> values = valid();
+        values.put("limits.max-request-size", "1MiB");
+        values.put("limits.max-header-list-size", 4096);
+        values.put("limits.max-connections", 5);
+        assertEquals(1024 * 1024, read(values).limits().maxRequestBytes());
+        assertEquals(4096, read(values).limits().maxHeaderListBytes());
+        assertEquals(5, read(values).limits().maxConnections());
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.spiffecsi.spi.contract.ContractFixture;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -31,10 +32,23 @@ final class ProxiedVolumes implements AutoCloseable {
 
     /** The same, with callers checked for their pod or not. */
     static MapBackendConfig config(FakeDelegatedAgent agent, String identity, boolean requirePodCgroup) {
-        return new MapBackendConfig("spiffe-csi.backends.fuse-proxy", Map.of("socket-name", ContractFixture.SOCKET_NAME,
+        return config(agent, identity, requirePodCgroup, Map.of());
+    }
+
+    /** Callers not checked for their pod, and some settings (limits, say) replaced. */
+    static MapBackendConfig config(FakeDelegatedAgent agent, String identity, Map<String, ?> overrides) {
+        return config(agent, identity, false, overrides);
+    }
+
+    /** The same, with callers checked for their pod or not, and some settings replaced. */
+    static MapBackendConfig config(FakeDelegatedAgent agent, String identity, boolean requirePodCgroup,
+                                   Map<String, ?> overrides) {
+        Map<String, Object> values = new HashMap<>(Map.of("socket-name", ContractFixture.SOCKET_NAME,
                 "admin-socket-path", agent.socket().toString(), "identity", identity, "socket-mode", "0666",
                 "unmount-busy-timeout", "1s", "agent-timeout", "5s", "files-publish-wait", "3s",
                 "require-pod-cgroup", requirePodCgroup));
+        values.putAll(overrides);
+        return ReferenceSettings.with(values);
     }
 
     Backend add(Backend backend) {

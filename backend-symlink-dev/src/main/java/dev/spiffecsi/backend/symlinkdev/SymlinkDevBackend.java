@@ -6,7 +6,9 @@ import dev.spiffecsi.spi.Backend;
 import dev.spiffecsi.spi.BackendException;
 import dev.spiffecsi.spi.BackendException.Failure;
 import dev.spiffecsi.spi.Health;
+import dev.spiffecsi.spi.MountSyscalls;
 import dev.spiffecsi.spi.PublishRequest;
+import dev.spiffecsi.spi.ResolvedTarget;
 import dev.spiffecsi.spi.TargetState;
 import dev.spiffecsi.spi.UnpublishRequest;
 import dev.spiffecsi.spi.VolumeCondition;
@@ -20,6 +22,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -31,6 +34,11 @@ import java.util.Set;
  * <p>Nothing here follows the target: a link is ours exactly when its text is the host socket directory, or, for an
  * unpublish the engine has a record of, when it is any link at all; anything else at the target is left alone. The
  * backend holds no mutable state, so it is thread-safe.
+ *
+ * <p>Publish and unpublish go through the target's parent, resolved beneath the kubelet pods directory without
+ * following a symlink ({@link MountSyscalls#resolveBeneath}; the engine's binding, though this backend mounts nothing):
+ * a parent swapped for a symlink after the engine checked the path cannot move the link, or the directory it
+ * replaces, out of the pods directory.
  */
 final class SymlinkDevBackend implements Backend {
 
@@ -42,29 +50,67 @@ final class SymlinkDevBackend implements Backend {
     private final Path hostSocketDir;
     /** The same directory as this process sees it. */
     private final Path driverSocketDir;
+    private final Path podsDir;
+    private final MountSyscalls syscalls;
     private final System.Logger log;
 
-    SymlinkDevBackend(Path hostSocketDir, Path driverSocketDir, System.Logger log) {
+    SymlinkDevBackend(Path hostSocketDir, Path driverSocketDir, Path podsDir, MountSyscalls syscalls,
+                      System.Logger log) {
         this.hostSocketDir = hostSocketDir;
         this.driverSocketDir = driverSocketDir;
+        this.podsDir = podsDir;
+        this.syscalls = syscalls;
         this.log = log;
     }
 
     @Override
     public TargetState inspect(Path targetPath) {
+        return inspect(targetPath, targetPath.getParent(), targetPath);
+    }
+
+    /**
+     * @param entry  the target, as a path to look at
+     * @param parent its parent directory, as a path to look at
+     * @param shown  the target, for messages
+     */
+    private TargetState inspect(Path entry, Path parent, Path shown) {
         try {
-            BasicFileAttributes attributes =
-                    Files.readAttributes(targetPath, BasicFileAttributes.class, NOFOLLOW_LINKS);
+            BasicFileAttributes attributes = Files.readAttributes(entry, BasicFileAttributes.class, NOFOLLOW_LINKS);
             if (attributes.isSymbolicLink()) {
-                return Files.readSymbolicLink(targetPath).equals(hostSocketDir) ? TargetState.PUBLISHED
+                return Files.readSymbolicLink(entry).equals(hostSocketDir) ? TargetState.PUBLISHED
                         : TargetState.FOREIGN;
             }
-            return attributes.isDirectory() && isEmptyPlainDirectory(targetPath) ? TargetState.ABSENT
+            return attributes.isDirectory() && isEmptyPlainDirectory(entry, parent) ? TargetState.ABSENT
                     : TargetState.FOREIGN;
         } catch (NoSuchFileException e) {
             return TargetState.ABSENT;
         } catch (IOException e) {
-            throw internal("cannot inspect " + targetPath, e);
+            throw internal("cannot inspect " + shown, e);
+        }
+    }
+
+    private TargetState inspect(ResolvedTarget target) {
+        return inspect(target.entry(), target.parent(), target.path());
+    }
+
+    /**
+     * The target's parent, resolved beneath the pods directory; empty if it does not exist. A symlink or a file in
+     * the path (put there after the engine checked it) is refused.
+     */
+    private Optional<ResolvedTarget> resolve(Path target) {
+        try {
+            return Optional.of(syscalls.resolveBeneath(podsDir, target));
+        } catch (MountSyscalls.ErrnoException e) {
+            if (e.errno() == MountSyscalls.ENOENT) {
+                return Optional.empty();
+            }
+            if (e.errno() == MountSyscalls.ELOOP || e.errno() == MountSyscalls.ENOTDIR) {
+                throw new BackendException(Failure.INVALID_REQUEST, target + " passes through a symlink or a "
+                        + "non-directory below the kubelet pods directory " + podsDir + "; refusing to follow it", e);
+            }
+            throw internal("cannot resolve " + target, e);
+        } catch (IOException e) {
+            throw internal("cannot resolve " + target, e);
         }
     }
 
@@ -86,16 +132,19 @@ final class SymlinkDevBackend implements Backend {
                     + " refuses a volume with readonly=false: a symbolic link cannot be made read-only by the kernel;"
                     + " the pod must set csi.readOnly: true on the volume");
         }
-        // a switch expression, so that the compiler insists on every state
-        boolean link = switch (inspect(target)) {
-            case PUBLISHED -> false; // a republish: the link is already in place
-            // inspect never reports BROKEN here (a dangling link of ours is PUBLISHED); should it, leave it alone
-            case FOREIGN, BROKEN -> throw occupied(target);
-            case ABSENT -> true;
-        };
-        if (link) {
-            requireDriverSocketDir();
-            replaceDirectoryWithLink(target);
+        try (ResolvedTarget resolved = resolve(target).orElseThrow(() -> new BackendException(
+                Failure.INVALID_REQUEST, "the parent directory of " + target + " does not exist"))) {
+            // a switch expression, so that the compiler insists on every state
+            boolean link = switch (inspect(resolved)) {
+                case PUBLISHED -> false; // a republish: the link is already in place
+                // inspect never reports BROKEN here (a dangling link of ours is PUBLISHED); should it, leave it alone
+                case FOREIGN, BROKEN -> throw occupied(target);
+                case ABSENT -> true;
+            };
+            if (link) {
+                requireDriverSocketDir();
+                replaceDirectoryWithLink(resolved);
+            }
         }
     }
 
@@ -107,20 +156,26 @@ final class SymlinkDevBackend implements Backend {
     @Override
     public void unpublish(UnpublishRequest request) {
         Path target = request.targetPath();
-        // a switch expression, so that the compiler insists on every state
-        boolean delete = switch (inspect(target)) {
-            case ABSENT -> false; // nothing of ours; the engine removes the directory
-            case PUBLISHED -> true;
-            // inspect never reports BROKEN here (a dangling link of ours is PUBLISHED); treat it like FOREIGN
-            case FOREIGN, BROKEN -> {
-                if (request.recorded() && Files.isSymbolicLink(target)) {
-                    yield true; // ours by the engine's record, whatever the link's text
+        Optional<ResolvedTarget> found = resolve(target);
+        if (found.isEmpty()) {
+            return; // the parent is gone, and the target with it
+        }
+        try (ResolvedTarget resolved = found.get()) {
+            // a switch expression, so that the compiler insists on every state
+            boolean delete = switch (inspect(resolved)) {
+                case ABSENT -> false; // nothing of ours; the engine removes the directory
+                case PUBLISHED -> true;
+                // inspect never reports BROKEN here (a dangling link of ours is PUBLISHED); treat it like FOREIGN
+                case FOREIGN, BROKEN -> {
+                    if (request.recorded() && Files.isSymbolicLink(resolved.entry())) {
+                        yield true; // ours by the engine's record, whatever the link's text
+                    }
+                    throw occupied(target);
                 }
-                throw occupied(target);
+            };
+            if (delete) {
+                deleteLink(resolved);
             }
-        };
-        if (delete) {
-            deleteLink(target);
         }
     }
 
@@ -170,9 +225,10 @@ final class SymlinkDevBackend implements Backend {
      * empty directory but has another device than its parent. (A bind mount from the same file system would go
      * unnoticed; telling it apart needs statx, and this backend does without the engine's mount system calls.)
      */
-    private static boolean isEmptyPlainDirectory(Path directory) throws IOException {
+    private static boolean isEmptyPlainDirectory(Path directory, Path parent) throws IOException {
         Object device = Files.getAttribute(directory, "unix:dev", NOFOLLOW_LINKS);
-        if (!device.equals(Files.getAttribute(directory.getParent(), "unix:dev", NOFOLLOW_LINKS))) {
+        // the parent followed: a held parent is a /proc/self/fd link to the directory itself
+        if (!device.equals(Files.getAttribute(parent, "unix:dev"))) {
             return false;
         }
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
@@ -196,26 +252,26 @@ final class SymlinkDevBackend implements Backend {
      * the kernel refuses for a directory that is not empty, so nothing anybody put there can be lost; then the
      * link. Should the link fail, the directory is put back, leaving the target as the engine made it.
      */
-    private void replaceDirectoryWithLink(Path target) {
+    private void replaceDirectoryWithLink(ResolvedTarget target) {
         boolean removedDirectory = removeEmptyDirectory(target);
         try {
-            Files.createSymbolicLink(target, hostSocketDir);
+            Files.createSymbolicLink(target.entry(), hostSocketDir);
         } catch (IOException e) {
             if (removedDirectory) {
-                restoreDirectory(target, e);
+                restoreDirectory(target.entry(), e);
             }
-            throw internal("cannot create the link " + target + " -> " + hostSocketDir, e);
+            throw internal("cannot create the link " + target.path() + " -> " + hostSocketDir, e);
         }
     }
 
     /** Whether there was a directory to remove: the engine creates one, but a missing target is harmless. */
-    private static boolean removeEmptyDirectory(Path target) {
+    private static boolean removeEmptyDirectory(ResolvedTarget target) {
         try {
-            return Files.deleteIfExists(target);
+            return Files.deleteIfExists(target.entry());
         } catch (DirectoryNotEmptyException e) {
-            throw occupied(target); // something was put there after inspect
+            throw occupied(target.path()); // something was put there after inspect
         } catch (IOException e) {
-            throw internal("cannot remove the empty target directory " + target, e);
+            throw internal("cannot remove the empty target directory " + target.path(), e);
         }
     }
 
@@ -228,11 +284,11 @@ final class SymlinkDevBackend implements Backend {
     }
 
     /** Deleting a link's path removes the link itself; the agent's directory is never touched. */
-    private static void deleteLink(Path target) {
+    private static void deleteLink(ResolvedTarget target) {
         try {
-            Files.deleteIfExists(target);
+            Files.deleteIfExists(target.entry());
         } catch (IOException e) {
-            throw internal("cannot remove the link " + target, e);
+            throw internal("cannot remove the link " + target.path(), e);
         }
     }
 

@@ -34,7 +34,8 @@ public final class SymlinkDevProvider implements BackendProvider {
         context.logger().log(Level.WARNING, "The " + NAME + " backend publishes volumes as symbolic links to "
                 + hostSocketDir + ". The kernel does not keep them read-only: the pod's readOnly flag is the only "
                 + "protection. Use it on development clusters only.");
-        return new SymlinkDevBackend(hostSocketDir, driverSocketDir, context.logger());
+        return new SymlinkDevBackend(hostSocketDir, driverSocketDir, context.kubeletPodsDir(), context.mounts(),
+                context.logger());
     }
 
     /**

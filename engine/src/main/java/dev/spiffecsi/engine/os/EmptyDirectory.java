@@ -27,12 +27,31 @@ public final class EmptyDirectory {
             LibC.INSTANCE.rmdir(directory.toString());
             return Outcome.REMOVED;
         } catch (LastErrorException e) {
-            return switch (e.getErrorCode()) {
-                case ENOENT -> Outcome.MISSING;
-                case ENOTDIR -> Outcome.NOT_A_DIRECTORY;
-                case ENOTEMPTY -> Outcome.NOT_EMPTY;
-                default -> throw JnaMountSyscalls.errno("rmdir", directory, e);
-            };
+            return outcome("rmdir", directory, e);
         }
+    }
+
+    /**
+     * {@link #remove}, of {@code name} in the directory {@code dirfd}, with unlinkat(2) and AT_REMOVEDIR: the same
+     * rmdir semantics, without looking the parent up again by its path.
+     *
+     * @param path the path {@code name} stands for, for messages
+     */
+    static Outcome removeAt(int dirfd, String name, Path path) throws ErrnoException {
+        try {
+            LibC.INSTANCE.unlinkat(dirfd, name, OpenFlags.AT_REMOVEDIR);
+            return Outcome.REMOVED;
+        } catch (LastErrorException e) {
+            return outcome("unlinkat", path, e);
+        }
+    }
+
+    private static Outcome outcome(String call, Path path, LastErrorException e) throws ErrnoException {
+        return switch (e.getErrorCode()) {
+            case ENOENT -> Outcome.MISSING;
+            case ENOTDIR -> Outcome.NOT_A_DIRECTORY;
+            case ENOTEMPTY -> Outcome.NOT_EMPTY;
+            default -> throw JnaMountSyscalls.errno(call, path, e);
+        };
     }
 }

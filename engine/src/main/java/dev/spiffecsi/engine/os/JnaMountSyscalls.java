@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import dev.spiffecsi.spi.MountSyscalls;
+import dev.spiffecsi.spi.ResolvedTarget;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -49,12 +50,31 @@ public final class JnaMountSyscalls implements MountSyscalls {
     private static final long OPEN_TREE_CLOEXEC = 02000000;
     private static final long AT_EMPTY_PATH = 0x1000;
     private static final long MOVE_MOUNT_F_EMPTY_PATH = 0x4;
+    private static final long MOVE_MOUNT_T_EMPTY_PATH = 0x40;
     private static final int MOUNT_ATTR_SIZE = 32; // struct mount_attr: attr_set, attr_clr, propagation, userns_fd
     private static final int STATVFS_SIZE = 112;
     private static final int OFF_STATVFS_FLAG = 72; // after f_bsize .. f_fsid, nine 8-byte fields (LP64)
 
     @Override
     public void bindWithAttributes(Path source, Path target, long attributes) throws IOException {
+        bind(source, attributes, target, AT_FDCWD, target.toString(), 0);
+    }
+
+    /** Onto the target's own descriptor: move_mount(2) looks no name up, so nothing swapped in can redirect it. */
+    @Override
+    public void bindWithAttributes(Path source, ResolvedTarget target, long attributes) throws IOException {
+        if (!(target instanceof OpenedTarget opened)) {
+            throw new IllegalArgumentException("not a target this engine resolved: " + target);
+        }
+        bind(source, attributes, target.path(), opened.openDirectoryDescriptor(), "", MOVE_MOUNT_T_EMPTY_PATH);
+    }
+
+    /**
+     * open_tree(OPEN_TREE_CLONE) of {@code source}, mount_setattr(2) on the detached copy, move_mount(2) to
+     * {@code toDirfd}/{@code toPath} with {@code toFlags}; {@code target} names the destination in messages.
+     */
+    private static void bind(Path source, long attributes, Path target, long toDirfd, String toPath, long toFlags)
+            throws IOException {
         long tree;
         try {
             // arguments as longs: syscall(2) reads every argument as a long, an int would leave the upper half undefined
@@ -67,12 +87,17 @@ public final class JnaMountSyscalls implements MountSyscalls {
             attr.clear();
             attr.setLong(0, attributes);
             LibC.INSTANCE.syscall(SYS_MOUNT_SETATTR, tree, "", AT_EMPTY_PATH, attr, (long) MOUNT_ATTR_SIZE);
-            LibC.INSTANCE.syscall(SYS_MOVE_MOUNT, tree, "", (long) AT_FDCWD, target.toString(), MOVE_MOUNT_F_EMPTY_PATH);
+            LibC.INSTANCE.syscall(SYS_MOVE_MOUNT, tree, "", toDirfd, toPath, MOVE_MOUNT_F_EMPTY_PATH | toFlags);
         } catch (LastErrorException e) {
             throw errno("mount_setattr/move_mount", target, e);
         } finally {
             LibC.INSTANCE.close((int) tree); // a detached tree that was never attached is unmounted here
         }
+    }
+
+    @Override
+    public ResolvedTarget resolveBeneath(Path root, Path target) throws IOException {
+        return BeneathResolver.SYSTEM.resolve(root, target);
     }
 
     @Override

@@ -19,6 +19,14 @@ interface LibC extends Library {
 
     int rmdir(String path) throws LastErrorException;
 
+    int open(String path, int flags) throws LastErrorException;
+
+    int openat(int dirfd, String path, int flags) throws LastErrorException;
+
+    int mkdirat(int dirfd, String path, int mode) throws LastErrorException;
+
+    int unlinkat(int dirfd, String path, int flags) throws LastErrorException;
+
     /** syscall(2), for the mount API calls glibc has no wrapper for; pass every argument as a long or pointer. */
     long syscall(long number, Object... args) throws LastErrorException;
 

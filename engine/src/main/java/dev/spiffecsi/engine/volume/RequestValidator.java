@@ -41,6 +41,11 @@ public final class RequestValidator {
         this.volumeContext = new VolumeContextPolicy(volumeContextMaxBytes);
     }
 
+    /** Where target paths are confined; the engine resolves them through it too. */
+    public TargetPathPolicy paths() {
+        return paths;
+    }
+
     public PublishRequest validate(PublishCommand command) {
         // first: nothing below may spend time or memory on a context of unbounded size
         volumeContext.check(command.volumeContext());

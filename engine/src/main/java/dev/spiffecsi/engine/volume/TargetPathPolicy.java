@@ -1,11 +1,15 @@
 package dev.spiffecsi.engine.volume;
 
+import dev.spiffecsi.engine.os.BeneathResolver;
+import dev.spiffecsi.engine.os.OpenedTarget;
+import dev.spiffecsi.spi.MountSyscalls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Optional;
 
 /**
  * Confines target paths to the kubelet pods directory. A path is accepted only if it is absolute, already
@@ -13,6 +17,10 @@ import java.nio.file.attribute.BasicFileAttributes;
  * below the pods directory, and no existing directory between the pods directory and the final component is a
  * symlink or a non-directory. Components are checked with lstat, never followed. The final component is left to
  * the backend, which must not follow it either.
+ *
+ * <p>The check gives a clear refusal early; it cannot stop a component from being swapped for a symlink right after.
+ * What the engine then does with a target goes through {@link #open}, which resolves the parent once more, beneath
+ * the pods directory, and holds it.
  */
 public final class TargetPathPolicy {
 
@@ -20,9 +28,16 @@ public final class TargetPathPolicy {
     private static final int NAME_MAX = 255;
 
     private final Path podsDir;
+    private final BeneathResolver resolver;
 
     public TargetPathPolicy(Path podsDir) {
+        this(podsDir, BeneathResolver.SYSTEM);
+    }
+
+    /** With the given resolver: tests force the walk that stands in for openat2. */
+    public TargetPathPolicy(Path podsDir, BeneathResolver resolver) {
         this.podsDir = podsDir.normalize();
+        this.resolver = resolver;
     }
 
     public Path podsDir() {
@@ -65,6 +80,30 @@ public final class TargetPathPolicy {
         }
         rejectLinkedParents(field, path);
         return path;
+    }
+
+    /**
+     * Resolves a confined {@code target}'s parent beneath the pods directory without following any symlink, and holds
+     * it (see {@link dev.spiffecsi.spi.MountSyscalls#resolveBeneath}). The caller closes the result.
+     *
+     * @return empty if the parent does not exist
+     * @throws VolumeException INVALID_ARGUMENT naming {@code field} if a component is (now) a symlink or not a
+     *                         directory, INTERNAL on any other failure
+     */
+    public Optional<OpenedTarget> open(String field, Path target) {
+        try {
+            return Optional.of(resolver.resolve(podsDir, target));
+        } catch (MountSyscalls.ErrnoException e) {
+            return switch (e.errno()) {
+                case MountSyscalls.ENOENT -> Optional.empty();
+                case MountSyscalls.ELOOP -> throw VolumeException.invalid(field + " " + target
+                        + " passes through a symlink below the kubelet pods directory; refusing to follow it");
+                case MountSyscalls.ENOTDIR -> throw VolumeException.invalid(field + " " + target
+                        + " passes through something that is not a directory below the kubelet pods directory");
+                default -> throw new VolumeException(VolumeException.Reason.INTERNAL, "cannot resolve " + field + " "
+                        + target + " beneath the kubelet pods directory: " + e.getMessage(), e);
+            };
+        }
     }
 
     private void rejectLinkedParents(String field, Path path) {

@@ -1,6 +1,7 @@
 package dev.spiffecsi.engine.volume;
 
 import dev.spiffecsi.engine.os.FileSystemUsage;
+import dev.spiffecsi.engine.os.OpenedTarget;
 import dev.spiffecsi.engine.state.StateStore;
 import dev.spiffecsi.engine.state.VolumeRecord;
 import dev.spiffecsi.spi.Backend;
@@ -83,7 +84,7 @@ public final class VolumeEngine {
             }
             case BROKEN -> {
                 backend.publish(request);
-                record(request, false);
+                record(request, Optional.empty());
                 LOG.info("volume {} repaired at {} for pod {}", request.volumeId(), target,
                         request.pod().displayName());
             }
@@ -121,18 +122,26 @@ public final class VolumeEngine {
         }
     }
 
+    /**
+     * Creates the target directory in the parent resolved beneath the pods directory, and publishes onto it; a
+     * directory this call created is removed again (rmdir alone) if the publish fails.
+     */
     private void publishAfresh(PublishRequest request) {
         Path target = request.targetPath();
-        boolean created = TargetDirectory.prepare(target);
-        try {
-            backend.publish(request);
-        } catch (RuntimeException e) {
-            if (created) {
-                TargetDirectory.removeQuietly(target);
+        try (OpenedTarget opened = validator.paths().open("target_path", target).orElseThrow(() ->
+                new VolumeException(VolumeException.Reason.FAILED_PRECONDITION, "the parent directory of "
+                        + "target_path " + target + " does not exist (the kubelet creates it)"))) {
+            boolean created = TargetDirectory.prepare(opened);
+            try {
+                backend.publish(request);
+            } catch (RuntimeException e) {
+                if (created) {
+                    TargetDirectory.removeQuietly(opened);
+                }
+                throw e;
             }
-            throw e;
+            record(request, created ? Optional.of(opened) : Optional.empty());
         }
-        record(request, created);
         // debug: the per-call log line already says so at info; one line per call keeps storms cheap
         LOG.debug("volume {} published at {} for pod {}", request.volumeId(), target, request.pod().displayName());
     }
@@ -142,8 +151,10 @@ public final class VolumeEngine {
      * apart from a foreign mount, so when the record cannot be written (a full or read-only state directory) the
      * publication is taken back and the call fails as unavailable: the kubelet retries it, and nothing is left
      * mounted that no one will unpublish.
+     *
+     * @param createdTarget the target directory this call created, held through its resolved parent, to remove again
      */
-    private void record(PublishRequest request, boolean createdTarget) {
+    private void record(PublishRequest request, Optional<OpenedTarget> createdTarget) {
         try {
             state.put(VolumeRecord.of(request, backendName, clock.instant()));
         } catch (UncheckedIOException e) {
@@ -152,9 +163,7 @@ public final class VolumeEngine {
                     + "); the publication was taken back, retry when the state directory is writable", e);
             try {
                 backend.unpublish(new UnpublishRequest(request.volumeId(), request.targetPath(), true));
-                if (createdTarget) {
-                    TargetDirectory.removeQuietly(request.targetPath());
-                }
+                createdTarget.ifPresent(TargetDirectory::removeQuietly);
             } catch (RuntimeException undo) {
                 failure.addSuppressed(undo);
                 throw new VolumeException(VolumeException.Reason.INTERNAL, "cannot record volume "
@@ -177,6 +186,11 @@ public final class VolumeEngine {
         });
     }
 
+    /**
+     * The target's parent is resolved beneath the pods directory first and held until the directory is removed
+     * through it: a parent swapped for a symlink is refused before the backend is called, and the rmdir cannot
+     * land elsewhere. A missing parent is the node-reboot case: nothing to remove.
+     */
     private void doUnpublish(UnpublishRequest request) {
         Path target = request.targetPath();
         Optional<VolumeRecord> existing = state.get(target);
@@ -184,16 +198,22 @@ public final class VolumeEngine {
             throw new VolumeException(VolumeException.Reason.NOT_FOUND, "volume " + request.volumeId()
                     + " is not published at target_path " + target + " (volume " + existing.get().volumeId() + " is)");
         }
+        Optional<OpenedTarget> opened = validator.paths().open("target_path", target);
         try {
-            backend.unpublish(new UnpublishRequest(request.volumeId(), target, existing.isPresent()));
-        } catch (BackendException e) {
-            if (e.failure() != BackendException.Failure.TARGET_OCCUPIED) {
-                throw e;
+            try {
+                backend.unpublish(new UnpublishRequest(request.volumeId(), target, existing.isPresent()));
+            } catch (BackendException e) {
+                if (e.failure() != BackendException.Failure.TARGET_OCCUPIED) {
+                    throw e;
+                }
+                // NodeUnpublishVolume has no "occupied" code in the CSI spec: the target is not in a state to
+                // unpublish
+                throw new VolumeException(VolumeException.Reason.FAILED_PRECONDITION, e.getMessage(), e);
             }
-            // NodeUnpublishVolume has no "occupied" code in the CSI spec: the target is not in a state to unpublish
-            throw new VolumeException(VolumeException.Reason.FAILED_PRECONDITION, e.getMessage(), e);
+            opened.ifPresent(TargetDirectory::remove);
+        } finally {
+            opened.ifPresent(OpenedTarget::close);
         }
-        TargetDirectory.remove(target);
         state.remove(target);
         LOG.debug("volume {} unpublished from {}", request.volumeId(), target);
     }

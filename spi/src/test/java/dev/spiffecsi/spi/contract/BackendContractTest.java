@@ -257,6 +257,64 @@ public abstract class BackendContractTest {
         assertEquals(TargetState.ABSENT, backend.inspect(target), "nothing was published");
     }
 
+    /** A pod-volume layout outside the pods directory, as a symlink swapped into a target's path would lead to. */
+    private Path outsideTargetParent() throws Exception {
+        return Files.createDirectories(fixture.root().resolve("outside/volumes/kubernetes.io~csi/spiffe"));
+    }
+
+    /** Whether anything is mounted at {@code path}, from the mount table (no statx in this module). */
+    private static boolean isMountPoint(Path path) throws Exception {
+        String wanted = path.toString();
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .map(line -> line.split(" ")[4])
+                .anyMatch(wanted::equals);
+    }
+
+    /**
+     * A parent of the target swapped for a symlink to a directory outside the pods directory after the engine
+     * checked the path (here: before the call): the publish is refused, and nothing outside is mounted, replaced or
+     * created. Backends resolve the target with {@link dev.spiffecsi.spi.MountSyscalls#resolveBeneath}.
+     */
+    @Test
+    void aPublishThroughASymlinkedParentIsRefusedAndChangesNothingOutside() throws Exception {
+        Path target = fixture.newTarget();
+        Path outsideParent = outsideTargetParent();
+        Path outsideTarget = Files.createDirectory(outsideParent.resolve(target.getFileName().toString()));
+        Path parent = target.getParent();
+        Files.move(parent, parent.resolveSibling("moved"));
+        Files.createSymbolicLink(parent, outsideParent);
+
+        assertThrows(BackendException.class, () -> backend.publish(publishRequest(target)));
+
+        assertFalse(isMountPoint(outsideTarget), "mounted outside the pods directory");
+        assertTrue(Files.isDirectory(outsideTarget, LinkOption.NOFOLLOW_LINKS), "replaced outside the pods directory");
+        try (var entries = Files.list(outsideTarget)) {
+            assertEquals(0, entries.count(), "created something outside the pods directory");
+        }
+    }
+
+    /** A target that is itself a symlink to a directory elsewhere is never followed, by publish or unpublish. */
+    @Test
+    void aTargetThatIsASymlinkIsNeverFollowed() throws Exception {
+        Path target = fixture.newTarget();
+        Path outsideTarget = Files.createDirectory(outsideTargetParent().resolve("mount"));
+        Files.delete(target);
+        Files.createSymbolicLink(target, outsideTarget);
+
+        assertThrows(BackendException.class, () -> backend.publish(publishRequest(target)));
+        try {
+            backend.unpublish(new UnpublishRequest("vol-link", target));
+        } catch (BackendException refused) {
+            // refusing is as good as leaving it alone
+        }
+
+        assertTrue(Files.isSymbolicLink(target), "the link at the target was removed or replaced");
+        assertFalse(isMountPoint(outsideTarget), "mounted outside the pods directory");
+        try (var entries = Files.list(outsideTarget)) {
+            assertEquals(0, entries.count(), "created something outside the pods directory");
+        }
+    }
+
     @Test
     void conditionIsAbnormalWhenThePublicationIsGone() throws Exception {
         Path target = fixture.newTarget();

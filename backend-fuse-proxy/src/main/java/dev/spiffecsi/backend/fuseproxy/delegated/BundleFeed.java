@@ -8,7 +8,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -25,7 +25,8 @@ public final class BundleFeed implements AutoCloseable {
 
     private final Resubscription<?> subscription;
     private final AtomicBoolean started = new AtomicBoolean();
-    private final Set<Consumer<Map<String, ByteString>>> watchers = new CopyOnWriteArraySet<>();
+    /** One per workload call: adding and removing must not cost in proportion to how many there are. */
+    private final Set<Consumer<Map<String, ByteString>>> watchers = ConcurrentHashMap.newKeySet();
     private volatile Map<String, ByteString> latest;
     /** Orders the first delivery to a new watcher with the deliveries of updates. */
     private final Object delivery = new Object();
@@ -78,6 +79,11 @@ public final class BundleFeed implements AutoCloseable {
 
     public void unwatch(Consumer<Map<String, ByteString>> watcher) {
         watchers.remove(watcher);
+    }
+
+    /** How many watch now. */
+    int watchers() {
+        return watchers.size();
     }
 
     private void publish(Map<String, ByteString> bundles) {

@@ -2,8 +2,9 @@
  * The client side of the SPIRE agent's Delegated Identity API: the one shared connection
  * ({@link dev.spiffecsi.backend.fuseproxy.delegated.AgentClient}), how a workload is named to the agent
  * ({@link dev.spiffecsi.backend.fuseproxy.delegated.Delegation}), streams that survive agent restarts
- * ({@link dev.spiffecsi.backend.fuseproxy.delegated.Resubscription}) and the bundle streams shared by all volumes
- * ({@link dev.spiffecsi.backend.fuseproxy.delegated.BundleFeed}). The generated protocol classes are in
+ * ({@link dev.spiffecsi.backend.fuseproxy.delegated.Resubscription}), the bundle streams shared by all volumes
+ * ({@link dev.spiffecsi.backend.fuseproxy.delegated.BundleFeed}) and the SVID streams shared by a caller's calls
+ * ({@link dev.spiffecsi.backend.fuseproxy.delegated.SvidSubscriptions}). The generated protocol classes are in
  * {@code delegated.proto}.
  */
 package dev.spiffecsi.backend.fuseproxy.delegated;

@@ -13,6 +13,7 @@ final class Errno {
     static final int EEXIST = 17;
     static final int ENODEV = 19;
     static final int ENOTDIR = 20;
+    static final int EMFILE = 24;
     static final int EROFS = 30;
     static final int ENOSYS = 38;
     static final int EPROTO = 71;

@@ -2,6 +2,7 @@ package dev.spiffecsi.backend.fuseproxy.fuse;
 
 import dev.spiffecsi.spi.MountSyscalls;
 import dev.spiffecsi.spi.MountSyscalls.ErrnoException;
+import dev.spiffecsi.spi.ResolvedTarget;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
@@ -22,6 +23,11 @@ import java.util.Optional;
  *
  * <p>The filesystem lives as long as this process: if the process dies, the mount stays but answers ENOTCONN
  * ({@link #isDisconnected}) and can only be unmounted.
+ *
+ * <p>The target is resolved once, beneath {@link FuseOptions#targetsBeneath} without following a symlink, and its
+ * parent held until the filesystem is unmounted: mount(2) goes to the target's own descriptor, and every later look
+ * at the mount, and its unmount, goes through the held parent ({@link #entry}), so that no component swapped for a
+ * symlink meanwhile can redirect them.
  */
 public final class FuseMount implements AutoCloseable {
 
@@ -38,14 +44,17 @@ public final class FuseMount implements AutoCloseable {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
     private final Path target;
+    private final ResolvedTarget resolved;
     private final FuseOptions options;
     private final Thread server;
     private final FuseChannel channel;
     private final ServedFiles files;
-    private boolean closed;
+    private volatile boolean closed;
 
-    private FuseMount(Path target, FuseOptions options, Thread server, FuseChannel channel, ServedFiles files) {
+    private FuseMount(Path target, ResolvedTarget resolved, FuseOptions options, Thread server, FuseChannel channel,
+                      ServedFiles files) {
         this.target = target;
+        this.resolved = resolved;
         this.options = options;
         this.server = server;
         this.channel = channel;
@@ -70,15 +79,29 @@ public final class FuseMount implements AutoCloseable {
      * the files of {@code files}, which the caller replaces as they change; read-only in the kernel without a
      * socket. On return the files are served and the socket's place is empty. {@link #close} releases the files.
      *
-     * @throws IOException if the mount or the protocol handshake fails; nothing is left mounted then
+     * @throws IOException if the target cannot be resolved (ELOOP: a symlink in its path; ENOTDIR: it is not a
+     *                     directory), or the mount or the protocol handshake fails; nothing is left mounted then
      */
     public static FuseMount mount(Path target, Optional<String> socketName, ServedFiles files, FuseOptions options)
             throws IOException {
+        ResolvedTarget resolved = options.mounts().resolveBeneath(options.targetsBeneath(), target);
+        try {
+            return mount(target, resolved, socketName, files, options);
+        } catch (IOException | RuntimeException e) {
+            resolved.close();
+            throw e;
+        }
+    }
+
+    private static FuseMount mount(Path target, ResolvedTarget resolved, Optional<String> socketName,
+                                   ServedFiles files, FuseOptions options) throws IOException {
         SocketDirectory directory = new SocketDirectory(socketName, files, options.clock());
         long flags = MOUNT_FLAGS | (socketName.isEmpty() ? MountSyscalls.MS_RDONLY : 0);
+        // before the channel: a target that is not a directory (a symlink, say) costs no /dev/fuse connection
+        Path mountPoint = resolved.openDirectory();
         FuseChannel channel = FuseChannel.open(Handshake.REQUEST_BUFFER_SIZE);
         try {
-            options.mounts().mount(options.source(), target, FS_TYPE, flags, mountData(channel.fd()));
+            options.mounts().mount(options.source(), mountPoint, FS_TYPE, flags, mountData(channel.fd()));
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -91,10 +114,10 @@ public final class FuseMount implements AutoCloseable {
             options.logger().log(Level.DEBUG, () -> "serving FUSE " + protocol + " at " + target);
         } catch (IOException | RuntimeException e) {
             channel.close(); // aborts the connection, so that unmounting cannot wait on it
-            undoMount(target, options, e);
+            undoMount(resolved, options, e);
             throw e;
         }
-        return new FuseMount(target, options, server, channel, files);
+        return new FuseMount(target, resolved, options, server, channel, files);
     }
 
     private static String mountData(int fd) {
@@ -102,9 +125,9 @@ public final class FuseMount implements AutoCloseable {
         return "fd=" + fd + ",rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions";
     }
 
-    private static void undoMount(Path target, FuseOptions options, Exception cause) {
+    private static void undoMount(ResolvedTarget target, FuseOptions options, Exception cause) {
         try {
-            options.mounts().umount2(target, MountSyscalls.UMOUNT_NOFOLLOW);
+            options.mounts().umount2(target.entry(), MountSyscalls.UMOUNT_NOFOLLOW);
         } catch (IOException e) {
             cause.addSuppressed(e);
         }
@@ -115,16 +138,25 @@ public final class FuseMount implements AutoCloseable {
     }
 
     /**
+     * The mounted directory through the target's held parent ({@code /proc/self/fd/<n>/<name>}): what to open to
+     * reach into the filesystem, rather than {@link #target}, which a parent swapped for a symlink could redirect.
+     * Valid until {@link #close} succeeds.
+     */
+    public Path entry() {
+        return resolved.entry();
+    }
+
+    /**
      * Whether the filesystem is still mounted at the target and answering: the serving thread runs (it ends when
      * the filesystem is unmounted or its connection aborted), and a stat(2) of the target, which always reaches
      * the server (the root's attributes are never cached), finds a mount root.
      */
     public boolean isAlive() {
-        if (!server.isAlive()) {
+        if (closed || !server.isAlive()) {
             return false;
         }
         try {
-            return options.mounts().stat(target).mountRoot();
+            return options.mounts().stat(resolved.entry()).mountRoot();
         } catch (IOException e) {
             return false;
         }
@@ -161,6 +193,7 @@ public final class FuseMount implements AutoCloseable {
         }
         unmount();
         closed = true;
+        resolved.close();
         channel.stop();
         try {
             server.join(STOP_TIMEOUT);
@@ -179,7 +212,7 @@ public final class FuseMount implements AutoCloseable {
         long deadline = System.nanoTime() + options.unmountBusyTimeout().toNanos();
         while (true) {
             try {
-                mounts.umount2(target, MountSyscalls.UMOUNT_NOFOLLOW);
+                mounts.umount2(resolved.entry(), MountSyscalls.UMOUNT_NOFOLLOW);
                 return;
             } catch (ErrnoException e) {
                 if (e.errno() == MountSyscalls.EINVAL || e.errno() == MountSyscalls.ENOENT) {
@@ -196,7 +229,7 @@ public final class FuseMount implements AutoCloseable {
         options.logger().log(Level.WARNING, target + " is still busy after " + options.unmountBusyTimeout()
                 + " (a listener still bound, or a process with its working directory or a file there); detaching "
                 + "it: the path is free now, and what still uses the filesystem gets ENOTCONN");
-        mounts.umount2(target, MountSyscalls.UMOUNT_NOFOLLOW | MountSyscalls.MNT_DETACH);
+        mounts.umount2(resolved.entry(), MountSyscalls.UMOUNT_NOFOLLOW | MountSyscalls.MNT_DETACH);
     }
 
     /** Waits before the next unmount attempt; false if interrupted (the flag is kept). */

@@ -1,6 +1,7 @@
 package dev.spiffecsi.backend.fuseproxy.fuse;
 
 import dev.spiffecsi.spi.MountSyscalls;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -14,9 +15,11 @@ import java.util.Objects;
  *                           detaches the mount lazily
  * @param clock              the source of the file timestamps
  * @param logger             where the serving thread reports failures
+ * @param targetsBeneath     the directory every mount target is resolved beneath, following no symlink below it
+ *                           ({@link MountSyscalls#resolveBeneath}): the kubelet pods directory
  */
 public record FuseOptions(MountSyscalls mounts, String source, Duration unmountBusyTimeout, Clock clock,
-                          System.Logger logger) {
+                          System.Logger logger, Path targetsBeneath) {
 
     public static final String DEFAULT_SOURCE = "spiffe-csi";
     public static final Duration DEFAULT_UNMOUNT_BUSY_TIMEOUT = Duration.ofSeconds(1);
@@ -27,6 +30,7 @@ public record FuseOptions(MountSyscalls mounts, String source, Duration unmountB
         Objects.requireNonNull(unmountBusyTimeout, "unmountBusyTimeout");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(logger, "logger");
+        Objects.requireNonNull(targetsBeneath, "targetsBeneath");
         if (source.isEmpty() || source.chars().anyMatch(c -> c <= ' ')) {
             throw new IllegalArgumentException("the mount source must be a non-empty word: '" + source + "'");
         }
@@ -35,7 +39,16 @@ public record FuseOptions(MountSyscalls mounts, String source, Duration unmountB
         }
     }
 
-    /** The default source and busy timeout, and the system clock. */
+    /**
+     * Targets resolved beneath the file system root: no symlink is followed anywhere in their path. For tests and
+     * tools; the driver confines them to the kubelet pods directory.
+     */
+    public FuseOptions(MountSyscalls mounts, String source, Duration unmountBusyTimeout, Clock clock,
+                       System.Logger logger) {
+        this(mounts, source, unmountBusyTimeout, clock, logger, Path.of("/"));
+    }
+
+    /** The default source and busy timeout, and the system clock; targets resolved beneath the file system root. */
     public static FuseOptions defaults(MountSyscalls mounts, System.Logger logger) {
         return new FuseOptions(mounts, DEFAULT_SOURCE, DEFAULT_UNMOUNT_BUSY_TIMEOUT, Clock.systemUTC(), logger);
     }

@@ -13,7 +13,9 @@ import java.util.Map;
  * The read-only regular files of one mount, as the kernel sees them: a node id per file name, kept for the life of
  * the mount, and the files open now. The set of files is replaced whole by another thread ({@link #replace});
  * every open is a snapshot: it reads the content it opened until it is released, whatever replaces it meanwhile.
- * Content that nothing holds any more is released, which wipes it if it is secret.
+ * Content that nothing holds any more is released, which wipes it if it is secret. The handles open at a time are
+ * bounded (the pod's processes could otherwise open the same file until the driver's memory runs out): past the
+ * bound an open fails with EMFILE, as past a process's own limit of open files.
  *
  * <p>Thread-safe: the serving thread calls everything but {@link #replace} and {@link #close}.
  */
@@ -22,8 +24,12 @@ public final class ServedFiles {
     /** File node ids start here, far above the few ids the socket's place uses. */
     static final long FIRST_NODE_ID = 1L << 32;
     static final int S_IFREG = 0100000;
+    /** The bound on open handles of a mount whose limit is not configured (the socket-only mounts of tests). */
+    static final int DEFAULT_MAX_OPEN = 256;
 
     private final Clock clock;
+    private final int maxOpen;
+    private final Runnable onTooManyOpen;
     private final Map<String, Long> nodeIds = new HashMap<>();
     private final Map<Long, String> names = new HashMap<>();
     private final Map<Long, ServedFile> open = new HashMap<>();
@@ -33,7 +39,21 @@ public final class ServedFiles {
     private boolean closed;
 
     public ServedFiles(Clock clock) {
+        this(clock, DEFAULT_MAX_OPEN, () -> {
+        });
+    }
+
+    /**
+     * @param maxOpen       handles open at a time; one more open fails with EMFILE
+     * @param onTooManyOpen told (on the serving thread, without a lock held) of each open refused for the bound
+     */
+    public ServedFiles(Clock clock, int maxOpen, Runnable onTooManyOpen) {
+        if (maxOpen <= 0) {
+            throw new IllegalArgumentException("maxOpen must be positive: " + maxOpen);
+        }
         this.clock = clock;
+        this.maxOpen = maxOpen;
+        this.onTooManyOpen = onTooManyOpen;
         this.membershipChanged = clock.instant();
     }
 
@@ -85,16 +105,27 @@ public final class ServedFiles {
         return attr(nodeId, file, file.content());
     }
 
-    /** Opens for reading only; the handle holds the content served now. */
-    synchronized long open(long nodeId, int flags) throws FuseError {
-        if ((flags & OpenIn.O_ACCMODE) != OpenIn.O_RDONLY || (flags & OpenIn.O_TRUNC) != 0) {
-            throw new FuseError(Errno.EROFS);
+    /** Opens for reading only; the handle holds the content served now. EMFILE past the bound on open handles. */
+    long open(long nodeId, int flags) throws FuseError {
+        synchronized (this) {
+            if ((flags & OpenIn.O_ACCMODE) != OpenIn.O_RDONLY || (flags & OpenIn.O_TRUNC) != 0) {
+                throw new FuseError(Errno.EROFS);
+            }
+            ServedFile file = fileOf(nodeId);
+            if (open.size() < maxOpen) {
+                file.content().retain();
+                long handle = nextHandle++;
+                open.put(handle, file);
+                return handle;
+            }
         }
-        ServedFile file = fileOf(nodeId);
-        file.content().retain();
-        long handle = nextHandle++;
-        open.put(handle, file);
-        return handle;
+        onTooManyOpen.run();
+        throw new FuseError(Errno.EMFILE);
+    }
+
+    /** Handles open now. */
+    synchronized int openHandles() {
+        return open.size();
     }
 
     /** Copies what the handle's snapshot holds at {@code offset}, at most {@code size} bytes; 0 at the end. */

@@ -6,12 +6,12 @@ import dev.spiffecsi.backend.fuseproxy.fuse.FuseOptions;
 import dev.spiffecsi.backend.fuseproxy.fuse.ServedFiles;
 import dev.spiffecsi.backend.fuseproxy.peer.PeerCredentialsNegotiator;
 import dev.spiffecsi.backend.fuseproxy.peer.PeerProcess;
+import dev.spiffecsi.backend.fuseproxy.workload.RateLimitedLog;
 import dev.spiffecsi.backend.fuseproxy.workload.VolumeLabel;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -58,26 +58,24 @@ public final class VolumeServer {
         this.log = log;
     }
 
-    /** A volume with the socket alone. */
-    public static VolumeServer start(VolumeLabel volume, String socketName, Set<PosixFilePermission> socketMode,
-                                     ServerServiceDefinition service, SharedTransport transport, FuseOptions fuse,
-                                     PeerProcess.Tracker processes) throws IOException {
-        return start(volume, Optional.of(new SocketService(socketName, socketMode, service)), Optional.empty(),
-                transport, fuse, processes);
-    }
-
     /**
      * Mounts the filesystem at the volume's target (on top of whatever is mounted there), serves {@code socket} in
      * it if given (each client's process tracked with {@code processes} for as long as its connection lasts), and
      * starts the feed of its files if given, once the mount is there to receive them. On failure nothing is left:
      * no feed, no server, no mount.
      *
-     * @param files starts the feed that keeps the given files up to date
+     * @param files  starts the feed that keeps the given files up to date
+     * @param limits what the volume's pod may make the driver hold
+     * @param node   the connections and calls of all volumes, against the node's limits
      */
     public static VolumeServer start(VolumeLabel volume, Optional<SocketService> socket,
                                      Optional<Function<ServedFiles, PodFiles>> files, SharedTransport transport,
-                                     FuseOptions fuse, PeerProcess.Tracker processes) throws IOException {
-        ServedFiles served = new ServedFiles(fuse.clock());
+                                     FuseOptions fuse, PeerProcess.Tracker processes, VolumeLimits limits,
+                                     NodeBudget node) throws IOException {
+        RateLimitedLog tooManyOpenFiles = new RateLimitedLog(fuse.logger(), Level.WARNING);
+        ServedFiles served = new ServedFiles(fuse.clock(), limits.maxOpenFiles(), () -> tooManyOpenFiles.log(() ->
+                volume + ": refused to open a credential file with EMFILE: the pod has " + limits.maxOpenFiles()
+                        + " of the volume's files open, the most limits.max-open-files admits"));
         FuseMount mount;
         try {
             mount = FuseMount.mount(volume.target(), socket.map(SocketService::name), served, fuse);
@@ -90,8 +88,9 @@ public final class VolumeServer {
         Optional<PodFiles> feed = Optional.empty();
         try {
             if (socket.isPresent()) {
-                directory = DirectoryHandle.open(volume.target());
-                server = listen(directory, socket.get(), transport, processes);
+                // through the target's held parent: a parent swapped for a symlink cannot take the socket elsewhere
+                directory = DirectoryHandle.open(mount.entry());
+                server = listen(volume, directory, socket.get(), transport, processes, limits, node, fuse.logger());
             }
             feed = files.map(start -> start.apply(served));
             return new VolumeServer(volume, mount, directory, server, feed, fuse.logger());
@@ -110,16 +109,27 @@ public final class VolumeServer {
         }
     }
 
-    private static Server listen(DirectoryHandle directory, SocketService socket, SharedTransport transport,
-                                 PeerProcess.Tracker processes) throws IOException {
+    private static Server listen(VolumeLabel volume, DirectoryHandle directory, SocketService socket,
+                                 SharedTransport transport, PeerProcess.Tracker processes, VolumeLimits limits,
+                                 NodeBudget node, System.Logger log) throws IOException {
+        ConnectionLimiter connections = new ConnectionLimiter(volume, new Budget(limits.maxConnections()),
+                node.connections(), log);
         Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(directory.alias(socket.name()).toString()))
-                .channelType(EpollServerDomainSocketChannel.class)
+                .channelFactory(connections::newServerChannel)
                 .bossEventLoopGroup(transport.eventLoops())
                 .workerEventLoopGroup(transport.eventLoops())
                 .executor(transport.calls())
-                .protocolNegotiator(new PeerCredentialsNegotiator(processes))
+                .protocolNegotiator(new StreamLimitNegotiator(new PeerCredentialsNegotiator(processes),
+                        limits.maxCallsPerConnection()))
                 // grpc sets SO_KEEPALIVE on every connection; a Unix socket has none, and netty warns each time
                 .withChildOption(ChannelOption.SO_KEEPALIVE, null)
+                .handshakeTimeout(limits.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS)
+                .maxConnectionIdle(limits.connectionIdleTimeout().toNanos(), TimeUnit.NANOSECONDS)
+                .maxConcurrentCallsPerConnection(limits.maxCallsPerConnection())
+                .maxInboundMessageSize(limits.maxRequestBytes())
+                .maxInboundMetadataSize(limits.maxHeaderListBytes())
+                .intercept(new CallLimiter(volume, new Budget(limits.maxCalls()), node.calls(), log))
+                .addStreamTracerFactory(new RefusedRequestLog(volume, limits.maxRequestBytes(), log))
                 .addService(socket.service())
                 .build()
                 .start();

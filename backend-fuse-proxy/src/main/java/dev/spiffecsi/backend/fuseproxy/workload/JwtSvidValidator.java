@@ -9,14 +9,17 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.BadJWSException;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.spiffecsi.backend.fuseproxy.delegated.TrustDomainIds;
 import dev.spiffecsi.backend.fuseproxy.workload.proto.ValidateJWTSVIDResponse;
+import dev.spiffecsi.spi.LogSafe;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import java.text.ParseException;
@@ -49,6 +52,9 @@ final class JwtSvidValidator {
 
     /**
      * @param jwtBundles the caller's JWT bundles (JWKS documents) keyed by trust domain ID
+     * @throws StatusException INVALID_ARGUMENT saying what is wrong with the token, in the validator's words: the
+     *                         token and its claims are the caller's choice, so nothing of them is echoed but the
+     *                         trust domain, bounded and escaped (the description is logged)
      */
     static ValidateJWTSVIDResponse validate(String token, String audience, TrustScope scope,
                                             Map<String, ByteString> jwtBundles) throws StatusException {
@@ -58,15 +64,15 @@ final class JwtSvidValidator {
             jwt = SignedJWT.parse(token);
             subject = jwt.getJWTClaimsSet().getSubject();
         } catch (ParseException e) {
-            throw invalid("not a signed JWT: " + e.getMessage());
+            throw invalid("not a signed JWT (a JWS in compact form with a JSON claims set)");
         }
         String trustDomain = TrustDomainIds.ofSpiffeId(subject);
         if (trustDomain == null) {
-            throw invalid("the subject is not a SPIFFE ID: " + subject);
+            throw invalid("the subject is not a SPIFFE ID");
         }
         ByteString bundle = jwtBundles.get(trustDomain);
         if (!scope.contains(trustDomain) || bundle == null) {
-            throw invalid("no JWT bundle of trust domain " + trustDomain + " among the caller's");
+            throw invalid("no JWT bundle of trust domain " + LogSafe.value(trustDomain) + " among the caller's");
         }
         DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
         try {
@@ -74,7 +80,7 @@ final class JwtSvidValidator {
                     JWKSet.parse(bundle.toStringUtf8())))));
         } catch (ParseException e) {
             throw new StatusException(Status.INTERNAL.withDescription("the SPIRE agent's JWT bundle of "
-                    + trustDomain + " is not a JWK set: " + e.getMessage()));
+                    + trustDomain + " is not a JWK set: " + LogSafe.value(e.getMessage())));
         }
         processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(audience, null, REQUIRED_CLAIMS));
         try {
@@ -83,9 +89,37 @@ final class JwtSvidValidator {
                     .setSpiffeId(subject)
                     .setClaims(ClaimsStruct.of(claims.getClaims()))
                     .build();
-        } catch (BadJOSEException | JOSEException e) {
-            throw invalid(e.getMessage());
+        } catch (BadJWSException e) {
+            throw invalid("the signature does not verify with the key its kid names");
+        } catch (BadJWTException e) {
+            throw invalid(claimsProblem(e));
+        } catch (BadJOSEException e) {
+            throw invalid("no key of the trust domain's JWT bundle fits the token's kid and algorithm (RS, ES or "
+                    + "PS with SHA-256, -384 or -512)");
+        } catch (JOSEException e) {
+            throw invalid("the signature cannot be verified");
         }
+    }
+
+    /**
+     * What the claims verifier refused, told without its message: JOSE's messages quote the token's claims (its
+     * audience, say), which are the caller's to choose.
+     */
+    private static String claimsProblem(BadJWTException e) {
+        String message = String.valueOf(e.getMessage());
+        if (message.startsWith("Expired JWT")) {
+            return "expired";
+        }
+        if (message.startsWith("JWT missing required claims")) {
+            return "a required claim is missing (sub, aud and exp are)";
+        }
+        if (message.startsWith("JWT aud claim rejected") || message.startsWith("JWT missing required aud claim")) {
+            return "the requested audience is not among the token's";
+        }
+        if (message.startsWith("JWT before use time")) {
+            return "not valid yet (nbf)";
+        }
+        return "its claims are not valid";
     }
 
     /** The bundle's keys less its X.509 authorities. */

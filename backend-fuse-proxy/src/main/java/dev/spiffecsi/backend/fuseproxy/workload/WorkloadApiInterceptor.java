@@ -27,14 +27,17 @@ final class WorkloadApiInterceptor implements ServerInterceptor {
 
     private final CallerResolver resolver;
     private final VolumeLabel volume;
-    private final System.Logger log;
-    /** A pod can repeat a refused call in a loop: one line a minute per volume, with the count. */
+    /**
+     * A pod can repeat a refused call in a loop: one line a minute per volume and reason (the header missing, the
+     * caller refused), with the count of the others.
+     */
+    private final RateLimitedLog headerMissing;
     private final RateLimitedLog refusedCallers;
 
     WorkloadApiInterceptor(CallerResolver resolver, VolumeLabel volume, System.Logger log) {
         this.resolver = resolver;
         this.volume = volume;
-        this.log = log;
+        this.headerMissing = new RateLimitedLog(log, Level.WARNING);
         this.refusedCallers = new RateLimitedLog(log, Level.WARNING);
     }
 
@@ -44,7 +47,7 @@ final class WorkloadApiInterceptor implements ServerInterceptor {
         Optional<UnixPeer> peer = PeerCredentialsNegotiator.peerOf(call);
         String method = call.getMethodDescriptor().getBareMethodName();
         if (!"true".equals(headers.get(SECURITY_HEADER))) {
-            log.log(Level.WARNING, volume + ": refused " + method + " from " + describe(peer)
+            headerMissing.log(() -> volume + ": refused " + method + " from " + describe(peer)
                     + ": the security header workload.spiffe.io: true is missing");
             return refuse(call, Status.INVALID_ARGUMENT.withDescription("security header missing from request"));
         }

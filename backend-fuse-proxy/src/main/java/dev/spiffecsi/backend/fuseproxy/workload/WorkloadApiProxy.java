@@ -4,6 +4,7 @@ import dev.spiffecsi.backend.fuseproxy.delegated.AgentClient;
 import dev.spiffecsi.backend.fuseproxy.delegated.AgentStatus;
 import dev.spiffecsi.backend.fuseproxy.delegated.BundleFeed;
 import dev.spiffecsi.backend.fuseproxy.delegated.Delegation;
+import dev.spiffecsi.backend.fuseproxy.delegated.SvidSubscriptions;
 import dev.spiffecsi.backend.fuseproxy.delegated.proto.FetchJWTSVIDsResponse;
 import dev.spiffecsi.backend.fuseproxy.workload.proto.JWTBundlesRequest;
 import dev.spiffecsi.backend.fuseproxy.workload.proto.JWTBundlesResponse;
@@ -17,6 +18,7 @@ import dev.spiffecsi.backend.fuseproxy.workload.proto.X509BundlesRequest;
 import dev.spiffecsi.backend.fuseproxy.workload.proto.X509BundlesResponse;
 import dev.spiffecsi.backend.fuseproxy.workload.proto.X509SVIDRequest;
 import dev.spiffecsi.backend.fuseproxy.workload.proto.X509SVIDResponse;
+import dev.spiffecsi.spi.LogSafe;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
@@ -33,14 +35,23 @@ import java.util.List;
 public final class WorkloadApiProxy extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIImplBase {
 
     private final AgentClient agent;
+    /** The X.509-SVID subscriptions of this volume's callers, one per caller, shared by its calls. */
+    private final SvidSubscriptions identities;
     private final BundleFeed x509Bundles;
     private final BundleFeed jwtBundles;
     private final VolumeLabel volume;
     private final System.Logger log;
+    /**
+     * Answers a caller can cause as often as it likes (no identity issued, an invalid token): logged at most once a
+     * minute for the volume, with the count of the others.
+     */
+    private final RateLimitedLog refusals;
 
     private WorkloadApiProxy(AgentClient agent, BundleFeed x509Bundles, BundleFeed jwtBundles, VolumeLabel volume,
                              System.Logger log) {
         this.agent = agent;
+        this.identities = new SvidSubscriptions(agent, volume.toString(), log);
+        this.refusals = new RateLimitedLog(log, Level.INFO);
         this.x509Bundles = x509Bundles;
         this.jwtBundles = jwtBundles;
         this.volume = volume;
@@ -61,20 +72,20 @@ public final class WorkloadApiProxy extends SpiffeWorkloadAPIGrpc.SpiffeWorkload
 
     @Override
     public void fetchX509SVID(X509SVIDRequest request, StreamObserver<X509SVIDResponse> responses) {
-        new CallerStream<>("FetchX509SVID", caller(), WorkloadResponses.X509_SVIDS, agent, x509Bundles, responses,
-                volume, log).start();
+        new CallerStream<>("FetchX509SVID", caller(), WorkloadResponses.X509_SVIDS, identities, x509Bundles,
+                responses, volume, refusals, log).start();
     }
 
     @Override
     public void fetchX509Bundles(X509BundlesRequest request, StreamObserver<X509BundlesResponse> responses) {
-        new CallerStream<>("FetchX509Bundles", caller(), WorkloadResponses.X509_BUNDLES, agent, x509Bundles,
-                responses, volume, log).start();
+        new CallerStream<>("FetchX509Bundles", caller(), WorkloadResponses.X509_BUNDLES, identities, x509Bundles,
+                responses, volume, refusals, log).start();
     }
 
     @Override
     public void fetchJWTBundles(JWTBundlesRequest request, StreamObserver<JWTBundlesResponse> responses) {
-        new CallerStream<>("FetchJWTBundles", caller(), WorkloadResponses.JWT_BUNDLES, agent, jwtBundles,
-                responses, volume, log).start();
+        new CallerStream<>("FetchJWTBundles", caller(), WorkloadResponses.JWT_BUNDLES, identities, jwtBundles,
+                responses, volume, refusals, log).start();
     }
 
     @Override
@@ -96,8 +107,8 @@ public final class WorkloadApiProxy extends SpiffeWorkloadAPIGrpc.SpiffeWorkload
                         .toList();
                 if (svids.isEmpty()) {
                     response.onError(Status.PERMISSION_DENIED.withDescription(request.getSpiffeId().isEmpty()
-                            ? "no identity issued" : "no identity issued for " + request.getSpiffeId())
-                            .asRuntimeException());
+                            ? "no identity issued"
+                            : "no identity issued for " + LogSafe.value(request.getSpiffeId())).asRuntimeException());
                     return;
                 }
                 response.onNext(JWTSVIDResponse.newBuilder().addAllSvids(svids).build());
@@ -107,10 +118,15 @@ public final class WorkloadApiProxy extends SpiffeWorkloadAPIGrpc.SpiffeWorkload
             @Override
             public void onError(Throwable t) {
                 Status status = Status.fromThrowable(t);
-                log.log(AgentStatus.isAnswer(status) ? Level.INFO : Level.WARNING, volume + ": FetchJWTSVID for "
-                        + caller + (AgentClient.isWorkloadExited(status)
+                String line = volume + ": FetchJWTSVID for " + caller + (AgentClient.isWorkloadExited(status)
                         ? ": the process that opened the connection has exited; answered PERMISSION_DENIED"
-                        : ": the SPIRE agent answered " + status.getCode() + " " + status.getDescription()));
+                        : ": the SPIRE agent answered " + status.getCode() + " "
+                        + LogSafe.value(status.getDescription()));
+                if (AgentStatus.isAnswer(status)) {
+                    refusals.log(() -> line);
+                } else {
+                    log.log(Level.WARNING, line);
+                }
                 response.onError(AgentStatus.forWorkload(status).asRuntimeException());
             }
 
@@ -128,6 +144,7 @@ public final class WorkloadApiProxy extends SpiffeWorkloadAPIGrpc.SpiffeWorkload
                     ? "audience must be specified" : "svid must be specified").asRuntimeException());
             return;
         }
-        new JwtSvidValidation(request, caller(), agent, jwtBundles, response, volume, log).start();
+        new JwtSvidValidation(request, caller(), agent, identities, jwtBundles, response, volume, refusals, log)
+                .start();
     }
 }

@@ -1,6 +1,7 @@
 package dev.spiffecsi.backend.fuseproxy.fuse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
@@ -34,6 +35,7 @@ class ServedFilesMountTest {
 
     private static final int SEEK_SET = 0;
     private static final int SEEK_END = 2;
+    private static final int EMFILE = 24;
 
     @Test
     void aFileOpenBeforeItWasRemovedKeepsItsSnapshotForSeekToEnd() throws Exception {
@@ -57,6 +59,45 @@ class ServedFilesMountTest {
                 assertEquals(token.length, C.INSTANCE.read(fd, buffer, 256));
             } finally {
                 C.INSTANCE.close(fd);
+            }
+        } finally {
+            Files.deleteIfExists(target);
+        }
+    }
+
+    @Test
+    void anOpenPastTheMountsBoundFailsWithEmfile() throws Exception {
+        Privileges.assumeCanMountPrivately();
+        Path target = Files.createTempDirectory("sf");
+        ServedFiles served = new ServedFiles(Clock.systemUTC(), 2, () -> {
+        });
+        served.replace(new FileSet(List.of(new ServedFile("bundle.pem", 0444, 0, 0,
+                FileContent.ofPublic("bundle".getBytes(StandardCharsets.US_ASCII)), Instant.now()))));
+        FuseOptions options = FuseOptions.defaults(new JnaMountSyscalls(),
+                System.getLogger(ServedFilesMountTest.class.getName()));
+        try (FuseMount mount = FuseMount.mount(target, Optional.empty(), served, options)) {
+            String file = target.resolve("bundle.pem").toString();
+            int first = C.INSTANCE.open(file, 0);
+            int second = C.INSTANCE.open(file, 0);
+            try {
+                LastErrorException refused = assertThrows(LastErrorException.class, () -> C.INSTANCE.open(file, 0));
+                assertEquals(EMFILE, refused.getErrorCode());
+            } finally {
+                C.INSTANCE.close(first);
+                C.INSTANCE.close(second);
+            }
+            // RELEASE reaches the filesystem after close(2) returns: the next open succeeds once it has
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (true) {
+                try {
+                    C.INSTANCE.close(C.INSTANCE.open(file, 0));
+                    break;
+                } catch (LastErrorException e) {
+                    if (e.getErrorCode() != EMFILE || System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(10);
+                }
             }
         } finally {
             Files.deleteIfExists(target);

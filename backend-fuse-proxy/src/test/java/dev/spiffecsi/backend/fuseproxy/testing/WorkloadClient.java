@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +53,8 @@ public final class WorkloadClient implements AutoCloseable {
     private final SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIStub stub;
     private final SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIBlockingStub blocking;
 
-    private WorkloadClient(Path shortDir, EventLoopGroup eventLoops, ManagedChannel channel, boolean withHeader) {
+    private WorkloadClient(Path shortDir, EventLoopGroup eventLoops, ManagedChannel channel, boolean withHeader,
+                           Map<String, String> extraHeaders) {
         this.shortDir = shortDir;
         this.eventLoops = eventLoops;
         this.channel = channel;
@@ -60,6 +62,8 @@ public final class WorkloadClient implements AutoCloseable {
         if (withHeader) {
             headers.put(SECURITY_HEADER, "true");
         }
+        extraHeaders.forEach((name, value) -> headers.put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER),
+                value));
         this.stub = SpiffeWorkloadAPIGrpc.newStub(channel)
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
         this.blocking = SpiffeWorkloadAPIGrpc.newBlockingStub(channel)
@@ -71,6 +75,12 @@ public final class WorkloadClient implements AutoCloseable {
     }
 
     public static WorkloadClient connect(Path socket, boolean withHeader) throws IOException {
+        return connect(socket, withHeader, Map.of());
+    }
+
+    /** With more headers on every call. */
+    public static WorkloadClient connect(Path socket, boolean withHeader, Map<String, String> extraHeaders)
+            throws IOException {
         Path shortDir = Files.createTempDirectory("wl");
         Path link = Files.createSymbolicLink(shortDir.resolve("d"), socket.getParent());
         EventLoopGroup eventLoops = new EpollEventLoopGroup(1);
@@ -82,7 +92,7 @@ public final class WorkloadClient implements AutoCloseable {
                 .withOption(ChannelOption.SO_KEEPALIVE, null)
                 .usePlaintext()
                 .build();
-        return new WorkloadClient(shortDir, eventLoops, channel, withHeader);
+        return new WorkloadClient(shortDir, eventLoops, channel, withHeader, extraHeaders);
     }
 
     /** The first message of FetchX509SVID; the stream is cancelled after it. */
