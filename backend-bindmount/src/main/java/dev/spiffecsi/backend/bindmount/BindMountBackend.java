@@ -346,6 +346,8 @@ final class BindMountBackend implements Backend {
     private long mountFlags(Path path) {
         try {
             return mounts.mountFlags(path);
+        } catch (ErrnoException e) {
+            throw changedUnderneath(path, "statvfs", e);
         } catch (IOException e) {
             throw new BackendException(INTERNAL, "cannot statvfs " + path + ": " + e.getMessage(), e);
         }
@@ -354,9 +356,26 @@ final class BindMountBackend implements Backend {
     private static boolean isEmptyDirectory(Path directory) {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
             return !entries.iterator().hasNext();
+        } catch (java.nio.file.NoSuchFileException | java.nio.file.NotDirectoryException
+                 | java.nio.file.FileSystemLoopException e) {
+            throw new BackendException(UNAVAILABLE, "target_path " + directory + " changed while it was inspected ("
+                    + e.getClass().getSimpleName() + "); retry", e);
         } catch (IOException e) {
             throw new BackendException(INTERNAL, "cannot list " + directory + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A path found a moment ago is gone, or is no longer a directory: something else changed the pods directory
+     * during the call. Not a host failure: the caller retries, and the next call sees the new state.
+     */
+    private static BackendException changedUnderneath(Path path, String call, ErrnoException e) {
+        int errno = e.errno();
+        if (errno == MountSyscalls.ENOENT || errno == MountSyscalls.ENOTDIR || errno == MountSyscalls.ELOOP) {
+            return new BackendException(UNAVAILABLE, "target_path " + path + " changed while it was inspected ("
+                    + call + ": " + e.getMessage() + "); retry", e);
+        }
+        return new BackendException(INTERNAL, "cannot " + call + " " + path + ": " + e.getMessage(), e);
     }
 
     private static void sleep(Duration duration) {

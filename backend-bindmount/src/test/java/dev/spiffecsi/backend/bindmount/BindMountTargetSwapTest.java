@@ -182,4 +182,28 @@ class BindMountTargetSwapTest {
         assertTrue(isMountRoot(outsideTarget));
         assertEquals(1, Files.list(outsideTarget).count(), "the mount outside shows the agent's socket still");
     }
+
+    /**
+     * A published target unmounted and removed by someone else between the backend's stat and its statvfs: the call
+     * is answered as retryable (UNAVAILABLE), not as a host failure (INTERNAL), and the next one sees the new state.
+     */
+    @Test
+    void aTargetThatVanishesDuringTheInspectionIsUnavailableNotInternal() throws Exception {
+        Path target = fixture.newTarget();
+        backend.publish(request(target));
+        mounts.afterNextStat(() -> {
+            try {
+                real.umount2(target, MountSyscalls.UMOUNT_NOFOLLOW | MountSyscalls.MNT_DETACH);
+                Files.delete(target);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+
+        BackendException e = assertThrows(BackendException.class, () -> backend.inspect(target));
+
+        assertEquals(BackendException.Failure.UNAVAILABLE, e.failure(), e.getMessage());
+        assertTrue(e.getMessage().contains("changed while it was inspected"), e.getMessage());
+        assertEquals(dev.spiffecsi.spi.TargetState.ABSENT, backend.inspect(target));
+    }
 }

@@ -68,6 +68,11 @@ final class TargetDirectory {
         try {
             outcome = target.removeEmptyDirectory();
         } catch (MountSyscalls.ErrnoException e) {
+            if (e.errno() == MountSyscalls.EBUSY) {
+                // something was mounted on the target again after the backend's unmount: the kubelet retries
+                throw new VolumeException(VolumeException.Reason.UNAVAILABLE, "target_path " + target.path()
+                        + " is still a mount point after unpublish (something mounted it again); retry", e);
+            }
             throw new VolumeException(VolumeException.Reason.INTERNAL,
                     "cannot remove target_path " + target.path() + ": " + e.getMessage(), e);
         }
