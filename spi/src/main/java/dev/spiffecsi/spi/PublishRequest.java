@@ -70,8 +70,9 @@ public record PublishRequest(String volumeId, Path targetPath, boolean readOnly,
     public void requireOnlyAttributes(Set<String> understood, String backend) {
         for (String name : podAttributes().keySet()) {
             if (!understood.contains(name)) {
-                throw new BackendException(BackendException.Failure.INVALID_REQUEST, "volume attribute \"" + name
-                        + "\" is not one the " + backend + " backend understands (it understands "
+                throw new BackendException(BackendException.Failure.INVALID_REQUEST, "volume attribute "
+                        + LogSafe.value(name, 128) + " is not one the " + backend
+                        + " backend understands (it understands "
                         + (understood.isEmpty() ? "none" : new TreeSet<>(understood).toString()) + ")");
             }
         }

@@ -70,7 +70,8 @@ abstract class OverlayEndToEnd {
     private static final Duration SETTLE = Duration.ofSeconds(60);
 
     /** The in-pod checks (svid-check's lines), all of which a workload must pass. */
-    private static final Set<String> SVID_CHECKS = Set.of("x509-svid", "jwt-svid", "validate-jwt-svid");
+    private static final Set<String> SVID_CHECKS = Set.of("x509-svid", "jwt-svid", "validate-jwt-svid",
+            "refuse-forged-jwt-svid");
 
     private final Backend backend;
     /**

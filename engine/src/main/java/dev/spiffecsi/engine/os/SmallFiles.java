@@ -64,7 +64,8 @@ public final class SmallFiles {
         }
         try {
             // the descriptor's own attributes: what was opened, not whatever the path names by now
-            BasicFileAttributes opened = Files.readAttributes(Path.of("/proc/self/fd/" + fd), BasicFileAttributes.class);
+            BasicFileAttributes opened =
+                    Files.readAttributes(Path.of("/proc/self/fd/" + fd), BasicFileAttributes.class);
             if (!opened.isRegularFile()) {
                 throw new Refused("it is not a regular file");
             }

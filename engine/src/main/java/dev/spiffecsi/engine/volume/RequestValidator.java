@@ -21,7 +21,7 @@ public final class RequestValidator {
     /** The default of {@code spiffe-csi.limits.volume-context-max-bytes}. */
     public static final int DEFAULT_VOLUME_CONTEXT_MAX_BYTES = 16 * 1024;
 
-    /** The kubelet's target for a CSI inline volume: {@code <pods>/<pod uid>/volumes/kubernetes.io~csi/<name>/mount}. */
+    /** The kubelet's target of an inline volume: {@code <pods>/<pod uid>/volumes/kubernetes.io~csi/<name>/mount}. */
     private static final String VOLUMES = "volumes";
     private static final String CSI_PLUGIN_DIR = "kubernetes.io~csi";
     private static final String MOUNT = "mount";

@@ -2,6 +2,7 @@ package dev.spiffecsi.engine.volume;
 
 import dev.spiffecsi.engine.os.BeneathResolver;
 import dev.spiffecsi.engine.os.OpenedTarget;
+import dev.spiffecsi.spi.LogSafe;
 import dev.spiffecsi.spi.MountSyscalls;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -117,19 +118,22 @@ public final class TargetPathPolicy {
                 return; // nothing below a missing directory exists either
             } catch (IOException e) {
                 throw new VolumeException(VolumeException.Reason.INTERNAL,
-                        "cannot inspect " + current + " while checking " + field + ": " + e.getMessage(), e);
+                        "cannot inspect " + quote(current.toString()) + " while checking " + field + ": "
+                                + e.getMessage(), e);
             }
             if (attributes.isSymbolicLink()) {
-                throw VolumeException.invalid(field + " passes through a symlink at " + current
+                throw VolumeException.invalid(field + " passes through a symlink at " + quote(current.toString())
                         + "; refusing to follow it");
             }
             if (!attributes.isDirectory()) {
-                throw VolumeException.invalid(field + " passes through " + current + ", which is not a directory");
+                throw VolumeException.invalid(field + " passes through " + quote(current.toString())
+                        + ", which is not a directory");
             }
         }
     }
 
+    /** The caller's path in a message: bounded, control characters escaped (a pod can choose parts of it). */
     private static String quote(String raw) {
-        return raw.length() > 200 ? "\"" + raw.substring(0, 200) + "...\"" : "\"" + raw + "\"";
+        return LogSafe.value(raw, 200);
     }
 }

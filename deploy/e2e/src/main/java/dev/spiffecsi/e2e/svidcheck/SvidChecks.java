@@ -23,7 +23,9 @@ import java.util.Set;
  *   <li>{@code jwt-svid}: FetchJWTSVID for the audience, then FetchJWTBundles; the token's signature, audience and
  *       expiry verify against the JWT bundle of its trust domain (java-spiffe's validator, locally);</li>
  *   <li>{@code validate-jwt-svid}: the same token through ValidateJWTSVID, which must accept it for the same
- *       SPIFFE ID.</li>
+ *       SPIFFE ID;</li>
+ *   <li>{@code refuse-forged-jwt-svid}: the same token with one character of its signature changed, through
+ *       ValidateJWTSVID, which must refuse it (a Workload API that accepted anything would pass the check above).</li>
  * </ol>
  */
 final class SvidChecks {
@@ -48,11 +50,34 @@ final class SvidChecks {
             String why = "FetchJWTSVID for audience " + audience + " failed: " + describe(e);
             results.add(CheckResult.fail("jwt-svid", why));
             results.add(CheckResult.fail("validate-jwt-svid", "no token to validate: " + why));
+            results.add(CheckResult.fail("refuse-forged-jwt-svid", "no token to forge: " + why));
             return results;
         }
         results.add(jwtSvidLocally(fetched));
         results.add(jwtSvidByTheWorkloadApi(fetched));
+        results.add(forgedJwtSvidRefused(fetched));
         return results;
+    }
+
+    private CheckResult forgedJwtSvidRefused(JwtSvid fetched) {
+        String name = "refuse-forged-jwt-svid";
+        String forged = forge(fetched.getToken());
+        try {
+            JwtSvid accepted = client.validateJwtSvid(forged, audience);
+            return CheckResult.fail(name, "ValidateJWTSVID accepted a token whose signature was changed, as "
+                    + accepted.getSpiffeId());
+        } catch (Exception e) {
+            return CheckResult.pass(name, "ValidateJWTSVID refused a token whose signature was changed: "
+                    + describe(e));
+        }
+    }
+
+    /** The token with the first character of its signature replaced by another base64url character. */
+    static String forge(String token) {
+        int signature = token.lastIndexOf('.') + 1;
+        char original = token.charAt(signature);
+        char other = original == 'A' ? 'B' : 'A';
+        return token.substring(0, signature) + other + token.substring(signature + 1);
     }
 
     private CheckResult x509Svid() {

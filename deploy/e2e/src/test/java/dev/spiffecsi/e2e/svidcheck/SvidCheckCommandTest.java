@@ -38,12 +38,21 @@ class SvidCheckCommandTest {
         Run run = run("-expect-id", "spiffe://example.org/workload");
         assertEquals(0, run.exit(), run.out());
         List<String> lines = run.out().lines().toList();
-        assertEquals(3, lines.size(), run.out());
+        assertEquals(4, lines.size(), run.out());
         assertTrue(lines.get(0).startsWith("PASS x509-svid: spiffe://example.org/workload, chain of 1 verified"),
                 lines.get(0));
         assertTrue(lines.get(1).startsWith("PASS jwt-svid: spiffe://example.org/workload, audience [spiffe-csi-e2e]"),
                 lines.get(1));
         assertTrue(lines.get(2).startsWith("PASS validate-jwt-svid: ValidateJWTSVID accepted"), lines.get(2));
+        assertTrue(lines.get(3).startsWith("PASS refuse-forged-jwt-svid: ValidateJWTSVID refused"), lines.get(3));
+    }
+
+    @Test
+    void aForgedTokenDiffersFromTheRealOneInItsSignatureOnly() {
+        String token = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.AbCd";
+        String forged = SvidChecks.forge(token);
+        assertEquals("eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.BbCd", forged);
+        assertEquals("h.p.Bxyz", SvidChecks.forge("h.p.Axyz"));
     }
 
     @Test
@@ -59,7 +68,7 @@ class SvidCheckCommandTest {
     void failsEveryCheckWithoutAnAgent() {
         Run run = new Run(new SvidCheckCommand(), List.of("-socket", "unix://" + directory.resolve("none.sock")));
         assertEquals(1, run.exit(), run.out());
-        assertEquals(3, run.out().lines().filter(line -> line.startsWith("FAIL ")).count(), run.out());
+        assertEquals(4, run.out().lines().filter(line -> line.startsWith("FAIL ")).count(), run.out());
     }
 
     private static Run run(String... flags) {
