@@ -6,6 +6,7 @@ import com.sun.jna.Native;
 import dev.spiffecsi.spi.MountSyscalls;
 import dev.spiffecsi.spi.MountSyscalls.ErrnoException;
 import java.nio.file.Path;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Opens the parent of a target path beneath a root directory (the kubelet pods directory) without following any
@@ -37,7 +38,10 @@ public final class BeneathResolver {
         int open(int dirfd, String path);
     }
 
+    private static final int MAX_CACHED_ROOTS = 4;
+
     private final Openat2 openat2;
+    private final ConcurrentHashMap<Path, Integer> roots = new ConcurrentHashMap<>();
     private volatile boolean useOpenat2;
 
     BeneathResolver(boolean useOpenat2, Openat2 openat2) {
@@ -58,21 +62,50 @@ public final class BeneathResolver {
     /** See {@link MountSyscalls#resolveBeneath}. */
     public OpenedTarget resolve(Path root, Path target) throws ErrnoException {
         requireStrictlyBelow(root, target);
-        int rootFd;
-        try {
-            rootFd = LibC.INSTANCE.open(root.toString(), OpenFlags.DIRECTORY_HANDLE);
-        } catch (LastErrorException e) {
-            throw JnaMountSyscalls.errno("open", root, e);
-        }
         Path parent = target.getParent();
         if (parent.equals(root)) {
-            return new OpenedTarget(target, rootFd, target.getFileName().toString());
+            return new OpenedTarget(target, openRoot(root), target.getFileName().toString());
         }
+        Path relative = root.relativize(parent);
+        Integer cached = roots.get(root);
+        if (cached != null) {
+            try {
+                return new OpenedTarget(target, openBeneath(cached, relative, target),
+                        target.getFileName().toString());
+            } catch (ErrnoException e) {
+                if (e.errno() != MountSyscalls.ENOENT) {
+                    throw e;
+                }
+                // the cached root may be a directory since deleted and made anew: try once more from a fresh one
+            }
+        }
+        int rootFd = openRoot(root);
+        boolean keep = false;
         try {
-            int parentFd = openBeneath(rootFd, root.relativize(parent), target);
-            return new OpenedTarget(target, parentFd, target.getFileName().toString());
+            OpenedTarget opened = new OpenedTarget(target, openBeneath(rootFd, relative, target),
+                    target.getFileName().toString());
+            // the first root is cached; a stale one (the retry found what it did not) is replaced, not closed: a
+            // call in flight may still be using it. A parent missing from both is no reason to replace anything.
+            keep = cached == null ? roots.size() < MAX_CACHED_ROOTS && roots.putIfAbsent(root, rootFd) == null
+                    : roots.replace(root, cached, rootFd);
+            return opened;
         } finally {
-            OpenedTarget.closeQuietly(rootFd);
+            if (!keep) {
+                OpenedTarget.closeQuietly(rootFd);
+            }
+        }
+    }
+
+    /**
+     * The root's own descriptor, O_PATH, opened once and kept: every publish and unpublish resolves beneath the same
+     * kubelet pods directory, and opening it each time cost two system calls of each. A cached descriptor is never
+     * closed (a call in flight may be using it), so only a few roots are kept; tests make many.
+     */
+    private static int openRoot(Path root) throws ErrnoException {
+        try {
+            return LibC.INSTANCE.open(root.toString(), OpenFlags.DIRECTORY_HANDLE);
+        } catch (LastErrorException e) {
+            throw JnaMountSyscalls.errno("open", root, e);
         }
     }
 
@@ -96,15 +129,21 @@ public final class BeneathResolver {
         return walk(rootFd, relative, target);
     }
 
+    /** struct open_how for every call: read-only once filled, so one copy serves every thread. */
+    private static final Memory OPEN_HOW = openHow();
+
+    private static Memory openHow() {
+        Memory how = new Memory(OPEN_HOW_SIZE);
+        how.setLong(0, OpenFlags.DIRECTORY_HANDLE);
+        how.setLong(8, 0);
+        how.setLong(16, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+        return how;
+    }
+
     /** One openat2(2) call: the descriptor, or the errno negated. */
     private static int openat2(int dirfd, String path) {
-        try (Memory how = new Memory(OPEN_HOW_SIZE)) {
-            how.setLong(0, OpenFlags.DIRECTORY_HANDLE);
-            how.setLong(8, 0);
-            how.setLong(16, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-            int fd = (int) Unchecked.INSTANCE.syscall(SYS_OPENAT2, (long) dirfd, path, how, (long) OPEN_HOW_SIZE);
-            return fd >= 0 ? fd : -Native.getLastError();
-        }
+        int fd = (int) Unchecked.INSTANCE.syscall(SYS_OPENAT2, dirfd, path, OPEN_HOW, OPEN_HOW_SIZE);
+        return fd >= 0 ? fd : -Native.getLastError();
     }
 
     /**
@@ -166,7 +205,8 @@ public final class BeneathResolver {
     private interface Unchecked extends com.sun.jna.Library {
         Unchecked INSTANCE = NativeLibraries.libc(Unchecked.class);
 
-        long syscall(long number, Object... args);
+        /** openat2's arity: a fixed signature, which JNA calls without the cost of varargs. */
+        long syscall(long number, long dirfd, String path, com.sun.jna.Pointer how, long size);
 
         int statx(int dirfd, String path, int flags, int mask, com.sun.jna.Pointer statxbuf);
     }
