@@ -103,7 +103,7 @@ public final class BeneathResolver {
      */
     private static int openRoot(Path root) throws ErrnoException {
         try {
-            return LibC.INSTANCE.open(root.toString(), OpenFlags.DIRECTORY_HANDLE);
+            return DirectLibC.open(root.toString(), OpenFlags.DIRECTORY_HANDLE);
         } catch (LastErrorException e) {
             throw JnaMountSyscalls.errno("open", root, e);
         }
@@ -142,7 +142,7 @@ public final class BeneathResolver {
 
     /** One openat2(2) call: the descriptor, or the errno negated. */
     private static int openat2(int dirfd, String path) {
-        int fd = (int) Unchecked.INSTANCE.syscall(SYS_OPENAT2, dirfd, path, OPEN_HOW, OPEN_HOW_SIZE);
+        int fd = (int) DirectLibC.syscall(SYS_OPENAT2, dirfd, path, OPEN_HOW, OPEN_HOW_SIZE);
         return fd >= 0 ? fd : -Native.getLastError();
     }
 
@@ -159,7 +159,7 @@ public final class BeneathResolver {
                 reached = reached.resolve(name);
                 int next;
                 try {
-                    next = LibC.INSTANCE.openat(current, name, OpenFlags.DIRECTORY_HANDLE_NOFOLLOW);
+                    next = DirectLibC.openat(current, name, OpenFlags.DIRECTORY_HANDLE_NOFOLLOW);
                 } catch (LastErrorException e) {
                     if (e.getErrorCode() == MountSyscalls.ENOTDIR && isSymlink(current, name)) {
                         throw new ErrnoException("openat", reached, MountSyscalls.ELOOP,
@@ -185,7 +185,7 @@ public final class BeneathResolver {
     private static boolean isSymlink(int dirfd, String name) {
         try (Memory buffer = new Memory(256)) {
             buffer.clear();
-            if (Unchecked.INSTANCE.statx(dirfd, name, OpenFlags.AT_SYMLINK_NOFOLLOW, 1 /* STATX_TYPE */, buffer)
+            if (DirectLibC.statx(dirfd, name, OpenFlags.AT_SYMLINK_NOFOLLOW, 1 /* STATX_TYPE */, buffer)
                     != 0) {
                 return false;
             }
@@ -199,15 +199,5 @@ public final class BeneathResolver {
                 || target.getNameCount() <= root.getNameCount()) {
             throw new IllegalArgumentException(target + " is not a normalized path strictly below " + root);
         }
-    }
-
-    /** Calls whose failure is an answer (fall back, or report the errno), declared without LastErrorException. */
-    private interface Unchecked extends com.sun.jna.Library {
-        Unchecked INSTANCE = NativeLibraries.libc(Unchecked.class);
-
-        /** openat2's arity: a fixed signature, which JNA calls without the cost of varargs. */
-        long syscall(long number, long dirfd, String path, com.sun.jna.Pointer how, long size);
-
-        int statx(int dirfd, String path, int flags, int mask, com.sun.jna.Pointer statxbuf);
     }
 }

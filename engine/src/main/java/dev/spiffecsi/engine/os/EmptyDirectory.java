@@ -39,7 +39,7 @@ public final class EmptyDirectory {
      */
     static Outcome removeAt(int dirfd, String name, Path path) throws ErrnoException {
         try {
-            LibC.INSTANCE.unlinkat(dirfd, name, OpenFlags.AT_REMOVEDIR);
+            DirectLibC.unlinkat(dirfd, name, OpenFlags.AT_REMOVEDIR);
             return Outcome.REMOVED;
         } catch (LastErrorException e) {
             return outcome("unlinkat", path, e);

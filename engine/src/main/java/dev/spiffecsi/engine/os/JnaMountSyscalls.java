@@ -91,7 +91,7 @@ public final class JnaMountSyscalls implements MountSyscalls {
         } catch (LastErrorException e) {
             throw errno("mount_setattr/move_mount", target, e);
         } finally {
-            LibC.INSTANCE.close((int) tree); // a detached tree that was never attached is unmounted here
+            DirectLibC.close((int) tree); // a detached tree that was never attached is unmounted here
         }
     }
 
@@ -137,7 +137,7 @@ public final class JnaMountSyscalls implements MountSyscalls {
     public Optional<FileStatus> statIfExists(Path path) throws IOException {
         Memory buffer = STATX_BUFFER.get();
         buffer.clear();
-        if (Unchecked.INSTANCE.statx(AT_FDCWD, path.toString(), AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
+        if (DirectLibC.statx(AT_FDCWD, path.toString(), AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
                 STATX_BASIC_STATS | STATX_MNT_ID, buffer) != 0) {
             int errno = Native.getLastError();
             if (errno == ENOENT) {
@@ -156,16 +156,6 @@ public final class JnaMountSyscalls implements MountSyscalls {
                 | Integer.toUnsignedLong(buffer.getInt(OFF_DEV_MINOR));
         return Optional.of(new FileStatus(mode, device, buffer.getLong(OFF_INO), buffer.getLong(OFF_MNT_ID),
                 (attributes & STATX_ATTR_MOUNT_ROOT) != 0, Integer.toUnsignedLong(buffer.getInt(OFF_NLINK))));
-    }
-
-    /**
-     * libc calls whose failure is an answer, not an error: declared without LastErrorException, so that a failure
-     * builds no exception (and no stack trace); errno comes from {@link Native#getLastError()}.
-     */
-    private interface Unchecked extends com.sun.jna.Library {
-        Unchecked INSTANCE = NativeLibraries.libc(Unchecked.class);
-
-        int statx(int dirfd, String path, int flags, int mask, com.sun.jna.Pointer statxbuf);
     }
 
     static ErrnoException errno(String call, Path path, LastErrorException e) {

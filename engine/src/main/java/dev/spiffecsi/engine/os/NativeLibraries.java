@@ -19,10 +19,15 @@ final class NativeLibraries {
     }
 
     static <T extends Library> T libc(Class<T> bindings) {
+        setSearchPath();
+        return Native.load("c", bindings);
+    }
+
+    /** Sets JNA's search path unless the operator did; before any library is loaded. */
+    static void setSearchPath() {
         if (System.getProperty(SEARCH_PATH_PROPERTY) == null) {
             System.setProperty(SEARCH_PATH_PROPERTY, defaultSearchPath(System.getProperty("os.arch")));
         }
-        return Native.load("c", bindings);
     }
 
     /** The directories JNA searches by default on Linux (Debian's multiarch first), without asking ldconfig. */

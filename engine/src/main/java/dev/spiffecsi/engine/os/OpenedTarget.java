@@ -53,7 +53,7 @@ public final class OpenedTarget implements ResolvedTarget {
         int parent = requireOpen();
         int fd;
         try {
-            fd = LibC.INSTANCE.openat(parent, name, OpenFlags.DIRECTORY_HANDLE_NOFOLLOW);
+            fd = DirectLibC.openat(parent, name, OpenFlags.DIRECTORY_HANDLE_NOFOLLOW);
         } catch (LastErrorException e) {
             throw JnaMountSyscalls.errno("openat", path, e);
         }
@@ -68,7 +68,7 @@ public final class OpenedTarget implements ResolvedTarget {
      */
     public synchronized boolean makeDirectory(int mode) throws ErrnoException {
         try {
-            LibC.INSTANCE.mkdirat(requireOpen(), name, mode);
+            DirectLibC.mkdirat(requireOpen(), name, mode);
             return true;
         } catch (LastErrorException e) {
             if (e.getErrorCode() == EEXIST) {
@@ -108,7 +108,7 @@ public final class OpenedTarget implements ResolvedTarget {
 
     static void closeQuietly(int fd) {
         try {
-            LibC.INSTANCE.close(fd);
+            DirectLibC.close(fd);
         } catch (LastErrorException e) {
             // Linux releases the descriptor even when close(2) reports an error; there is nothing to retry
         }
