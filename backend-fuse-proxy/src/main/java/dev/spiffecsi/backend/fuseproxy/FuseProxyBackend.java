@@ -140,7 +140,7 @@ final class FuseProxyBackend implements Backend {
      */
     private VolumeServer serve(PublishRequest request, VolumeOptions options) {
         Path target = request.targetPath();
-        VolumeLabel volume = new VolumeLabel(request.volumeId(), target);
+        VolumeLabel volume = new VolumeLabel(request.volumeId(), target, podName(request));
         Optional<VolumeServer.SocketService> socket = Optional.empty();
         if (options.socket()) {
             CallerResolver callers = settings.identity().callersOf(request.pod());
@@ -298,8 +298,8 @@ final class FuseProxyBackend implements Backend {
                     .filter(entry -> entry.fsType().equals(FuseMount.FS_TYPE))
                     .map(MountTable.Entry::device).collect(Collectors.toSet());
             if (!devices.isEmpty()) {
-                orphans.put(target, new Orphans(devices, new VolumeLabel(request.volumeId(), target),
-                        request.pod().displayName()));
+                orphans.put(target, new Orphans(devices, new VolumeLabel(request.volumeId(), target,
+                        podName(request)), request.pod().displayName()));
             }
         } catch (IOException e) {
             log.log(Level.WARNING, "volume " + request.volumeId() + " at " + target + ": cannot read the mount table ("
@@ -444,5 +444,10 @@ final class FuseProxyBackend implements Backend {
             log.log(Level.WARNING, "volume " + volumeId + " at " + target + ": cannot unmount the filesystem whose "
                     + "server stopped: " + e.getMessage(), e);
         }
+    }
+
+    /** The pod a volume serves, for its log lines; empty when the kubelet sent no pod info. */
+    private static String podName(PublishRequest request) {
+        return request.pod().name().isEmpty() ? "" : request.pod().displayName();
     }
 }

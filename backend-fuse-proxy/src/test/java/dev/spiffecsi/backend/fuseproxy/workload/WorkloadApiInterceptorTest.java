@@ -65,4 +65,18 @@ class WorkloadApiInterceptorTest {
         assertTrue(log.lines.get(0).contains("volume vol at /pods/uid/volumes/kubernetes.io~csi/v/mount: refused "
                 + "FetchX509SVID"), log.lines.get(0));
     }
+
+    /** A pod over a limit or refused is named in the line, not only its volume. */
+    @Test
+    void theRefusalLineNamesThePod() {
+        CapturingLogger log = new CapturingLogger();
+        WorkloadApiInterceptor interceptor = new WorkloadApiInterceptor(
+                (peer, process) -> CallerResolver.unidentified(),
+                new VolumeLabel("vol", Path.of("/pods/uid/volumes/kubernetes.io~csi/v/mount"), "shop/web"), log);
+        interceptor.interceptCall(new Call(), new Metadata(), (c, headers) -> {
+            throw new AssertionError("a call without the security header reached the service");
+        });
+        assertTrue(log.lines.get(0).contains("volume vol at /pods/uid/volumes/kubernetes.io~csi/v/mount "
+                + "(pod shop/web): refused FetchX509SVID"), log.lines.get(0));
+    }
 }
