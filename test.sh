@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The test command: builds everything and runs every test with the newest JDK >= 21 found. Tests that mount for
-# real run only as root, and only inside a private mount namespace, so nothing they mount can leak to the host;
-# unprivileged runs skip them with a message saying so.
+# real run only as root, and only inside a private mount namespace, so nothing they mount can leak to the host: as
+# root with unshare, this script re-runs itself inside one; otherwise those tests are skipped, with a message saying
+# so.
 set -euo pipefail
+# shellcheck source=.mvn/private-mount-namespace.sh
+. "$(dirname "$0")/.mvn/private-mount-namespace.sh"
+rerun_in_private_mount_namespace "$@" || true
 cd "$(dirname "$0")"
 . .mvn/jdk.sh
 echo "using the JDK at $JAVA_HOME"
@@ -20,22 +24,11 @@ elif [ "$(id -u)" != 0 ]; then
 else
   echo "realnode end-to-end tier: runs on $realnode (5 to 7 minutes; report in deploy/e2e/target/e2e/report.txt)"
 fi
-# Real mounts run only inside a private mount namespace: as root with unshare, else they are skipped, saying why.
-run_build() {
-  if [ "$(id -u)" != 0 ]; then
-    echo "not root: tests that need real mounts (CAP_SYS_ADMIN, /dev/fuse) will be skipped" >&2
-  elif ! command -v unshare >/dev/null; then
-    echo "no unshare (util-linux): tests that need real mounts will be skipped, since they only run inside a" \
-      "private mount namespace" >&2
-  else
-    SPIFFECSI_OUTER_MOUNT_NS=$(readlink /proc/self/ns/mnt)
-    export SPIFFECSI_OUTER_MOUNT_NS
-    unshare --mount --propagation private ./mvnw -B -ntp verify "$@"
-    return
-  fi
-  ./mvnw -B -ntp verify "$@"
-}
-run_build "$@"
+if [ -n "$no_private_mount_namespace" ]; then
+  echo "$no_private_mount_namespace: tests that need real mounts (CAP_SYS_ADMIN, /dev/fuse) will be skipped, since" \
+    "they only run as root inside a private mount namespace" >&2
+fi
+./mvnw -B -ntp verify "$@"
 # Every skipped test with its reason (surefire writes it only to its XML); with SPIFFECSI_REQUIRE_ALL=1 (CI) a skip
 # fails the run.
 .mvn/skipped-tests.sh

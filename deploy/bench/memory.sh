@@ -9,15 +9,15 @@
 # LAUNCHER may be the image's (OPT/bin/spiffe-csi-driver, see deploy/driver/image/image-root.sh). Options it should
 # run with go in SPIFFE_CSI_JAVA_OPTS / JAVA_OPTS as usual.
 set -euo pipefail
-root=$(CDPATH= cd -- "$(dirname -- "$0")/../.." && pwd)
+root=$(CDPATH='' cd -- "$(dirname -- "$0")/../.." && pwd)
+# shellcheck source=../../.mvn/private-mount-namespace.sh
+. "$root/.mvn/private-mount-namespace.sh"
+backend=symlink-dev
+rerun_in_private_mount_namespace "$@" && backend=bindmount
+# shellcheck source=../../.mvn/jdk.sh
 . "$root/.mvn/jdk.sh"
 launcher=${1:-$root/deploy/driver/target/dist/bin/spiffe-csi-driver}
 client=$root/deploy/dev-distribution/target/dist/bin/spiffe-csi-driver
-if [ "$(id -u)" = 0 ] && [ -z "${SPIFFECSI_BENCH_IN_NAMESPACE:-}" ]; then
-  exec unshare --mount --propagation private env SPIFFECSI_BENCH_IN_NAMESPACE=1 "$0" "$@"
-fi
-backend=symlink-dev
-[ "$(id -u)" = 0 ] && backend=bindmount
 node=$(mktemp -d /tmp/scm.XXXXXX)
 state=$(mktemp -d /dev/shm/scm.XXXXXX)
 mkdir -p "$node/agent" "$node/pods"
@@ -30,7 +30,7 @@ for _ in $(seq 300); do [ -S "$node/csi.sock" ] && break; sleep 0.1; done
 sleep 3
 echo "== idle: $(grep -E '^(VmRSS|RssAnon|RssFile)' /proc/$driver/status | tr -s ' \t' ' ' | tr '\n' ' ')"
 echo "   classes loaded: $(grep -c ' source: ' "$node/classes.log")"
-for round in 1 2 3; do
+for _ in 1 2 3; do
   "$client" bench -endpoint "unix://$node/csi.sock" -pods-dir "$node/pods" -volumes 200 -concurrency 8 -hold \
     -repeat-publish 1 >/dev/null 2>&1
 done
@@ -55,12 +55,14 @@ echo "== live heap after a full GC (largest classes)"
 "$JAVA_HOME/bin/jcmd" "$driver" GC.class_histogram | sed -n '1,12p'
 echo
 echo "== threads"
-for task in /proc/$driver/task/*; do cat "$task/comm"; done | sed 's/-[0-9]*$/-N/' | sort | uniq -c | sort -rn
+for task in "/proc/$driver/task/"*; do cat "$task/comm"; done | sed 's/-[0-9]*$/-N/' | sort | uniq -c | sort -rn
 echo
 # The floor: the same JVM with the same options running a program that does nothing. What the driver holds above
 # this line is its own (classes, heap, threads); what is below it is the JVM (libjvm, the CDS archive, GC, ...).
-floor_opts=$(sed -n 's/^: "${SPIFFE_CSI_JAVA_OPTS:=\(.*\)}"$/\1/p' "$(readlink -f "$launcher")")
-if [ -n "$floor_opts" ]; then
+# the launcher's line `: "${SPIFFE_CSI_JAVA_OPTS:=...}"`, matched as text: no expansion meant
+# shellcheck disable=SC2016
+read -r -a floor_opts <<<"$(sed -n 's/^: "${SPIFFE_CSI_JAVA_OPTS:=\(.*\)}"$/\1/p' "$(readlink -f "$launcher")")"
+if [ "${#floor_opts[@]}" -gt 0 ]; then
   cat > "$node/Idle.java" <<'JAVA'
 public final class Idle {
     public static void main(String[] args) throws InterruptedException {
@@ -69,8 +71,7 @@ public final class Idle {
 }
 JAVA
   "$JAVA_HOME/bin/javac" --release 21 -d "$node" "$node/Idle.java"
-  # shellcheck disable=SC2086
-  MALLOC_ARENA_MAX=2 "$JAVA_HOME/bin/java" $floor_opts -XX:TrimNativeHeapInterval=1000 -cp "$node" Idle &
+  MALLOC_ARENA_MAX=2 "$JAVA_HOME/bin/java" "${floor_opts[@]}" -XX:TrimNativeHeapInterval=1000 -cp "$node" Idle &
   idle=$!
   sleep 3
   echo "== the floor: $JAVA_HOME/bin/java with the launcher's default options, running a program that sleeps"

@@ -7,17 +7,19 @@
 #   deploy/bench/profile.sh [LAUNCHER [STORMS]]   default: the production distribution's launcher, after ./build.sh;
 #                                                 10 storms
 set -euo pipefail
-root=$(CDPATH= cd -- "$(dirname -- "$0")/../.." && pwd)
+root=$(CDPATH='' cd -- "$(dirname -- "$0")/../.." && pwd)
+[ "$(id -u)" = 0 ] || { echo "profile.sh needs root (bindmount mounts for real)" >&2; exit 1; }
+# shellcheck source=../../.mvn/private-mount-namespace.sh
+. "$root/.mvn/private-mount-namespace.sh"
+rerun_in_private_mount_namespace "$@" \
+  || { echo "profile.sh needs a private mount namespace: $no_private_mount_namespace" >&2; exit 1; }
+# shellcheck source=../../.mvn/jdk.sh
+. "$root/.mvn/jdk.sh"
 launcher=${1:-$root/deploy/driver/target/dist/bin/spiffe-csi-driver}
 storms=${2:-10}
 client=$root/deploy/dev-distribution/target/dist/bin/spiffe-csi-driver
-[ "$(id -u)" = 0 ] || { echo "profile.sh needs root (bindmount mounts for real)" >&2; exit 1; }
-jfr=
-for jdk in /usr/lib/jvm/*; do [ -x "$jdk/bin/jfr" ] && jfr=$jdk/bin/jfr; done
-[ -n "$jfr" ] || { echo "profile.sh needs a JDK with bin/jfr" >&2; exit 1; }
-if [ -z "${SPIFFECSI_BENCH_IN_NAMESPACE:-}" ]; then
-  exec unshare --mount --propagation private env SPIFFECSI_BENCH_IN_NAMESPACE=1 "$0" "$@"
-fi
+jfr=$JAVA_HOME/bin/jfr
+[ -x "$jfr" ] || { echo "profile.sh needs a JDK with bin/jfr ($JAVA_HOME has none)" >&2; exit 1; }
 node=$(mktemp -d /tmp/scs.XXXXXX)
 state=$(mktemp -d /dev/shm/scs.XXXXXX)
 mkdir -p "$node/agent" "$node/pods"

@@ -5,8 +5,8 @@
 #   1. "image":    started the way the image starts it: the image's /opt/spiffe-csi (jlinked runtime, native libraries,
 #                  AOT cache), made by deploy/driver/image/image-root.sh as deploy/Dockerfile makes it
 #   2. "launcher": the production distribution's launcher with its defaults, on the newest JDK >= 21 found
-# As root it runs inside a private mount namespace with the bindmount backend (real mounts that vanish with the
-# namespace); otherwise with symlink-dev and without the 10,000-mount phase.
+# As root it re-runs itself inside a private mount namespace and measures with the bindmount backend (real mounts
+# that vanish with the namespace); otherwise with symlink-dev and without the 10,000-mount phase.
 #
 #   deploy/bench/run.sh [--no-build] [--only image|launcher] [--state-on-disk] [--dist DIR]
 #                       [--image-java-opts OPTS] [bench-suite flags...]
@@ -18,8 +18,12 @@
 #
 # e.g. deploy/bench/run.sh -rounds 1 -sequential-volumes 200 -startup-runs 2   (a quick look)
 set -euo pipefail
-root=$(CDPATH= cd -- "$(dirname -- "$0")/../.." && pwd)
+root=$(CDPATH='' cd -- "$(dirname -- "$0")/../.." && pwd)
+# shellcheck source=../../.mvn/private-mount-namespace.sh
+. "$root/.mvn/private-mount-namespace.sh"
+rerun_in_private_mount_namespace "$@" || true
 cd "$root"
+# shellcheck source=../../.mvn/jdk.sh
 . .mvn/jdk.sh
 build=1 only="" suite=() dist="" image_opts=""
 while [ $# -gt 0 ]; do
@@ -27,7 +31,7 @@ while [ $# -gt 0 ]; do
     --no-build) build=0 ;;
     --only) only=$2; shift ;;
     --state-on-disk) suite+=(-state-on-disk) ;;
-    --dist) dist=$(CDPATH= cd -- "$2" && pwd); shift ;;
+    --dist) dist=$(CDPATH='' cd -- "$2" && pwd); shift ;;
     --image-java-opts) image_opts=$2; shift ;;
     *) suite+=("$1") ;;
   esac
@@ -41,13 +45,7 @@ dist=${dist:-$root/deploy/driver/target/dist}
 devkit=$root/deploy/dev-distribution/target/dist
 work=$(mktemp -d /tmp/spiffe-csi-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-
-if [ "$(id -u)" = 0 ] && [ -z "${SPIFFECSI_BENCH_IN_NAMESPACE:-}" ] && command -v unshare >/dev/null; then
-  wrap=(unshare --mount --propagation private env SPIFFECSI_BENCH_IN_NAMESPACE=1)
-else
-  wrap=(env)
-  [ "$(id -u)" = 0 ] || suite+=(-background-mounts 0)
-fi
+[ "$(id -u)" = 0 ] || suite+=(-background-mounts 0)
 
 report=$work/report.txt
 if [ -z "$only" ] || [ "$only" = image ]; then
@@ -64,12 +62,12 @@ if [ -z "$only" ] || [ "$only" = image ]; then
     deploy/driver/image/image-root.sh train-aot "$opt" "$devkit"
   fi
   echo "== the driver as the image starts it: $opt/bin/spiffe-csi-driver" | tee -a "$report" >&2
-  "${wrap[@]}" "$devkit/bin/spiffe-csi-driver" bench-suite "${suite[@]}" -- \
+  "$devkit/bin/spiffe-csi-driver" bench-suite "${suite[@]}" -- \
     "${image_env[@]}" "$opt/bin/spiffe-csi-driver" | tee -a "$report"
 fi
 if [ -z "$only" ] || [ "$only" = launcher ]; then
   echo "== the production distribution's launcher with its defaults: $dist/bin/spiffe-csi-driver (JAVA_HOME=$JAVA_HOME)" \
     | tee -a "$report" >&2
-  "${wrap[@]}" "$devkit/bin/spiffe-csi-driver" bench-suite "${suite[@]}" -- \
+  "$devkit/bin/spiffe-csi-driver" bench-suite "${suite[@]}" -- \
     env -u SPIFFE_CSI_JAVA_OPTS -u JAVA_OPTS "$dist/bin/spiffe-csi-driver" | tee -a "$report"
 fi

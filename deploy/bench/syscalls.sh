@@ -5,14 +5,17 @@
 #
 #   deploy/bench/syscalls.sh [LAUNCHER]   default: the production distribution's launcher, after ./build.sh
 set -euo pipefail
-root=$(CDPATH= cd -- "$(dirname -- "$0")/../.." && pwd)
-launcher=${1:-$root/deploy/driver/target/dist/bin/spiffe-csi-driver}
-client=$root/deploy/dev-distribution/target/dist/bin/spiffe-csi-driver
+root=$(CDPATH='' cd -- "$(dirname -- "$0")/../.." && pwd)
 command -v strace >/dev/null || { echo "syscalls.sh needs strace (apt-get install strace)" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "syscalls.sh needs root (bindmount mounts for real)" >&2; exit 1; }
-if [ -z "${SPIFFECSI_BENCH_IN_NAMESPACE:-}" ]; then
-  exec unshare --mount --propagation private env SPIFFECSI_BENCH_IN_NAMESPACE=1 "$0" "$@"
-fi
+# shellcheck source=../../.mvn/private-mount-namespace.sh
+. "$root/.mvn/private-mount-namespace.sh"
+rerun_in_private_mount_namespace "$@" \
+  || { echo "syscalls.sh needs a private mount namespace: $no_private_mount_namespace" >&2; exit 1; }
+# shellcheck source=../../.mvn/jdk.sh
+. "$root/.mvn/jdk.sh"
+launcher=${1:-$root/deploy/driver/target/dist/bin/spiffe-csi-driver}
+client=$root/deploy/dev-distribution/target/dist/bin/spiffe-csi-driver
 pairs=200
 node=$(mktemp -d /tmp/scs.XXXXXX)
 state=$(mktemp -d /dev/shm/scs.XXXXXX)
