@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The test command: builds everything and runs every test with the newest JDK >= 21 found. Tests that mount for
-# real run only as root, and only inside a private mount namespace, so nothing they mount can leak to the host: as
-# root with unshare, this script re-runs itself inside one; otherwise those tests are skipped, with a message saying
-# so.
+# The test command: checks every shell script with shellcheck, builds everything and runs every test with the
+# newest JDK >= 21 found. Tests that mount for real run only as root, and only inside a private mount namespace, so
+# nothing they mount can leak to the host: as root with unshare, this script re-runs itself inside one; otherwise
+# those tests are skipped, with a message saying so.
 set -euo pipefail
 # shellcheck source=.mvn/private-mount-namespace.sh
 . "$(dirname "$0")/.mvn/private-mount-namespace.sh"
@@ -28,6 +28,7 @@ if [ -n "$no_private_mount_namespace" ]; then
   echo "$no_private_mount_namespace: tests that need real mounts (CAP_SYS_ADMIN, /dev/fuse) will be skipped, since" \
     "they only run as root inside a private mount namespace" >&2
 fi
+.mvn/shellcheck.sh
 ./mvnw -B -ntp verify "$@"
 # Every skipped test with its reason (surefire writes it only to its XML); with SPIFFECSI_REQUIRE_ALL=1 (CI) a skip
 # fails the run.

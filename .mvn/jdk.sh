@@ -1,9 +1,12 @@
-# Sourced by build.sh, test.sh and .ci/run: exports JAVA_HOME as the newest JDK >= 21 found, because the
+# shellcheck shell=bash
+# Sourced by build.sh, test.sh and deploy/bench/*.sh: exports JAVA_HOME as the newest JDK >= 21 found, because the
 # default `java` of many machines (Debian 12: 17) is too old for --release 21.
 pick_jdk() {
   local candidate version best="" best_version=0
   for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/* "$(dirname "$(dirname "$(readlink -f "$(command -v javac || echo /nonexistent)")")")"; do
-    [ -n "$candidate" ] && [ -x "$candidate/bin/javac" ] || continue
+    if [ -z "$candidate" ] || [ ! -x "$candidate/bin/javac" ]; then
+      continue
+    fi
     version=$("$candidate/bin/java" -XshowSettings:properties -version 2>&1 \
       | sed -n 's/^ *java.specification.version = //p')
     version=${version%%.*}

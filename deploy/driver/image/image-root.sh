@@ -16,17 +16,17 @@
 # OPT/bin/spiffe-csi-driver adds the JVM options for OPT/native and OPT/spiffe-csi-driver.aot itself when they are
 # there, so an image needs no environment of its own.
 set -euo pipefail
-here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
+here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 : "${JAVA_HOME:?set JAVA_HOME to a JDK >= 21}"
 
 # absolute, whatever the caller's directory: the functions below change directory
 absolute() {
-  mkdir -p "$1" && (CDPATH= cd -- "$1" && pwd)
+  mkdir -p "$1" && (CDPATH='' cd -- "$1" && pwd)
 }
 
 assemble() {
   local dist opt modules netty jna unpack
-  dist=$(CDPATH= cd -- "$1" && pwd)
+  dist=$(CDPATH='' cd -- "$1" && pwd)
   opt=$(absolute "$2")
   test -x "$dist/bin/spiffe-csi-driver" || { echo "not a distribution: $dist" >&2; exit 1; }
   modules=$(tr -d ' \n' < "$here/jlink-modules")
@@ -56,8 +56,8 @@ assemble() {
 
 train_aot() {
   local opt trainer node driver
-  opt=$(CDPATH= cd -- "$1" && pwd)
-  trainer=$(CDPATH= cd -- "$2" && pwd)
+  opt=$(CDPATH='' cd -- "$1" && pwd)
+  trainer=$(CDPATH='' cd -- "$2" && pwd)
   test -x "$trainer/bin/spiffe-csi-driver" || { echo "not a distribution: $trainer" >&2; exit 1; }
   rm -f "$opt/spiffe-csi-driver.aot"
   node=$(mktemp -d /tmp/aot.XXXXXX)
