@@ -10,10 +10,14 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
+/**
+ * Which methods {@link CallRouting} classifies as control calls. That the server runs a control call on its own pool
+ * while every call thread is busy is {@link ProbeStarvationTest}'s, through a real socket.
+ */
 class CallRoutingTest {
 
     @Test
-    void everyIdentityCallAndNodeInfoRunOnTheControlPoolEveryVolumeCallOnTheCallPool() {
+    void everyIdentityMethodAndNodeInfoAndCapabilitiesAreClassifiedControlEveryOtherNodeMethodVolume() {
         Set<String> control = new TreeSet<>();
         Set<String> volume = new TreeSet<>();
         for (var service : java.util.List.of(IdentityGrpc.getServiceDescriptor(), NodeGrpc.getServiceDescriptor())) {
