@@ -15,6 +15,7 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.spiffecsi.backend.fuseproxy.files.FileLayout;
 import dev.spiffecsi.backend.fuseproxy.testing.FakeDelegatedAgent;
 import dev.spiffecsi.backend.fuseproxy.testing.PemFiles;
+import dev.spiffecsi.backend.fuseproxy.testing.TrustDomainAuthority;
 import dev.spiffecsi.backend.fuseproxy.testing.WorkloadClient;
 import dev.spiffecsi.engine.os.JnaMountSyscalls;
 import dev.spiffecsi.spi.Backend;
@@ -331,7 +332,10 @@ class FuseProxyFilesTest {
         assertFalse(backend.condition(target).abnormal(), () -> backend.condition(target).message());
     }
 
-    /** Tokens are refreshed at half their lifetime, before they expire. */
+    /**
+     * Tokens are refreshed at half their lifetime, before they expire. When the refresh happened is read from the
+     * second token itself (the agent's signing time), not from when this test got to look at the file.
+     */
     @Test
     void jwtSvidFilesAreRefreshedBeforeTheyExpire() throws Exception {
         agent.registerSelectors(POD_SELECTORS, WORKLOAD_ID).jwtLifetime(Duration.ofSeconds(4));
@@ -346,7 +350,10 @@ class FuseProxyFilesTest {
         java.time.Instant expiry = first.getJWTClaimsSet().getExpirationTime().toInstant();
         eventually("a fresh token", () -> !sameContent(db, first.serialize().getBytes(StandardCharsets.US_ASCII)));
         SignedJWT second = SignedJWT.parse(Files.readString(db));
-        assertTrue(java.time.Instant.now().isBefore(expiry), "refreshed before the first one expired");
+        java.time.Instant signed = second.getJWTClaimsSet().getIssueTime().toInstant()
+                .plus(TrustDomainAuthority.JWT_ISSUED_BEFORE_SIGNING);
+        assertTrue(signed.isBefore(expiry), "the agent signed the refreshed token at " + signed + ", not before the "
+                + "first one's expiry at " + expiry);
         assertTrue(second.getJWTClaimsSet().getExpirationTime().toInstant().isAfter(expiry));
     }
 

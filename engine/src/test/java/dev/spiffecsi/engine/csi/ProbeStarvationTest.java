@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,7 +53,7 @@ class ProbeStarvationTest {
                 CsiServices.create("csi.spiffe.io", "t", "n", engine, CallRecorder.NONE), Duration.ofSeconds(1))) {
             ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                     .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
-            backend.blockPublishes();
+            CountDownLatch everyCallThreadBlocked = backend.blockPublishes(UnixSocketServer.callThreads());
             List<CompletableFuture<?>> publishes = new ArrayList<>();
             for (int i = 0; i < UnixSocketServer.callThreads(); i++) { // as many slow publishes as call threads
                 Path target = Files.createDirectories(pods.resolve(EngineFixture.POD_UID + "/volumes/kubernetes.io~csi/" + UUID.randomUUID()))
@@ -61,9 +62,12 @@ class ProbeStarvationTest {
                 publishes.add(CompletableFuture.runAsync(() -> NodeGrpc.newBlockingStub(channel)
                         .nodePublishVolume(publish(volume, target).build()), runnable -> Thread.ofPlatform().start(runnable)));
             }
-            Thread.sleep(500); // the publishes hold every call thread now
             boolean ready;
             try {
+                // the probe is only worth sending once the publishes hold every call thread; a generous bound that
+                // only a hung or misrouted publish reaches, never a timing the test depends on
+                assertTrue(everyCallThreadBlocked.await(30, TimeUnit.SECONDS), "the publishes never held every call "
+                        + "thread: " + everyCallThreadBlocked.getCount() + " did not reach the backend");
                 ready = IdentityGrpc.newBlockingStub(channel).withDeadlineAfter(3, TimeUnit.SECONDS) // --probe-timeout
                         .probe(ProbeRequest.getDefaultInstance()).getReady().getValue();
             } finally {

@@ -123,7 +123,15 @@ public final class FakeBackend implements Backend {
 
     /** The next publish calls block after entering until {@link #releasePublishes()}; returns the entry latch. */
     public CountDownLatch blockPublishes() {
-        entered = new CountDownLatch(1);
+        return blockPublishes(1);
+    }
+
+    /**
+     * As {@link #blockPublishes()}; the entry latch opens once {@code callers} publish calls have entered, so that a
+     * test can wait until that many threads are held inside the backend.
+     */
+    public CountDownLatch blockPublishes(int callers) {
+        entered = new CountDownLatch(callers);
         release = new CountDownLatch(1);
         return entered;
     }

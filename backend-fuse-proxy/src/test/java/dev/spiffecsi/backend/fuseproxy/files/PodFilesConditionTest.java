@@ -48,15 +48,19 @@ class PodFilesConditionTest {
                     k8s("pod-uid:1234"), k8s("ns:shop"), k8s("sa:web"))), options, agent, x509, jwt, served,
                     Clock.systemUTC(), log);
             try {
-                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                // the case under test starts once the SVID is there and only the bundles are missing: a first SVID
+                // that never arrives must fail the test, not leave it checking the condition of a volume still waiting
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while (files.problem().map(p -> p.contains("waiting for the SPIRE agent's first X.509-SVID"))
-                        .orElse(false) && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
+                        .orElse(false)) {
+                    assertTrue(System.nanoTime() - deadline < 0, "the agent's first X.509-SVID never arrived");
+                    Thread.sleep(10); // polling, not synchronisation: the loop ends on the condition
                 }
-                Thread.sleep(200);
+                // the SVID is applied as it arrives and the bundle streams stay silent: nothing changes after this
                 assertTrue(served.current().isEmpty(), "no bundle, so no file is served");
                 Optional<String> problem = files.problem();
                 assertTrue(problem.isPresent(), "the volume serves no file at all, yet its condition is healthy");
+                assertTrue(problem.get().contains("waiting for the SPIRE agent's X.509 bundle of"), problem.get());
             } finally {
                 files.close();
                 served.close();

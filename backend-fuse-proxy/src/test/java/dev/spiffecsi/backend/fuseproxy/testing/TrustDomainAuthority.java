@@ -123,11 +123,15 @@ public final class TrustDomainAuthority {
         }
     }
 
+    /** How far before its signing a JWT-SVID's {@code iat} lies: a test can tell from it when a token was signed. */
+    public static final Duration JWT_ISSUED_BEFORE_SIGNING = Duration.ofSeconds(1);
+
     /** A JWT-SVID for {@code spiffeId} and the audience, expiring after {@code lifetime} (negative: expired). */
     public String signJwt(String spiffeId, List<String> audience, Duration lifetime) {
         Instant now = Instant.now();
         JWTClaimsSet claims = new JWTClaimsSet.Builder().subject(spiffeId).audience(audience)
-                .issueTime(Date.from(now.minusSeconds(1))).expirationTime(Date.from(now.plus(lifetime))).build();
+                .issueTime(Date.from(now.minus(JWT_ISSUED_BEFORE_SIGNING)))
+                .expirationTime(Date.from(now.plus(lifetime))).build();
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(jwtKey.getKeyID())
                 .type(JOSEObjectType.JWT).build(), claims);
         try {
