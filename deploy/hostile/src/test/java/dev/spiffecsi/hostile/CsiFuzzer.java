@@ -187,12 +187,29 @@ final class CsiFuzzer {
                 }
             };
             labels.add(mutation.label());
-            String key = field <= 1 ? "id" : field <= 4 ? "target" : field <= 7 ? "context " + i : "other " + i;
+            String key = field <= 1 ? "id" : field <= 4 ? "target"
+                    : field <= 7 ? contextKey(mutation, i) : "other " + i;
             refusals.put(key, mutation.mustRefuse());
         }
         String mustRefuse = refusals.values().stream().filter(java.util.Objects::nonNull).findFirst().orElse(null);
         return call(CsiRpc.PUBLISH, request.build(), labels.isEmpty() ? "kubelet" : String.join(" + ", labels),
                 mustRefuse);
+    }
+
+    /**
+     * Which part of the volume context a mutation changed, so that a later mutation of the same key replaces the
+     * earlier one's reason to refuse: a 16 KiB pod.name followed by "pod info missing" (which removes pod.name) is no
+     * longer a request with a too long pod.name.
+     */
+    private static String contextKey(Mutation mutation, int index) {
+        String label = mutation.label();
+        if (label.startsWith("pod.name") || label.equals("pod info missing")) {
+            return "context pod.name";
+        }
+        if (label.startsWith("ephemeral")) {
+            return "context ephemeral";
+        }
+        return "context " + index;
     }
 
     /** What a mutation did, and why OK would then be wrong ({@code null}: OK may be right). */

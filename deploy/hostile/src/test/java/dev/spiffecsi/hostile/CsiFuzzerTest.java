@@ -85,6 +85,26 @@ class CsiFuzzerTest {
         assertTrue(labels.stream().anyMatch(label -> label.contains("MiB")), "contexts of megabytes are sent");
     }
 
+    /**
+     * A reason to refuse must hold for the request as finally sent: a long pod.name removed again by a later "pod info
+     * missing" mutation is not a reason (seed 7738581862668 made the tier fail on a correct OK).
+     */
+    @Test
+    void aPodNameReasonHoldsForThePodNameSent() {
+        for (long seed : new long[] {7738581862668L, 1, 2, 3}) {
+            CsiFuzzer fuzzer = new CsiFuzzer(seed, PODS, OUTSIDE, 24, 6);
+            for (int i = 0; i < STEPS; i++) {
+                if (fuzzer.next() instanceof FuzzStep.Call call && call.rpc() == CsiRpc.PUBLISH
+                        && call.mustRefuse() != null && call.mustRefuse().startsWith("a pod.name longer")) {
+                    String podName = ((dev.spiffecsi.engine.csi.proto.NodePublishVolumeRequest) call.request())
+                            .getVolumeContextOrDefault("csi.storage.k8s.io/pod.name", "");
+                    assertTrue(podName.length() > CsiFuzzer.POD_NAME_LIMIT, () -> "seed " + seed + ": " + call.label()
+                            + " must be refused for its pod.name, which is " + podName.length() + " characters");
+                }
+            }
+        }
+    }
+
     @Test
     void everyEscapePointsIntoTheSentinelTreeNeverAtARealPath() {
         CsiFuzzer fuzzer = new CsiFuzzer(5, PODS, OUTSIDE, 24, 6);
