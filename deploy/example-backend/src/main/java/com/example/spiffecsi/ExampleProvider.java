@@ -9,11 +9,11 @@ import dev.spiffecsi.spi.EngineContext;
  * A third-party backend in two classes: this provider, which the driver finds through
  * {@code META-INF/services/dev.spiffecsi.spi.BackendProvider}, and {@link ExampleBackend}, which publishes each
  * volume as a symbolic link to the agent's socket directory. Drop the jar into the distribution's {@code plugins/}
- * and start the driver with {@code --backend example-symlink}.
+ * and start the driver with {@code --backend example-link}.
  */
 public final class ExampleProvider implements BackendProvider {
 
-    static final String NAME = "example-symlink";
+    static final String NAME = "example-link";
 
     @Override
     public String name() {
