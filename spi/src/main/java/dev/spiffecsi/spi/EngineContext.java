@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param clock                the clock to use for anything time-based (tests substitute it)
  * @param mounts               mount system calls on the driver's mount namespace
  * @param logger               a logger named after the backend
+ * @since 0.1
  */
 public record EngineContext(String nodeId, String pluginName, Path workloadApiSocketDir, Path kubeletPodsDir,
                             Path stateDir, Clock clock, MountSyscalls mounts, System.Logger logger) {
