@@ -21,6 +21,11 @@ import java.util.List;
  * nothing to unpublish. The contract tests check this.
  *
  * <p>Failures are reported as {@link BackendException}; the engine maps them to gRPC status codes.
+ *
+ * <p><b>Stability:</b> experimental until 1.0 (see the package documentation); the operations and the meaning of
+ * the {@link TargetState}s are what we mean to keep, and a new operation comes as a default method.
+ *
+ * @since 0.1
  */
 public interface Backend extends AutoCloseable {
 

@@ -12,6 +12,8 @@ import java.util.Set;
  * Every getter throws a {@link BackendException} with {@link BackendException.Failure#INVALID_CONFIG} whose
  * message names the full key when the key is missing or has the wrong type; ship a default for every key in
  * the backend jar's {@code reference.conf}.
+ *
+ * @since 0.1
  */
 public interface BackendConfig {
 

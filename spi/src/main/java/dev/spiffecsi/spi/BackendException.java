@@ -5,6 +5,8 @@ import java.util.Objects;
 /**
  * A typed backend failure. The engine maps the {@link Failure} to a gRPC status code in one place, and logs it
  * once with the volume id and target path; backends should not log the failures they throw.
+ *
+ * @since 0.1
  */
 public class BackendException extends RuntimeException {
 

@@ -7,6 +7,11 @@ package dev.spiffecsi.spi;
  * {@code META-INF/services/dev.spiffecsi.spi.BackendProvider}. The engine instantiates every provider on the
  * class path, selects the one whose {@link #name()} equals {@code spiffe-csi.backend}, and calls
  * {@link #create} once at startup with only that backend's configuration section.
+ *
+ * <p><b>Stability:</b> experimental until 1.0, like the whole package (see its documentation): the discovery, the
+ * name and {@link #create} are what we mean to keep; a new method comes with a default.
+ *
+ * @since 0.1
  */
 public interface BackendProvider {
 

@@ -6,7 +6,8 @@ import java.util.Objects;
 
 /**
  * What the engine tells a backend at creation: node facts, the paths the driver was configured with, and host
- * services. Every path is absolute and normalized. Backends must not reach for process-wide state (environment, system properties) for any of these.
+ * services. Every path is absolute and normalized. Backends must not reach for process-wide state (environment,
+ * system properties) for any of these.
  *
  * @param nodeId               the Kubernetes node this driver serves
  * @param pluginName           the CSI plugin name ({@code csi.spiffe.io} by default)
@@ -17,6 +18,7 @@ import java.util.Objects;
  * @param clock                the clock to use for anything time-based (tests substitute it)
  * @param mounts               mount system calls on the driver's mount namespace
  * @param logger               a logger named after the backend
+ * @since 0.1
  */
 public record EngineContext(String nodeId, String pluginName, Path workloadApiSocketDir, Path kubeletPodsDir,
                             Path stateDir, Clock clock, MountSyscalls mounts, System.Logger logger) {

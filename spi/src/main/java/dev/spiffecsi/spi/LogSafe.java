@@ -5,6 +5,8 @@ package dev.spiffecsi.spi;
  * token claims) made safe to put in a log line or an error message: bounded in length, so that a megabyte value
  * costs a log line of a few hundred bytes, and with every control character escaped, so that a value holding a
  * newline cannot forge a log line of its own.
+ *
+ * @since 0.1
  */
 public final class LogSafe {
 

@@ -6,6 +6,14 @@ import java.nio.file.Path;
 /**
  * Linux mount system calls, provided by the engine so that backends share one audited native binding for
  * mounting. Failures are {@link ErrnoException}s carrying the errno.
+ *
+ * <p><b>Stability:</b> provided by the engine ({@link EngineContext#mounts()}), not implemented by backends outside
+ * their tests, and the part of the SPI most likely to change before 1.0: calls are added as backends need them,
+ * and its constants and errno types (Linux's, kept here so that the SPI stays JDK-only) may be renamed or move to
+ * an artifact of their own. A third-party backend should call {@link #resolveBeneath} for every target and only
+ * the calls it needs; it is not part of what the package promises to keep.
+ *
+ * @since 0.1
  */
 public interface MountSyscalls {
 

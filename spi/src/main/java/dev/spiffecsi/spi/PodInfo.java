@@ -6,6 +6,8 @@ import java.util.Objects;
 /**
  * The pod a volume belongs to, as the kubelet reports it when the CSIDriver object sets {@code podInfoOnMount}.
  * Fields are empty strings when the kubelet did not send them.
+ *
+ * @since 0.1
  */
 public record PodInfo(String name, String namespace, String uid, String serviceAccount) {
 

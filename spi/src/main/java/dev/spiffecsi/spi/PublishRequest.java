@@ -22,6 +22,7 @@ import java.util.TreeSet;
  *                      non-negative gid; empty when the pod has no fsGroup. The kubelet then changes no ownership
  *                      itself: a backend applies the group to what it creates, or ignores it, and never changes
  *                      the ownership of anything it does not own (the agent's directory)
+ * @since 0.1
  */
 public record PublishRequest(String volumeId, Path targetPath, boolean readOnly, PodInfo pod,
                              Map<String, String> volumeContext, OptionalInt volumeMountGroup) {

@@ -12,6 +12,8 @@ import java.nio.file.Path;
  * <p>Use {@link #entry()} wherever a path-based call used the target path (stat, list, unmount, unlink, symlink: the
  * final component is looked up in the held parent, followed or not as that call does), and {@link #openDirectory()}
  * for mount(2), which always follows a final symlink.
+ *
+ * @since 0.1
  */
 public interface ResolvedTarget extends AutoCloseable {
 

@@ -1,6 +1,10 @@
 package dev.spiffecsi.spi;
 
-/** What a backend finds at a target path. */
+/**
+ * What a backend finds at a target path.
+ *
+ * @since 0.1
+ */
 public enum TargetState {
     /** Nothing is there: the path is missing, or is an empty plain directory. */
     ABSENT,

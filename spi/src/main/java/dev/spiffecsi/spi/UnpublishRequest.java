@@ -9,6 +9,7 @@ import java.util.Objects;
  * @param recorded true when the engine's state says this backend published this target. A backend may then take
  *                 away a publication it no longer recognizes as its own (for example a bind mount of an agent
  *                 socket directory that was since deleted and recreated), instead of leaving the pod stuck.
+ * @since 0.1
  */
 public record UnpublishRequest(String volumeId, Path targetPath, boolean recorded) {
     public UnpublishRequest {
