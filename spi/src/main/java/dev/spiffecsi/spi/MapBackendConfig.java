@@ -1,22 +1,17 @@
 package dev.spiffecsi.spi;
 
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A {@link BackendConfig} over a plain map, for tests and for embedding a backend without HOCON. Values may be
  * strings, booleans, numbers, {@link Duration}s, or lists of strings; durations also parse from strings such as
- * {@code "500ms"} or {@code "10s"}.
+ * {@code "500ms"} or {@code "10s"} ({@link Durations}).
  */
 public final class MapBackendConfig implements BackendConfig {
-
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
 
     private final String path;
     private final Map<String, Object> values;
@@ -78,20 +73,9 @@ public final class MapBackendConfig implements BackendConfig {
         if (value instanceof Duration d) {
             return d;
         }
-        String text = String.valueOf(value).trim();
-        Matcher m = DURATION.matcher(text);
-        if (m.matches()) {
-            long amount = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(amount);
-                case "s" -> Duration.ofSeconds(amount);
-                case "m" -> Duration.ofMinutes(amount);
-                default -> Duration.ofHours(amount);
-            };
-        }
         try {
-            return Duration.parse(text);
-        } catch (DateTimeParseException e) {
+            return Durations.parse(String.valueOf(value));
+        } catch (IllegalArgumentException e) {
             throw invalid(key, "must be a duration such as 500ms or 10s, got \"" + value + "\"");
         }
     }

@@ -7,6 +7,7 @@ import static dev.spiffecsi.spi.BackendException.Failure.UNAVAILABLE;
 
 import dev.spiffecsi.spi.Backend;
 import dev.spiffecsi.spi.BackendException;
+import dev.spiffecsi.spi.BusyUnmount;
 import dev.spiffecsi.spi.Health;
 import dev.spiffecsi.spi.MountSyscalls;
 import dev.spiffecsi.spi.MountSyscalls.ErrnoException;
@@ -48,7 +49,6 @@ final class BindMountBackend implements Backend {
             | MountSyscalls.ST_NODEV | MountSyscalls.ST_NOEXEC;
     /** Bound on stacked mounts removed in one unpublish (leftovers of drivers without idempotent publish). */
     private static final int MAX_STACKED_MOUNTS = 64;
-    private static final Duration BUSY_RETRY_INTERVAL = Duration.ofMillis(50);
 
     private final Path socketDir;
     private final Path podsDir;
@@ -266,28 +266,22 @@ final class BindMountBackend implements Backend {
         }
     }
 
-    /** Through the held parent, without following the final component: nothing swapped in redirects it. */
+    /**
+     * Through the held parent, without following the final component: nothing swapped in redirects it. Never
+     * detaches a mount that stays busy: the kubelet retries an UNAVAILABLE unpublish.
+     */
     private void unmountRetryingWhileBusy(ResolvedTarget target) {
-        long deadline = System.nanoTime() + busyTimeout.toNanos();
-        while (true) {
-            try {
-                mounts.umount2(target.entry(), MountSyscalls.UMOUNT_NOFOLLOW);
-                return;
-            } catch (ErrnoException e) {
-                if (e.errno() == MountSyscalls.EINVAL || e.errno() == MountSyscalls.ENOENT) {
-                    return; // not a mount (any more)
-                }
-                if (e.errno() != MountSyscalls.EBUSY) {
-                    throw new BackendException(INTERNAL, "cannot unmount " + target.path() + ": " + e.getMessage(), e);
-                }
-                if (System.nanoTime() >= deadline) {
-                    throw new BackendException(UNAVAILABLE, target.path() + " is busy (EBUSY) after " + busyTimeout
-                            + "; will be retried", e);
-                }
-                sleep(BUSY_RETRY_INTERVAL);
-            } catch (IOException e) {
-                throw new BackendException(INTERNAL, "cannot unmount " + target.path() + ": " + e.getMessage(), e);
-            }
+        BusyUnmount.Outcome outcome;
+        try {
+            outcome = BusyUnmount.unmount(mounts, target.entry(), busyTimeout);
+        } catch (IOException e) {
+            throw new BackendException(INTERNAL, "cannot unmount " + target.path() + ": " + e.getMessage(), e);
+        }
+        switch (outcome) {
+            case UNMOUNTED -> { }
+            case STILL_BUSY -> throw new BackendException(UNAVAILABLE, target.path() + " is busy (EBUSY) after "
+                    + busyTimeout + "; will be retried");
+            case INTERRUPTED -> throw new BackendException(UNAVAILABLE, "interrupted while waiting for a busy mount");
         }
     }
 
@@ -376,14 +370,5 @@ final class BindMountBackend implements Backend {
                     + call + ": " + e.getMessage() + "); retry", e);
         }
         return new BackendException(INTERNAL, "cannot " + call + " " + path + ": " + e.getMessage(), e);
-    }
-
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BackendException(UNAVAILABLE, "interrupted while waiting for a busy mount");
-        }
     }
 }

@@ -18,6 +18,7 @@ import dev.spiffecsi.spi.UnpublishRequest;
 import dev.spiffecsi.spi.contract.ContractFixture;
 import dev.spiffecsi.spi.contract.Privileges;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -189,6 +190,22 @@ class BindMountBackendTest {
     }
 
     /** Credential files are the fuse-proxy backend's: asking a bind mount for them fails, naming the attribute. */
+    @Test
+    void aMountKeptBusyIsUnavailableAndNeverDetached() throws Exception {
+        Path target = fixture.newTarget();
+        backend.publish(request(target));
+        // an open directory on the mount keeps it busy, as a pod's process still inside it does
+        try (DirectoryStream<Path> open = Files.newDirectoryStream(target)) {
+            BackendException e = assertThrows(BackendException.class,
+                    () -> backend.unpublish(new UnpublishRequest("vol-1", target)));
+            assertEquals(BackendException.Failure.UNAVAILABLE, e.failure());
+            assertEquals(target + " is busy (EBUSY) after PT0.2S; will be retried", e.getMessage());
+            assertTrue(mounts.stat(target).mountRoot(), "still mounted, not detached");
+        }
+        backend.unpublish(new UnpublishRequest("vol-1", target));
+        assertFalse(mounts.stat(target).mountRoot());
+    }
+
     @Test
     void askingForCredentialFilesIsRefusedNamingTheAttributeAndMountsNothing() throws Exception {
         Path target = fixture.newTarget();

@@ -1,5 +1,7 @@
 package dev.spiffecsi.backend.fuseproxy.fuse;
 
+import dev.spiffecsi.spi.BusyUnmount;
+import dev.spiffecsi.spi.BusyUnmount.Outcome;
 import dev.spiffecsi.spi.MountSyscalls;
 import dev.spiffecsi.spi.MountSyscalls.ErrnoException;
 import dev.spiffecsi.spi.ResolvedTarget;
@@ -39,7 +41,6 @@ public final class FuseMount implements AutoCloseable {
             | MountSyscalls.MS_NOEXEC;
     /** The kernel queues INIT before mount(2) returns, so the wait only bounds a kernel that misbehaves. */
     private static final Duration INIT_TIMEOUT = Duration.ofSeconds(5);
-    private static final Duration BUSY_RETRY_INTERVAL = Duration.ofMillis(20);
     /** Stopping wakes the thread's poll(2): it ends at once unless something is badly wrong. */
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
@@ -209,37 +210,13 @@ public final class FuseMount implements AutoCloseable {
 
     private void unmount() throws IOException {
         MountSyscalls mounts = options.mounts();
-        long deadline = System.nanoTime() + options.unmountBusyTimeout().toNanos();
-        while (true) {
-            try {
-                mounts.umount2(resolved.entry(), MountSyscalls.UMOUNT_NOFOLLOW);
-                return;
-            } catch (ErrnoException e) {
-                if (e.errno() == MountSyscalls.EINVAL || e.errno() == MountSyscalls.ENOENT) {
-                    return; // no longer a mount point: unmounted from outside
-                }
-                if (e.errno() != MountSyscalls.EBUSY) {
-                    throw e;
-                }
-            }
-            if (System.nanoTime() - deadline >= 0 || !pause()) {
-                break;
-            }
+        if (BusyUnmount.unmount(mounts, resolved.entry(), options.unmountBusyTimeout()) == Outcome.UNMOUNTED) {
+            return;
         }
+        // still busy, or interrupted while waiting (the flag is kept): the path must be freed either way
         options.logger().log(Level.WARNING, target + " is still busy after " + options.unmountBusyTimeout()
                 + " (a listener still bound, or a process with its working directory or a file there); detaching "
                 + "it: the path is free now, and what still uses the filesystem gets ENOTCONN");
         mounts.umount2(resolved.entry(), MountSyscalls.UMOUNT_NOFOLLOW | MountSyscalls.MNT_DETACH);
-    }
-
-    /** Waits before the next unmount attempt; false if interrupted (the flag is kept). */
-    private static boolean pause() {
-        try {
-            Thread.sleep(BUSY_RETRY_INTERVAL);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 }

@@ -2,12 +2,11 @@ package dev.spiffecsi.dev.cli;
 
 import dev.spiffecsi.config.ConfigException;
 import dev.spiffecsi.config.Flags;
+import dev.spiffecsi.spi.Durations;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The parsed flags of one development command, in the driver's flag syntax ({@link Flags}). Every problem is a
@@ -15,8 +14,6 @@ import java.util.regex.Pattern;
  * error.
  */
 public final class FlagValues {
-
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
 
     private final Flags.Parsed parsed;
 
@@ -58,24 +55,26 @@ public final class FlagValues {
         return value;
     }
 
-    /** A duration such as {@code 500ms}, {@code 30s}, {@code 10m} or {@code 1h}. */
+    /**
+     * A non-negative duration such as {@code 500ms}, {@code 30s}, {@code 10m} or {@code 1h}, in the grammar of
+     * {@link Durations}.
+     */
     public Duration duration(String name, Duration fallback) {
         Optional<String> raw = optional(name);
         if (raw.isEmpty()) {
             return fallback;
         }
-        Matcher m = DURATION.matcher(raw.get().trim());
-        if (!m.matches()) {
-            throw new ConfigException("flag -" + name + " must be a duration such as 500ms, 30s, 10m or 1h, got \""
-                    + raw.get() + "\"");
+        try {
+            Duration value = Durations.parse(raw.get());
+            // only the ISO-8601 form can be negative; no flag of a development command means anything by it
+            if (!value.isNegative()) {
+                return value;
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below, with the flag's name
         }
-        long amount = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(amount);
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            default -> Duration.ofHours(amount);
-        };
+        throw new ConfigException("flag -" + name + " must be a duration such as 500ms, 30s, 10m or 1h, got \""
+                + raw.get() + "\"");
     }
 
     /** A non-negative integer. */
