@@ -187,8 +187,10 @@ final class CsiFuzzer {
                 }
             };
             labels.add(mutation.label());
+            // a capability mutation replaces the capability's earlier one: "access mode missing" followed by
+            // "access mode 1" is a request with an access mode
             String key = field <= 1 ? "id" : field <= 4 ? "target"
-                    : field <= 7 ? contextKey(mutation, i) : "other " + i;
+                    : field <= 7 ? contextKey(mutation, i) : field == 8 ? "capability" : "other " + i;
             refusals.put(key, mutation.mustRefuse());
         }
         String mustRefuse = refusals.values().stream().filter(java.util.Objects::nonNull).findFirst().orElse(null);

@@ -105,6 +105,23 @@ class CsiFuzzerTest {
         }
     }
 
+    /** The same for the capability: seed 7661378641609 sent "access mode missing + access mode 1". */
+    @Test
+    void anAccessModeReasonHoldsForTheCapabilitySent() {
+        for (long seed : new long[] {7661378641609L, 1, 2, 3}) {
+            CsiFuzzer fuzzer = new CsiFuzzer(seed, PODS, OUTSIDE, 24, 6);
+            for (int i = 0; i < STEPS; i++) {
+                if (fuzzer.next() instanceof FuzzStep.Call call && call.rpc() == CsiRpc.PUBLISH
+                        && "a capability without access mode".equals(call.mustRefuse())) {
+                    var capability = ((dev.spiffecsi.engine.csi.proto.NodePublishVolumeRequest) call.request())
+                            .getVolumeCapability();
+                    assertTrue(!capability.hasAccessMode() || capability.getAccessMode().getModeValue() == 0,
+                            () -> "seed " + seed + ": " + call.label() + " has an access mode");
+                }
+            }
+        }
+    }
+
     @Test
     void everyEscapePointsIntoTheSentinelTreeNeverAtARealPath() {
         CsiFuzzer fuzzer = new CsiFuzzer(5, PODS, OUTSIDE, 24, 6);
