@@ -2,6 +2,7 @@ package dev.spiffecsi.spi;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Linux mount system calls, provided by the engine so that backends share one audited native binding for
@@ -10,7 +11,7 @@ import java.nio.file.Path;
  * <p><b>Stability:</b> provided by the engine ({@link EngineContext#mounts()}), not implemented by backends outside
  * their tests, and the part of the SPI most likely to change before 1.0: calls are added as backends need them,
  * and its constants and errno types (Linux's, kept here so that the SPI stays JDK-only) may be renamed or move to
- * an artifact of their own. A third-party backend should call {@link #resolveBeneath} for every target and only
+ * an artifact of their own. A third-party backend should call {@link #resolveTarget} for every target and only
  * the calls it needs; it is not part of what the package promises to keep.
  *
  * @since 0.1
@@ -93,6 +94,32 @@ public interface MountSyscalls {
      * @throws IllegalArgumentException if {@code target} is not normalized and strictly below {@code root}
      */
     ResolvedTarget resolveBeneath(Path root, Path target) throws IOException;
+
+    /**
+     * {@link #resolveBeneath} with its failures as a backend answers them: empty when the target's parent does not
+     * exist (the kubelet has not made it, or it is gone); a path through a symlink or a non-directory below
+     * {@code root} (put there after the engine checked it) is {@link BackendException.Failure#INVALID_REQUEST};
+     * anything else {@link BackendException.Failure#INTERNAL}.
+     */
+    default Optional<ResolvedTarget> resolveTarget(Path root, Path target) {
+        try {
+            return Optional.of(resolveBeneath(root, target));
+        } catch (ErrnoException e) {
+            if (e.errno() == ENOENT) {
+                return Optional.empty();
+            }
+            if (e.errno() == ELOOP || e.errno() == ENOTDIR) {
+                throw new BackendException(BackendException.Failure.INVALID_REQUEST, target + " passes through a "
+                        + "symlink or a non-directory below the kubelet pods directory " + root
+                        + "; refusing to follow it", e);
+            }
+            throw new BackendException(BackendException.Failure.INTERNAL,
+                    "cannot resolve " + target + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new BackendException(BackendException.Failure.INTERNAL,
+                    "cannot resolve " + target + ": " + e.getMessage(), e);
+        }
+    }
 
     /** The mount flags (ST_*) of the mount {@code path} is on, from statvfs(3). */
     long mountFlags(Path path) throws IOException;

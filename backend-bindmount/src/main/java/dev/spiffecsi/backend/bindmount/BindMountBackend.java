@@ -112,8 +112,8 @@ final class BindMountBackend implements Backend {
         request.volumeMountGroup().ifPresent(group -> log.log(System.Logger.Level.DEBUG, () -> "volume "
                 + request.volumeId() + " at " + target + ": volume mount group " + group + " ignored: the agent's "
                 + "socket directory is bound as it is"));
-        try (ResolvedTarget resolved = resolve(target).orElseThrow(() -> new BackendException(INVALID_REQUEST,
-                "the parent directory of " + target + " does not exist"))) {
+        try (ResolvedTarget resolved = mounts.resolveTarget(podsDir, target).orElseThrow(
+                () -> new BackendException(INVALID_REQUEST, "the parent directory of " + target + " does not exist"))) {
             publish(resolved);
         }
     }
@@ -158,27 +158,6 @@ final class BindMountBackend implements Backend {
         bindThenRemountReadOnly(target);
     }
 
-    /**
-     * The target's parent, resolved beneath the pods directory; empty if it does not exist. A symlink or a file in
-     * the path (put there after the engine checked it) is refused.
-     */
-    private Optional<ResolvedTarget> resolve(Path target) {
-        try {
-            return Optional.of(mounts.resolveBeneath(podsDir, target));
-        } catch (ErrnoException e) {
-            if (e.errno() == MountSyscalls.ENOENT) {
-                return Optional.empty();
-            }
-            if (e.errno() == MountSyscalls.ELOOP || e.errno() == MountSyscalls.ENOTDIR) {
-                throw new BackendException(INVALID_REQUEST, target + " passes through a symlink or a non-directory "
-                        + "below the kubelet pods directory " + podsDir + "; refusing to follow it", e);
-            }
-            throw new BackendException(INTERNAL, "cannot resolve " + target + ": " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new BackendException(INTERNAL, "cannot resolve " + target + ": " + e.getMessage(), e);
-        }
-    }
-
     /** mount(2) follows a final symlink: both calls go through descriptors of the target, never its name. */
     private void bindThenRemountReadOnly(ResolvedTarget target) {
         try {
@@ -215,7 +194,7 @@ final class BindMountBackend implements Backend {
     /** A target whose parent is gone has nothing to unpublish (the node-reboot case). */
     @Override
     public void unpublish(UnpublishRequest request) {
-        Optional<ResolvedTarget> resolved = resolve(request.targetPath());
+        Optional<ResolvedTarget> resolved = mounts.resolveTarget(podsDir, request.targetPath());
         if (resolved.isPresent()) {
             try (ResolvedTarget target = resolved.get()) {
                 unpublish(target, request.recorded());

@@ -212,7 +212,7 @@ final class FuseProxyBackend implements Backend {
                 throw new BackendException(INTERNAL, "cannot unmount " + target + ": " + e.getMessage(), e);
             }
         }
-        Optional<ResolvedTarget> resolved = resolve(target);
+        Optional<ResolvedTarget> resolved = mounts.resolveTarget(podsDir, target);
         if (resolved.isPresent()) {
             try (ResolvedTarget held = resolved.get()) {
                 removeOrphanedMounts(held, server != null);
@@ -221,26 +221,6 @@ final class FuseProxyBackend implements Backend {
         resumeFailures.remove(target);
         orphans.remove(target);
         reportedOrphans.remove(target);
-    }
-
-    /**
-     * The target's parent, resolved beneath the pods directory; empty if it does not exist (nor does the target). A
-     * symlink or a file in the path (put there after the engine checked it) is refused.
-     */
-    private Optional<ResolvedTarget> resolve(Path target) {
-        try {
-            return Optional.of(mounts.resolveBeneath(podsDir, target));
-        } catch (MountSyscalls.ErrnoException e) {
-            if (e.errno() == MountSyscalls.ENOENT) {
-                return Optional.empty();
-            }
-            if (e.errno() == MountSyscalls.ELOOP || e.errno() == MountSyscalls.ENOTDIR) {
-                throw refusedPath(target, e);
-            }
-            throw new BackendException(INTERNAL, "cannot resolve " + target + ": " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new BackendException(INTERNAL, "cannot resolve " + target + ": " + e.getMessage(), e);
-        }
     }
 
     /** Looks and unmounts through the held parent, without following the final component. */

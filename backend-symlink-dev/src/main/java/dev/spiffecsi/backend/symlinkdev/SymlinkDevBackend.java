@@ -94,27 +94,6 @@ final class SymlinkDevBackend implements Backend {
     }
 
     /**
-     * The target's parent, resolved beneath the pods directory; empty if it does not exist. A symlink or a file in
-     * the path (put there after the engine checked it) is refused.
-     */
-    private Optional<ResolvedTarget> resolve(Path target) {
-        try {
-            return Optional.of(syscalls.resolveBeneath(podsDir, target));
-        } catch (MountSyscalls.ErrnoException e) {
-            if (e.errno() == MountSyscalls.ENOENT) {
-                return Optional.empty();
-            }
-            if (e.errno() == MountSyscalls.ELOOP || e.errno() == MountSyscalls.ENOTDIR) {
-                throw new BackendException(Failure.INVALID_REQUEST, target + " passes through a symlink or a "
-                        + "non-directory below the kubelet pods directory " + podsDir + "; refusing to follow it", e);
-            }
-            throw internal("cannot resolve " + target, e);
-        } catch (IOException e) {
-            throw internal("cannot resolve " + target, e);
-        }
-    }
-
-    /**
      * Links the target to the agent's socket directory. A volume mount group (the pod's fsGroup, which the kubelet
      * sends and then applies no more itself) is ignored, said at debug level: the directory and the socket are the
      * agent's, shared by every pod of the node, and their owner and mode are never changed for one pod.
@@ -132,7 +111,7 @@ final class SymlinkDevBackend implements Backend {
                     + " refuses a volume with readonly=false: a symbolic link cannot be made read-only by the kernel;"
                     + " the pod must set csi.readOnly: true on the volume");
         }
-        try (ResolvedTarget resolved = resolve(target).orElseThrow(() -> new BackendException(
+        try (ResolvedTarget resolved = syscalls.resolveTarget(podsDir, target).orElseThrow(() -> new BackendException(
                 Failure.INVALID_REQUEST, "the parent directory of " + target + " does not exist"))) {
             // a switch expression, so that the compiler insists on every state
             boolean link = switch (inspect(resolved)) {
@@ -156,7 +135,7 @@ final class SymlinkDevBackend implements Backend {
     @Override
     public void unpublish(UnpublishRequest request) {
         Path target = request.targetPath();
-        Optional<ResolvedTarget> found = resolve(target);
+        Optional<ResolvedTarget> found = syscalls.resolveTarget(podsDir, target);
         if (found.isEmpty()) {
             return; // the parent is gone, and the target with it
         }

@@ -26,7 +26,7 @@ import java.util.Set;
  *
  * <p>The engine checked the target path, but a pod can swap a component of it for a symlink afterwards. So publish
  * and unpublish act only through the target's parent resolved beneath the kubelet pods directory
- * ({@link MountSyscalls#resolveBeneath}), never through the path again.
+ * ({@link MountSyscalls#resolveTarget}), never through the path again.
  */
 final class ExampleBackend implements Backend {
 
@@ -78,7 +78,7 @@ final class ExampleBackend implements Backend {
             throw new BackendException(Failure.UNAVAILABLE, health().message());
         }
         Path path = request.targetPath();
-        try (ResolvedTarget target = resolve(path).orElseThrow(() -> new BackendException(
+        try (ResolvedTarget target = syscalls.resolveTarget(podsDir, path).orElseThrow(() -> new BackendException(
                 Failure.INVALID_REQUEST, "the parent directory of " + path + " does not exist"))) {
             // a switch over every state, so that the compiler insists on each
             switch (inspect(target.entry())) {
@@ -92,7 +92,7 @@ final class ExampleBackend implements Backend {
     @Override
     public void unpublish(UnpublishRequest request) {
         Path path = request.targetPath();
-        Optional<ResolvedTarget> resolved = resolve(path);
+        Optional<ResolvedTarget> resolved = syscalls.resolveTarget(podsDir, path);
         if (resolved.isEmpty()) {
             return; // the parent is gone, and the target with it
         }
@@ -127,24 +127,6 @@ final class ExampleBackend implements Backend {
     @Override
     public Path contentPath(Path target) {
         return socketDir;
-    }
-
-    /** The target's parent held open beneath the pods directory; empty if the parent does not exist. */
-    private Optional<ResolvedTarget> resolve(Path target) {
-        try {
-            return Optional.of(syscalls.resolveBeneath(podsDir, target));
-        } catch (MountSyscalls.ErrnoException e) {
-            if (e.errno() == MountSyscalls.ENOENT) {
-                return Optional.empty();
-            }
-            if (e.errno() == MountSyscalls.ELOOP || e.errno() == MountSyscalls.ENOTDIR) {
-                throw new BackendException(Failure.INVALID_REQUEST, target + " passes through a symlink or a file "
-                        + "below " + podsDir + "; refusing to follow it", e);
-            }
-            throw new BackendException(Failure.INTERNAL, "cannot resolve " + target + ": " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new BackendException(Failure.INTERNAL, "cannot resolve " + target + ": " + e.getMessage(), e);
-        }
     }
 
     /**
