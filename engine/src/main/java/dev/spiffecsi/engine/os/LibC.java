@@ -4,7 +4,11 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Pointer;
 
-/** The few libc functions the engine needs, bound with JNA; errno arrives as {@link LastErrorException}. */
+/**
+ * The libc functions of the mount calls, statvfs and error messages, bound with JNA's interface mapping (varargs
+ * syscall(2) needs it); errno arrives as {@link LastErrorException}. The path calls a publish and an unpublish make
+ * several times each (statx, open, openat, mkdirat, unlinkat, close) are in {@link DirectLibC}.
+ */
 interface LibC extends Library {
 
     LibC INSTANCE = NativeLibraries.libc(LibC.class);
@@ -13,24 +17,12 @@ interface LibC extends Library {
 
     int umount2(String target, int flags) throws LastErrorException;
 
-    int statx(int dirfd, String path, int flags, int mask, Pointer statxbuf) throws LastErrorException;
-
     int umask(int mask);
 
     int rmdir(String path) throws LastErrorException;
 
-    int open(String path, int flags) throws LastErrorException;
-
-    int openat(int dirfd, String path, int flags) throws LastErrorException;
-
-    int mkdirat(int dirfd, String path, int mode) throws LastErrorException;
-
-    int unlinkat(int dirfd, String path, int flags) throws LastErrorException;
-
     /** syscall(2), for the mount API calls glibc has no wrapper for; pass every argument as a long or pointer. */
     long syscall(long number, Object... args) throws LastErrorException;
-
-    int close(int fd) throws LastErrorException;
 
     int statvfs(String path, Pointer buf) throws LastErrorException;
 
