@@ -1,7 +1,7 @@
 package dev.spiffecsi.backend.fuseproxy;
 
 import dev.spiffecsi.backend.fuseproxy.delegated.Delegation;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.types.Selector;
+import dev.spiffecsi.backend.fuseproxy.protocol.types.Selector;
 import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
 import dev.spiffecsi.backend.fuseproxy.workload.CallerResolver;
 import dev.spiffecsi.spi.BackendException;

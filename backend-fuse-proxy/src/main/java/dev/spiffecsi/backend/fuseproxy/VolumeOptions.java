@@ -2,7 +2,7 @@ package dev.spiffecsi.backend.fuseproxy;
 
 import static dev.spiffecsi.spi.BackendException.Failure.INVALID_REQUEST;
 
-import dev.spiffecsi.backend.fuseproxy.files.FileLayout;
+import dev.spiffecsi.backend.fuseproxy.protocol.FileLayout;
 import dev.spiffecsi.backend.fuseproxy.files.FileOptions;
 import dev.spiffecsi.backend.fuseproxy.files.JwtFileNames;
 import dev.spiffecsi.spi.BackendException;

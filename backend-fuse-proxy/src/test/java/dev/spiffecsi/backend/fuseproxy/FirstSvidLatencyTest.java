@@ -2,12 +2,12 @@ package dev.spiffecsi.backend.fuseproxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.DelegatedIdentityGrpc;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToX509SVIDsRequest;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.DelegatedIdentityGrpc;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsRequest;
 import dev.spiffecsi.backend.fuseproxy.testing.FakeDelegatedAgent;
 import dev.spiffecsi.backend.fuseproxy.testing.WorkloadClient;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.SpiffeWorkloadAPIGrpc;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.X509SVIDRequest;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.SpiffeWorkloadAPIGrpc;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDRequest;
 import dev.spiffecsi.engine.os.JnaMountSyscalls;
 import dev.spiffecsi.spi.Backend;
 import dev.spiffecsi.spi.PodInfo;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.spiffecsi.backend.fuseproxy.files.FileLayout;
+import dev.spiffecsi.backend.fuseproxy.protocol.FileLayout;
 import dev.spiffecsi.backend.fuseproxy.files.FileOptions;
 import dev.spiffecsi.spi.BackendException;
 import dev.spiffecsi.spi.PodInfo;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.spiffecsi.backend.fuseproxy.testing.FakeDelegatedAgent;
 import dev.spiffecsi.backend.fuseproxy.testing.RawHttp2;
 import dev.spiffecsi.backend.fuseproxy.testing.WorkloadClient;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.X509SVIDRequest;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDRequest;
 import dev.spiffecsi.engine.os.JnaMountSyscalls;
 import dev.spiffecsi.spi.Backend;
 import dev.spiffecsi.spi.PodInfo;

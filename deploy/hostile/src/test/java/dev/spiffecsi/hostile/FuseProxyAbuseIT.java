@@ -3,7 +3,7 @@ package dev.spiffecsi.hostile;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.util.concurrent.ListenableFuture;
-import dev.spiffecsi.backend.fuseproxy.files.FileLayout;
+import dev.spiffecsi.backend.fuseproxy.protocol.FileLayout;
 import dev.spiffecsi.bench.ProcSample;
 import dev.spiffecsi.bench.ProcSampler;
 import dev.spiffecsi.dev.agent.RegistrationEntry;

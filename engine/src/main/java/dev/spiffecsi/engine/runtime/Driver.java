@@ -5,7 +5,7 @@ import dev.spiffecsi.config.DriverSettings;
 import dev.spiffecsi.config.LoadedConfig;
 import dev.spiffecsi.engine.backend.BackendRegistry;
 import dev.spiffecsi.engine.csi.CsiServices;
-import dev.spiffecsi.engine.csi.UnixSocketServer;
+import dev.spiffecsi.engine.csi.CsiSocketServer;
 import dev.spiffecsi.engine.metrics.CallRecorder;
 import dev.spiffecsi.engine.metrics.DriverMetrics;
 import dev.spiffecsi.engine.metrics.MetricsServer;
@@ -37,14 +37,14 @@ public final class Driver implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Driver.class);
 
-    private final UnixSocketServer server;
+    private final CsiSocketServer server;
     private final MetricsServer metricsServer;
     private final Backend backend;
     private final VolumeEngine engine;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private Driver(UnixSocketServer server, MetricsServer metricsServer, Backend backend, VolumeEngine engine) {
+    private Driver(CsiSocketServer server, MetricsServer metricsServer, Backend backend, VolumeEngine engine) {
         this.server = server;
         this.metricsServer = metricsServer;
         this.backend = backend;
@@ -84,7 +84,7 @@ public final class Driver implements AutoCloseable {
                 metricsServer = MetricsServer.start(settings.metricsAddress().get(), metrics);
                 calls = metrics;
             }
-            UnixSocketServer server = UnixSocketServer.start(settings.csiSocketPath(),
+            CsiSocketServer server = CsiSocketServer.start(settings.csiSocketPath(),
                     CsiServices.create(settings.pluginName(), version, settings.nodeId(), engine, calls),
                     settings.shutdownGracePeriod());
             LOG.info("spiffe-csi-driver {} started: plugin={} node={} backend={} workload-api-socket-dir={} "

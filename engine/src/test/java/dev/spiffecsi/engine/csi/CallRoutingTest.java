@@ -63,7 +63,7 @@ class CallRoutingTest {
     }
 
     /**
-     * Every method of both services called through a {@link UnixSocketServer}, served by stand-ins that answer with the
+     * Every method of both services called through a {@link CsiSocketServer}, served by stand-ins that answer with the
      * name of the thread they run on: the control methods run on the control pool, every other on the call pool.
      */
     @Test
@@ -74,7 +74,7 @@ class CallRoutingTest {
         EpollEventLoopGroup group = new EpollEventLoopGroup(1);
         Map<String, String> poolOf = new TreeMap<>();
         Map<String, String> expected = new TreeMap<>();
-        try (UnixSocketServer server = UnixSocketServer.start(socket, standIns, Duration.ofSeconds(1))) {
+        try (CsiSocketServer server = CsiSocketServer.start(socket, standIns, Duration.ofSeconds(1))) {
             ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                     .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
             try {

@@ -49,13 +49,13 @@ class ProbeStarvationTest {
                 StateStore.open(Files.createDirectories(root.resolve("state")), pods), backend, "fake", Clock.systemUTC());
         Path socket = Files.createTempDirectory("ps").resolve("csi.sock");
         EpollEventLoopGroup group = new EpollEventLoopGroup(1);
-        try (UnixSocketServer server = UnixSocketServer.start(socket,
+        try (CsiSocketServer server = CsiSocketServer.start(socket,
                 CsiServices.create("csi.spiffe.io", "t", "n", engine, CallRecorder.NONE), Duration.ofSeconds(1))) {
             ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                     .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
-            CountDownLatch everyCallThreadBlocked = backend.blockPublishes(UnixSocketServer.callThreads());
+            CountDownLatch everyCallThreadBlocked = backend.blockPublishes(CsiSocketServer.callThreads());
             List<CompletableFuture<?>> publishes = new ArrayList<>();
-            for (int i = 0; i < UnixSocketServer.callThreads(); i++) { // as many slow publishes as call threads
+            for (int i = 0; i < CsiSocketServer.callThreads(); i++) { // as many slow publishes as call threads
                 Path target = Files.createDirectories(pods.resolve(EngineFixture.POD_UID + "/volumes/kubernetes.io~csi/" + UUID.randomUUID()))
                         .resolve("mount");
                 String volume = "vol-" + i;

@@ -1,8 +1,8 @@
 package dev.spiffecsi.backend.fuseproxy.delegated;
 
 import com.google.protobuf.ByteString;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToJWTBundlesResponse;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToX509BundlesResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToJWTBundlesResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509BundlesResponse;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package dev.spiffecsi.backend.fuseproxy.delegated;
 
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.FetchJWTSVIDsRequest;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToX509SVIDsRequest;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.types.Selector;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.FetchJWTSVIDsRequest;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsRequest;
+import dev.spiffecsi.backend.fuseproxy.protocol.types.Selector;
 import dev.spiffecsi.backend.fuseproxy.peer.PeerProcess;
 import java.util.List;
 

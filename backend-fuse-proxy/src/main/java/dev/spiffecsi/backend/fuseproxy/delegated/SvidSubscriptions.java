@@ -1,6 +1,6 @@
 package dev.spiffecsi.backend.fuseproxy.delegated;
 
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToX509SVIDsResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsResponse;
 import io.grpc.Status;
 import java.util.HashMap;
 import java.util.List;

@@ -5,6 +5,6 @@
  * ({@link dev.spiffecsi.backend.fuseproxy.delegated.Resubscription}), the bundle streams shared by all volumes
  * ({@link dev.spiffecsi.backend.fuseproxy.delegated.BundleFeed}) and the SVID streams shared by a caller's calls
  * ({@link dev.spiffecsi.backend.fuseproxy.delegated.SvidSubscriptions}). The generated protocol classes are in
- * {@code delegated.proto}.
+ * {@link dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity}.
  */
 package dev.spiffecsi.backend.fuseproxy.delegated;

@@ -1,7 +1,7 @@
 package dev.spiffecsi.backend.fuseproxy.files;
 
 import com.google.protobuf.ByteString;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.X509SVIDWithKey;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.X509SVIDWithKey;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.spiffecsi.backend.fuseproxy.fuse.FileContent;
 import dev.spiffecsi.backend.fuseproxy.fuse.FileSet;
 import dev.spiffecsi.backend.fuseproxy.fuse.ServedFile;
+import dev.spiffecsi.backend.fuseproxy.protocol.FileLayout;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;

@@ -1,5 +1,6 @@
 package dev.spiffecsi.backend.fuseproxy.files;
 
+import dev.spiffecsi.backend.fuseproxy.protocol.FileLayout;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;

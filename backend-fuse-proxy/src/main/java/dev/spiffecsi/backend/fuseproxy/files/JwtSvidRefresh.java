@@ -5,7 +5,7 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.spiffecsi.backend.fuseproxy.delegated.AgentClient;
 import dev.spiffecsi.backend.fuseproxy.delegated.AgentStatus;
 import dev.spiffecsi.backend.fuseproxy.delegated.Delegation;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.FetchJWTSVIDsResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.FetchJWTSVIDsResponse;
 import dev.spiffecsi.backend.fuseproxy.workload.VolumeLabel;
 import io.grpc.Context;
 import io.grpc.Status;

@@ -7,7 +7,7 @@ import dev.spiffecsi.backend.fuseproxy.delegated.BundleFeed;
 import dev.spiffecsi.backend.fuseproxy.delegated.Delegation;
 import dev.spiffecsi.backend.fuseproxy.delegated.Resubscription;
 import dev.spiffecsi.backend.fuseproxy.delegated.SvidSubscriptions;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToX509SVIDsResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsResponse;
 import dev.spiffecsi.spi.LogSafe;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;

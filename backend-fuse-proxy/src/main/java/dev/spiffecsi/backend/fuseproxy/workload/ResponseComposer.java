@@ -1,7 +1,7 @@
 package dev.spiffecsi.backend.fuseproxy.workload;
 
 import com.google.protobuf.ByteString;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToX509SVIDsResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsResponse;
 import java.util.Map;
 import java.util.Optional;
 

@@ -2,8 +2,8 @@ package dev.spiffecsi.backend.fuseproxy.workload;
 
 import com.google.protobuf.ByteString;
 import dev.spiffecsi.backend.fuseproxy.delegated.TrustDomainIds;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToX509SVIDsResponse;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.X509SVIDWithKey;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.X509SVIDWithKey;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;

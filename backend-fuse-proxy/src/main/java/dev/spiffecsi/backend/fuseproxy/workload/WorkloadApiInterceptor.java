@@ -3,26 +3,23 @@ package dev.spiffecsi.backend.fuseproxy.workload;
 import dev.spiffecsi.backend.fuseproxy.delegated.Delegation;
 import dev.spiffecsi.backend.fuseproxy.peer.PeerCredentialsNegotiator;
 import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
+import dev.spiffecsi.backend.fuseproxy.protocol.CallRefusal;
+import dev.spiffecsi.backend.fuseproxy.protocol.WorkloadApiSecurityHeader;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.Status;
 import java.lang.System.Logger.Level;
 import java.util.Optional;
 
 /**
- * Admits a Workload API call only with the security header, and names its caller for the service. The SPIFFE
- * Workload Endpoint standard makes clients send {@code workload.spiffe.io: true} and servers refuse calls without it
- * with INVALID_ARGUMENT, before anything else: a browser or a server-side request forgery cannot set that header, so
- * it cannot make a workload's identity leak through a proxied request.
+ * Admits a Workload API call only with the security header ({@link WorkloadApiSecurityHeader}, checked before
+ * anything else), and names its caller for the service.
  */
 final class WorkloadApiInterceptor implements ServerInterceptor {
 
-    static final Metadata.Key<String> SECURITY_HEADER =
-            Metadata.Key.of("workload.spiffe.io", Metadata.ASCII_STRING_MARSHALLER);
     static final Context.Key<Delegation> CALLER = Context.key("dev.spiffecsi.fuse-proxy.caller");
 
     private final CallerResolver resolver;
@@ -46,28 +43,19 @@ final class WorkloadApiInterceptor implements ServerInterceptor {
                                                       ServerCallHandler<Q, A> next) {
         Optional<UnixPeer> peer = PeerCredentialsNegotiator.peerOf(call);
         String method = call.getMethodDescriptor().getBareMethodName();
-        if (!"true".equals(headers.get(SECURITY_HEADER))) {
-            headerMissing.log(() -> volume + ": refused " + method + " from " + describe(peer)
-                    + ": the security header workload.spiffe.io: true is missing");
-            return refuse(call, Status.INVALID_ARGUMENT.withDescription("security header missing from request"));
+        if (!WorkloadApiSecurityHeader.isPresent(headers)) {
+            headerMissing.log(() -> volume + ": refused " + method + " from " + UnixPeer.describe(peer) + ": "
+                    + WorkloadApiSecurityHeader.MISSING);
+            return WorkloadApiSecurityHeader.refuseMissing(call);
         }
         CallerResolver.Resolution caller = resolver.resolve(peer, PeerCredentialsNegotiator.processOf(call));
         if (caller instanceof CallerResolver.Refused refused) {
-            refusedCallers.log(() -> volume + ": refused " + method + " from " + describe(peer) + " ("
+            refusedCallers.log(() -> volume + ": refused " + method + " from " + UnixPeer.describe(peer) + " ("
                     + refused.status().getCode() + "): " + refused.reason());
-            return refuse(call, refused.status());
+            return CallRefusal.refuse(call, refused.status());
         }
         Delegation named = ((CallerResolver.Named) caller).delegation();
         return Contexts.interceptCall(Context.current().withValue(CALLER, named), call, headers, next);
     }
 
-    private static String describe(Optional<UnixPeer> peer) {
-        return peer.map(UnixPeer::toString).orElse("an unidentified caller");
-    }
-
-    private static <Q, A> ServerCall.Listener<Q> refuse(ServerCall<Q, A> call, Status status) {
-        call.close(status, new Metadata());
-        return new ServerCall.Listener<>() {
-        };
-    }
 }

@@ -2,13 +2,13 @@ package dev.spiffecsi.backend.fuseproxy.workload;
 
 import com.google.protobuf.ByteString;
 import dev.spiffecsi.backend.fuseproxy.delegated.TrustDomainIds;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToX509SVIDsResponse;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.X509SVIDWithKey;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.types.SPIFFEID;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.JWTBundlesResponse;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.X509BundlesResponse;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.X509SVID;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.X509SVIDResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.X509SVIDWithKey;
+import dev.spiffecsi.backend.fuseproxy.protocol.types.SPIFFEID;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.JWTBundlesResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509BundlesResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVID;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDResponse;
 import java.util.Map;
 import java.util.Optional;
 

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToX509SVIDsResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsResponse;
 import dev.spiffecsi.backend.fuseproxy.server.SharedTransport;
 import dev.spiffecsi.backend.fuseproxy.testing.FakeDelegatedAgent;
 import io.grpc.Status;
@@ -124,7 +124,7 @@ class SvidSubscriptionsTest {
         Member selectors = new Member();
         subscriptions.join(new Delegation.ByPid(OWN_PID), self);
         subscriptions.join(new Delegation.BySelectors(List.of(
-                dev.spiffecsi.backend.fuseproxy.delegated.proto.types.Selector.newBuilder().setType("k8s")
+                dev.spiffecsi.backend.fuseproxy.protocol.types.Selector.newBuilder().setType("k8s")
                         .setValue("ns:default").build())), selectors);
         self.awaitUpdate();
         selectors.awaitUpdate();

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spiffecsi.backend.fuseproxy.testing.WorkloadClient;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.SpiffeWorkloadAPIGrpc;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.SpiffeWorkloadAPIGrpc;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;

@@ -1,7 +1,7 @@
 package dev.spiffecsi.backend.fuseproxy.testing;
 
-import dev.spiffecsi.backend.fuseproxy.workload.proto.X509SVID;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.X509SVIDResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVID;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDResponse;
 import io.grpc.StatusRuntimeException;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

@@ -1,16 +1,17 @@
 package dev.spiffecsi.backend.fuseproxy.testing;
 
-import dev.spiffecsi.backend.fuseproxy.workload.proto.JWTBundlesRequest;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.JWTBundlesResponse;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.JWTSVIDRequest;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.JWTSVIDResponse;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.SpiffeWorkloadAPIGrpc;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.ValidateJWTSVIDRequest;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.ValidateJWTSVIDResponse;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.X509BundlesRequest;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.X509BundlesResponse;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.X509SVIDRequest;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.X509SVIDResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.WorkloadApiSecurityHeader;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.JWTBundlesRequest;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.JWTBundlesResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.JWTSVIDRequest;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.JWTSVIDResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.SpiffeWorkloadAPIGrpc;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.ValidateJWTSVIDRequest;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.ValidateJWTSVIDResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509BundlesRequest;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509BundlesResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDRequest;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDResponse;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -44,8 +45,6 @@ import java.util.function.Supplier;
 public final class WorkloadClient implements AutoCloseable {
 
     public static final Duration DEADLINE = Duration.ofSeconds(10);
-    private static final Metadata.Key<String> SECURITY_HEADER =
-            Metadata.Key.of("workload.spiffe.io", Metadata.ASCII_STRING_MARSHALLER);
 
     private final Path shortDir;
     private final EventLoopGroup eventLoops;
@@ -60,7 +59,7 @@ public final class WorkloadClient implements AutoCloseable {
         this.channel = channel;
         Metadata headers = new Metadata();
         if (withHeader) {
-            headers.put(SECURITY_HEADER, "true");
+            headers.put(WorkloadApiSecurityHeader.KEY, "true");
         }
         extraHeaders.forEach((name, value) -> headers.put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER),
                 value));

@@ -3,9 +3,9 @@ package dev.spiffecsi.backend.fuseproxy.workload;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.spiffecsi.backend.fuseproxy.workload.proto.SpiffeWorkloadAPIGrpc;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.X509SVIDRequest;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.X509SVIDResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.SpiffeWorkloadAPIGrpc;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDRequest;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDResponse;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;

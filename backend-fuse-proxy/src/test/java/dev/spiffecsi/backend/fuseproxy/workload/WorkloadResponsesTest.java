@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToX509SVIDsResponse;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.X509SVIDWithKey;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.types.SPIFFEID;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.types.X509SVID;
-import dev.spiffecsi.backend.fuseproxy.workload.proto.X509SVIDResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.X509SVIDWithKey;
+import dev.spiffecsi.backend.fuseproxy.protocol.types.SPIFFEID;
+import dev.spiffecsi.backend.fuseproxy.protocol.types.X509SVID;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDResponse;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;

@@ -2,6 +2,7 @@ package dev.spiffecsi.dev.agent;
 
 import dev.spiffecsi.backend.fuseproxy.peer.PeerCredentialsNegotiator;
 import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
+import dev.spiffecsi.backend.fuseproxy.protocol.CallRefusal;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -45,22 +46,16 @@ final class DelegateAuthorizer implements ServerInterceptor {
         String method = call.getMethodDescriptor().getBareMethodName();
         if (peer.isEmpty()) {
             LOG.warn("refused {} on the admin socket: the connection carries no peer credentials", method);
-            return refuse(call, Status.INTERNAL.withDescription("workload attestation failed"));
+            return CallRefusal.refuse(call, Status.INTERNAL.withDescription("workload attestation failed"));
         }
         UnixPeer caller = peer.get();
         SpiffeId identity = registrations.identify(caller).spiffeId();
         if (!authorized.contains(identity)) {
             LOG.warn("refused {} on the admin socket from {}: its identity {} is not an authorized delegate {}",
                     method, caller, identity, authorized);
-            return refuse(call, Status.PERMISSION_DENIED.withDescription(
+            return CallRefusal.refuse(call, Status.PERMISSION_DENIED.withDescription(
                     "caller not configured as an authorized delegate: it is attested as " + identity));
         }
         return Contexts.interceptCall(Context.current().withValue(DELEGATE, caller), call, headers, next);
-    }
-
-    private static <Q, A> ServerCall.Listener<Q> refuse(ServerCall<Q, A> call, Status status) {
-        call.close(status, new Metadata());
-        return new ServerCall.Listener<>() {
-        };
     }
 }

@@ -1,14 +1,14 @@
 package dev.spiffecsi.dev.agent;
 
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.DelegatedIdentityGrpc;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.FetchJWTSVIDsRequest;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.FetchJWTSVIDsResponse;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToJWTBundlesRequest;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToJWTBundlesResponse;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToX509BundlesRequest;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToX509BundlesResponse;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToX509SVIDsRequest;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.SubscribeToX509SVIDsResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.DelegatedIdentityGrpc;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.FetchJWTSVIDsRequest;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.FetchJWTSVIDsResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToJWTBundlesRequest;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToJWTBundlesResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509BundlesRequest;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509BundlesResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsRequest;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsResponse;
 import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
 import io.grpc.Status;
 import io.grpc.StatusException;

@@ -37,12 +37,12 @@ public final class DevAgent implements AutoCloseable {
     private static final Duration GRACE = Duration.ofSeconds(5);
 
     /** The Workload API's, then the Delegated Identity API's if the agent serves it. */
-    private final List<UnixSocketServer> servers;
+    private final List<DevAgentSocketServer> servers;
     private final UpdateStreams streams;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
 
-    private DevAgent(List<UnixSocketServer> servers, UpdateStreams streams, EventLoopGroup boss,
+    private DevAgent(List<DevAgentSocketServer> servers, UpdateStreams streams, EventLoopGroup boss,
                      EventLoopGroup workers) {
         this.servers = List.copyOf(servers);
         this.streams = streams;
@@ -73,17 +73,17 @@ public final class DevAgent implements AutoCloseable {
         UpdateStreams streams = new UpdateStreams();
         ServerServiceDefinition workloadApi = ServerInterceptors.intercept(
                 new WorkloadApiService(registrations, keys, settings.svidTtl(), streams),
-                new WorkloadApiInterceptor());
+                new WorkloadCallerInterceptor());
         ServerServiceDefinition adminApi = ServerInterceptors.intercept(
                 new DelegatedIdentityService(new WorkloadLookup(registrations), keys, settings.svidTtl(), streams),
                 new DelegateAuthorizer(registrations, settings.authorizedDelegates()));
         EventLoopGroup boss = new EpollEventLoopGroup(1);
         EventLoopGroup workers = new EpollEventLoopGroup(2);
-        List<UnixSocketServer> started = new ArrayList<>();
+        List<DevAgentSocketServer> started = new ArrayList<>();
         try {
-            started.add(UnixSocketServer.start("the Workload API", settings.socket(), workloadApi, boss, workers));
+            started.add(DevAgentSocketServer.start("the Workload API", settings.socket(), workloadApi, boss, workers));
             if (settings.adminSocket() != null) {
-                started.add(UnixSocketServer.start("the Delegated Identity API", settings.adminSocket(), adminApi,
+                started.add(DevAgentSocketServer.start("the Delegated Identity API", settings.adminSocket(), adminApi,
                         boss, workers));
             }
         } catch (IOException | RuntimeException e) {
@@ -107,7 +107,7 @@ public final class DevAgent implements AutoCloseable {
 
     /** The socket of the Delegated Identity API, if the agent serves it. */
     public Optional<Path> adminSocket() {
-        return servers.stream().skip(1).map(UnixSocketServer::socket).findFirst();
+        return servers.stream().skip(1).map(DevAgentSocketServer::socket).findFirst();
     }
 
     /** Blocks until the agent stops. */
@@ -121,9 +121,9 @@ public final class DevAgent implements AutoCloseable {
         stop(servers, streams, boss, workers);
     }
 
-    private static void stop(List<UnixSocketServer> servers, UpdateStreams streams, EventLoopGroup boss,
+    private static void stop(List<DevAgentSocketServer> servers, UpdateStreams streams, EventLoopGroup boss,
                              EventLoopGroup workers) {
-        servers.forEach(UnixSocketServer::shutdown);
+        servers.forEach(DevAgentSocketServer::shutdown);
         streams.close();
         Instant deadline = Instant.now().plus(GRACE);
         servers.forEach(server -> server.finish(deadline));

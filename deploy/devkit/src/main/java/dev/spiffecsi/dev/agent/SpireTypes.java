@@ -1,10 +1,10 @@
 package dev.spiffecsi.dev.agent;
 
 import com.google.protobuf.ByteString;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.X509SVIDWithKey;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.types.JWTSVID;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.types.SPIFFEID;
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.types.X509SVID;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.X509SVIDWithKey;
+import dev.spiffecsi.backend.fuseproxy.protocol.types.JWTSVID;
+import dev.spiffecsi.backend.fuseproxy.protocol.types.SPIFFEID;
+import dev.spiffecsi.backend.fuseproxy.protocol.types.X509SVID;
 import io.spiffe.spiffeid.SpiffeId;
 import java.security.cert.CertificateEncodingException;
 

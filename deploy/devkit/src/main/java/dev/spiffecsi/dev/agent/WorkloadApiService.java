@@ -2,7 +2,20 @@ package dev.spiffecsi.dev.agent;
 
 import com.google.protobuf.ByteString;
 import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
-import dev.spiffecsi.backend.fuseproxy.workload.ClaimsStruct;
+import dev.spiffecsi.backend.fuseproxy.protocol.ClaimsStruct;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.JWTBundlesRequest;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.JWTBundlesResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.JWTSVID;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.JWTSVIDRequest;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.JWTSVIDResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.SpiffeWorkloadAPIGrpc;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.ValidateJWTSVIDRequest;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.ValidateJWTSVIDResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509BundlesRequest;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509BundlesResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVID;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDRequest;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDResponse;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.spiffe.exception.AuthorityNotFoundException;
@@ -11,19 +24,6 @@ import io.spiffe.exception.JwtSvidException;
 import io.spiffe.spiffeid.SpiffeId;
 import io.spiffe.spiffeid.TrustDomain;
 import io.spiffe.svid.jwtsvid.JwtSvid;
-import io.spiffe.workloadapi.grpc.SpiffeWorkloadAPIGrpc;
-import io.spiffe.workloadapi.grpc.Workload.JWTBundlesRequest;
-import io.spiffe.workloadapi.grpc.Workload.JWTBundlesResponse;
-import io.spiffe.workloadapi.grpc.Workload.JWTSVID;
-import io.spiffe.workloadapi.grpc.Workload.JWTSVIDRequest;
-import io.spiffe.workloadapi.grpc.Workload.JWTSVIDResponse;
-import io.spiffe.workloadapi.grpc.Workload.ValidateJWTSVIDRequest;
-import io.spiffe.workloadapi.grpc.Workload.ValidateJWTSVIDResponse;
-import io.spiffe.workloadapi.grpc.Workload.X509BundlesRequest;
-import io.spiffe.workloadapi.grpc.Workload.X509BundlesResponse;
-import io.spiffe.workloadapi.grpc.Workload.X509SVID;
-import io.spiffe.workloadapi.grpc.Workload.X509SVIDRequest;
-import io.spiffe.workloadapi.grpc.Workload.X509SVIDResponse;
 import java.security.cert.CertificateEncodingException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,7 +32,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The five Workload API calls, for callers admitted by {@link WorkloadApiInterceptor}. Each caller gets the one
+ * The five Workload API calls, for callers admitted by {@link WorkloadCallerInterceptor}. Each caller gets the one
  * identity its registration says; X.509-SVID streams get a newly issued SVID at half its lifetime, so a client
  * always holds a valid one. Bundles never change (the keys never rotate), so their streams send once and stay open.
  * A caller gets the bundles of its own trust domain and of those its entry federates with, as from SPIRE.
@@ -55,7 +55,7 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
 
     @Override
     public void fetchX509SVID(X509SVIDRequest request, StreamObserver<X509SVIDResponse> response) {
-        UnixPeer caller = WorkloadApiInterceptor.CALLER.get();
+        UnixPeer caller = WorkloadCallerInterceptor.CALLER.get();
         RegistrationEntry entry = registrations.identify(caller);
         streams.open("FetchX509SVID of " + caller, response, () -> x509SvidResponse(entry, caller),
                 svidTtl.dividedBy(2));
@@ -82,7 +82,7 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
 
     @Override
     public void fetchX509Bundles(X509BundlesRequest request, StreamObserver<X509BundlesResponse> response) {
-        UnixPeer caller = WorkloadApiInterceptor.CALLER.get();
+        UnixPeer caller = WorkloadCallerInterceptor.CALLER.get();
         List<TrustDomain> trusted = trustedBy(registrations.identify(caller));
         streams.open("FetchX509Bundles of " + caller, response,
                 () -> X509BundlesResponse.newBuilder().putAllBundles(keys.x509Bundles(trusted)).build());
@@ -90,7 +90,7 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
 
     @Override
     public void fetchJWTSVID(JWTSVIDRequest request, StreamObserver<JWTSVIDResponse> response) {
-        UnixPeer caller = WorkloadApiInterceptor.CALLER.get();
+        UnixPeer caller = WorkloadCallerInterceptor.CALLER.get();
         SpiffeId id = registrations.identify(caller).spiffeId();
         if (request.getAudienceCount() == 0) {
             refuse(response, "FetchJWTSVID", caller, Status.INVALID_ARGUMENT, "audience must be specified");
@@ -110,7 +110,7 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
 
     @Override
     public void fetchJWTBundles(JWTBundlesRequest request, StreamObserver<JWTBundlesResponse> response) {
-        UnixPeer caller = WorkloadApiInterceptor.CALLER.get();
+        UnixPeer caller = WorkloadCallerInterceptor.CALLER.get();
         List<TrustDomain> trusted = trustedBy(registrations.identify(caller));
         streams.open("FetchJWTBundles of " + caller, response,
                 () -> JWTBundlesResponse.newBuilder().putAllBundles(keys.jwtBundles(trusted)).build());
@@ -125,7 +125,7 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
 
     @Override
     public void validateJWTSVID(ValidateJWTSVIDRequest request, StreamObserver<ValidateJWTSVIDResponse> response) {
-        UnixPeer caller = WorkloadApiInterceptor.CALLER.get();
+        UnixPeer caller = WorkloadCallerInterceptor.CALLER.get();
         if (request.getAudience().isEmpty()) {
             refuse(response, "ValidateJWTSVID", caller, Status.INVALID_ARGUMENT, "audience must be specified");
             return;

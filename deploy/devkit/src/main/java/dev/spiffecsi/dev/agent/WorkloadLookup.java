@@ -1,6 +1,6 @@
 package dev.spiffecsi.dev.agent;
 
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.types.Selector;
+import dev.spiffecsi.backend.fuseproxy.protocol.types.Selector;
 import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
 import io.grpc.Status;
 import io.grpc.StatusException;

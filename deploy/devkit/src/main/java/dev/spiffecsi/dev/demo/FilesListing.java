@@ -1,6 +1,6 @@
 package dev.spiffecsi.dev.demo;
 
-import dev.spiffecsi.backend.fuseproxy.files.FileLayout;
+import dev.spiffecsi.backend.fuseproxy.protocol.FileLayout;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

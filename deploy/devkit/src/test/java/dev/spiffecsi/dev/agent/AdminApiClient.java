@@ -1,6 +1,6 @@
 package dev.spiffecsi.dev.agent;
 
-import dev.spiffecsi.backend.fuseproxy.delegated.proto.DelegatedIdentityGrpc;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.DelegatedIdentityGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;

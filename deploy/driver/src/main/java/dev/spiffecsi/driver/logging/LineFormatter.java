@@ -113,7 +113,7 @@ public final class LineFormatter extends Formatter {
         return "trace";
     }
 
-    /** {@code dev.spiffecsi.engine.csi.UnixSocketServer} → {@code d.s.e.c.UnixSocketServer}, as logback shortens. */
+    /** {@code dev.spiffecsi.engine.csi.CsiSocketServer} → {@code d.s.e.c.CsiSocketServer}, as logback shortens. */
     static String abbreviate(String name) {
         if (name == null || name.length() <= LOGGER_WIDTH) {
             return String.valueOf(name);

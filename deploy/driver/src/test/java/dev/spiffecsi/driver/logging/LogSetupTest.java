@@ -92,7 +92,7 @@ class LogSetupTest {
 
     @Test
     void loggerNamesAreShortenedLikeLogbacksButNeverTheClassName() {
-        assertEquals("d.s.e.c.UnixSocketServer", LineFormatter.abbreviate("dev.spiffecsi.engine.csi.UnixSocketServer"));
+        assertEquals("d.s.e.c.CsiSocketServer", LineFormatter.abbreviate("dev.spiffecsi.engine.csi.CsiSocketServer"));
         assertEquals("dev.spiffecsi.rpc", LineFormatter.abbreviate("dev.spiffecsi.rpc"));
         assertEquals("d.s.backend.symlink-dev", LineFormatter.abbreviate("dev.spiffecsi.backend.symlink-dev"));
         assertEquals("AVeryLongClassNameWithoutAnyPackageAtAll",
