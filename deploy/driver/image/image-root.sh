@@ -18,6 +18,7 @@
 set -euo pipefail
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 : "${JAVA_HOME:?set JAVA_HOME to a JDK >= 21}"
+command -v strip >/dev/null || { echo "image-root.sh needs strip (binutils)" >&2; exit 1; }
 
 # absolute, whatever the caller's directory: the functions below change directory
 absolute() {
@@ -34,7 +35,10 @@ assemble() {
   cp -a "$dist/bin" "$dist/lib" "$dist/plugins" "$opt/"
   rm -rf "$opt/runtime" "$opt/native" "$opt/spiffe-csi-driver.aot"
   "$JAVA_HOME/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files \
-    --compress=zip-6 --generate-cds-archive --output "$opt/runtime"
+    --compress=zip-0 --generate-cds-archive --output "$opt/runtime"
+  # the launcher caps the heap far below 32 GiB, so the JVM always runs with compressed oops and never maps the
+  # archive made for running without them
+  rm -f "$opt/runtime/lib/server/classes_nocoops.jsa"
   case "$(uname -m)" in
     x86_64) netty=x86_64 jna=linux-x86-64 ;;
     aarch64) netty=aarch_64 jna=linux-aarch64 ;;
@@ -50,8 +54,24 @@ assemble() {
      "$unpack/com/sun/jna/${jna}/libjnidispatch.so" "$opt/native/"
   chmod 0755 "$opt/native/"*.so
   rm -rf "$unpack"
-  # a smoke test on the linked runtime: the CLI starts and every backend provider loads
-  env -u JAVA_HOME "$opt/bin/spiffe-csi-driver" backends >/dev/null
+  # The launcher points JNA and netty at native/ (netty tries java.library.path before its jar), so the copies in
+  # these jars, for every platform (and netty's tcnative, for TLS, which the driver never speaks), are never read;
+  # every jar is stored rather than deflated, for the layer compresses better as a whole (RepackJars.java)
+  "$JAVA_HOME/bin/java" "$here/RepackJars.java" "$opt/lib" "$(ls "$opt"/lib/grpc-netty-shaded-*.jar)" \
+    "$(ls "$opt"/lib/jna-[0-9]*.jar)"
+  # The symbol tables of the JVM's and the native libraries' shared objects: only a debugger or a native profiler
+  # reads them (the JVM exports what it looks up itself in the dynamic symbol table, which stays); a crash log
+  # then names frames in libjvm.so by offset, which the matching JDK build's symbols resolve
+  find "$opt/runtime" "$opt/native" -name '*.so' -exec strip --strip-unneeded {} +
+  # a smoke test on the linked runtime (which leaves out modules that jdeps names: DockerfileTest says which and why): the CLI
+  # starts, every backend provider loads, and each backend's configuration is read and checked as serve does
+  listed=$(env -u JAVA_HOME "$opt/bin/spiffe-csi-driver" backends)
+  for backend in bindmount fuse-proxy symlink-dev; do
+    grep -q "^$backend " <<<"$listed" || { echo "backend $backend does not load on the linked runtime" >&2; exit 1; }
+    checked=$(env -u JAVA_HOME "$opt/bin/spiffe-csi-driver" check-config -backend "$backend" -node-id smoke \
+      -workload-api-socket-dir /tmp -csi-socket-path /tmp/csi.sock -kubelet-pods-dir /tmp 2>&1) \
+      || { echo "$checked" >&2; echo "check-config -backend $backend fails on the linked runtime" >&2; exit 1; }
+  done
 }
 
 train_aot() {
@@ -79,6 +99,10 @@ train_aot() {
   wait "$driver"
   rm -rf "$node"
   test -s "$opt/spiffe-csi-driver.aot"
+  # The launcher passes -XX:AOTCache whenever the cache is there, and a JVM given an AOT cache maps nothing else:
+  # the runtime's default CDS archive would never be read again (were the cache rejected, the JVM would run
+  # without any archive, not fall back to this one)
+  rm -f "$opt/runtime/lib/server/classes.jsa"
 }
 
 case "${1:-}" in

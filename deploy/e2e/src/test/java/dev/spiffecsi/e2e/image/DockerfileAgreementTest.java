@@ -18,10 +18,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * deploy/Dockerfile and the tier's image build ({@link DriverImageRecipe}, {@link ImageBuilder}) agree: the same
- * Debian release, the same user, /opt/spiffe-csi from image-root.sh's {@code assemble} (the same jlink modules and
- * native libraries: the script reads them) and {@code train-aot} in place, the same entrypoint, command, user and
- * environment. A change to one fails here until the other follows.
+ * deploy/Dockerfile and the tier's image build ({@link DriverImageRecipe}, {@link ImageBuilder}) agree: the base
+ * taken by base-root.sh from the same Debian release with the same user added, /opt/spiffe-csi from image-root.sh's
+ * {@code assemble} (the same jlink modules and native libraries: the script reads them) and {@code train-aot} in
+ * place, the same entrypoint, command, user and environment. A change to one fails here until the other follows.
  */
 class DockerfileAgreementTest {
 
@@ -35,18 +35,32 @@ class DockerfileAgreementTest {
     }
 
     @Test
-    void theImageIsBuiltOnTheSlimImageOfTheRecipesDebianRelease() {
-        String base = dockerfile.resolve(dockerfile.last().image());
+    void theBaseIsTakenByBaseRootShFromTheSlimImageOfTheRecipesDebianRelease() {
+        Dockerfile.Stage stage = baseRootStage();
+        String base = dockerfile.resolve(stage.image());
         assertTrue(base.matches("debian:" + DriverImageRecipe.DEBIAN_SUITE + "(-\\d+)?-slim"),
-                "the image's base " + base + " is not debian:" + DriverImageRecipe.DEBIAN_SUITE + "-…-slim, which "
+                "base-root.sh's source " + base + " is not debian:" + DriverImageRecipe.DEBIAN_SUITE + "-…-slim, which "
                         + "DebianRootfs stands in for");
+        List<String> command = words(stage.runs("base-root.sh").getFirst());
+        assertEquals(3, command.size(), "base-root.sh SOURCE TARGET: " + command);
+        assertEquals("/", command.get(1), "base-root.sh takes the base from the Debian stage's own root");
+        assertEquals("scratch", dockerfile.last().image(), "the image holds nothing but what base-root.sh takes");
+        assertEquals(List.of("--from=" + stage.name() + " " + command.get(2) + " /"),
+                dockerfile.last().all("COPY").stream().map(Dockerfile.Instruction::arguments)
+                        .filter(copy -> copy.startsWith("--from=" + stage.name() + " ")).toList(),
+                "the image's root is base-root.sh's target as it is");
     }
 
     @Test
-    void theUserIsAddedAsTheRecipeAddsIt() {
-        List<String> useradd = dockerfile.last().runs("useradd");
-        assertEquals(1, useradd.size(), "RUN useradd in the last stage: " + useradd);
+    void theUserIsAddedAsTheRecipeAddsItBeforeBaseRootShCopiesIt() {
+        Dockerfile.Stage stage = baseRootStage();
+        List<String> useradd = stage.runs("useradd");
+        assertEquals(1, useradd.size(), "RUN useradd in the base-root.sh stage: " + useradd);
         assertEquals(DriverImageRecipe.USERADD, words(useradd.getFirst()));
+        List<String> runs = stage.all("RUN").stream().map(Dockerfile.Instruction::arguments).toList();
+        assertTrue(runs.indexOf(useradd.getFirst()) < runs.indexOf(stage.runs("base-root.sh").getFirst()),
+                "useradd runs before base-root.sh copies /etc/passwd: " + runs);
+        assertEquals(List.of(), dockerfile.last().all("RUN"), "the image (no shell tools) runs nothing at build");
     }
 
     @Test
@@ -72,18 +86,21 @@ class DockerfileAgreementTest {
 
     @Test
     void theAotCacheIsTrainedInPlaceAsTheRecipeTrainsIt() {
-        List<String> training = dockerfile.last().runs("train-aot");
-        assertEquals(1, training.size(), "the last stage trains the AOT cache once: " + training);
-        List<String> words = words(training.getFirst());
+        List<Dockerfile.Stage> training = dockerfile.stages().stream()
+                .filter(stage -> !stage.runs("train-aot").isEmpty()).toList();
+        assertEquals(1, training.size(), "one stage trains the AOT cache");
+        Dockerfile.Stage stage = training.getFirst();
+        assertEquals(1, stage.runs("train-aot").size(), "trained once: " + stage.runs("train-aot"));
+        assertTrue(!stage.runs("image-root.sh assemble").isEmpty(),
+                "trained in the stage that assembles " + DriverImageRecipe.OPT + ", where the image has it");
+        List<String> words = words(stage.runs("train-aot").getFirst());
         Map<String, String> mounts = words.stream().filter(w -> w.startsWith("--mount="))
                 .map(DockerfileAgreementTest::mountOptions)
                 .collect(Collectors.toMap(m -> m.get("target"), m -> m.get("source")));
         assertEquals("/src/deploy", mounts.get(DriverImageRecipe.DEPLOY_MOUNT), "the repository's deploy/ at "
                 + DriverImageRecipe.DEPLOY_MOUNT + ": " + mounts);
-        assertTrue(mounts.containsKey(DriverImageRecipe.JDK_MOUNT), "a JDK at " + DriverImageRecipe.JDK_MOUNT + ": "
-                + mounts);
         List<String> command = words.stream().filter(w -> !w.startsWith("--mount=")).toList();
-        assertEquals("JAVA_HOME=" + DriverImageRecipe.JDK_MOUNT, command.getFirst());
+        assertTrue(command.getFirst().startsWith("JAVA_HOME=/"), "training runs with a JDK: " + command);
         assertEquals(DriverImageRecipe.TRAIN_AOT, command.subList(1, command.size()));
     }
 
@@ -103,6 +120,13 @@ class DockerfileAgreementTest {
             assertEquals(List.of(), stage.runs("jlink"), "stage " + stage.name() + " links a runtime of its own: "
                     + "image-root.sh (and its jlink-modules) must be the only place, for the tier builds with it");
         }
+    }
+
+    private static Dockerfile.Stage baseRootStage() {
+        List<Dockerfile.Stage> stages = dockerfile.stages().stream()
+                .filter(stage -> !stage.runs("base-root.sh").isEmpty()).toList();
+        assertEquals(1, stages.size(), "one stage runs base-root.sh");
+        return stages.getFirst();
     }
 
     private static String only(Dockerfile.Stage stage, String keyword) {

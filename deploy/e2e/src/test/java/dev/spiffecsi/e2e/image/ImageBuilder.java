@@ -19,11 +19,12 @@ import java.util.concurrent.Executors;
 /**
  * Builds the tier's images without docker and imports them into the rig's containerd ({@code image.sh}):
  * <ul>
- *   <li>the production driver image as {@link DriverImageRecipe} (deploy/Dockerfile) says: a Debian root file
+ *   <li>the production driver image as {@link DriverImageRecipe} (deploy/Dockerfile) says: in a Debian root file
  *       system, the Dockerfile's user, /opt/spiffe-csi from {@code image-root.sh assemble} (the production
- *       distribution, its jlinked runtime and native libraries), the AOT cache trained in place with
- *       {@code image-root.sh train-aot} inside the image's root (the cache is valid only at the path it was trained
- *       at), the Dockerfile's entrypoint;</li>
+ *       distribution, its jlinked runtime and native libraries) and the AOT cache trained in place with
+ *       {@code image-root.sh train-aot} inside that root (the cache is valid only at the path it was trained at);
+ *       then the image's root: {@code base-root.sh} from that Debian root, and /opt/spiffe-csi as it is; the
+ *       Dockerfile's entrypoint;</li>
  *   <li>the dev agent's and the example workload's images: the development distribution assembled the same way
  *       (a jlinked runtime, no AOT cache), plus the in-pod SVID check in {@code plugins/}; they differ only in
  *       their entrypoint's command;</li>
@@ -98,18 +99,28 @@ public final class ImageBuilder {
     }
 
     private Path driverRoot(Path debian) {
-        Path rootfs = work.resolve("driver");
+        // the Dockerfile's image-root and base-root stages in one Debian root (a JDK bind-mounted for the training)
+        Path build = work.resolve("driver-build");
         Progress.log("driver image: Debian " + DriverImageRecipe.DEBIAN_SUITE + ", useradd, image-root.sh assemble");
-        DebianRootfs.copy(debian, rootfs);
-        RootfsChroot.run(rootfs, Map.of(), Map.of(), DriverImageRecipe.USERADD, Duration.ofMinutes(1)).orThrow();
-        assemble(projectRoot.resolve(DriverImageRecipe.DISTRIBUTION), rootfs);
+        DebianRootfs.copy(debian, build);
+        RootfsChroot.run(build, Map.of(), Map.of(), DriverImageRecipe.USERADD, Duration.ofMinutes(1)).orThrow();
+        Path opt = assemble(projectRoot.resolve(DriverImageRecipe.DISTRIBUTION), build);
         Progress.log("driver image: image-root.sh train-aot in place at " + DriverImageRecipe.OPT);
-        RootfsChroot.run(rootfs,
+        RootfsChroot.run(build,
                 Map.of(jdk, DriverImageRecipe.JDK_MOUNT, projectRoot.resolve("deploy"), DriverImageRecipe.DEPLOY_MOUNT),
                 Map.of("JAVA_HOME", DriverImageRecipe.JDK_MOUNT), DriverImageRecipe.TRAIN_AOT, ASSEMBLE).orThrow();
-        if (!Files.isRegularFile(rootfs.resolve(relative(DriverImageRecipe.OPT)).resolve("spiffe-csi-driver.aot"))) {
-            throw new IllegalStateException("image-root.sh train-aot left no AOT cache in " + rootfs);
+        if (!Files.isRegularFile(opt.resolve("spiffe-csi-driver.aot"))) {
+            throw new IllegalStateException("image-root.sh train-aot left no AOT cache in " + build);
         }
+        Path rootfs = work.resolve("driver");
+        Progress.log("driver image: base-root.sh, then " + DriverImageRecipe.OPT + " as it is");
+        Exec.run(List.of(projectRoot.resolve("deploy/driver/image/base-root.sh").toString(), build.toString(),
+                rootfs.toString()), Duration.ofMinutes(2)).orThrow();
+        Path target = rootfs.resolve(relative(DriverImageRecipe.OPT));
+        Exec.run(List.of("mkdir", "-p", target.getParent().toString()), Duration.ofSeconds(10)).orThrow();
+        // cp -a keeps the jars' times and sizes, which the AOT cache checks
+        Exec.run(List.of("cp", "-a", opt.toString(), target.toString()), Duration.ofMinutes(2)).orThrow();
+        Exec.run(List.of("rm", "-rf", "--one-file-system", build.toString()), Duration.ofMinutes(2)).orThrow();
         return rootfs;
     }
 

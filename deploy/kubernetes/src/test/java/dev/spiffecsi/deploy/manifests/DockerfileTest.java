@@ -77,8 +77,9 @@ class DockerfileTest {
             }
             images.add(image);
         }
-        assertEquals(3, images.size(), () -> "build, image-root and image stages: " + images);
-        for (String image : images) {
+        assertEquals(4, images.size(), () -> "build, image-root, base-root and image stages: " + images);
+        assertEquals("scratch", images.get(3), "the image holds only what base-root.sh and image-root.sh make");
+        for (String image : images.subList(0, 3)) {
             RenderTest.assertPinned("Dockerfile", image);
         }
         assertTrue(images.get(0).startsWith("eclipse-temurin:25"), "JDK 25 builder: " + images.get(0));
@@ -142,6 +143,26 @@ class DockerfileTest {
         assertTrue(script.contains("test -s \"$opt/spiffe-csi-driver.aot\""), "the build fails without it");
     }
 
+    /** What makes the image small stays in image-root.sh (BENCHMARKS.md, the image's size: image-size.sh). */
+    @Test
+    void theImageRootIsStrippedOfWhatTheDriverNeverReads() throws IOException {
+        String script = Files.readString(IMAGE_ROOT);
+        String assemble = script.substring(script.indexOf("assemble() {"), script.indexOf("train_aot() {"));
+        String train = script.substring(script.indexOf("train_aot() {"));
+        assertTrue(assemble.contains("--compress=zip-0"), "the layer's gzip, not jlink's, compresses the modules");
+        assertTrue(assemble.contains("find \"$opt/runtime\" \"$opt/native\" -name '*.so' -exec strip --strip-unneeded {} +"),
+                "native symbol tables stripped");
+        assertTrue(assemble.contains("rm -f \"$opt/runtime/lib/server/classes_nocoops.jsa\""), "no unused CDS archive");
+        assertTrue(assemble.contains("RepackJars.java\" \"$opt/lib\" \"$(ls \"$opt\"/lib/grpc-netty-shaded-*.jar)\""),
+                "stored jars, netty's natives dropped");
+        assertTrue(assemble.contains("\"$(ls \"$opt\"/lib/jna-[0-9]*.jar)\""), "JNA's natives dropped");
+        // the AOT cache replaces the default CDS archive: dropped only once the cache exists
+        assertTrue(train.indexOf("test -s \"$opt/spiffe-csi-driver.aot\"")
+                < train.indexOf("rm -f \"$opt/runtime/lib/server/classes.jsa\""), train);
+        String launcher = Files.readString(LAUNCHER);
+        assertTrue(launcher.contains("-XX:MaxRAM=256m -Xmx48m"), "a heap that keeps compressed oops on");
+    }
+
     @Test
     void runsAsRootLikeTheGoImageWithAnUnprivilegedUserForOfflineCommands() throws IOException {
         String text = dockerfile();
@@ -199,29 +220,15 @@ class DockerfileTest {
     }
 
     /**
-     * jdeps on the distribution's jars needs no module the jre stage leaves out. Jars are analyzed on the class
-     * path with their module-info removed, as the driver runs them (jdeps refuses explicit modules whose required
-     * modules are automatic ones, such as commons-validator's).
+     * jdeps on the distribution's jars needs no module the runtime leaves out, but those of {@link #LEFT_OUT}.
      */
     @Test
     void jlinkModulesCoverWhatJdepsFindsInTheDistribution(@TempDir Path scratch) throws IOException {
         ToolProvider jdeps = ToolProvider.findFirst("jdeps").orElse(null);
         assumeTrue(jdeps != null, "SKIPPED: this JDK has no jdeps");
-        List<String> inputs = new ArrayList<>();
-        int n = 0;
-        for (Path entry : distributionJars()) {
-            if (Files.isDirectory(entry)) {
-                inputs.add(entry.toString()); // a module's target/classes, in a reactor build before `package`
-            } else {
-                Path stripped = scratch.resolve((n++) + "-" + entry.getFileName());
-                withoutModuleInfo(entry, stripped);
-                inputs.add(stripped.toString());
-            }
-        }
         List<String> command = new ArrayList<>(List.of("--print-module-deps", "--ignore-missing-deps",
-                "--multi-release", String.valueOf(Runtime.version().feature()), "-q",
-                "--class-path", String.join(java.io.File.pathSeparator, inputs)));
-        command.addAll(inputs);
+                "--multi-release", String.valueOf(Runtime.version().feature()), "-q"));
+        command.addAll(jdepsInputs(scratch));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit = jdeps.run(new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -235,7 +242,83 @@ class DockerfileTest {
         Set<String> linked = closure(Set.of(listed.split(",")));
         Set<String> missing = new TreeSet<>(needed);
         missing.removeAll(linked);
+        missing.removeAll(LEFT_OUT.keySet());
         assertEquals(Set.of(), missing, "modules the jars need that jlink-modules (" + listed + ") leaves out");
+    }
+
+    /**
+     * jdeps' class path and inputs: the distribution's jars with their module-info removed, as the driver runs them
+     * (jdeps refuses explicit modules whose required modules are automatic ones, such as commons-validator's).
+     */
+    static List<String> jdepsInputs(Path scratch) throws IOException {
+        List<String> inputs = new ArrayList<>();
+        int n = 0;
+        for (Path entry : distributionJars()) {
+            if (Files.isDirectory(entry)) {
+                inputs.add(entry.toString()); // a module's target/classes, in a reactor build before `package`
+            } else {
+                Path stripped = scratch.resolve((n++) + "-" + entry.getFileName());
+                withoutModuleInfo(entry, stripped);
+                inputs.add(stripped.toString());
+            }
+        }
+        List<String> arguments = new ArrayList<>(List.of("--class-path",
+                String.join(java.io.File.pathSeparator, inputs)));
+        arguments.addAll(inputs);
+        return arguments;
+    }
+
+    /**
+     * Modules jdeps finds references to that the runtime leaves out, each with the only packages allowed to refer to
+     * it: code the driver never runs, or runs only after checking that the module is there (image-root.sh's smoke
+     * test and the benchmarks run the driver on the linked runtime). A new reference from another package fails
+     * here until someone looks at it.
+     */
+    static final Map<String, Set<String>> LEFT_OUT = Map.of(
+            // JNA's helpers for AWT components (Native.getComponentID and the like), which nothing calls;
+            // Typesafe Config's ConfigBeanFactory (java.beans), which the config module does not use
+            "java.desktop", Set.of("com.sun.jna", "com.typesafe.config.impl"),
+            // Gson's adapters for java.sql's dates, which Gson registers only when it finds java.sql (grpc's
+            // service-config parser and Nimbus's shaded copy)
+            "java.sql", Set.of("com.google.gson.internal.sql", "com.nimbusds.jose.shaded.gson.internal.sql"),
+            // grpc's JNDI lookups of DNS SRV and TXT records, which it skips when JNDI is missing (the driver dials
+            // unix sockets only), and netty's TLS host name checks (the driver speaks no TLS)
+            "java.naming", Set.of("io.grpc.internal", "io.grpc.netty.shaded.io.netty.handler.ssl"));
+
+    /**
+     * The runtime leaves out java.desktop (AWT, fonts, java.beans) and the rest of {@link #LEFT_OUT}, and nothing
+     * but the packages listed there refers to them: jdeps, class by class, on the distribution's jars.
+     */
+    @Test
+    void theRuntimeLeavesOutOnlyModulesThatNoRunningCodeNeeds(@TempDir Path scratch) throws IOException {
+        ToolProvider jdeps = ToolProvider.findFirst("jdeps").orElse(null);
+        assumeTrue(jdeps != null, "SKIPPED: this JDK has no jdeps");
+        Set<String> linked = closure(Set.of(jlinkModules().split(",")));
+        for (String module : LEFT_OUT.keySet()) {
+            assertFalse(linked.contains(module), module + " is linked again: " + linked);
+        }
+        List<String> command = new ArrayList<>(List.of("-verbose:class", "--ignore-missing-deps",
+                "--multi-release", String.valueOf(Runtime.version().feature()), "-q"));
+        command.addAll(jdepsInputs(scratch));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = jdeps.run(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), command.toArray(String[]::new));
+        assertEquals(0, exit, () -> err.toString(StandardCharsets.UTF_8));
+        // "   com.sun.jna.Native   -> java.awt.Component   java.desktop"
+        Pattern dependency = Pattern.compile("^\\s+(\\S+)\\s+->\\s+\\S+\\s+(\\S+)$");
+        Map<String, Set<String>> referring = new HashMap<>();
+        for (String line : out.toString(StandardCharsets.UTF_8).lines().toList()) {
+            Matcher m = dependency.matcher(line);
+            if (m.matches() && !linked.contains(m.group(2)) && m.group(2).matches("(java|jdk)\\.[a-z.]+")) {
+                String type = m.group(1);
+                referring.computeIfAbsent(m.group(2), k -> new TreeSet<>())
+                        .add(type.substring(0, type.lastIndexOf('.')));
+            }
+        }
+        assertTrue(referring.containsKey("java.desktop"), () -> "jdeps found no reference to java.desktop at all: "
+                + "is the output still read right? " + referring);
+        assertEquals(LEFT_OUT, referring, "packages that refer to modules the runtime leaves out");
     }
 
     /** The modules jlink links for {@code roots}: the roots and everything they require, transitively. */
