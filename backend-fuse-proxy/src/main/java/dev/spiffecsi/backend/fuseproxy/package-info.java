@@ -16,7 +16,8 @@
  * pod), {@code delegated}
  * (the agent connection, resubscription across agent restarts, the shared bundle feeds), {@code workload} (the
  * Workload API service and its message mapping), {@code files} (the credential files: layouts, PEM, the per-volume
- * feed and JWT-SVID refresh), {@code server} (one volume's mount, server and files, the shared threads).
+ * feed and JWT-SVID refresh), {@code server} (one volume's mount, server and files, the shared threads),
+ * {@code volume} (the label that names a volume in every log line and message).
  *
  * <h2>Driver restarts</h2>
  * A FUSE filesystem is served by the process that mounted it, and dies with it: its mount stays, but every access
