@@ -17,7 +17,10 @@
  * (the agent connection, resubscription across agent restarts, the shared bundle feeds), {@code workload} (the
  * Workload API service and its message mapping), {@code files} (the credential files: layouts, PEM, the per-volume
  * feed and JWT-SVID refresh), {@code server} (one volume's mount, server and files, the shared threads),
- * {@code volume} (the label that names a volume in every log line and message).
+ * {@code volume} (the label that names a volume in every log line and message). This package itself holds the
+ * backend ({@code FuseProxyBackend}, which decides by what is at a target), what it knows of each target
+ * ({@code TargetRecord}), how it starts a volume ({@code VolumeLauncher}), tells its condition
+ * ({@code VolumeConditions}, {@code OrphanReporter}) and removes orphaned mounts ({@code OrphanedMountRemover}).
  *
  * <h2>Driver restarts</h2>
  * A FUSE filesystem is served by the process that mounted it, and dies with it: its mount stays, but every access
@@ -37,7 +40,17 @@
  *     all: the new mount would be a sibling of what the container holds, not on top of it. DriverRestartTest
  *     shows both propagation cases with real mounts.)</li>
  * </ol>
- * An orphaned mount counts as this backend's publication ({@code inspect} says PUBLISHED, {@code condition} says
+ * An orphaned mount counts as this backend's publication ({@code inspect} says BROKEN, {@code condition} says
  * abnormal until it is served again); {@code unpublish} removes it together with what is stacked on it.
+ *
+ * <h2>Where its tests are</h2>
+ * This module's tests ({@code src/test}) drive the backend directly, against a fake agent
+ * ({@code testing.FakeDelegatedAgent}); those with real mounts and FUSE need root in a private mount namespace and are
+ * skipped otherwise. The end-to-end tests of this backend are in the development kit, {@code deploy/devkit}, package
+ * {@code dev.spiffecsi.dev.fuseproxy} of its tests ({@code FuseProxyEndToEndTest}, {@code FuseProxyFilesEndToEndTest},
+ * {@code FuseProxyVolumeChurnTest} and the cost measurements): they run the real driver over its CSI socket, the
+ * kubelet simulator and the dev SPIFFE agent, which all live in the devkit. The devkit depends on this backend, not
+ * the other way round (a backend depends on the SPI alone), so those tests cannot live here; run them with
+ * {@code -pl deploy/devkit -am}.
  */
 package dev.spiffecsi.backend.fuseproxy;
