@@ -44,13 +44,12 @@
  * abnormal until it is served again); {@code unpublish} removes it together with what is stacked on it.
  *
  * <h2>Where its tests are</h2>
- * This module's tests ({@code src/test}) drive the backend directly, against a fake agent
+ * This module's tests ({@code src/test}) drive the backend directly, against an in-process fake agent
  * ({@code testing.FakeDelegatedAgent}); those with real mounts and FUSE need root in a private mount namespace and are
- * skipped otherwise. The end-to-end tests of this backend are in the development kit, {@code deploy/devkit}, package
- * {@code dev.spiffecsi.dev.fuseproxy} of its tests ({@code FuseProxyEndToEndTest}, {@code FuseProxyFilesEndToEndTest},
- * {@code FuseProxyVolumeChurnTest} and the cost measurements): they run the real driver over its CSI socket, the
- * kubelet simulator and the dev SPIFFE agent, which all live in the devkit. The devkit depends on this backend, not
- * the other way round (a backend depends on the SPI alone), so those tests cannot live here; run them with
- * {@code -pl deploy/devkit -am}.
+ * skipped otherwise. The backend's end-to-end tests are in the development kit: {@code deploy/devkit}, test package
+ * {@code dev.spiffecsi.dev.simulatednode.fuseproxy} (end to end, credential files, volume churn, first-SVID latency,
+ * the files' cost). They run the real driver over its CSI socket with the dev SPIFFE agent and the kubelet
+ * simulator, which live in the devkit; the devkit depends on this backend, never the other way round, so those tests
+ * cannot live here. Run them with {@code -pl deploy/devkit -am}.
  */
 package dev.spiffecsi.backend.fuseproxy;
