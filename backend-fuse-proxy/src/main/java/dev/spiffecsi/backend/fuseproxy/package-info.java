@@ -16,7 +16,11 @@
  * pod), {@code delegated}
  * (the agent connection, resubscription across agent restarts, the shared bundle feeds), {@code workload} (the
  * Workload API service and its message mapping), {@code files} (the credential files: layouts, PEM, the per-volume
- * feed and JWT-SVID refresh), {@code server} (one volume's mount, server and files, the shared threads).
+ * feed and JWT-SVID refresh), {@code server} (one volume's mount, server and files, the shared threads),
+ * {@code volume} (the label that names a volume in every log line and message). This package itself holds the
+ * backend ({@code FuseProxyBackend}, which decides by what is at a target), what it knows of each target
+ * ({@code TargetRecord}), how it starts a volume ({@code VolumeLauncher}), tells its condition
+ * ({@code VolumeConditions}, {@code OrphanReporter}) and removes orphaned mounts ({@code OrphanedMountRemover}).
  *
  * <h2>Driver restarts</h2>
  * A FUSE filesystem is served by the process that mounted it, and dies with it: its mount stays, but every access
@@ -36,7 +40,16 @@
  *     all: the new mount would be a sibling of what the container holds, not on top of it. DriverRestartTest
  *     shows both propagation cases with real mounts.)</li>
  * </ol>
- * An orphaned mount counts as this backend's publication ({@code inspect} says PUBLISHED, {@code condition} says
+ * An orphaned mount counts as this backend's publication ({@code inspect} says BROKEN, {@code condition} says
  * abnormal until it is served again); {@code unpublish} removes it together with what is stacked on it.
+ *
+ * <h2>Where its tests are</h2>
+ * This module's tests ({@code src/test}) drive the backend directly, against an in-process fake agent
+ * ({@code testing.FakeDelegatedAgent}); those with real mounts and FUSE need root in a private mount namespace and are
+ * skipped otherwise. The backend's end-to-end tests are in the development kit: {@code deploy/devkit}, test package
+ * {@code dev.spiffecsi.dev.simulatednode.fuseproxy} (end to end, credential files, volume churn, first-SVID latency,
+ * the files' cost). They run the real driver over its CSI socket with the dev SPIFFE agent and the kubelet
+ * simulator, which live in the devkit; the devkit depends on this backend, never the other way round, so those tests
+ * cannot live here. Run them with {@code -pl deploy/devkit -am}.
  */
 package dev.spiffecsi.backend.fuseproxy;

@@ -6,7 +6,7 @@ import dev.spiffecsi.backend.fuseproxy.delegated.AgentClient;
 import dev.spiffecsi.backend.fuseproxy.delegated.AgentStatus;
 import dev.spiffecsi.backend.fuseproxy.delegated.Delegation;
 import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.FetchJWTSVIDsResponse;
-import dev.spiffecsi.backend.fuseproxy.workload.VolumeLabel;
+import dev.spiffecsi.backend.fuseproxy.volume.VolumeLabel;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;

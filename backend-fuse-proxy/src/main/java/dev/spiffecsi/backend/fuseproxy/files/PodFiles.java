@@ -10,7 +10,7 @@ import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX50
 import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.X509SVIDWithKey;
 import dev.spiffecsi.backend.fuseproxy.fuse.FileSet;
 import dev.spiffecsi.backend.fuseproxy.fuse.ServedFiles;
-import dev.spiffecsi.backend.fuseproxy.workload.VolumeLabel;
+import dev.spiffecsi.backend.fuseproxy.volume.VolumeLabel;
 import io.grpc.Status;
 import java.lang.System.Logger.Level;
 import java.security.cert.CertificateException;

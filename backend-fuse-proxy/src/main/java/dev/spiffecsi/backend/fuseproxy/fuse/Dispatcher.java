@@ -1,5 +1,19 @@
 package dev.spiffecsi.backend.fuseproxy.fuse;
 
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.AccessIn;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.Attr;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.AttrOut;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.Dirent;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.EntryOut;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.FileReadIn;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.GetattrIn;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.InHeader;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.MknodIn;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.Opcode;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.OpenIn;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.OpenOut;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.ReadIn;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.SetattrIn;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;

@@ -3,6 +3,7 @@ package dev.spiffecsi.backend.fuseproxy.fuse;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.InHeader;
 import dev.spiffecsi.spi.MountSyscalls.ErrnoException;
 import java.io.IOException;
 import java.nio.ByteBuffer;

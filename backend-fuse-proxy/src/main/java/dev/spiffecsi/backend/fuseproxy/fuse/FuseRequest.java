@@ -1,5 +1,7 @@
 package dev.spiffecsi.backend.fuseproxy.fuse;
 
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.InHeader;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.Opcode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 

@@ -1,5 +1,9 @@
 package dev.spiffecsi.backend.fuseproxy.fuse;
 
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.InHeader;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.InitIn;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.InitOut;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.Opcode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.spiffecsi.backend.fuseproxy.fuse;
 
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.Kstatfs;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Objects;

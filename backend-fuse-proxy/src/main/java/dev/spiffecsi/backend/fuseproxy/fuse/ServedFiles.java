@@ -1,5 +1,8 @@
 package dev.spiffecsi.backend.fuseproxy.fuse;
 
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.Attr;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.Dirent;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.OpenIn;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;

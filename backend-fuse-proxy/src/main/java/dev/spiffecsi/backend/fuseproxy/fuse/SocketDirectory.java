@@ -1,5 +1,9 @@
 package dev.spiffecsi.backend.fuseproxy.fuse;
 
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.Attr;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.Dirent;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.Kstatfs;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.SetattrIn;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;

@@ -2,8 +2,8 @@ package dev.spiffecsi.backend.fuseproxy.server;
 
 import dev.spiffecsi.backend.fuseproxy.peer.PeerCredentialsNegotiator;
 import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
+import dev.spiffecsi.backend.fuseproxy.volume.VolumeLabel;
 import dev.spiffecsi.backend.fuseproxy.workload.RateLimitedLog;
-import dev.spiffecsi.backend.fuseproxy.workload.VolumeLabel;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;

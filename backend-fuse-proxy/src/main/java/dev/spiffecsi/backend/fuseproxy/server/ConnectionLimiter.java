@@ -1,7 +1,7 @@
 package dev.spiffecsi.backend.fuseproxy.server;
 
+import dev.spiffecsi.backend.fuseproxy.volume.VolumeLabel;
 import dev.spiffecsi.backend.fuseproxy.workload.RateLimitedLog;
-import dev.spiffecsi.backend.fuseproxy.workload.VolumeLabel;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandler;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;

@@ -1,7 +1,7 @@
 package dev.spiffecsi.backend.fuseproxy.server;
 
+import dev.spiffecsi.backend.fuseproxy.volume.VolumeLabel;
 import dev.spiffecsi.backend.fuseproxy.workload.RateLimitedLog;
-import dev.spiffecsi.backend.fuseproxy.workload.VolumeLabel;
 import dev.spiffecsi.spi.LogSafe;
 import io.grpc.Metadata;
 import io.grpc.ServerStreamTracer;

@@ -8,6 +8,7 @@ import dev.spiffecsi.backend.fuseproxy.delegated.Delegation;
 import dev.spiffecsi.backend.fuseproxy.delegated.Resubscription;
 import dev.spiffecsi.backend.fuseproxy.delegated.SvidSubscriptions;
 import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsResponse;
+import dev.spiffecsi.backend.fuseproxy.volume.VolumeLabel;
 import dev.spiffecsi.spi.LogSafe;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;

@@ -10,6 +10,7 @@ import dev.spiffecsi.backend.fuseproxy.delegated.SvidSubscriptions;
 import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsResponse;
 import dev.spiffecsi.backend.fuseproxy.protocol.workload.ValidateJWTSVIDRequest;
 import dev.spiffecsi.backend.fuseproxy.protocol.workload.ValidateJWTSVIDResponse;
+import dev.spiffecsi.backend.fuseproxy.volume.VolumeLabel;
 import dev.spiffecsi.spi.LogSafe;
 import io.grpc.Status;
 import io.grpc.StatusException;

@@ -5,6 +5,7 @@ import dev.spiffecsi.backend.fuseproxy.peer.PeerCredentialsNegotiator;
 import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
 import dev.spiffecsi.backend.fuseproxy.protocol.CallRefusal;
 import dev.spiffecsi.backend.fuseproxy.protocol.WorkloadApiSecurityHeader;
+import dev.spiffecsi.backend.fuseproxy.volume.VolumeLabel;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;

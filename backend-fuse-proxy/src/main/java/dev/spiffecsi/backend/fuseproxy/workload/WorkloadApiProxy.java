@@ -18,6 +18,7 @@ import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509BundlesRequest;
 import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509BundlesResponse;
 import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDRequest;
 import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDResponse;
+import dev.spiffecsi.backend.fuseproxy.volume.VolumeLabel;
 import dev.spiffecsi.spi.LogSafe;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;

@@ -10,7 +10,7 @@ import dev.spiffecsi.backend.fuseproxy.protocol.FileLayout;
 import dev.spiffecsi.backend.fuseproxy.protocol.types.Selector;
 import dev.spiffecsi.backend.fuseproxy.server.SharedTransport;
 import dev.spiffecsi.backend.fuseproxy.testing.FakeDelegatedAgent;
-import dev.spiffecsi.backend.fuseproxy.workload.VolumeLabel;
+import dev.spiffecsi.backend.fuseproxy.volume.VolumeLabel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;

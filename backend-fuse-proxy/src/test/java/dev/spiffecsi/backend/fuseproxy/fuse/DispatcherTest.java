@@ -10,6 +10,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.AttrOut;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.EntryOut;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.InHeader;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.Kstatfs;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.Opcode;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.OpenOut;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.ReadIn;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.SetattrIn;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

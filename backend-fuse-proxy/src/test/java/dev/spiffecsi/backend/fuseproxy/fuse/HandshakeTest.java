@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.InHeader;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.InitIn;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.InitOut;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.Opcode;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.ReadIn;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;

@@ -3,6 +3,7 @@ package dev.spiffecsi.backend.fuseproxy.fuse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.OpenIn;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;

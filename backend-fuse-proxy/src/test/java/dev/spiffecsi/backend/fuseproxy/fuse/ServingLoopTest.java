@@ -1,5 +1,8 @@
 package dev.spiffecsi.backend.fuseproxy.fuse;
 
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.AttrOut;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.MknodIn;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.Opcode;
 import dev.spiffecsi.spi.contract.RecordingLogger;
 import static dev.spiffecsi.backend.fuseproxy.fuse.FakeConnection.error;
 import static dev.spiffecsi.backend.fuseproxy.fuse.FakeConnection.unique;

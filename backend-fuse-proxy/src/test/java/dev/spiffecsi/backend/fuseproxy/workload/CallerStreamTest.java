@@ -13,6 +13,7 @@ import dev.spiffecsi.backend.fuseproxy.peer.PeerProcess;
 import dev.spiffecsi.backend.fuseproxy.server.SharedTransport;
 import dev.spiffecsi.backend.fuseproxy.testing.FakeDelegatedAgent;
 import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDResponse;
+import dev.spiffecsi.backend.fuseproxy.volume.VolumeLabel;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.lang.reflect.Field;

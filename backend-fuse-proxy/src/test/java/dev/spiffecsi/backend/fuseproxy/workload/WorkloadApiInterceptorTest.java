@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.spiffecsi.backend.fuseproxy.protocol.workload.SpiffeWorkloadAPIGrpc;
 import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDRequest;
 import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDResponse;
+import dev.spiffecsi.backend.fuseproxy.volume.VolumeLabel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;

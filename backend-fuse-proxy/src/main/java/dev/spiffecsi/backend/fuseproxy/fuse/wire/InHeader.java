@@ -1,4 +1,4 @@
-package dev.spiffecsi.backend.fuseproxy.fuse;
+package dev.spiffecsi.backend.fuseproxy.fuse.wire;
 
 import java.nio.ByteBuffer;
 
@@ -15,12 +15,12 @@ import java.nio.ByteBuffer;
  * @param extensionLength {@code total_extlen} (7.38+, padding before): request extensions at the end of the
  *                        request, in 8-byte units; they are sent only if the server asked for them at INIT
  */
-record InHeader(int length, int opcode, long unique, long nodeId, int uid, int gid, int pid, int extensionLength) {
+public record InHeader(int length, int opcode, long unique, long nodeId, int uid, int gid, int pid, int extensionLength) {
 
-    static final int SIZE = 40;
+    public static final int SIZE = 40;
 
     /** The header at the start of a whole request, read without moving the request's position. */
-    static InHeader peek(ByteBuffer request) {
+    public static InHeader peek(ByteBuffer request) {
         return decode(request.duplicate().order(request.order()));
     }
 

@@ -1,4 +1,4 @@
-package dev.spiffecsi.backend.fuseproxy.fuse;
+package dev.spiffecsi.backend.fuseproxy.fuse.wire;
 
 import java.nio.ByteBuffer;
 
@@ -8,12 +8,12 @@ import java.nio.ByteBuffer;
  * @param files the inodes in use
  * @param free  the inodes that can still be created
  */
-record Kstatfs(long files, long free) {
+public record Kstatfs(long files, long free) {
 
-    static final int SIZE = 80;
-    static final int NAME_MAX = 255;
+    public static final int SIZE = 80;
+    public static final int NAME_MAX = 255;
 
-    void encode(ByteBuffer out) {
+    public void encode(ByteBuffer out) {
         int start = out.position();
         out.putLong(0); // blocks
         out.putLong(0); // bfree

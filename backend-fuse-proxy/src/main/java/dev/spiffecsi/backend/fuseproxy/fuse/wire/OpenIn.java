@@ -1,4 +1,4 @@
-package dev.spiffecsi.backend.fuseproxy.fuse;
+package dev.spiffecsi.backend.fuseproxy.fuse.wire;
 
 import java.nio.ByteBuffer;
 
@@ -7,13 +7,13 @@ import java.nio.ByteBuffer;
  *
  * @param flags the open(2) flags, less O_CREAT, O_EXCL and O_NOCTTY, which the kernel handles
  */
-record OpenIn(int flags) {
+public record OpenIn(int flags) {
 
-    static final int O_ACCMODE = 03;
-    static final int O_RDONLY = 0;
-    static final int O_TRUNC = 01000;
+    public static final int O_ACCMODE = 03;
+    public static final int O_RDONLY = 0;
+    public static final int O_TRUNC = 01000;
 
-    static OpenIn decode(ByteBuffer in) {
+    public static OpenIn decode(ByteBuffer in) {
         return new OpenIn(in.getInt(in.position()));
     }
 }

@@ -1,4 +1,4 @@
-package dev.spiffecsi.backend.fuseproxy.fuse;
+package dev.spiffecsi.backend.fuseproxy.fuse.wire;
 
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -12,14 +12,14 @@ import java.time.Instant;
  * @param nlink link count
  * @param size  the bytes a read returns: a regular file's length, 0 for the directory and the socket
  */
-record Attr(long ino, int mode, int nlink, int uid, int gid, long size, Instant atime, Instant mtime,
+public record Attr(long ino, int mode, int nlink, int uid, int gid, long size, Instant atime, Instant mtime,
             Instant ctime) {
 
     static final int SIZE = 88;
     /** Reported as st_blksize; the kernel uses it as the preferred I/O size. */
     static final int BLOCK_SIZE = 4096;
 
-    void encode(ByteBuffer out) {
+    public void encode(ByteBuffer out) {
         out.putLong(ino);
         out.putLong(size);
         out.putLong((size + 511) / 512); // blocks, in 512-byte units as st_blocks counts them

@@ -1,4 +1,4 @@
-package dev.spiffecsi.backend.fuseproxy.fuse;
+package dev.spiffecsi.backend.fuseproxy.fuse.wire;
 
 import java.nio.ByteBuffer;
 
@@ -7,9 +7,9 @@ import java.nio.ByteBuffer;
  *
  * @param mask the access(2) mask: R_OK 4, W_OK 2, X_OK 1, F_OK 0
  */
-record AccessIn(int mask) {
+public record AccessIn(int mask) {
 
-    static AccessIn decode(ByteBuffer in) {
+    public static AccessIn decode(ByteBuffer in) {
         int mask = in.getInt();
         in.getInt(); // padding
         return new AccessIn(mask);

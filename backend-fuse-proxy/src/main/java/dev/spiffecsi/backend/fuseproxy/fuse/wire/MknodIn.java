@@ -1,4 +1,4 @@
-package dev.spiffecsi.backend.fuseproxy.fuse;
+package dev.spiffecsi.backend.fuseproxy.fuse.wire;
 
 import java.nio.ByteBuffer;
 
@@ -9,11 +9,11 @@ import java.nio.ByteBuffer;
  * @param mode file type and permission bits, the caller's umask already applied by the kernel (the server did
  *             not ask for FUSE_DONT_MASK)
  */
-record MknodIn(int mode) {
+public record MknodIn(int mode) {
 
-    static final int SIZE = 16;
+    public static final int SIZE = 16;
 
-    static MknodIn decode(ByteBuffer in) {
+    public static MknodIn decode(ByteBuffer in) {
         int start = in.position();
         MknodIn decoded = new MknodIn(in.getInt(start));
         in.position(start + SIZE);

@@ -1,8 +1,7 @@
-package dev.spiffecsi.backend.fuseproxy.fuse;
+package dev.spiffecsi.backend.fuseproxy.fuse.wire;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -47,39 +46,6 @@ class StructCodecTest {
         InHeader header = InHeader.decode(b);
         assertEquals(new InHeader(64, Opcode.MKNOD, 0x1122334455L, 1, 1000, 2000, 4242, 3), header);
         assertEquals(InHeader.SIZE, b.position());
-    }
-
-    @Test
-    void requestPayloadExcludesTheExtensionsAndNamesEndAtTheirNul() {
-        byte[] name = "spire-agent.sock".getBytes(StandardCharsets.UTF_8);
-        int length = InHeader.SIZE + MknodIn.SIZE + name.length + 1;
-        int extensionWords = 2;
-        ByteBuffer b = buffer(length + 8 * extensionWords);
-        b.putInt(0, length + 8 * extensionWords).putInt(4, Opcode.MKNOD).putShort(36, (short) extensionWords);
-        b.putInt(InHeader.SIZE, 0140755).putInt(InHeader.SIZE + 8, 022);
-        b.put(InHeader.SIZE + MknodIn.SIZE, name);
-        FuseRequest request = FuseRequest.decode(InHeader.peek(b), b);
-        assertEquals(MknodIn.SIZE + name.length + 1, request.payload().remaining());
-        assertEquals(new MknodIn(0140755), MknodIn.decode(request.payload()));
-        assertArrayEquals(name, request.name());
-        assertEquals(0, request.payload().remaining());
-    }
-
-    @Test
-    void aRequestWhoseLengthDisagreesWithTheReadIsRejected() {
-        ByteBuffer b = buffer(InHeader.SIZE + 8);
-        b.putInt(0, InHeader.SIZE + 16).putInt(4, Opcode.LOOKUP);
-        InHeader header = InHeader.peek(b);
-        assertThrows(IllegalArgumentException.class, () -> FuseRequest.decode(header, b));
-    }
-
-    @Test
-    void aNameWithoutNulIsRejected() {
-        ByteBuffer b = buffer(InHeader.SIZE + 3);
-        b.putInt(0, InHeader.SIZE + 3).putInt(4, Opcode.LOOKUP)
-                .put(InHeader.SIZE, "abc".getBytes(StandardCharsets.UTF_8));
-        FuseRequest request = FuseRequest.decode(InHeader.peek(b), b);
-        assertThrows(IllegalArgumentException.class, request::name);
     }
 
     @Test
@@ -203,23 +169,5 @@ class StructCodecTest {
         ByteBuffer expected = buffer(80);
         expected.putLong(24, 2).putLong(32, 0).putInt(40, 4096).putInt(44, 255).putInt(48, 4096);
         assertArrayEquals(expected.array(), written(out));
-    }
-
-    @Test
-    void repliesStartWithLengthNegatedErrnoAndUnique() {
-        Reply reply = new Reply();
-        ByteBuffer error = reply.error(0xABCDEFL, Errno.ENOENT);
-        assertEquals(16, error.remaining());
-        assertEquals(16, error.getInt(0));
-        assertEquals(-2, error.getInt(4));
-        assertEquals(0xABCDEFL, error.getLong(8));
-
-        reply.begin().putLong(42);
-        ByteBuffer success = reply.success(7);
-        assertEquals(24, success.remaining());
-        assertEquals(24, success.getInt(0));
-        assertEquals(0, success.getInt(4));
-        assertEquals(7, success.getLong(8));
-        assertEquals(42, success.getLong(16));
     }
 }

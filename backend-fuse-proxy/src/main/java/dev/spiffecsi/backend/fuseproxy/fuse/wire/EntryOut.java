@@ -1,4 +1,4 @@
-package dev.spiffecsi.backend.fuseproxy.fuse;
+package dev.spiffecsi.backend.fuseproxy.fuse.wire;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -10,11 +10,11 @@ import java.time.Duration;
  * @param entryValid how long the kernel may cache the name
  * @param attrValid  how long the kernel may cache the attributes
  */
-record EntryOut(long nodeId, Duration entryValid, Duration attrValid, Attr attr) {
+public record EntryOut(long nodeId, Duration entryValid, Duration attrValid, Attr attr) {
 
-    static final int SIZE = 40 + Attr.SIZE;
+    public static final int SIZE = 40 + Attr.SIZE;
 
-    void encode(ByteBuffer out) {
+    public void encode(ByteBuffer out) {
         out.putLong(nodeId);
         out.putLong(0); // generation
         out.putLong(entryValid.getSeconds());

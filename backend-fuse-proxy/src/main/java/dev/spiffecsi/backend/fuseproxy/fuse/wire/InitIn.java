@@ -1,4 +1,4 @@
-package dev.spiffecsi.backend.fuseproxy.fuse;
+package dev.spiffecsi.backend.fuseproxy.fuse.wire;
 
 import java.nio.ByteBuffer;
 
@@ -7,9 +7,9 @@ import java.nio.ByteBuffer;
  * Only the leading fields are read, so both sizes decode alike; the capability flags are not needed because this
  * server asks for no optional capability.
  */
-record InitIn(int major, int minor, int maxReadahead) {
+public record InitIn(int major, int minor, int maxReadahead) {
 
-    static InitIn decode(ByteBuffer in) {
+    public static InitIn decode(ByteBuffer in) {
         return new InitIn(in.getInt(), in.getInt(), in.getInt());
     }
 }

@@ -1,4 +1,4 @@
-package dev.spiffecsi.backend.fuseproxy.fuse;
+package dev.spiffecsi.backend.fuseproxy.fuse.wire;
 
 import java.nio.ByteBuffer;
 
@@ -12,11 +12,11 @@ import java.nio.ByteBuffer;
  *                 plus the headers
  * @param timeGran timestamp granularity in nanoseconds
  */
-record InitOut(int major, int minor, int maxReadahead, int flags, int maxWrite, int timeGran) {
+public record InitOut(int major, int minor, int maxReadahead, int flags, int maxWrite, int timeGran) {
 
-    static final int SIZE = 64;
+    public static final int SIZE = 64;
 
-    void encode(ByteBuffer out) {
+    public void encode(ByteBuffer out) {
         int start = out.position();
         out.putInt(major);
         out.putInt(minor);

@@ -1,4 +1,4 @@
-package dev.spiffecsi.backend.fuseproxy.fuse;
+package dev.spiffecsi.backend.fuseproxy.fuse.wire;
 
 import java.nio.ByteBuffer;
 
@@ -8,22 +8,22 @@ import java.nio.ByteBuffer;
  *
  * @param type the d_type: DT_DIR, DT_REG or DT_SOCK
  */
-record Dirent(long ino, int type, byte[] name) {
+public record Dirent(long ino, int type, byte[] name) {
 
-    static final int DT_DIR = 4;
-    static final int DT_REG = 8;
-    static final int DT_SOCK = 12;
+    public static final int DT_DIR = 4;
+    public static final int DT_REG = 8;
+    public static final int DT_SOCK = 12;
     private static final int NAME_OFFSET = 24;
 
     /** The bytes this entry takes in a reply, padding included. */
-    int size() {
+    public int size() {
         return (NAME_OFFSET + name.length + 7) & ~7;
     }
 
     /**
      * @param nextOffset the {@code off} field: the offset the kernel passes back to continue after this entry
      */
-    void encode(ByteBuffer out, long nextOffset) {
+    public void encode(ByteBuffer out, long nextOffset) {
         int end = out.position() + size();
         out.putLong(ino);
         out.putLong(nextOffset);

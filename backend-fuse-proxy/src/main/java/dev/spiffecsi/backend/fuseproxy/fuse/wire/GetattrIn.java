@@ -1,4 +1,4 @@
-package dev.spiffecsi.backend.fuseproxy.fuse;
+package dev.spiffecsi.backend.fuseproxy.fuse.wire;
 
 import java.nio.ByteBuffer;
 
@@ -6,13 +6,13 @@ import java.nio.ByteBuffer;
  * {@code struct fuse_getattr_in} (16 bytes): getattr_flags u32, dummy u32, fh u64. fstat(2) on an open regular
  * file sets FUSE_GETATTR_FH and names the handle.
  */
-record GetattrIn(long handle) {
+public record GetattrIn(long handle) {
 
     static final int SIZE = 16;
     private static final int FUSE_GETATTR_FH = 1;
 
     /** The handle, 0 when the request names none (or carries no input, as before protocol 7.9). */
-    static GetattrIn decode(ByteBuffer in) {
+    public static GetattrIn decode(ByteBuffer in) {
         if (in.remaining() < SIZE) {
             return new GetattrIn(0);
         }

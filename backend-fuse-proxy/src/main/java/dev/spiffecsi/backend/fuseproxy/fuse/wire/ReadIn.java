@@ -1,4 +1,4 @@
-package dev.spiffecsi.backend.fuseproxy.fuse;
+package dev.spiffecsi.backend.fuseproxy.fuse.wire;
 
 import java.nio.ByteBuffer;
 
@@ -8,11 +8,11 @@ import java.nio.ByteBuffer;
  * @param offset where to continue: the {@code off} of the last entry the kernel consumed, 0 at the start
  * @param size   the most bytes of entries the reply may carry
  */
-record ReadIn(long offset, int size) {
+public record ReadIn(long offset, int size) {
 
-    static final int SIZE = 40;
+    public static final int SIZE = 40;
 
-    static ReadIn decode(ByteBuffer in) {
+    public static ReadIn decode(ByteBuffer in) {
         int start = in.position();
         ReadIn decoded = new ReadIn(in.getLong(start + 8), in.getInt(start + 16));
         in.position(start + SIZE);

@@ -1,4 +1,4 @@
-package dev.spiffecsi.backend.fuseproxy.workload;
+package dev.spiffecsi.backend.fuseproxy.volume;
 
 import java.nio.file.Path;
 

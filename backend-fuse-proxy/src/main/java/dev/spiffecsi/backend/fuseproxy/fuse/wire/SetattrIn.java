@@ -1,4 +1,4 @@
-package dev.spiffecsi.backend.fuseproxy.fuse;
+package dev.spiffecsi.backend.fuseproxy.fuse.wire;
 
 import java.nio.ByteBuffer;
 
@@ -7,20 +7,20 @@ import java.nio.ByteBuffer;
  *
  * @param valid the FATTR_* bits saying which fields the caller sets
  */
-record SetattrIn(int valid, int mode, int uid, int gid) {
+public record SetattrIn(int valid, int mode, int uid, int gid) {
 
-    static final int SIZE = 88;
-    static final int FATTR_MODE = 1;
-    static final int FATTR_UID = 1 << 1;
-    static final int FATTR_GID = 1 << 2;
+    public static final int SIZE = 88;
+    public static final int FATTR_MODE = 1;
+    public static final int FATTR_UID = 1 << 1;
+    public static final int FATTR_GID = 1 << 2;
     /** Informational bits: the file handle and lock owner of an ftruncate/fchmod, and "kill suid/sgid". */
-    static final int FATTR_INFORMATIONAL = 1 << 6 | 1 << 9 | 1 << 11;
+    public static final int FATTR_INFORMATIONAL = 1 << 6 | 1 << 9 | 1 << 11;
 
     private static final int MODE_OFFSET = 68;
     private static final int UID_OFFSET = 76;
     private static final int GID_OFFSET = 80;
 
-    static SetattrIn decode(ByteBuffer in) {
+    public static SetattrIn decode(ByteBuffer in) {
         int start = in.position();
         SetattrIn decoded = new SetattrIn(in.getInt(start), in.getInt(start + MODE_OFFSET),
                 in.getInt(start + UID_OFFSET), in.getInt(start + GID_OFFSET));
