@@ -278,7 +278,8 @@ final class BindMountBackend implements Backend {
                             + "(the agent recreated it elsewhere); recreate the pod to get the new one");
                 }
                 try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
-                    entries.iterator().hasNext();
+                    // reading an entry is the probe: a dead mount fails here, not at opendir
+                    var unused = entries.iterator().hasNext();
                     yield VolumeCondition.healthy("mounted read-only from " + socketDir);
                 } catch (IOException e) {
                     yield VolumeCondition.abnormal("cannot read " + target + ": " + e.getMessage());

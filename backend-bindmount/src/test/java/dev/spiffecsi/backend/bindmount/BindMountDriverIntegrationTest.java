@@ -88,7 +88,7 @@ class BindMountDriverIntegrationTest {
     void tearDown() throws Exception {
         if (channel != null) {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
         }
         if (driver != null) {
             driver.close();

@@ -180,7 +180,9 @@ class BindMountTargetSwapTest {
         assertThrows(BackendException.class, () -> backend.unpublish(new UnpublishRequest("vol-1", target, true)));
 
         assertTrue(isMountRoot(outsideTarget));
-        assertEquals(1, Files.list(outsideTarget).count(), "the mount outside shows the agent's socket still");
+        try (var entries = Files.list(outsideTarget)) {
+            assertEquals(1, entries.count(), "the mount outside shows the agent's socket still");
+        }
     }
 
     /**

@@ -103,7 +103,7 @@ record VolumeOptions(boolean socket, Optional<FileOptions> files) {
         CommaList items = new CommaList(value);
         while (items.hasNext()) {
             String content = contents.size() < 2 ? items.next(MAX_CONTENT_CHARS) : null;
-            if (content == null || !content.equals(SOCKET) && !content.equals(FILES) || !contents.add(content)) {
+            if (content == null || (!content.equals(SOCKET) && !content.equals(FILES)) || !contents.add(content)) {
                 throw invalid(CONTENTS, "must be socket, files, or socket,files, got " + LogSafe.value(value));
             }
         }

@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -63,18 +64,21 @@ class LatencyRecorderTest {
     }
 
     @Test
-    void concurrentRecordingLosesNothing() throws InterruptedException {
+    void concurrentRecordingLosesNothing() throws Exception {
         LatencyRecorder recorder = new LatencyRecorder();
         ExecutorService threads = Executors.newFixedThreadPool(4);
+        List<Future<?>> writers = new ArrayList<>();
         for (int t = 0; t < 4; t++) {
-            threads.submit(() -> {
+            writers.add(threads.submit(() -> {
                 for (int i = 0; i < 10_000; i++) {
                     recorder.record(i);
                 }
-            });
+            }));
         }
         threads.shutdown();
-        threads.awaitTermination(30, TimeUnit.SECONDS);
+        for (Future<?> writer : writers) {
+            writer.get(30, TimeUnit.SECONDS); // a writer's exception fails the test here
+        }
         assertEquals(40_000, recorder.count());
     }
 }

@@ -213,7 +213,7 @@ class DistributionIT {
             for (Path file : files.filter(Files::isRegularFile).sorted(Comparator.naturalOrder()).toList()) {
                 add(out, classes.relativize(file).toString(), Files.readAllBytes(file));
             }
-            add(out, "META-INF/services/dev.spiffecsi.spi.BackendProvider", (className + "\n").getBytes());
+            add(out, "META-INF/services/dev.spiffecsi.spi.BackendProvider", (className + "\n").getBytes(StandardCharsets.UTF_8));
             if (!referenceConf.isEmpty()) {
                 add(out, "reference.conf", referenceConf.getBytes(StandardCharsets.UTF_8));
             }

@@ -73,7 +73,9 @@ class DistributionsIT {
             assertTrue(added.stream().anyMatch(jar -> jar.startsWith(prefix)),
                     () -> prefix + "* is only in the development distribution: " + added);
         }
-        assertEquals(List.of(), Files.list(DEVELOPMENT.resolve("plugins")).toList(), "an empty plugins/ as well");
+        try (var plugins = Files.list(DEVELOPMENT.resolve("plugins"))) {
+            assertEquals(List.of(), plugins.toList(), "an empty plugins/ as well");
+        }
     }
 
     private static Set<String> missing(Set<String> wanted, Set<String> present) {

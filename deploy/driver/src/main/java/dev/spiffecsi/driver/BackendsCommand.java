@@ -12,9 +12,12 @@ final class BackendsCommand extends DescribedCommand {
     static final String NAME = "backends";
 
     private static String usageText() {
-        return "Usage: spiffe-csi-driver backends\n\n"
-                + "Lists every backend the ServiceLoader finds (lib/ and plugins/), with the jar each comes from.\n"
-                + "It takes no flags.\n";
+        return """
+                Usage: spiffe-csi-driver backends
+
+                Lists every backend the ServiceLoader finds (lib/ and plugins/), with the jar each comes from.
+                It takes no flags.
+                """;
     }
 
     BackendsCommand() {

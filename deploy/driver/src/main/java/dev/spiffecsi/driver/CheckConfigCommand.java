@@ -17,9 +17,12 @@ final class CheckConfigCommand extends DescribedCommand {
     static final String NAME = "check-config";
 
     private static String usageText() {
-        StringBuilder text = new StringBuilder("Usage: spiffe-csi-driver check-config [flags]\n\n"
-                + "Loads the configuration exactly as serve would and prints the effective tree; exits 1 with every\n"
-                + "error otherwise. It takes serve's flags:\n");
+        StringBuilder text = new StringBuilder("""
+                Usage: spiffe-csi-driver check-config [flags]
+
+                Loads the configuration exactly as serve would and prints the effective tree; exits 1 with every
+                error otherwise. It takes serve's flags:
+                """);
         Usage.appendDriverFlags(text);
         return text.toString();
     }

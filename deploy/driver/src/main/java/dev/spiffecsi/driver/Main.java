@@ -39,7 +39,7 @@ public final class Main {
         }
         Commands commands = new Commands();
         boolean help = flags.contains("--help") || flags.contains("-help") || flags.contains("-h");
-        if (name.equals("help") || help && !named) {
+        if (name.equals("help") || (help && !named)) {
             out.print(Usage.text(version(), commands));
             return EXIT_OK;
         }

@@ -21,9 +21,12 @@ final class ServeCommand extends DescribedCommand {
     static final String NAME = "serve";
 
     private static String usageText() {
-        StringBuilder text = new StringBuilder("Usage: spiffe-csi-driver [serve] [flags]\n\n"
-                + "Serves CSI on csi-socket-path until SIGTERM or SIGINT, then lets in-flight calls finish and exits 0;\n"
-                + "published volumes stay published. Flags (single or double dash; -flag value or -flag=value):\n");
+        StringBuilder text = new StringBuilder("""
+                Usage: spiffe-csi-driver [serve] [flags]
+
+                Serves CSI on csi-socket-path until SIGTERM or SIGINT, then lets in-flight calls finish and exits 0;
+                published volumes stay published. Flags (single or double dash; -flag value or -flag=value):
+                """);
         Usage.appendDriverFlags(text);
         return text.toString();
     }

@@ -151,8 +151,8 @@ class CsiFuzzIT {
     private TreeSnapshot sentinel() throws IOException {
         Set<Path> own = Set.of(node.podsDir(), node.stateDir(), node.agentDir(), node.linksDir(), node.csiSocket());
         return TreeSnapshot.of(node.root(), path -> own.contains(path)
-                || path.getParent() != null && path.getParent().equals(node.root())
-                && path.getFileName().toString().startsWith("driver"));
+                || (path.getParent() != null && path.getParent().equals(node.root())
+                        && path.getFileName().toString().startsWith("driver")));
     }
 
     private boolean outOfTime() {

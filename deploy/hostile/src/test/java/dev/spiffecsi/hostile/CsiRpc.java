@@ -33,11 +33,12 @@ enum CsiRpc {
             Status.Code.ABORTED, Status.Code.RESOURCE_EXHAUSTED, Status.Code.UNAVAILABLE));
 
     private final String method;
+    @SuppressWarnings("ImmutableEnumChecker") // Set.copyOf: unmodifiable
     private final Set<Status.Code> allowed;
 
     CsiRpc(String method, Set<Status.Code> allowed) {
         this.method = method;
-        this.allowed = allowed;
+        this.allowed = Set.copyOf(allowed);
     }
 
     String method() {

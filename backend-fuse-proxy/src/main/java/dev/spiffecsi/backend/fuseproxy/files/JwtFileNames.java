@@ -25,7 +25,7 @@ public final class JwtFileNames {
         StringBuilder name = new StringBuilder();
         for (byte b : audience.getBytes(StandardCharsets.UTF_8)) {
             char c = (char) (b & 0xff);
-            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-._~".indexOf(c) >= 0) {
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0) {
                 name.append(c);
             } else {
                 name.append('%').append(HEX[(b >> 4) & 0xf]).append(HEX[b & 0xf]);

@@ -93,7 +93,7 @@ class SecurityContextTest {
             for (JsonNode mount : PodSpec.mounts(container)) {
                 String propagation = mount.path("mountPropagation").asText("");
                 assertTrue(propagation.isEmpty() || propagation.equals("None")
-                                || mayPropagate && mount.path("name").asText().equals("mountpoint-dir"),
+                                || (mayPropagate && mount.path("name").asText().equals("mountpoint-dir")),
                         () -> name + " mounts " + mount.path("mountPath").asText() + " with " + propagation);
             }
             assertTrue(name.equals(DRIVER) || !mountsFuse(pod, container), () -> name + " mounts /dev/fuse");
@@ -128,8 +128,9 @@ class SecurityContextTest {
     }
 
     static Stream<String> rendersWithAgent() {
-        return DriverDeployment.renders().filter(r -> r.equals("base") || r.startsWith("overlays/")
-                && !r.startsWith("overlays/second-instance") || r.startsWith("compositions/"));
+        return DriverDeployment.renders().filter(r -> r.equals("base")
+                || (r.startsWith("overlays/") && !r.startsWith("overlays/second-instance"))
+                || r.startsWith("compositions/"));
     }
 
     static PodSpec agentPod(String render) {

@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -99,7 +100,7 @@ class SeedManifestTest {
         JsonNode ourSecurity = ours.container("spiffe-csi-driver").path("securityContext");
         assertEquals(seedSecurity.path("privileged"), ourSecurity.path("privileged"));
         assertEquals(seedSecurity.path("readOnlyRootFilesystem"), ourSecurity.path("readOnlyRootFilesystem"));
-        assertEquals(seedSecurity.path("capabilities").path("drop").get(0).asText().toUpperCase(),
+        assertEquals(seedSecurity.path("capabilities").path("drop").get(0).asText().toUpperCase(Locale.ROOT),
                 ourSecurity.path("capabilities").path("drop").get(0).asText());
         assertEquals(PodSpec.env(seed.container("spiffe-csi-driver"), "MY_NODE_NAME"),
                 PodSpec.env(ours.container("spiffe-csi-driver"), "MY_NODE_NAME"));
