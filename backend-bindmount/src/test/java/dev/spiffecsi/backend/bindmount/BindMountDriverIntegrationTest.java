@@ -88,7 +88,7 @@ class BindMountDriverIntegrationTest {
     void tearDown() throws Exception {
         if (channel != null) {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-            group.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         if (driver != null) {
             driver.close();

@@ -89,7 +89,7 @@ class CallRoutingTest {
                 channel.shutdownNow();
             }
         } finally {
-            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         assertEquals(expected, poolOf);
     }

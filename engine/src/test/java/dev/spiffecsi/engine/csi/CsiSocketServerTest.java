@@ -41,7 +41,7 @@ class CsiSocketServerTest {
 
     @AfterAll
     static void stopEventLoop() {
-        group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
     private static Path shortTempDir() throws IOException {

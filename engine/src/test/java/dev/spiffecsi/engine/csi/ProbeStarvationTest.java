@@ -77,7 +77,7 @@ class ProbeStarvationTest {
             }
             assertTrue(ready);
         } finally {
-            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }
 }

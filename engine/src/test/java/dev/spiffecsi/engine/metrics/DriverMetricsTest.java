@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spiffecsi.engine.testing.EngineFixture;
 import io.grpc.StatusRuntimeException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,7 +25,7 @@ class DriverMetricsTest {
     @Test
     void callsVolumesAndReadinessAreExported() throws Exception {
         try (EngineFixture fixture = new EngineFixture(root, false);
-             MetricsServer server = MetricsServer.start(new InetSocketAddress("127.0.0.1", 0), fixture.metrics)) {
+             MetricsServer server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), fixture.metrics)) {
             fixture.node.nodePublishVolume(publish("vol-1", fixture.newTarget()).build());
             assertThrows(StatusRuntimeException.class, () -> fixture.node.nodePublishVolume(
                     publish("", fixture.newTarget()).build()));

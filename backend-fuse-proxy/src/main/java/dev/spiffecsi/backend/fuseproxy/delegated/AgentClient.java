@@ -85,7 +85,7 @@ public final class AgentClient implements AutoCloseable {
             return;
         }
         if (current == ConnectivityState.TRANSIENT_FAILURE) {
-            scheduler.schedule(channel::resetConnectBackoff, RECONNECT_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+            var unused = scheduler.schedule(channel::resetConnectBackoff, RECONNECT_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         }
         channel.notifyWhenStateChanged(current, () -> watchConnectivity(channel.getState(false)));
     }

@@ -37,6 +37,7 @@ final class FileComposer {
     }
 
     /** One file as planned: its name, whether it is secret, and its bytes. */
+    @SuppressWarnings("ArrayRecordComponent") // a carrier of bytes to write, never compared
     private record Planned(String name, boolean secret, byte[] bytes) {
     }
 

@@ -36,7 +36,7 @@ final class PeerCredentialsHandler extends InternalProtocolNegotiators.ProtocolN
             int socketFd = ((EpollDomainSocketChannel) ctx.channel()).fd().intValue();
             PeerProcess process = peer.pid() > 0 ? tracker.track(socketFd, peer.pid()) : PeerProcess.EXITED;
             // runs at once if the connection is closed already
-            ctx.channel().closeFuture().addListener(closed -> process.close());
+            var unused = ctx.channel().closeFuture().addListener(closed -> process.close());
             ProtocolNegotiationEvent event = getProtocolNegotiationEvent();
             Attributes attributes = InternalProtocolNegotiationEvent.getAttributes(event).toBuilder()
                     .set(PeerCredentialsNegotiator.PEER, peer)

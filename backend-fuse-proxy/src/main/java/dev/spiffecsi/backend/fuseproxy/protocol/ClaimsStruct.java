@@ -23,13 +23,14 @@ public final class ClaimsStruct {
         return struct.build();
     }
 
+    @SuppressWarnings("JavaUtilDate") // the JWT library hands time claims over as java.util.Date
     private static Value value(Object claim) {
         return switch (claim) {
             case null -> Value.newBuilder().setNullValue(NullValue.NULL_VALUE).build();
             case String text -> Value.newBuilder().setStringValue(text).build();
             case Boolean flag -> Value.newBuilder().setBoolValue(flag).build();
             case Number number -> Value.newBuilder().setNumberValue(number.doubleValue()).build();
-            case Date date -> Value.newBuilder().setNumberValue(date.getTime() / 1000).build();
+            case Date date -> Value.newBuilder().setNumberValue((double) date.toInstant().getEpochSecond()).build();
             case Collection<?> items -> {
                 ListValue.Builder list = ListValue.newBuilder();
                 items.forEach(item -> list.addValues(value(item)));

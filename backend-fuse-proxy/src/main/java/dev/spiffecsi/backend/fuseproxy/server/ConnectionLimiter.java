@@ -57,7 +57,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
         }
         // a connection whose registration with an event loop fails (only while the server shuts down) is closed
         // without this future completing: its count then stays, on a server that is going away
-        accepted.closeFuture().addListener(closed -> {
+        var unused = accepted.closeFuture().addListener(closed -> {
             own.release();
             node.release();
         });

@@ -93,7 +93,8 @@ final class JwtSvidValidation {
             }
         }
         jwtBundles.watch(bundleWatcher);
-        identities.thenCombine(bundles, this::validate).whenComplete(this::finish);
+        // finish answers the caller whatever happened: nothing is left to observe in the returned future
+        var unused = identities.thenCombine(bundles, this::validate).whenComplete(this::finish);
     }
 
     private ValidateJWTSVIDResponse validate(SubscribeToX509SVIDsResponse current, Map<String, ByteString> keys) {

@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
 public final class PemFiles {
 
     /** One block: its type and DER. */
+    @SuppressWarnings("ArrayRecordComponent") // a decoded block handed to a parser, never compared
     public record Block(String type, byte[] der) {
     }
 

@@ -39,6 +39,7 @@ public final class RawHttp2 implements AutoCloseable {
     private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     /** One frame as read: its type, flags, stream and payload. */
+    @SuppressWarnings("ArrayRecordComponent") // a frame read off the wire, never compared
     public record Frame(int type, int flags, int stream, byte[] payload) {
         /** The 32-bit value at {@code offset} of the payload (an RST_STREAM's error code, a setting's value). */
         public long uint32(int offset) {

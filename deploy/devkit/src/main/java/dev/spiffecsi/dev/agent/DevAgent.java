@@ -127,7 +127,7 @@ public final class DevAgent implements AutoCloseable {
         streams.close();
         Instant deadline = Instant.now().plus(GRACE);
         servers.forEach(server -> server.finish(deadline));
-        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 }

@@ -40,6 +40,6 @@ final class AdminApiClient implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 }

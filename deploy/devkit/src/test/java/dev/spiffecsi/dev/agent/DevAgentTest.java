@@ -118,7 +118,7 @@ class DevAgentTest {
 
             assertNotEquals(first.getSerialNumber(), second.getSerialNumber());
             assertNotEquals(first.getPublicKey(), second.getPublicKey());
-            assertTrue(second.getNotBefore().before(first.getNotAfter()),
+            assertTrue(second.getNotBefore().toInstant().isBefore(first.getNotAfter().toInstant()),
                     "the replacement must be issued while the first SVID is still valid");
         }
     }
@@ -143,7 +143,7 @@ class DevAgentTest {
             assertEquals("security header missing from request", unary.getStatus().getDescription());
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }
 

@@ -61,10 +61,10 @@ final class FakeCsiDriver implements AutoCloseable {
     @Override
     public void close() {
         server.shutdownNow();
-        group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
-    private final class Identity extends IdentityGrpc.IdentityImplBase {
+    private static final class Identity extends IdentityGrpc.IdentityImplBase {
         @Override
         public void getPluginInfo(GetPluginInfoRequest request, StreamObserver<GetPluginInfoResponse> response) {
             response.onNext(GetPluginInfoResponse.newBuilder().setName("csi.spiffe.io").setVendorVersion("1.2.3")

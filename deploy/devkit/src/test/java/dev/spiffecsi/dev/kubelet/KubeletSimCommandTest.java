@@ -46,19 +46,19 @@ class KubeletSimCommandTest {
 
     @Test
     void publishPrintsTheTargetPathAndUnpublishTakesTheVolumeAway() {
-        assertEquals(0, run("publish", "-pod-uid", "uid-1", "-pod-name", "api"), err.toString());
+        assertEquals(0, run("publish", "-pod-uid", "uid-1", "-pod-name", "api"), err.toString(StandardCharsets.UTF_8));
         Path target = Path.of(out.toString(StandardCharsets.UTF_8).strip());
 
         assertEquals(node.layout().podsDir().resolve("uid-1/volumes/kubernetes.io~csi/spiffe-workload-api/mount"),
                 target);
         assertTrue(Files.isSymbolicLink(target));
-        assertEquals(0, run("unpublish", "-pod-uid", "uid-1"), err.toString());
+        assertEquals(0, run("unpublish", "-pod-uid", "uid-1"), err.toString(StandardCharsets.UTF_8));
         assertFalse(Files.exists(target, LinkOption.NOFOLLOW_LINKS));
     }
 
     @Test
     void withoutAnActionItFailsNamingTheActions() {
         assertEquals(1, run("-pod-uid", "uid-1"));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("publish or unpublish"), err.toString());
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("publish or unpublish"), err.toString(StandardCharsets.UTF_8));
     }
 }

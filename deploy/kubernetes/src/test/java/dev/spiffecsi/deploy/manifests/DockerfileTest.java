@@ -257,7 +257,7 @@ class DockerfileTest {
             if (Files.isDirectory(entry)) {
                 inputs.add(entry.toString()); // a module's target/classes, in a reactor build before `package`
             } else {
-                Path stripped = scratch.resolve((n++) + "-" + entry.getFileName());
+                Path stripped = scratch.resolve(n++ + "-" + entry.getFileName());
                 withoutModuleInfo(entry, stripped);
                 inputs.add(stripped.toString());
             }

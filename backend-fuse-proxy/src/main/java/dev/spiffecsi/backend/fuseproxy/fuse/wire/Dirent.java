@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
  *
  * @param type the d_type: DT_DIR, DT_REG or DT_SOCK
  */
+@SuppressWarnings("ArrayRecordComponent") // encoded into a reply as it is, never compared
 public record Dirent(long ino, int type, byte[] name) {
 
     public static final int DT_DIR = 4;

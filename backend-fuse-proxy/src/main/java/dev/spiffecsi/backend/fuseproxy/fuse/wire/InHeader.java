@@ -8,7 +8,7 @@ import java.nio.ByteBuffer;
  * @param length          {@code len}: the whole request, header included
  * @param opcode          {@code opcode}: a {@link Opcode}
  * @param unique          {@code unique}: echoed in the reply so the kernel can match it
- * @param nodeId          {@code nodeid}: the inode the operation is on (the parent directory for name operations)
+ * @param nodeId          {@code fuse_in_header.nodeid}: the inode the operation is on (the parent directory for name operations)
  * @param uid             {@code uid}: the caller's fsuid
  * @param gid             {@code gid}: the caller's fsgid
  * @param pid             {@code pid}: the calling thread, in the mounter's pid namespace; 0 if not visible there

@@ -11,6 +11,7 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 /** Every struct against its byte layout in linux/fuse.h: field offsets, sizes, padding. */
+@SuppressWarnings("ByteBufferBackingArray") // buffer() allocates heap buffers whose array starts at offset 0
 class StructCodecTest {
 
     private static final Instant A = Instant.ofEpochSecond(1_700_000_001L, 111);

@@ -137,7 +137,7 @@ class FuseProxyFilesCostTest {
         String certificate = content.substring(content.indexOf("-----BEGIN CERTIFICATE-----"));
         java.security.cert.X509Certificate leaf = (java.security.cert.X509Certificate)
                 java.security.cert.CertificateFactory.getInstance("X.509")
-                        .generateCertificate(new java.io.ByteArrayInputStream(certificate.getBytes()));
+                        .generateCertificate(new java.io.ByteArrayInputStream(certificate.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
         assertEquals(ID.toString(), FilesTlsServer.uriSan(leaf));
     }
 
