@@ -27,14 +27,14 @@ public final class ConfigLoader {
     public static final String BACKENDS = ROOT + ".backends";
     static final String ENV_PREFIX = "SPIFFE_CSI_";
 
-    private ConfigLoader() {
-    }
+    private ConfigLoader() {}
 
     /**
      * @throws ConfigException listing every problem, each naming its key
      */
     public static LoadedConfig load(ConfigSources sources) {
-        Config reference = ConfigFactory.parseResources(sources.classLoader(), "reference.conf").resolve();
+        Config reference = ConfigFactory.parseResources(sources.classLoader(), "reference.conf")
+                .resolve();
         Config file = sources.configFile().map(ConfigLoader::parseFile).orElse(ConfigFactory.empty());
         List<String> problems = new ArrayList<>();
         Config environment = environmentLayer(reference, sources.environment(), problems);
@@ -45,7 +45,10 @@ public final class ConfigLoader {
         Config root;
         try {
             problems.addAll(unknownKeys(file, reference, warnings));
-            effective = flags.withFallback(environment).withFallback(file).withFallback(reference).resolve();
+            effective = flags.withFallback(environment)
+                    .withFallback(file)
+                    .withFallback(reference)
+                    .resolve();
             root = effective.getConfig(ROOT);
         } catch (com.typesafe.config.ConfigException e) {
             // e.g. `spiffe-csi = 5` in the file, or an unresolvable substitution; the message names key and origin
@@ -70,15 +73,15 @@ public final class ConfigLoader {
             throw new ConfigException("--config " + path + ": no such file");
         }
         try {
-            return ConfigFactory.parseFile(path.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            return ConfigFactory.parseFile(
+                    path.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
         } catch (com.typesafe.config.ConfigException e) {
             throw new ConfigException("--config " + path + ": " + e.getMessage());
         }
     }
 
     /** One override per known key whose environment variable is set; lists are given in HOCON syntax. */
-    private static Config environmentLayer(Config reference, Map<String, String> environment,
-                                           List<String> problems) {
+    private static Config environmentLayer(Config reference, Map<String, String> environment, List<String> problems) {
         Map<String, Object> values = new HashMap<>();
         for (Map.Entry<String, ConfigValue> entry : reference.getConfig(ROOT).entrySet()) {
             String key = ROOT + "." + entry.getKey();
@@ -88,7 +91,11 @@ public final class ConfigLoader {
             }
             if (entry.getValue().valueType() == ConfigValueType.LIST) {
                 try {
-                    values.put(key, ConfigFactory.parseString("v = " + raw).getValue("v").unwrapped());
+                    values.put(
+                            key,
+                            ConfigFactory.parseString("v = " + raw)
+                                    .getValue("v")
+                                    .unwrapped());
                 } catch (com.typesafe.config.ConfigException e) {
                     problems.add(key + ": environment variable " + environmentVariableFor(key)
                             + " is not a HOCON list such as [a, b]: " + e.getMessage());
@@ -122,8 +129,8 @@ public final class ConfigLoader {
                 problems.add(key + ": unknown key (" + entry.getValue().origin().description() + ")");
             }
         }
-        missingBackends.forEach(b -> warnings.add(BACKENDS + "." + b
-                + " configures a backend that is not installed; the section is ignored"));
+        missingBackends.forEach(b -> warnings.add(
+                BACKENDS + "." + b + " configures a backend that is not installed; the section is ignored"));
         return problems;
     }
 
@@ -131,6 +138,7 @@ public final class ConfigLoader {
     private static String backendOf(String key) {
         List<String> elements = ConfigUtil.splitPath(key);
         return elements.size() > 2 && ROOT.equals(elements.get(0)) && "backends".equals(elements.get(1))
-                ? elements.get(2) : null;
+                ? elements.get(2)
+                : null;
     }
 }

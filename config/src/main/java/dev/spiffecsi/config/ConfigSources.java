@@ -12,8 +12,11 @@ import java.util.Optional;
  * @param configFile  the file given with {@code --config}
  * @param classLoader finds every jar's {@code reference.conf}, including backend jars in {@code plugins/}
  */
-public record ConfigSources(Map<String, String> overrides, Map<String, String> environment,
-                            Optional<Path> configFile, ClassLoader classLoader) {
+public record ConfigSources(
+        Map<String, String> overrides,
+        Map<String, String> environment,
+        Optional<Path> configFile,
+        ClassLoader classLoader) {
     public ConfigSources {
         overrides = Map.copyOf(overrides);
         environment = Map.copyOf(environment);

@@ -15,8 +15,17 @@ public final class DriverFlags {
 
     /** Flag names in help order. */
     public static final List<String> ORDERED = List.of(
-            "workload-api-socket-dir", "csi-socket-path", "plugin-name", "node-id", "node-id-env",
-            "backend", "kubelet-pods-dir", "state-dir", "log-level", "log-format", "metrics-address");
+            "workload-api-socket-dir",
+            "csi-socket-path",
+            "plugin-name",
+            "node-id",
+            "node-id-env",
+            "backend",
+            "kubelet-pods-dir",
+            "state-dir",
+            "log-level",
+            "log-format",
+            "metrics-address");
 
     /** Flag name to configuration key. */
     public static final Map<String, String> KEYS = Map.ofEntries(
@@ -32,8 +41,7 @@ public final class DriverFlags {
             Map.entry("log-format", "spiffe-csi.log.format"),
             Map.entry("metrics-address", "spiffe-csi.metrics.listen-address"));
 
-    private DriverFlags() {
-    }
+    private DriverFlags() {}
 
     /** The configuration overrides (key to value) that the parsed flags ask for. */
     public static Map<String, String> overrides(Flags.Parsed parsed) {

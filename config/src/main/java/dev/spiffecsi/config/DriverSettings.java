@@ -26,5 +26,4 @@ public record DriverSettings(
         Duration shutdownGracePeriod,
         Optional<InetSocketAddress> metricsAddress,
         LogSettings log,
-        int volumeContextMaxBytes) {
-}
+        int volumeContextMaxBytes) {}

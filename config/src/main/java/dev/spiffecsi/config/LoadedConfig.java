@@ -45,7 +45,13 @@ public final class LoadedConfig {
 
     /** The effective {@code spiffe-csi} tree in HOCON, for {@code check-config}. */
     public String render() {
-        return effective.getConfig(ConfigLoader.ROOT).atKey(ConfigLoader.ROOT).root()
-                .render(ConfigRenderOptions.defaults().setOriginComments(false).setComments(false).setJson(false));
+        return effective
+                .getConfig(ConfigLoader.ROOT)
+                .atKey(ConfigLoader.ROOT)
+                .root()
+                .render(ConfigRenderOptions.defaults()
+                        .setOriginComments(false)
+                        .setComments(false)
+                        .setJson(false));
     }
 }

@@ -16,6 +16,7 @@ final class SettingsReader {
 
     /** CSI spec: domain name notation, at most 63 characters, alphanumeric at both ends. */
     private static final Pattern PLUGIN_NAME = Pattern.compile("[a-zA-Z0-9]([-a-zA-Z0-9.]{0,61}[a-zA-Z0-9])?");
+
     private static final Pattern BACKEND_NAME = Pattern.compile("[a-z0-9][a-z0-9-]*");
     private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
@@ -34,8 +35,10 @@ final class SettingsReader {
     private DriverSettings read(Map<String, String> environment) {
         String pluginName = string("plugin-name");
         if (pluginName != null && !PLUGIN_NAME.matcher(pluginName).matches()) {
-            problem("plugin-name", "\"" + pluginName + "\" is not a CSI plugin name (domain name notation, "
-                    + "at most 63 characters, alphanumeric at both ends)");
+            problem(
+                    "plugin-name",
+                    "\"" + pluginName + "\" is not a CSI plugin name (domain name notation, "
+                            + "at most 63 characters, alphanumeric at both ends)");
         }
         String nodeIdEnv = string("node-id-env");
         String nodeId = string("node-id");
@@ -53,9 +56,17 @@ final class SettingsReader {
         LogSettings.Format format = logFormat();
         Duration grace = duration("shutdown-grace-period");
         Boolean requireReadonly = bool("require-readonly-volume");
-        return new DriverSettings(pluginName, nodeId, nodeIdEnv, absolutePath("csi-socket-path"),
-                absolutePath("workload-api-socket-dir"), absolutePath("kubelet-pods-dir"),
-                absolutePath("state-dir"), backend, Boolean.TRUE.equals(requireReadonly), grace,
+        return new DriverSettings(
+                pluginName,
+                nodeId,
+                nodeIdEnv,
+                absolutePath("csi-socket-path"),
+                absolutePath("workload-api-socket-dir"),
+                absolutePath("kubelet-pods-dir"),
+                absolutePath("state-dir"),
+                backend,
+                Boolean.TRUE.equals(requireReadonly),
+                grace,
                 listenAddress("metrics.listen-address"),
                 new LogSettings(level == null ? "info" : level.toLowerCase(Locale.ROOT), format),
                 byteSize("limits.volume-context-max-bytes", 1024, 1024 * 1024));

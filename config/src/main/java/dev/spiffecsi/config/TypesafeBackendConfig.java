@@ -75,8 +75,8 @@ final class TypesafeBackendConfig implements BackendConfig {
         } catch (com.typesafe.config.ConfigException.Missing e) {
             throw invalid(key, "is not set");
         } catch (com.typesafe.config.ConfigException e) {
-            throw new BackendException(BackendException.Failure.INVALID_CONFIG,
-                    path + "." + key + ": " + e.getMessage(), e);
+            throw new BackendException(
+                    BackendException.Failure.INVALID_CONFIG, path + "." + key + ": " + e.getMessage(), e);
         }
     }
 }

@@ -50,8 +50,8 @@ class BackendConfigViewTest {
     void keysAreTheSectionsLeavesRelativeToTheSection() {
         BackendConfig config = defaults();
 
-        assertEquals(Set.of("socket-name", "retries", "timeout", "names", "enabled", "dir", "nested.depth"),
-                config.keys());
+        assertEquals(
+                Set.of("socket-name", "retries", "timeout", "names", "enabled", "dir", "nested.depth"), config.keys());
         assertTrue(config.hasPath("retries"));
         assertTrue(config.hasPath("nested"));
         assertTrue(config.hasPath("nested.depth"));
@@ -89,35 +89,39 @@ class BackendConfigViewTest {
 
     static Stream<Arguments> badReads() {
         return Stream.of(
-                Arguments.of("getInt(socket-name)", "socket-name", (BiConsumer<BackendConfig, String>) BackendConfig::getInt),
+                Arguments.of("getInt(socket-name)", "socket-name", (BiConsumer<BackendConfig, String>)
+                        BackendConfig::getInt),
                 Arguments.of("getInt(names)", "names", (BiConsumer<BackendConfig, String>) BackendConfig::getInt),
-                Arguments.of("getBoolean(socket-name)", "socket-name",
-                        (BiConsumer<BackendConfig, String>) BackendConfig::getBoolean),
-                Arguments.of("getDuration(socket-name)", "socket-name",
-                        (BiConsumer<BackendConfig, String>) BackendConfig::getDuration),
-                Arguments.of("getStringList(socket-name)", "socket-name",
-                        (BiConsumer<BackendConfig, String>) BackendConfig::getStringList),
+                Arguments.of("getBoolean(socket-name)", "socket-name", (BiConsumer<BackendConfig, String>)
+                        BackendConfig::getBoolean),
+                Arguments.of("getDuration(socket-name)", "socket-name", (BiConsumer<BackendConfig, String>)
+                        BackendConfig::getDuration),
+                Arguments.of("getStringList(socket-name)", "socket-name", (BiConsumer<BackendConfig, String>)
+                        BackendConfig::getStringList),
                 Arguments.of("getString(names)", "names", (BiConsumer<BackendConfig, String>) BackendConfig::getString),
-                Arguments.of("getString(nested)", "nested", (BiConsumer<BackendConfig, String>) BackendConfig::getString),
-                Arguments.of("getAbsolutePath(socket-name)", "socket-name",
-                        (BiConsumer<BackendConfig, String>) BackendConfig::getAbsolutePath),
-                Arguments.of("getAbsolutePath(names)", "names",
-                        (BiConsumer<BackendConfig, String>) BackendConfig::getAbsolutePath),
-                Arguments.of("getString(absent)", "absent", (BiConsumer<BackendConfig, String>) BackendConfig::getString),
+                Arguments.of(
+                        "getString(nested)", "nested", (BiConsumer<BackendConfig, String>) BackendConfig::getString),
+                Arguments.of("getAbsolutePath(socket-name)", "socket-name", (BiConsumer<BackendConfig, String>)
+                        BackendConfig::getAbsolutePath),
+                Arguments.of("getAbsolutePath(names)", "names", (BiConsumer<BackendConfig, String>)
+                        BackendConfig::getAbsolutePath),
+                Arguments.of(
+                        "getString(absent)", "absent", (BiConsumer<BackendConfig, String>) BackendConfig::getString),
                 Arguments.of("getInt(absent)", "absent", (BiConsumer<BackendConfig, String>) BackendConfig::getInt),
-                Arguments.of("getBoolean(absent)", "absent", (BiConsumer<BackendConfig, String>) BackendConfig::getBoolean),
-                Arguments.of("getDuration(absent)", "absent",
-                        (BiConsumer<BackendConfig, String>) BackendConfig::getDuration),
-                Arguments.of("getStringList(absent)", "absent",
-                        (BiConsumer<BackendConfig, String>) BackendConfig::getStringList),
-                Arguments.of("getInt(nested.absent)", "nested.absent",
-                        (BiConsumer<BackendConfig, String>) BackendConfig::getInt));
+                Arguments.of(
+                        "getBoolean(absent)", "absent", (BiConsumer<BackendConfig, String>) BackendConfig::getBoolean),
+                Arguments.of("getDuration(absent)", "absent", (BiConsumer<BackendConfig, String>)
+                        BackendConfig::getDuration),
+                Arguments.of("getStringList(absent)", "absent", (BiConsumer<BackendConfig, String>)
+                        BackendConfig::getStringList),
+                Arguments.of("getInt(nested.absent)", "nested.absent", (BiConsumer<BackendConfig, String>)
+                        BackendConfig::getInt));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("badReads")
-    void wrongTypeOrMissingKeyIsInvalidConfigNamingTheFullKey(String name, String key,
-                                                               BiConsumer<BackendConfig, String> read) {
+    void wrongTypeOrMissingKeyIsInvalidConfigNamingTheFullKey(
+            String name, String key, BiConsumer<BackendConfig, String> read) {
         BackendConfig config = defaults();
 
         BackendException e = assertThrows(BackendException.class, () -> read.accept(config, key));
@@ -128,7 +132,8 @@ class BackendConfigViewTest {
 
     @Test
     void missingKeySaysItIsNotSet() {
-        BackendException e = assertThrows(BackendException.class, () -> defaults().getString("absent"));
+        BackendException e =
+                assertThrows(BackendException.class, () -> defaults().getString("absent"));
 
         assertEquals(SECTION + ".absent: is not set", e.getMessage());
     }

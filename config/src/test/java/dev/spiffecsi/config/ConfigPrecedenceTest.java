@@ -40,14 +40,15 @@ class ConfigPrecedenceTest {
      */
     @ParameterizedTest(name = "file={0} env={1} flag={2} -> {3}")
     @CsvSource({
-            "false, false, false, info",
-            "true,  false, false, warn",
-            "false, true,  false, error",
-            "true,  true,  false, error",
-            "false, false, true,  debug",
-            "true,  false, true,  debug",
-            "false, true,  true,  debug",
-            "true,  true,  true,  debug"})
+        "false, false, false, info",
+        "true,  false, false, warn",
+        "false, true,  false, error",
+        "true,  true,  false, error",
+        "false, false, true,  debug",
+        "true,  false, true,  debug",
+        "false, true,  true,  debug",
+        "true,  true,  true,  debug"
+    })
     void logLevelComesFromTheHighestLayerThatSetsIt(boolean file, boolean env, boolean flag, String expected) {
         Optional<Path> config = file
                 ? Optional.of(TestConfigs.write(dir, "driver.conf", "spiffe-csi.log.level = warn\n"))
@@ -62,16 +63,17 @@ class ConfigPrecedenceTest {
 
     @ParameterizedTest(name = "file={0} env={1} flag={2} -> {3}")
     @CsvSource({
-            "false, false, false, 3",
-            "true,  false, false, 5",
-            "false, true,  false, 7",
-            "true,  true,  false, 7",
-            "false, false, true,  9",
-            "true,  true,  true,  9"})
+        "false, false, false, 3",
+        "true,  false, false, 5",
+        "false, true,  false, 7",
+        "true,  true,  false, 7",
+        "false, false, true,  9",
+        "true,  true,  true,  9"
+    })
     void backendKeyComesFromTheHighestLayerThatSetsIt(boolean file, boolean env, boolean flag, int expected) {
         Optional<Path> config = file
-                ? Optional.of(TestConfigs.write(dir, "driver.conf",
-                        "spiffe-csi.backends.testbackend { retries = 5 }\n"))
+                ? Optional.of(
+                        TestConfigs.write(dir, "driver.conf", "spiffe-csi.backends.testbackend { retries = 5 }\n"))
                 : Optional.empty();
         Map<String, String> environment = env ? Map.of("SPIFFE_CSI_BACKENDS_TESTBACKEND_RETRIES", "7") : Map.of();
         Map<String, String> flags = flag ? Map.of("spiffe-csi.backends.testbackend.retries", "9") : Map.of();
@@ -118,29 +120,43 @@ class ConfigPrecedenceTest {
                 }
                 """).settings();
 
-        assertEquals(new DriverSettings("example.org", "node-7", "OTHER", Path.of("/a/csi.sock"), Path.of("/b"),
-                Path.of("/var/snap/microk8s/common/var/lib/kubelet/pods"), Path.of("/c/e"), "symlink-dev", true,
-                Duration.ofMillis(1500), java.util.Optional.of(new java.net.InetSocketAddress("127.0.0.1", 9810)),
-                new LogSettings("warn", LogSettings.Format.JSON), 32 * 1024), s);
+        assertEquals(
+                new DriverSettings(
+                        "example.org",
+                        "node-7",
+                        "OTHER",
+                        Path.of("/a/csi.sock"),
+                        Path.of("/b"),
+                        Path.of("/var/snap/microk8s/common/var/lib/kubelet/pods"),
+                        Path.of("/c/e"),
+                        "symlink-dev",
+                        true,
+                        Duration.ofMillis(1500),
+                        java.util.Optional.of(new java.net.InetSocketAddress("127.0.0.1", 9810)),
+                        new LogSettings("warn", LogSettings.Format.JSON),
+                        32 * 1024),
+                s);
     }
 
     static Stream<Arguments> everyFlag() {
         return Stream.of(
-                Arguments.of("workload-api-socket-dir", "/x/agent",
-                        (Function<DriverSettings, Object>) s -> s.workloadApiSocketDir().toString()),
-                Arguments.of("csi-socket-path", "/x/csi.sock",
-                        (Function<DriverSettings, Object>) s -> s.csiSocketPath().toString()),
-                Arguments.of("plugin-name", "csi.example.org",
-                        (Function<DriverSettings, Object>) DriverSettings::pluginName),
+                Arguments.of("workload-api-socket-dir", "/x/agent", (Function<DriverSettings, Object>)
+                        s -> s.workloadApiSocketDir().toString()),
+                Arguments.of("csi-socket-path", "/x/csi.sock", (Function<DriverSettings, Object>)
+                        s -> s.csiSocketPath().toString()),
+                Arguments.of("plugin-name", "csi.example.org", (Function<DriverSettings, Object>)
+                        DriverSettings::pluginName),
                 Arguments.of("node-id", "node-from-layer", (Function<DriverSettings, Object>) DriverSettings::nodeId),
                 Arguments.of("node-id-env", "NODE_VAR", (Function<DriverSettings, Object>) DriverSettings::nodeIdEnv),
                 Arguments.of("backend", "symlink-dev", (Function<DriverSettings, Object>) DriverSettings::backend),
-                Arguments.of("kubelet-pods-dir", "/k/pods",
-                        (Function<DriverSettings, Object>) s -> s.kubeletPodsDir().toString()),
-                Arguments.of("state-dir", "/x/state", (Function<DriverSettings, Object>) s -> s.stateDir().toString()),
-                Arguments.of("log-level", "trace", (Function<DriverSettings, Object>) s -> s.log().level()),
-                Arguments.of("log-format", "json", (Function<DriverSettings, Object>) s -> s.log().format().name()
-                        .toLowerCase(Locale.ROOT)));
+                Arguments.of("kubelet-pods-dir", "/k/pods", (Function<DriverSettings, Object>)
+                        s -> s.kubeletPodsDir().toString()),
+                Arguments.of("state-dir", "/x/state", (Function<DriverSettings, Object>)
+                        s -> s.stateDir().toString()),
+                Arguments.of("log-level", "trace", (Function<DriverSettings, Object>)
+                        s -> s.log().level()),
+                Arguments.of("log-format", "json", (Function<DriverSettings, Object>)
+                        s -> s.log().format().name().toLowerCase(Locale.ROOT)));
     }
 
     @ParameterizedTest(name = "-{0}")
@@ -180,7 +196,8 @@ class ConfigPrecedenceTest {
                 "SPIFFE_CSI_BACKENDS_TESTBACKEND_ENABLED", "true",
                 "SPIFFE_CSI_BACKENDS_TESTBACKEND_NESTED_DEPTH", "4");
 
-        BackendConfig config = TestConfigs.load(Map.of(), env, Optional.of(file)).backendConfig("testbackend");
+        BackendConfig config =
+                TestConfigs.load(Map.of(), env, Optional.of(file)).backendConfig("testbackend");
 
         assertEquals("env.sock", config.getString("socket-name"));
         assertEquals(Duration.ofMillis(500), config.getDuration("timeout"));
@@ -212,10 +229,13 @@ class ConfigPrecedenceTest {
         Path file = TestConfigs.write(dir, "driver.conf", "spiffe-csi.backends.plugged.size = 6\n");
 
         LoadedConfig without = TestConfigs.load(Map.of(), Map.of(), Optional.of(file));
-        assertEquals(List.of("spiffe-csi.backends.plugged configures a backend that is not installed; "
-                + "the section is ignored"), without.warnings());
+        assertEquals(
+                List.of("spiffe-csi.backends.plugged configures a backend that is not installed; "
+                        + "the section is ignored"),
+                without.warnings());
 
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {plugin.toUri().toURL()}, TestConfigs.LOADER)) {
+        try (URLClassLoader loader =
+                new URLClassLoader(new URL[] {plugin.toUri().toURL()}, TestConfigs.LOADER)) {
             LoadedConfig with = ConfigLoader.load(new ConfigSources(Map.of(), Map.of(), Optional.of(file), loader));
             assertEquals(List.of(), with.warnings());
             assertEquals(6, with.backendConfig("plugged").getInt("size"));
@@ -228,13 +248,19 @@ class ConfigPrecedenceTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"a, b", "[a,", "[${undefined}]"})
     void malformedListVariableIsAConfigExceptionNamingTheVariableAndKey(String raw) {
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> TestConfigs.load(Map.of(), Map.of("SPIFFE_CSI_BACKENDS_TESTBACKEND_NAMES", raw,
-                        "SPIFFE_CSI_LOG_LEVEL", "loud")));
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> TestConfigs.load(
+                        Map.of(),
+                        Map.of("SPIFFE_CSI_BACKENDS_TESTBACKEND_NAMES", raw, "SPIFFE_CSI_LOG_LEVEL", "loud")));
 
         assertEquals(2, e.problems().size(), e.getMessage());
-        assertTrue(e.problems().get(0).startsWith("spiffe-csi.backends.testbackend.names: environment variable "
-                + "SPIFFE_CSI_BACKENDS_TESTBACKEND_NAMES is not a HOCON list"), e.getMessage());
+        assertTrue(
+                e.problems()
+                        .get(0)
+                        .startsWith("spiffe-csi.backends.testbackend.names: environment variable "
+                                + "SPIFFE_CSI_BACKENDS_TESTBACKEND_NAMES is not a HOCON list"),
+                e.getMessage());
         assertTrue(e.problems().get(1).startsWith("spiffe-csi.log.level: "), e.getMessage());
     }
 
@@ -243,8 +269,7 @@ class ConfigPrecedenceTest {
         BackendConfig config = TestConfigs.load(Map.of(), Map.of("SPIFFE_CSI_BACKENDS_TESTBACKEND_NAMES", "a"))
                 .backendConfig("testbackend");
 
-        BackendException e = assertThrows(
-                BackendException.class, () -> config.getStringList("names"));
+        BackendException e = assertThrows(BackendException.class, () -> config.getStringList("names"));
         assertTrue(e.getMessage().startsWith("spiffe-csi.backends.testbackend.names: "), e.getMessage());
     }
 }

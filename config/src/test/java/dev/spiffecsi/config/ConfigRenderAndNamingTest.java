@@ -31,8 +31,10 @@ class ConfigRenderAndNamingTest {
                 }
                 unrelated.secret = "hunter2"
                 """);
-        LoadedConfig loaded = TestConfigs.load(Map.of("spiffe-csi.log.level", "debug"),
-                Map.of("SPIFFE_CSI_PLUGIN_NAME", "csi.example.org"), Optional.of(file));
+        LoadedConfig loaded = TestConfigs.load(
+                Map.of("spiffe-csi.log.level", "debug"),
+                Map.of("SPIFFE_CSI_PLUGIN_NAME", "csi.example.org"),
+                Optional.of(file));
 
         String rendered = loaded.render();
 
@@ -52,12 +54,14 @@ class ConfigRenderAndNamingTest {
         assertEquals(false, back.getBoolean("spiffe-csi.require-readonly-volume"));
         assertEquals(5, back.getInt("spiffe-csi.backends.testbackend.retries"));
         assertEquals(List.of("x", "y z"), back.getStringList("spiffe-csi.backends.testbackend.names"));
-        assertEquals(2, back.getDuration("spiffe-csi.backends.testbackend.timeout").toSeconds());
+        assertEquals(
+                2, back.getDuration("spiffe-csi.backends.testbackend.timeout").toSeconds());
     }
 
     @Test
     void renderParsesBackToTheSameTreeAsALoadOfItself() {
-        LoadedConfig loaded = TestConfigs.loadFile(dir, "spiffe-csi { node-id = \"n \\\"quoted\\\"\", log.format = json }");
+        LoadedConfig loaded =
+                TestConfigs.loadFile(dir, "spiffe-csi { node-id = \"n \\\"quoted\\\"\", log.format = json }");
 
         LoadedConfig reloaded = TestConfigs.loadFile(dir, loaded.render());
 
@@ -68,16 +72,17 @@ class ConfigRenderAndNamingTest {
 
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({
-            "spiffe-csi.log.level, SPIFFE_CSI_LOG_LEVEL",
-            "spiffe-csi.log.format, SPIFFE_CSI_LOG_FORMAT",
-            "spiffe-csi.plugin-name, SPIFFE_CSI_PLUGIN_NAME",
-            "spiffe-csi.workload-api-socket-dir, SPIFFE_CSI_WORKLOAD_API_SOCKET_DIR",
-            "spiffe-csi.node-id-env, SPIFFE_CSI_NODE_ID_ENV",
-            "spiffe-csi.backends.testbackend.socket-name, SPIFFE_CSI_BACKENDS_TESTBACKEND_SOCKET_NAME",
-            "spiffe-csi.backends.symlink-dev.host-socket-dir, SPIFFE_CSI_BACKENDS_SYMLINK_DEV_HOST_SOCKET_DIR",
-            "spiffe-csi.backends.testbackend.nested.depth, SPIFFE_CSI_BACKENDS_TESTBACKEND_NESTED_DEPTH",
-            "log.level, SPIFFE_CSI_LOG_LEVEL",
-            "spiffe-csi-other.x, SPIFFE_CSI_SPIFFE_CSI_OTHER_X"})
+        "spiffe-csi.log.level, SPIFFE_CSI_LOG_LEVEL",
+        "spiffe-csi.log.format, SPIFFE_CSI_LOG_FORMAT",
+        "spiffe-csi.plugin-name, SPIFFE_CSI_PLUGIN_NAME",
+        "spiffe-csi.workload-api-socket-dir, SPIFFE_CSI_WORKLOAD_API_SOCKET_DIR",
+        "spiffe-csi.node-id-env, SPIFFE_CSI_NODE_ID_ENV",
+        "spiffe-csi.backends.testbackend.socket-name, SPIFFE_CSI_BACKENDS_TESTBACKEND_SOCKET_NAME",
+        "spiffe-csi.backends.symlink-dev.host-socket-dir, SPIFFE_CSI_BACKENDS_SYMLINK_DEV_HOST_SOCKET_DIR",
+        "spiffe-csi.backends.testbackend.nested.depth, SPIFFE_CSI_BACKENDS_TESTBACKEND_NESTED_DEPTH",
+        "log.level, SPIFFE_CSI_LOG_LEVEL",
+        "spiffe-csi-other.x, SPIFFE_CSI_SPIFFE_CSI_OTHER_X"
+    })
     void environmentVariableForMapsKeys(String key, String variable) {
         assertEquals(variable, ConfigLoader.environmentVariableFor(key));
     }

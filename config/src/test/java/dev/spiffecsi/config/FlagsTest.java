@@ -45,22 +45,28 @@ class FlagsTest {
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource(delimiter = '|', value = {
-            "-node-id=               | ''",
-            "-node-id=a=b            | a=b",
-            "-node-id -x             | -x",
-            "--node-id --log-level   | --log-level",
-            "-node-id a -node-id b   | b"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "-node-id=               | ''",
+                "-node-id=a=b            | a=b",
+                "-node-id -x             | -x",
+                "--node-id --log-level   | --log-level",
+                "-node-id a -node-id b   | b"
+            })
     void valuesAreTakenVerbatim(String line, String expected) {
         assertEquals(expected, FLAGS.parse(args(line)).get("node-id", "unset"));
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource(delimiter = '|', value = {
-            "-verbose          | true",
-            "--verbose         | true",
-            "-verbose=false    | false",
-            "--verbose=true    | true"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "-verbose          | true",
+                "--verbose         | true",
+                "-verbose=false    | false",
+                "--verbose=true    | true"
+            })
     void switchesTakeNoSeparateValue(String line, String expected) {
         Flags.Parsed parsed = FLAGS.parse(args(line + " positional"));
 
@@ -118,7 +124,8 @@ class FlagsTest {
         Flags.Parsed parsed = FLAGS.parse(args("-node-id n1 p"));
 
         assertThrows(UnsupportedOperationException.class, () -> parsed.values().put("x", "y"));
-        assertThrows(UnsupportedOperationException.class, () -> parsed.positional().add("q"));
+        assertThrows(
+                UnsupportedOperationException.class, () -> parsed.positional().add("q"));
     }
 
     // ---- DriverFlags -------------------------------------------------------------------------------------------
@@ -130,9 +137,15 @@ class FlagsTest {
 
         Map<String, String> overrides = DriverFlags.overrides(parsed);
 
-        assertEquals(Map.of("spiffe-csi.workload-api-socket-dir", "/spire-agent-socket",
-                "spiffe-csi.csi-socket-path", "/spiffe-csi/csi.sock"), overrides);
-        DriverSettings settings = TestConfigs.load(overrides, Map.of("MY_NODE_NAME", "worker-1")).settings();
+        assertEquals(
+                Map.of(
+                        "spiffe-csi.workload-api-socket-dir",
+                        "/spire-agent-socket",
+                        "spiffe-csi.csi-socket-path",
+                        "/spiffe-csi/csi.sock"),
+                overrides);
+        DriverSettings settings =
+                TestConfigs.load(overrides, Map.of("MY_NODE_NAME", "worker-1")).settings();
         assertEquals(Path.of("/spire-agent-socket"), settings.workloadApiSocketDir());
         assertEquals(Path.of("/spiffe-csi/csi.sock"), settings.csiSocketPath());
         assertEquals("worker-1", settings.nodeId());
@@ -140,18 +153,42 @@ class FlagsTest {
 
     @Test
     void everyGoDriverFlagIsAccepted() {
-        Flags.Parsed parsed = DRIVER.parse(List.of("-workload-api-socket-dir=/a", "-csi-socket-path=/b/csi.sock",
-                "-plugin-name=csi.example.org", "-node-id=n", "-node-id-env=NODE"));
+        Flags.Parsed parsed = DRIVER.parse(List.of(
+                "-workload-api-socket-dir=/a",
+                "-csi-socket-path=/b/csi.sock",
+                "-plugin-name=csi.example.org",
+                "-node-id=n",
+                "-node-id-env=NODE"));
 
-        assertEquals(Map.of("spiffe-csi.workload-api-socket-dir", "/a", "spiffe-csi.csi-socket-path", "/b/csi.sock",
-                "spiffe-csi.plugin-name", "csi.example.org", "spiffe-csi.node-id", "n",
-                "spiffe-csi.node-id-env", "NODE"), DriverFlags.overrides(parsed));
+        assertEquals(
+                Map.of(
+                        "spiffe-csi.workload-api-socket-dir",
+                        "/a",
+                        "spiffe-csi.csi-socket-path",
+                        "/b/csi.sock",
+                        "spiffe-csi.plugin-name",
+                        "csi.example.org",
+                        "spiffe-csi.node-id",
+                        "n",
+                        "spiffe-csi.node-id-env",
+                        "NODE"),
+                DriverFlags.overrides(parsed));
     }
 
     @Test
     void overridesFollowTheHelpOrderAndLeaveOutUnrelatedFlags() {
-        Flags.Parsed parsed = DRIVER.parse(List.of("--log-format", "json", "--config", "/etc/x.conf",
-                "--backend=symlink-dev", "--log-level", "debug", "--state-dir", "/s", "--kubelet-pods-dir", "/k"));
+        Flags.Parsed parsed = DRIVER.parse(List.of(
+                "--log-format",
+                "json",
+                "--config",
+                "/etc/x.conf",
+                "--backend=symlink-dev",
+                "--log-level",
+                "debug",
+                "--state-dir",
+                "/s",
+                "--kubelet-pods-dir",
+                "/k"));
 
         Map<String, String> expected = new LinkedHashMap<>();
         expected.put("spiffe-csi.backend", "symlink-dev");

@@ -12,8 +12,7 @@ final class TestConfigs {
 
     static final ClassLoader LOADER = TestConfigs.class.getClassLoader();
 
-    private TestConfigs() {
-    }
+    private TestConfigs() {}
 
     static Path write(Path dir, String name, String content) {
         try {

@@ -22,12 +22,15 @@ class TypoGuardTest {
     Path dir;
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "spiffe-csi.plugn-name = x                                 | spiffe-csi.plugn-name",
-            "spiffe-csi { log { colour = true } }                      | spiffe-csi.log.colour",
-            "spiffe-csi.backends.testbackend.socket-nmae = b.sock      | spiffe-csi.backends.testbackend.socket-nmae",
-            "spiffe-csi.backends.testbackend.nested.deepth = 2         | spiffe-csi.backends.testbackend.nested.deepth",
-            "spiffe-csi.backends.testbackend.retries.x = 1             | spiffe-csi.backends.testbackend.retries.x"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "spiffe-csi.plugn-name = x                                 | spiffe-csi.plugn-name",
+                "spiffe-csi { log { colour = true } }                      | spiffe-csi.log.colour",
+                "spiffe-csi.backends.testbackend.socket-nmae = b.sock      | spiffe-csi.backends.testbackend.socket-nmae",
+                "spiffe-csi.backends.testbackend.nested.deepth = 2         | spiffe-csi.backends.testbackend.nested.deepth",
+                "spiffe-csi.backends.testbackend.retries.x = 1             | spiffe-csi.backends.testbackend.retries.x"
+            })
     void unknownKeyIsAnErrorNamingTheKeyAndTheFile(String content, String key) {
         ConfigException e = TestConfigs.failsWithFile(dir, content + "\n");
 
@@ -47,8 +50,8 @@ class TypoGuardTest {
                 """);
 
         assertEquals(3, e.problems().size(), e.getMessage());
-        for (String key : List.of("spiffe-csi.plugin-nam", "spiffe-csi.stat-dir",
-                "spiffe-csi.backends.testbackend.retry")) {
+        for (String key :
+                List.of("spiffe-csi.plugin-nam", "spiffe-csi.stat-dir", "spiffe-csi.backends.testbackend.retry")) {
             assertTrue(e.problems().stream().anyMatch(p -> p.startsWith(key + ": unknown key")), key);
         }
     }
@@ -61,9 +64,10 @@ class TypoGuardTest {
                 spiffe-csi.backends.testbackend.retries = 4
                 """);
 
-        assertEquals(List.of(
-                "spiffe-csi.backends.notinstalled configures a backend that is not installed; the section is ignored",
-                "spiffe-csi.backends.other configures a backend that is not installed; the section is ignored"),
+        assertEquals(
+                List.of(
+                        "spiffe-csi.backends.notinstalled configures a backend that is not installed; the section is ignored",
+                        "spiffe-csi.backends.other configures a backend that is not installed; the section is ignored"),
                 loaded.warnings());
         assertEquals(4, loaded.backendConfig("testbackend").getInt("retries"));
     }
@@ -105,8 +109,8 @@ class TypoGuardTest {
     void missingConfigFileIsAClearError() {
         Path missing = dir.resolve("nope.conf");
 
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> TestConfigs.load(Map.of(), Map.of(), Optional.of(missing)));
+        ConfigException e =
+                assertThrows(ConfigException.class, () -> TestConfigs.load(Map.of(), Map.of(), Optional.of(missing)));
 
         assertEquals("--config " + missing + ": no such file", e.getMessage());
     }
@@ -115,8 +119,8 @@ class TypoGuardTest {
     void directoryAsConfigFileIsAClearError() throws IOException {
         Path directory = Files.createDirectory(dir.resolve("conf.d"));
 
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> TestConfigs.load(Map.of(), Map.of(), Optional.of(directory)));
+        ConfigException e =
+                assertThrows(ConfigException.class, () -> TestConfigs.load(Map.of(), Map.of(), Optional.of(directory)));
 
         assertEquals("--config " + directory + ": no such file", e.getMessage());
     }
@@ -137,8 +141,12 @@ class TypoGuardTest {
 
     @Test
     void substitutionsInTheFileSeeTheOtherLayers() {
-        LoadedConfig loaded = TestConfigs.load(Map.of("spiffe-csi.workload-api-socket-dir", "/agent"), Map.of(),
-                Optional.of(TestConfigs.write(dir, "driver.conf",
+        LoadedConfig loaded = TestConfigs.load(
+                Map.of("spiffe-csi.workload-api-socket-dir", "/agent"),
+                Map.of(),
+                Optional.of(TestConfigs.write(
+                        dir,
+                        "driver.conf",
                         "spiffe-csi.state-dir = ${spiffe-csi.workload-api-socket-dir}\"/state\"\n")));
 
         assertEquals(Path.of("/agent/state"), loaded.settings().stateDir());
@@ -149,8 +157,8 @@ class TypoGuardTest {
     void sectionForANotInstalledBackendWithAQuotedNameIsAWarning() {
         LoadedConfig loaded = TestConfigs.loadFile(dir, "spiffe-csi.backends.\"a.b\".x = 1\n");
 
-        assertEquals(List.of(
-                "spiffe-csi.backends.a.b configures a backend that is not installed; the section is ignored"),
+        assertEquals(
+                List.of("spiffe-csi.backends.a.b configures a backend that is not installed; the section is ignored"),
                 loaded.warnings());
     }
 
@@ -158,13 +166,16 @@ class TypoGuardTest {
     void quotedUnknownKeyInAnInstalledBackendIsAnError() {
         ConfigException e = TestConfigs.failsWithFile(dir, "spiffe-csi.backends.testbackend.\"socket.name\" = x\n");
 
-        assertTrue(e.getMessage().startsWith("spiffe-csi.backends.testbackend.\"socket.name\": unknown key"),
+        assertTrue(
+                e.getMessage().startsWith("spiffe-csi.backends.testbackend.\"socket.name\": unknown key"),
                 e.getMessage());
     }
 
     /** Regression: a non-object spiffe-csi in the file used to escape as typesafe's WrongType. */
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {"spiffe-csi = 5", "spiffe-csi = null", "spiffe-csi = [a]"})
+    @CsvSource(
+            delimiter = '|',
+            value = {"spiffe-csi = 5", "spiffe-csi = null", "spiffe-csi = [a]"})
     void spiffeCsiThatIsNotAnObjectIsAConfigExceptionNamingTheFile(String content) {
         ConfigException e = TestConfigs.failsWithFile(dir, content + "\n");
 

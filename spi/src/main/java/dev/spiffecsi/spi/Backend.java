@@ -34,8 +34,7 @@ public interface Backend extends AutoCloseable {
      * published in an earlier run of the driver. A backend whose materialization dies with the process (a FUSE
      * server, for instance) re-creates it here; one backed by the kernel usually has nothing to do.
      */
-    default void resume(List<PublishRequest> published) {
-    }
+    default void resume(List<PublishRequest> published) {}
 
     /** What is at {@code targetPath} now, from this backend's point of view. Never follows a symlink. */
     TargetState inspect(Path targetPath);
@@ -68,6 +67,5 @@ public interface Backend extends AutoCloseable {
 
     /** Releases process resources at driver shutdown. Must not unpublish anything: pods keep their volumes. */
     @Override
-    default void close() {
-    }
+    default void close() {}
 }

@@ -33,8 +33,7 @@ public final class BusyUnmount {
         void sleep(Duration duration) throws InterruptedException;
     }
 
-    private BusyUnmount() {
-    }
+    private BusyUnmount() {}
 
     /**
      * umount2({@code target}, {@link MountSyscalls#UMOUNT_NOFOLLOW}), retried every {@link #RETRY_INTERVAL} while it
@@ -47,8 +46,8 @@ public final class BusyUnmount {
         return unmount(mounts, target, timeout, System::nanoTime, Thread::sleep);
     }
 
-    static Outcome unmount(MountSyscalls mounts, Path target, Duration timeout, LongSupplier nanoTime,
-            Sleeper sleeper) throws IOException {
+    static Outcome unmount(MountSyscalls mounts, Path target, Duration timeout, LongSupplier nanoTime, Sleeper sleeper)
+            throws IOException {
         long timeoutNanos = saturatedNanos(timeout);
         long start = nanoTime.getAsLong();
         while (true) {

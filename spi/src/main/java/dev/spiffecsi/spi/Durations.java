@@ -22,8 +22,7 @@ public final class Durations {
 
     private static final Pattern SHORT = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
 
-    private Durations() {
-    }
+    private Durations() {}
 
     /**
      * Parses {@code text} in the grammar above.
@@ -48,8 +47,8 @@ public final class Durations {
         } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException("duration too long: " + LogSafe.value(text), e);
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("not a duration such as 500ms, 10s, 5m, 1h or PT10S: "
-                    + LogSafe.value(text), e);
+            throw new IllegalArgumentException(
+                    "not a duration such as 500ms, 10s, 5m, 1h or PT10S: " + LogSafe.value(text), e);
         }
     }
 }

@@ -20,8 +20,15 @@ import java.util.Objects;
  * @param logger               a logger named after the backend
  * @since 0.1
  */
-public record EngineContext(String nodeId, String pluginName, Path workloadApiSocketDir, Path kubeletPodsDir,
-                            Path stateDir, Clock clock, MountSyscalls mounts, System.Logger logger) {
+public record EngineContext(
+        String nodeId,
+        String pluginName,
+        Path workloadApiSocketDir,
+        Path kubeletPodsDir,
+        Path stateDir,
+        Clock clock,
+        MountSyscalls mounts,
+        System.Logger logger) {
     public EngineContext {
         Objects.requireNonNull(nodeId, "nodeId");
         Objects.requireNonNull(pluginName, "pluginName");

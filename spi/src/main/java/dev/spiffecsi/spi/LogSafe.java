@@ -13,8 +13,7 @@ public final class LogSafe {
     /** The characters of an untrusted value kept in a message; the rest is counted, not shown. */
     public static final int MAX_CHARS = 256;
 
-    private LogSafe() {
-    }
+    private LogSafe() {}
 
     /**
      * {@code value} in double quotes, cut to {@value #MAX_CHARS} characters (followed by how long it was), with

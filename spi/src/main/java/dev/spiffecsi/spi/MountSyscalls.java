@@ -109,15 +109,18 @@ public interface MountSyscalls {
                 return Optional.empty();
             }
             if (e.errno() == ELOOP || e.errno() == ENOTDIR) {
-                throw new BackendException(BackendException.Failure.INVALID_REQUEST, target + " passes through a "
-                        + "symlink or a non-directory below the kubelet pods directory " + root
-                        + "; refusing to follow it", e);
+                throw new BackendException(
+                        BackendException.Failure.INVALID_REQUEST,
+                        target + " passes through a "
+                                + "symlink or a non-directory below the kubelet pods directory " + root
+                                + "; refusing to follow it",
+                        e);
             }
-            throw new BackendException(BackendException.Failure.INTERNAL,
-                    "cannot resolve " + target + ": " + e.getMessage(), e);
+            throw new BackendException(
+                    BackendException.Failure.INTERNAL, "cannot resolve " + target + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new BackendException(BackendException.Failure.INTERNAL,
-                    "cannot resolve " + target + ": " + e.getMessage(), e);
+            throw new BackendException(
+                    BackendException.Failure.INTERNAL, "cannot resolve " + target + ": " + e.getMessage(), e);
         }
     }
 

@@ -25,8 +25,11 @@ public record PodInfo(String name, String namespace, String uid, String serviceA
 
     /** Reads the pod attributes from a CSI volume context. */
     public static PodInfo fromVolumeContext(Map<String, String> volumeContext) {
-        return new PodInfo(volumeContext.get(POD_NAME), volumeContext.get(POD_NAMESPACE),
-                volumeContext.get(POD_UID), volumeContext.get(SERVICE_ACCOUNT));
+        return new PodInfo(
+                volumeContext.get(POD_NAME),
+                volumeContext.get(POD_NAMESPACE),
+                volumeContext.get(POD_UID),
+                volumeContext.get(SERVICE_ACCOUNT));
     }
 
     /** {@code namespace/name}, for log lines. */

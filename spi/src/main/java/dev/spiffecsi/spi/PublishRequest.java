@@ -24,8 +24,13 @@ import java.util.TreeSet;
  *                      the ownership of anything it does not own (the agent's directory)
  * @since 0.1
  */
-public record PublishRequest(String volumeId, Path targetPath, boolean readOnly, PodInfo pod,
-                             Map<String, String> volumeContext, OptionalInt volumeMountGroup) {
+public record PublishRequest(
+        String volumeId,
+        Path targetPath,
+        boolean readOnly,
+        PodInfo pod,
+        Map<String, String> volumeContext,
+        OptionalInt volumeMountGroup) {
 
     /** The prefix of the keys the kubelet adds to the volume context itself (pod info, the ephemeral flag). */
     public static final String KUBELET_ATTRIBUTE_PREFIX = "csi.storage.k8s.io/";
@@ -41,8 +46,8 @@ public record PublishRequest(String volumeId, Path targetPath, boolean readOnly,
     }
 
     /** A request without a volume mount group. */
-    public PublishRequest(String volumeId, Path targetPath, boolean readOnly, PodInfo pod,
-                          Map<String, String> volumeContext) {
+    public PublishRequest(
+            String volumeId, Path targetPath, boolean readOnly, PodInfo pod, Map<String, String> volumeContext) {
         this(volumeId, targetPath, readOnly, pod, volumeContext, OptionalInt.empty());
     }
 
@@ -71,10 +76,12 @@ public record PublishRequest(String volumeId, Path targetPath, boolean readOnly,
     public void requireOnlyAttributes(Set<String> understood, String backend) {
         for (String name : podAttributes().keySet()) {
             if (!understood.contains(name)) {
-                throw new BackendException(BackendException.Failure.INVALID_REQUEST, "volume attribute "
-                        + LogSafe.value(name, 128) + " is not one the " + backend
-                        + " backend understands (it understands "
-                        + (understood.isEmpty() ? "none" : new TreeSet<>(understood).toString()) + ")");
+                throw new BackendException(
+                        BackendException.Failure.INVALID_REQUEST,
+                        "volume attribute "
+                                + LogSafe.value(name, 128) + " is not one the " + backend
+                                + " backend understands (it understands "
+                                + (understood.isEmpty() ? "none" : new TreeSet<>(understood).toString()) + ")");
             }
         }
     }

@@ -44,9 +44,11 @@ class BusyUnmountTest {
         mounts.fail(MountSyscalls.EBUSY, MountSyscalls.EBUSY, MountSyscalls.EBUSY);
         assertEquals(Outcome.UNMOUNTED, unmount(Duration.ofSeconds(2)));
         assertEquals(4, mounts.attempts);
-        assertEquals(List.of(BusyUnmount.RETRY_INTERVAL, BusyUnmount.RETRY_INTERVAL, BusyUnmount.RETRY_INTERVAL),
-                sleeps);
-        assertEquals(List.of(MountSyscalls.UMOUNT_NOFOLLOW), mounts.flags.stream().distinct().toList());
+        assertEquals(
+                List.of(BusyUnmount.RETRY_INTERVAL, BusyUnmount.RETRY_INTERVAL, BusyUnmount.RETRY_INTERVAL), sleeps);
+        assertEquals(
+                List.of(MountSyscalls.UMOUNT_NOFOLLOW),
+                mounts.flags.stream().distinct().toList());
     }
 
     @Test

@@ -14,31 +14,55 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DurationsTest {
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "500ms      | 500",
-        "0ms        | 0",
-        "0s         | 0",
-        "10s        | 10000",
-        "5m         | 300000",
-        "1h         | 3600000",
-        "007s       | 7000",
-        "'10 s'     | 10000",
-        "'10\tms'   | 10",
-        "'  2m  '   | 120000",
-        "PT10S      | 10000",
-        "pt0.5s     | 500",
-        "P1DT2H     | 93600000",
-        "PT1M       | 60000",
-        "-PT5S      | -5000",
-        "PT-5S      | -5000",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "500ms      | 500",
+                "0ms        | 0",
+                "0s         | 0",
+                "10s        | 10000",
+                "5m         | 300000",
+                "1h         | 3600000",
+                "007s       | 7000",
+                "'10 s'     | 10000",
+                "'10\tms'   | 10",
+                "'  2m  '   | 120000",
+                "PT10S      | 10000",
+                "pt0.5s     | 500",
+                "P1DT2H     | 93600000",
+                "PT1M       | 60000",
+                "-PT5S      | -5000",
+                "PT-5S      | -5000",
+            })
     void accepts(String text, long millis) {
         assertEquals(Duration.ofMillis(millis), Durations.parse(text));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "   ", "10", "s", "ms", "-5s", "+5s", "1.5s", "10S", "10MS", "1d", "10sec", "10 secs",
-        "10 seconds", "5 m s", "10s ms", "1h30m", "P1M", "PT", "0x10s", "١٠s"})
+    @ValueSource(
+            strings = {
+                "",
+                "   ",
+                "10",
+                "s",
+                "ms",
+                "-5s",
+                "+5s",
+                "1.5s",
+                "10S",
+                "10MS",
+                "1d",
+                "10sec",
+                "10 secs",
+                "10 seconds",
+                "5 m s",
+                "10s ms",
+                "1h30m",
+                "P1M",
+                "PT",
+                "0x10s",
+                "١٠s"
+            })
     void refuses(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Durations.parse(text));
         assertTrue(e.getMessage().startsWith("not a duration such as"), e.getMessage());
@@ -63,8 +87,8 @@ class DurationsTest {
 
     @Test
     void aRefusedValueIsQuotedSafelyInTheMessage() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Durations.parse("1x\nforged log line"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Durations.parse("1x\nforged log line"));
         assertTrue(e.getMessage().endsWith("\"1x\\nforged log line\""), e.getMessage());
     }
 }

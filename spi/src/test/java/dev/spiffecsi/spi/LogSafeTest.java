@@ -42,7 +42,8 @@ class LogSafeTest {
     @Test
     void aPlainTokenKeepsItsLookAndAHostileOneIsQuoted() {
         assertEquals("csi-0a1b", LogSafe.token("csi-0a1b", 512));
-        assertEquals("/var/lib/kubelet/pods/u/volumes/kubernetes.io~csi/v/mount",
+        assertEquals(
+                "/var/lib/kubelet/pods/u/volumes/kubernetes.io~csi/v/mount",
                 LogSafe.token("/var/lib/kubelet/pods/u/volumes/kubernetes.io~csi/v/mount", 512));
         assertEquals("\"a b\"", LogSafe.token("a b", 512));
         assertEquals("\"x\\ny=1\"", LogSafe.token("x\ny=1", 512));

@@ -28,10 +28,12 @@ class MapBackendConfigTest {
 
     @Test
     void refusesWithTheFullKey() {
-        BackendException e = assertThrows(BackendException.class,
-                () -> config("99999999999999999999ms").getDuration("timeout"));
+        BackendException e = assertThrows(
+                BackendException.class, () -> config("99999999999999999999ms").getDuration("timeout"));
         assertEquals(BackendException.Failure.INVALID_CONFIG, e.failure());
-        assertEquals("spiffe-csi.backends.test.timeout: must be a duration such as 500ms or 10s, got "
-                + "\"99999999999999999999ms\"", e.getMessage());
+        assertEquals(
+                "spiffe-csi.backends.test.timeout: must be a duration such as 500ms or 10s, got "
+                        + "\"99999999999999999999ms\"",
+                e.getMessage());
     }
 }

@@ -41,12 +41,18 @@ import java.util.Set;
  */
 final class BindMountBackend implements Backend {
 
-    private static final long READ_ONLY_REMOUNT = MountSyscalls.MS_BIND | MountSyscalls.MS_REMOUNT
-            | MountSyscalls.MS_RDONLY | MountSyscalls.MS_NOSUID | MountSyscalls.MS_NODEV | MountSyscalls.MS_NOEXEC;
-    private static final long READ_ONLY_ATTRIBUTES = MountSyscalls.MOUNT_ATTR_RDONLY | MountSyscalls.MOUNT_ATTR_NOSUID
-            | MountSyscalls.MOUNT_ATTR_NODEV | MountSyscalls.MOUNT_ATTR_NOEXEC;
-    private static final long READ_ONLY_FLAGS = MountSyscalls.ST_RDONLY | MountSyscalls.ST_NOSUID
-            | MountSyscalls.ST_NODEV | MountSyscalls.ST_NOEXEC;
+    private static final long READ_ONLY_REMOUNT = MountSyscalls.MS_BIND
+            | MountSyscalls.MS_REMOUNT
+            | MountSyscalls.MS_RDONLY
+            | MountSyscalls.MS_NOSUID
+            | MountSyscalls.MS_NODEV
+            | MountSyscalls.MS_NOEXEC;
+    private static final long READ_ONLY_ATTRIBUTES = MountSyscalls.MOUNT_ATTR_RDONLY
+            | MountSyscalls.MOUNT_ATTR_NOSUID
+            | MountSyscalls.MOUNT_ATTR_NODEV
+            | MountSyscalls.MOUNT_ATTR_NOEXEC;
+    private static final long READ_ONLY_FLAGS =
+            MountSyscalls.ST_RDONLY | MountSyscalls.ST_NOSUID | MountSyscalls.ST_NODEV | MountSyscalls.ST_NOEXEC;
     /** Bound on stacked mounts removed in one unpublish (leftovers of drivers without idempotent publish). */
     private static final int MAX_STACKED_MOUNTS = 64;
 
@@ -87,7 +93,8 @@ final class BindMountBackend implements Backend {
                 return TargetState.FOREIGN;
             }
             // ours, but writable or with suid/devices/exec (e.g. left by spiffe-csi, which mounts read-write)
-            return (mountFlags(target) & READ_ONLY_FLAGS) == READ_ONLY_FLAGS ? TargetState.PUBLISHED
+            return (mountFlags(target) & READ_ONLY_FLAGS) == READ_ONLY_FLAGS
+                    ? TargetState.PUBLISHED
                     : TargetState.BROKEN;
         }
         return !listPlainDirectory || isEmptyDirectory(target) ? TargetState.ABSENT : TargetState.FOREIGN;
@@ -109,11 +116,16 @@ final class BindMountBackend implements Backend {
         // serves the agent's socket directory as it is: no volume attribute changes what a pod gets
         request.requireOnlyAttributes(Set.of(), BindMountProvider.NAME);
         Path target = request.targetPath();
-        request.volumeMountGroup().ifPresent(group -> log.log(System.Logger.Level.DEBUG, () -> "volume "
-                + request.volumeId() + " at " + target + ": volume mount group " + group + " ignored: the agent's "
-                + "socket directory is bound as it is"));
-        try (ResolvedTarget resolved = mounts.resolveTarget(podsDir, target).orElseThrow(
-                () -> new BackendException(INVALID_REQUEST, "the parent directory of " + target + " does not exist"))) {
+        request.volumeMountGroup()
+                .ifPresent(group -> log.log(
+                        System.Logger.Level.DEBUG,
+                        () -> "volume "
+                                + request.volumeId() + " at " + target + ": volume mount group " + group
+                                + " ignored: the agent's "
+                                + "socket directory is bound as it is"));
+        try (ResolvedTarget resolved = mounts.resolveTarget(podsDir, target)
+                .orElseThrow(() -> new BackendException(
+                        INVALID_REQUEST, "the parent directory of " + target + " does not exist"))) {
             publish(resolved);
         }
     }
@@ -143,16 +155,23 @@ final class BindMountBackend implements Backend {
                 return;
             } catch (ErrnoException e) {
                 if (e.errno() != MountSyscalls.ENOSYS) {
-                    throw new BackendException(INTERNAL, "cannot bind-mount " + socketDir + " read-only onto "
-                            + target.path() + ": " + e.getMessage(), e);
+                    throw new BackendException(
+                            INTERNAL,
+                            "cannot bind-mount " + socketDir + " read-only onto " + target.path() + ": "
+                                    + e.getMessage(),
+                            e);
                 }
                 newMountApi = false;
-                log.log(System.Logger.Level.WARNING, "this kernel has no mount_setattr (Linux < 5.12): bind mounts "
-                        + "are made read-only after they are attached, so the copies that mount propagation makes "
-                        + "(on the host, in pods) are not; the pods' readOnly is their only protection");
+                log.log(
+                        System.Logger.Level.WARNING,
+                        "this kernel has no mount_setattr (Linux < 5.12): bind mounts "
+                                + "are made read-only after they are attached, so the copies that mount propagation makes "
+                                + "(on the host, in pods) are not; the pods' readOnly is their only protection");
             } catch (IOException e) {
-                throw new BackendException(INTERNAL, "cannot bind-mount " + socketDir + " read-only onto "
-                        + target.path() + ": " + e.getMessage(), e);
+                throw new BackendException(
+                        INTERNAL,
+                        "cannot bind-mount " + socketDir + " read-only onto " + target.path() + ": " + e.getMessage(),
+                        e);
             }
         }
         bindThenRemountReadOnly(target);
@@ -163,16 +182,19 @@ final class BindMountBackend implements Backend {
         try {
             mounts.mount(socketDir.toString(), target.openDirectory(), null, MountSyscalls.MS_BIND, null);
         } catch (IOException e) {
-            throw new BackendException(INTERNAL, "cannot bind-mount " + socketDir + " onto " + target.path() + ": "
-                    + e.getMessage(), e);
+            throw new BackendException(
+                    INTERNAL, "cannot bind-mount " + socketDir + " onto " + target.path() + ": " + e.getMessage(), e);
         }
         try {
             // opened anew: the root of the bind just made
             mounts.mount(null, target.openDirectory(), null, READ_ONLY_REMOUNT, null);
         } catch (IOException e) {
             undoWritableBind(target, e);
-            throw new BackendException(INTERNAL, "cannot make the bind mount at " + target.path() + " read-only ("
-                    + e.getMessage() + "); the bind mount was undone", e);
+            throw new BackendException(
+                    INTERNAL,
+                    "cannot make the bind mount at " + target.path() + " read-only (" + e.getMessage()
+                            + "); the bind mount was undone",
+                    e);
         }
     }
 
@@ -185,8 +207,10 @@ final class BindMountBackend implements Backend {
                 mounts.umount2(target.entry(), MountSyscalls.UMOUNT_NOFOLLOW | MountSyscalls.MNT_DETACH);
             } catch (IOException detachFailure) {
                 cause.addSuppressed(detachFailure);
-                log.log(System.Logger.Level.ERROR, "a writable bind mount may remain at " + target.path()
-                        + "; unmount it by hand: " + detachFailure.getMessage());
+                log.log(
+                        System.Logger.Level.ERROR,
+                        "a writable bind mount may remain at " + target.path() + "; unmount it by hand: "
+                                + detachFailure.getMessage());
             }
         }
     }
@@ -215,8 +239,9 @@ final class BindMountBackend implements Backend {
         }
         boolean recordedMount = recorded && status != null && status.mountRoot();
         if (state == TargetState.FOREIGN && !recordedMount) {
-            throw new BackendException(TARGET_OCCUPIED, target.path()
-                    + " holds a mount or files this driver did not create; not touching it");
+            throw new BackendException(
+                    TARGET_OCCUPIED,
+                    target.path() + " holds a mount or files this driver did not create; not touching it");
         }
         unmountAll(target);
     }
@@ -233,12 +258,14 @@ final class BindMountBackend implements Backend {
                 return;
             }
             if (after == TargetState.FOREIGN) {
-                throw new BackendException(TARGET_OCCUPIED, "after unmounting, " + target.path()
-                        + " still holds a mount or files this driver did not create; not touching it");
+                throw new BackendException(
+                        TARGET_OCCUPIED,
+                        "after unmounting, " + target.path()
+                                + " still holds a mount or files this driver did not create; not touching it");
             }
             if (unmounted >= MAX_STACKED_MOUNTS) {
-                throw new BackendException(INTERNAL, target.path() + " still has mounts after " + unmounted
-                        + " unmounts");
+                throw new BackendException(
+                        INTERNAL, target.path() + " still has mounts after " + unmounted + " unmounts");
             }
             // another of our mounts was stacked below (spiffe-csi before 0.2.12 republished): remove it too
             unmountRetryingWhileBusy(target);
@@ -257,9 +284,10 @@ final class BindMountBackend implements Backend {
             throw new BackendException(INTERNAL, "cannot unmount " + target.path() + ": " + e.getMessage(), e);
         }
         switch (outcome) {
-            case UNMOUNTED -> { }
-            case STILL_BUSY -> throw new BackendException(UNAVAILABLE, target.path() + " is busy (EBUSY) after "
-                    + busyTimeout + "; will be retried");
+            case UNMOUNTED -> {}
+            case STILL_BUSY ->
+                throw new BackendException(
+                        UNAVAILABLE, target.path() + " is busy (EBUSY) after " + busyTimeout + "; will be retried");
             case INTERRUPTED -> throw new BackendException(UNAVAILABLE, "interrupted while waiting for a busy mount");
         }
     }
@@ -269,8 +297,9 @@ final class BindMountBackend implements Backend {
         return switch (inspect(target)) {
             case ABSENT -> VolumeCondition.abnormal("not mounted: " + target);
             case FOREIGN -> VolumeCondition.abnormal(target + " is not a bind mount of " + socketDir);
-            case BROKEN -> VolumeCondition.abnormal(target + " is a bind mount of " + socketDir
-                    + " that is not read-only, nosuid, nodev, noexec; a republish replaces it");
+            case BROKEN ->
+                VolumeCondition.abnormal(target + " is a bind mount of " + socketDir
+                        + " that is not read-only, nosuid, nodev, noexec; a republish replaces it");
             case PUBLISHED -> {
                 FileStatus shown = statOrNull(target);
                 if (shown != null && shown.deleted()) {
@@ -330,10 +359,14 @@ final class BindMountBackend implements Backend {
     private static boolean isEmptyDirectory(Path directory) {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
             return !entries.iterator().hasNext();
-        } catch (java.nio.file.NoSuchFileException | java.nio.file.NotDirectoryException
-                 | java.nio.file.FileSystemLoopException e) {
-            throw new BackendException(UNAVAILABLE, "target_path " + directory + " changed while it was inspected ("
-                    + e.getClass().getSimpleName() + "); retry", e);
+        } catch (java.nio.file.NoSuchFileException
+                | java.nio.file.NotDirectoryException
+                | java.nio.file.FileSystemLoopException e) {
+            throw new BackendException(
+                    UNAVAILABLE,
+                    "target_path " + directory + " changed while it was inspected ("
+                            + e.getClass().getSimpleName() + "); retry",
+                    e);
         } catch (IOException e) {
             throw new BackendException(INTERNAL, "cannot list " + directory + ": " + e.getMessage(), e);
         }
@@ -346,8 +379,11 @@ final class BindMountBackend implements Backend {
     private static BackendException changedUnderneath(Path path, String call, ErrnoException e) {
         int errno = e.errno();
         if (errno == MountSyscalls.ENOENT || errno == MountSyscalls.ENOTDIR || errno == MountSyscalls.ELOOP) {
-            return new BackendException(UNAVAILABLE, "target_path " + path + " changed while it was inspected ("
-                    + call + ": " + e.getMessage() + "); retry", e);
+            return new BackendException(
+                    UNAVAILABLE,
+                    "target_path " + path + " changed while it was inspected (" + call + ": " + e.getMessage()
+                            + "); retry",
+                    e);
         }
         return new BackendException(INTERNAL, "cannot " + call + " " + path + ": " + e.getMessage(), e);
     }

@@ -27,7 +27,11 @@ public final class BindMountProvider implements BackendProvider {
         if (busyTimeout.isNegative()) {
             throw config.invalid("unmount-busy-timeout", "must not be negative");
         }
-        return new BindMountBackend(context.workloadApiSocketDir(), context.kubeletPodsDir(), context.mounts(),
-                busyTimeout, context.logger());
+        return new BindMountBackend(
+                context.workloadApiSocketDir(),
+                context.kubeletPodsDir(),
+                context.mounts(),
+                busyTimeout,
+                context.logger());
     }
 }

@@ -53,9 +53,10 @@ class BindMountBackendTest {
     }
 
     private Backend newBackend(MountSyscalls syscalls) throws IOException {
-        return new BindMountProvider().create(
-                new MapBackendConfig("spiffe-csi.backends.bindmount", Map.of("unmount-busy-timeout", "200ms")),
-                fixture.context(fixture.socketDir(), syscalls, BindMountProvider.NAME));
+        return new BindMountProvider()
+                .create(
+                        new MapBackendConfig("spiffe-csi.backends.bindmount", Map.of("unmount-busy-timeout", "200ms")),
+                        fixture.context(fixture.socketDir(), syscalls, BindMountProvider.NAME));
     }
 
     private static PublishRequest request(Path target) {
@@ -67,8 +68,8 @@ class BindMountBackendTest {
         Path target = fixture.newTarget();
         backend.publish(request(target));
         try {
-            FileSystemException e = assertThrows(FileSystemException.class,
-                    () -> Files.createFile(target.resolve("planted")));
+            FileSystemException e =
+                    assertThrows(FileSystemException.class, () -> Files.createFile(target.resolve("planted")));
             assertTrue(e.getMessage().contains("Read-only file system"), e.getMessage());
             assertFalse(Files.exists(fixture.socketDir().resolve("planted")));
 
@@ -145,11 +146,13 @@ class BindMountBackendTest {
             Path copy = peer.resolve(pods.relativize(target));
 
             assertTrue(mounts.stat(copy).mountRoot(), "the mount propagated to the peer");
-            long readOnly = MountSyscalls.ST_RDONLY | MountSyscalls.ST_NOSUID | MountSyscalls.ST_NODEV
+            long readOnly = MountSyscalls.ST_RDONLY
+                    | MountSyscalls.ST_NOSUID
+                    | MountSyscalls.ST_NODEV
                     | MountSyscalls.ST_NOEXEC;
             assertEquals(readOnly, mounts.mountFlags(copy) & readOnly, "the propagated copy is read-only too");
-            FileSystemException e = assertThrows(FileSystemException.class,
-                    () -> Files.delete(copy.resolve(ContractFixture.SOCKET_NAME)));
+            FileSystemException e = assertThrows(
+                    FileSystemException.class, () -> Files.delete(copy.resolve(ContractFixture.SOCKET_NAME)));
             assertTrue(e.getMessage().contains("Read-only file system"), e.getMessage());
 
             backend.unpublish(new UnpublishRequest("vol-1", target));
@@ -196,8 +199,8 @@ class BindMountBackendTest {
         backend.publish(request(target));
         // an open directory on the mount keeps it busy, as a pod's process still inside it does
         try (DirectoryStream<Path> open = Files.newDirectoryStream(target)) {
-            BackendException e = assertThrows(BackendException.class,
-                    () -> backend.unpublish(new UnpublishRequest("vol-1", target)));
+            BackendException e = assertThrows(
+                    BackendException.class, () -> backend.unpublish(new UnpublishRequest("vol-1", target)));
             assertEquals(BackendException.Failure.UNAVAILABLE, e.failure());
             assertEquals(target + " is busy (EBUSY) after PT0.2S; will be retried", e.getMessage());
             assertTrue(mounts.stat(target).mountRoot(), "still mounted, not detached");
@@ -209,7 +212,11 @@ class BindMountBackendTest {
     @Test
     void askingForCredentialFilesIsRefusedNamingTheAttributeAndMountsNothing() throws Exception {
         Path target = fixture.newTarget();
-        PublishRequest files = new PublishRequest("vol-1", target, true, new PodInfo("p", "default", "uid", "sa"),
+        PublishRequest files = new PublishRequest(
+                "vol-1",
+                target,
+                true,
+                new PodInfo("p", "default", "uid", "sa"),
                 Map.of("csi.storage.k8s.io/ephemeral", "true", "csi.spiffe.io/contents", "files"));
 
         BackendException e = assertThrows(BackendException.class, () -> backend.publish(files));
@@ -238,8 +245,10 @@ class BindMountBackendTest {
         Path nodeDir = Files.createDirectory(tempDir.resolve("node-agent-sockets"));
         Path driverView = Files.createDirectory(tempDir.resolve("driver-view"));
         mounts.mount(nodeDir.toString(), driverView, null, MountSyscalls.MS_BIND, null);
-        Backend viewing = new BindMountProvider().create(new MapBackendConfig("spiffe-csi.backends.bindmount",
-                Map.of("unmount-busy-timeout", "200ms")), fixture.context(driverView, mounts, BindMountProvider.NAME));
+        Backend viewing = new BindMountProvider()
+                .create(
+                        new MapBackendConfig("spiffe-csi.backends.bindmount", Map.of("unmount-busy-timeout", "200ms")),
+                        fixture.context(driverView, mounts, BindMountProvider.NAME));
         Path published = fixture.newTarget();
         try {
             viewing.publish(request(published));
@@ -250,9 +259,12 @@ class BindMountBackendTest {
 
             assertTrue(mounts.stat(driverView).deleted());
             assertFalse(viewing.health().ready(), "the liveness probe must restart the driver's container");
-            assertTrue(viewing.health().message().contains("was deleted on the node"), viewing.health().message());
+            assertTrue(
+                    viewing.health().message().contains("was deleted on the node"),
+                    viewing.health().message());
             assertTrue(viewing.condition(published).abnormal());
-            assertTrue(viewing.condition(published).message().contains("recreate the pod"),
+            assertTrue(
+                    viewing.condition(published).message().contains("recreate the pod"),
                     viewing.condition(published).message());
             Path another = fixture.newTarget();
             BackendException refused = assertThrows(BackendException.class, () -> viewing.publish(request(another)));

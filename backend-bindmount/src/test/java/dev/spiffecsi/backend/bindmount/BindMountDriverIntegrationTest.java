@@ -67,7 +67,10 @@ class BindMountDriverIntegrationTest {
         driver = startDriver();
         group = new EpollEventLoopGroup(1);
         channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(csiSocket.toString()))
-                .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
+                .eventLoopGroup(group)
+                .channelType(EpollDomainSocketChannel.class)
+                .usePlaintext()
+                .build();
         csi = NodeGrpc.newBlockingStub(channel);
     }
 
@@ -79,8 +82,8 @@ class BindMountDriverIntegrationTest {
                 "spiffe-csi.kubelet-pods-dir", node.podsDir().toString(),
                 "spiffe-csi.state-dir", node.stateDir().toString(),
                 "spiffe-csi.backend", "bindmount");
-        var config = ConfigLoader.load(new ConfigSources(flags, Map.of(), Optional.empty(),
-                getClass().getClassLoader()));
+        var config = ConfigLoader.load(
+                new ConfigSources(flags, Map.of(), Optional.empty(), getClass().getClassLoader()));
         return Driver.start(config, BackendRegistry.of(List.of(new BindMountProvider())), "test");
     }
 
@@ -106,7 +109,9 @@ class BindMountDriverIntegrationTest {
     }
 
     private static NodeUnpublishVolumeRequest unpublish(String volumeId, Path target) {
-        return NodeUnpublishVolumeRequest.newBuilder().setVolumeId(volumeId).setTargetPath(target.toString())
+        return NodeUnpublishVolumeRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .setTargetPath(target.toString())
                 .build();
     }
 
@@ -133,10 +138,9 @@ class BindMountDriverIntegrationTest {
         Path target = kubeletTarget();
         csi.nodePublishVolume(publish("vol-1", target.toString()));
 
-        assertEquals(FakeAgentSocket.GREETING,
-                FakeAgentSocket.greetingAt(target.resolve(ContractFixture.SOCKET_NAME)));
-        FileSystemException e = assertThrows(FileSystemException.class,
-                () -> Files.writeString(target.resolve("planted"), "x"));
+        assertEquals(FakeAgentSocket.GREETING, FakeAgentSocket.greetingAt(target.resolve(ContractFixture.SOCKET_NAME)));
+        FileSystemException e =
+                assertThrows(FileSystemException.class, () -> Files.writeString(target.resolve("planted"), "x"));
         assertTrue(e.getMessage().contains("Read-only file system"), e.getMessage());
 
         csi.nodeUnpublishVolume(unpublish("vol-1", target));
@@ -159,7 +163,8 @@ class BindMountDriverIntegrationTest {
     @Test
     void pathEscapesAreRejectedWithNothingMounted() throws Exception {
         Path outside = Files.createDirectories(tempDir.resolve("outside/volumes/kubernetes.io~csi/spiffe"));
-        Files.createSymbolicLink(node.podsDir().resolve("evil-pod"), outside.getParent().getParent());
+        Files.createSymbolicLink(
+                node.podsDir().resolve("evil-pod"), outside.getParent().getParent());
         String pods = node.podsDir().toString();
         List<String> escapes = List.of(
                 pods + "/../../outside/volumes/kubernetes.io~csi/spiffe/mount",
@@ -169,12 +174,16 @@ class BindMountDriverIntegrationTest {
                 "/etc/mount");
         int mountsBefore = Files.readAllLines(Path.of("/proc/self/mountinfo")).size();
         for (String escape : escapes) {
-            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                    () -> csi.nodePublishVolume(publish("vol-escape", escape)));
+            StatusRuntimeException e = assertThrows(
+                    StatusRuntimeException.class, () -> csi.nodePublishVolume(publish("vol-escape", escape)));
             assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), escape);
-            assertTrue(e.getStatus().getDescription().startsWith("target_path"), e.getStatus().getDescription());
+            assertTrue(
+                    e.getStatus().getDescription().startsWith("target_path"),
+                    e.getStatus().getDescription());
         }
-        assertEquals(mountsBefore, Files.readAllLines(Path.of("/proc/self/mountinfo")).size());
+        assertEquals(
+                mountsBefore,
+                Files.readAllLines(Path.of("/proc/self/mountinfo")).size());
         assertFalse(Files.exists(outside.resolve("mount")), "nothing was created outside the pods directory");
     }
 
@@ -237,11 +246,14 @@ class BindMountDriverIntegrationTest {
 
         driver = startDriver();
         channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(csiSocket.toString()))
-                .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
+                .eventLoopGroup(group)
+                .channelType(EpollDomainSocketChannel.class)
+                .usePlaintext()
+                .build();
         csi = NodeGrpc.newBlockingStub(channel);
         csi.nodePublishVolume(publish("vol-1", target.toString()));
-        StatusRuntimeException other = assertThrows(StatusRuntimeException.class,
-                () -> csi.nodePublishVolume(publish("vol-2", target.toString())));
+        StatusRuntimeException other = assertThrows(
+                StatusRuntimeException.class, () -> csi.nodePublishVolume(publish("vol-2", target.toString())));
         assertEquals(Status.Code.ALREADY_EXISTS, other.getStatus().getCode(), "the record survived too");
         assertEquals(List.of(target.toString()), mountsBelow(node.podsDir()));
 

@@ -51,9 +51,10 @@ class BindMountTargetSwapTest {
     void setUp() throws Exception {
         Privileges.assumeCanMountPrivately();
         fixture = new ContractFixture(tempDir);
-        backend = new BindMountProvider().create(
-                new MapBackendConfig("spiffe-csi.backends.bindmount", Map.of("unmount-busy-timeout", "200ms")),
-                fixture.context(fixture.socketDir(), mounts, BindMountProvider.NAME));
+        backend = new BindMountProvider()
+                .create(
+                        new MapBackendConfig("spiffe-csi.backends.bindmount", Map.of("unmount-busy-timeout", "200ms")),
+                        fixture.context(fixture.socketDir(), mounts, BindMountProvider.NAME));
         outsideParent = Files.createDirectories(tempDir.resolve("outside/volumes/kubernetes.io~csi/spiffe"));
         outsideTarget = Files.createDirectory(outsideParent.resolve("mount"));
     }
@@ -138,13 +139,18 @@ class BindMountTargetSwapTest {
     void anUnpublishThroughASymlinkedParentIsRefusedAndLeavesTheMountOutside() throws Exception {
         Path target = fixture.newTarget();
         backend.publish(request(target));
-        real.bindWithAttributes(fixture.socketDir(), outsideTarget, MountSyscalls.MOUNT_ATTR_RDONLY
-                | MountSyscalls.MOUNT_ATTR_NOSUID | MountSyscalls.MOUNT_ATTR_NODEV | MountSyscalls.MOUNT_ATTR_NOEXEC);
+        real.bindWithAttributes(
+                fixture.socketDir(),
+                outsideTarget,
+                MountSyscalls.MOUNT_ATTR_RDONLY
+                        | MountSyscalls.MOUNT_ATTR_NOSUID
+                        | MountSyscalls.MOUNT_ATTR_NODEV
+                        | MountSyscalls.MOUNT_ATTR_NOEXEC);
         toUnmount.add(outsideTarget);
         toUnmount.add(swapParent(target));
 
-        BackendException refused = assertThrows(BackendException.class,
-                () -> backend.unpublish(new UnpublishRequest("vol-1", target, true)));
+        BackendException refused = assertThrows(
+                BackendException.class, () -> backend.unpublish(new UnpublishRequest("vol-1", target, true)));
 
         assertEquals(BackendException.Failure.INVALID_REQUEST, refused.failure());
         assertTrue(isMountRoot(outsideTarget), "the mount outside the pods directory was unmounted");
@@ -154,8 +160,13 @@ class BindMountTargetSwapTest {
     void aParentSwappedAfterTheUnpublishCheckUnmountsOnlyTheResolvedTarget() throws Exception {
         Path target = fixture.newTarget();
         backend.publish(request(target));
-        real.bindWithAttributes(fixture.socketDir(), outsideTarget, MountSyscalls.MOUNT_ATTR_RDONLY
-                | MountSyscalls.MOUNT_ATTR_NOSUID | MountSyscalls.MOUNT_ATTR_NODEV | MountSyscalls.MOUNT_ATTR_NOEXEC);
+        real.bindWithAttributes(
+                fixture.socketDir(),
+                outsideTarget,
+                MountSyscalls.MOUNT_ATTR_RDONLY
+                        | MountSyscalls.MOUNT_ATTR_NOSUID
+                        | MountSyscalls.MOUNT_ATTR_NODEV
+                        | MountSyscalls.MOUNT_ATTR_NOEXEC);
         toUnmount.add(outsideTarget);
         Path[] moved = new Path[1];
         mounts.afterNextStat(() -> moved[0] = swapParent(target));
@@ -172,8 +183,13 @@ class BindMountTargetSwapTest {
         Path target = fixture.newTarget();
         Files.delete(target);
         Files.createSymbolicLink(target, outsideTarget);
-        real.bindWithAttributes(fixture.socketDir(), outsideTarget, MountSyscalls.MOUNT_ATTR_RDONLY
-                | MountSyscalls.MOUNT_ATTR_NOSUID | MountSyscalls.MOUNT_ATTR_NODEV | MountSyscalls.MOUNT_ATTR_NOEXEC);
+        real.bindWithAttributes(
+                fixture.socketDir(),
+                outsideTarget,
+                MountSyscalls.MOUNT_ATTR_RDONLY
+                        | MountSyscalls.MOUNT_ATTR_NOSUID
+                        | MountSyscalls.MOUNT_ATTR_NODEV
+                        | MountSyscalls.MOUNT_ATTR_NOEXEC);
         toUnmount.add(outsideTarget);
 
         assertThrows(BackendException.class, () -> backend.publish(request(target)));

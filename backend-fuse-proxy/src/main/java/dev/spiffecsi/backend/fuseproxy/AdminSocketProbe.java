@@ -41,7 +41,8 @@ final class AdminSocketProbe {
     /** Why the socket does not exist as a socket; empty when it does. Not cached: no connection is made. */
     Optional<String> whyMissing() {
         try {
-            return mounts.stat(socket).isSocket() ? Optional.empty()
+            return mounts.stat(socket).isSocket()
+                    ? Optional.empty()
                     : Optional.of(socket + " exists but is not a socket");
         } catch (IOException e) {
             return Optional.of(socket + " does not exist (" + e.getMessage() + ")");
@@ -86,7 +87,7 @@ final class AdminSocketProbe {
                 .map(why -> "unreachable for now (" + why + "); volumes report it in their condition until "
                         + "the agent is back")
                 .orElse("accepting connections");
-        return Health.ready("proxying the Workload API to the SPIRE agent's Delegated Identity API at "
-                + socket + ": its admin socket is " + state);
+        return Health.ready("proxying the Workload API to the SPIRE agent's Delegated Identity API at " + socket
+                + ": its admin socket is " + state);
     }
 }

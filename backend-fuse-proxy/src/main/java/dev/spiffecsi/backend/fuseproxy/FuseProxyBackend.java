@@ -48,15 +48,15 @@ final class FuseProxyBackend implements Backend {
     private final VolumeConditions conditions;
     private final TargetRecords targets = new TargetRecords();
 
-    FuseProxyBackend(FuseProxySettings settings, EngineContext context, ProxyRuntime runtime,
-                     PeerProcess.Tracker processes) {
+    FuseProxyBackend(
+            FuseProxySettings settings, EngineContext context, ProxyRuntime runtime, PeerProcess.Tracker processes) {
         this.mounts = context.mounts();
         this.podsDir = context.kubeletPodsDir();
         this.log = context.logger();
         this.runtime = runtime;
         this.adminSocket = new AdminSocketProbe(settings.adminSocket(), mounts, context.clock());
-        FuseOptions fuseOptions = new FuseOptions(mounts, FuseOptions.DEFAULT_SOURCE, settings.unmountBusyTimeout(),
-                context.clock(), log, podsDir);
+        FuseOptions fuseOptions = new FuseOptions(
+                mounts, FuseOptions.DEFAULT_SOURCE, settings.unmountBusyTimeout(), context.clock(), log, podsDir);
         this.launcher = new VolumeLauncher(settings, runtime, fuseOptions, processes, podsDir, context.clock(), log);
         this.orphans = new OrphanReporter(Path.of("/proc"), context.clock(), log);
         this.conditions = new VolumeConditions(settings.socketName(), adminSocket, orphans, mounts);
@@ -82,12 +82,12 @@ final class FuseProxyBackend implements Backend {
             return;
         }
         // unmounted or aborted behind this process's back, or left by an unpublish that failed to unmount
-        targets.find(target).flatMap(TargetRecord::takeServer).ifPresent(stale -> closeStale(labelOf(request),
-                stale));
+        targets.find(target).flatMap(TargetRecord::takeServer).ifPresent(stale -> closeStale(labelOf(request), stale));
         switch (TargetKind.of(target, mounts)) {
             case MISSING -> throw new BackendException(INVALID_REQUEST, "target " + target + " does not exist");
-            case OCCUPIED -> throw new BackendException(TARGET_OCCUPIED, target
-                    + " holds a mount or files this driver does not serve");
+            case OCCUPIED ->
+                throw new BackendException(
+                        TARGET_OCCUPIED, target + " holds a mount or files this driver does not serve");
             case EMPTY_DIRECTORY, ORPHANED_MOUNT -> launcher.awaitFiles(serve(request, options));
         }
     }
@@ -146,10 +146,16 @@ final class FuseProxyBackend implements Backend {
                     continue;
                 }
                 switch (TargetKind.of(volume.target(), mounts)) {
-                    case MISSING -> log.log(Level.INFO, volume + ": the target is gone; nothing to serve again (the "
-                            + "kubelet unpublishes it)");
-                    case OCCUPIED -> log.log(Level.WARNING, volume + ": not served again: the target holds a mount or "
-                            + "files this driver does not serve");
+                    case MISSING ->
+                        log.log(
+                                Level.INFO,
+                                volume + ": the target is gone; nothing to serve again (the "
+                                        + "kubelet unpublishes it)");
+                    case OCCUPIED ->
+                        log.log(
+                                Level.WARNING,
+                                volume + ": not served again: the target holds a mount or "
+                                        + "files this driver does not serve");
                     case EMPTY_DIRECTORY, ORPHANED_MOUNT -> {
                         serve(request, VolumeOptions.of(request));
                         log.log(Level.INFO, volume + ": serving the Workload API again after a driver restart");
@@ -157,8 +163,11 @@ final class FuseProxyBackend implements Backend {
                 }
             } catch (RuntimeException e) {
                 targets.of(volume.target()).resumeFailed(String.valueOf(e.getMessage()));
-                log.log(Level.ERROR, volume + ": cannot serve the Workload API again after a driver restart; its pod "
-                        + "gets ENOTCONN until it is recreated: " + e.getMessage(), e);
+                log.log(
+                        Level.ERROR,
+                        volume + ": cannot serve the Workload API again after a driver restart; its pod "
+                                + "gets ENOTCONN until it is recreated: " + e.getMessage(),
+                        e);
             }
         }
     }
@@ -184,17 +193,25 @@ final class FuseProxyBackend implements Backend {
         } catch (IOException e) {
             if (server.isMounted()) {
                 targets.of(volume.target()).keep(server);
-                throw new BackendException(INTERNAL, "the Workload API listener at " + volume.target() + " is "
-                        + "stopped, and its filesystem cannot be unmounted to serve it again: " + e.getMessage(), e);
+                throw new BackendException(
+                        INTERNAL,
+                        "the Workload API listener at " + volume.target() + " is "
+                                + "stopped, and its filesystem cannot be unmounted to serve it again: "
+                                + e.getMessage(),
+                        e);
             }
-            log.log(Level.WARNING, volume + ": cannot unmount the filesystem whose server stopped: "
-                    + e.getMessage(), e);
+            log.log(
+                    Level.WARNING,
+                    volume + ": cannot unmount the filesystem whose server stopped: " + e.getMessage(),
+                    e);
         }
     }
 
     /** Names a volume for its log lines; without a pod when the kubelet sent no pod info. */
     private static VolumeLabel labelOf(PublishRequest request) {
-        return new VolumeLabel(request.volumeId(), request.targetPath(),
+        return new VolumeLabel(
+                request.volumeId(),
+                request.targetPath(),
                 request.pod().name().isEmpty() ? "" : request.pod().displayName());
     }
 }

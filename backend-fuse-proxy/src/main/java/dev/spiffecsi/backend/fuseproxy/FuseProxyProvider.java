@@ -33,11 +33,10 @@ public final class FuseProxyProvider implements BackendProvider {
     static Backend create(BackendConfig config, EngineContext context, PeerProcess.Tracker processes) {
         FuseProxySettings settings = FuseProxySettings.from(config);
         try {
-            return new FuseProxyBackend(settings, context,
-                    ProxyRuntime.start(settings, context.logger()), processes);
+            return new FuseProxyBackend(settings, context, ProxyRuntime.start(settings, context.logger()), processes);
         } catch (IOException e) {
-            throw new BackendException(BackendException.Failure.INTERNAL, "cannot start the fuse-proxy backend: "
-                    + e.getMessage(), e);
+            throw new BackendException(
+                    BackendException.Failure.INTERNAL, "cannot start the fuse-proxy backend: " + e.getMessage(), e);
         }
     }
 }

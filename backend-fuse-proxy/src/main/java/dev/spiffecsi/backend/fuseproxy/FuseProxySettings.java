@@ -28,10 +28,18 @@ import java.util.regex.Pattern;
  * @param nodeMaxConnections Workload API connections open at a time on all volumes together
  * @param nodeMaxCalls       Workload API calls in progress at a time on all volumes together
  */
-record FuseProxySettings(String socketName, Path adminSocket, IdentityMode identity,
-                         Set<PosixFilePermission> socketMode, Duration unmountBusyTimeout, Duration agentTimeout,
-                         Duration filesPublishWait, boolean requirePodCgroup, VolumeLimits limits,
-                         int nodeMaxConnections, int nodeMaxCalls) {
+record FuseProxySettings(
+        String socketName,
+        Path adminSocket,
+        IdentityMode identity,
+        Set<PosixFilePermission> socketMode,
+        Duration unmountBusyTimeout,
+        Duration agentTimeout,
+        Duration filesPublishWait,
+        boolean requirePodCgroup,
+        VolumeLimits limits,
+        int nodeMaxConnections,
+        int nodeMaxCalls) {
 
     static final String SOCKET_NAME = "socket-name";
     static final String ADMIN_SOCKET_PATH = "admin-socket-path";
@@ -51,18 +59,35 @@ record FuseProxySettings(String socketName, Path adminSocket, IdentityMode ident
     static final String NODE_MAX_CONNECTIONS = "limits.node-max-connections";
     static final String NODE_MAX_CALLS = "limits.node-max-calls";
     static final String REQUIRE_POD_CGROUP = "require-pod-cgroup";
-    private static final Set<String> KEYS = Set.of(SOCKET_NAME, ADMIN_SOCKET_PATH, IDENTITY, SOCKET_MODE,
-            UNMOUNT_BUSY_TIMEOUT, AGENT_TIMEOUT, FILES_PUBLISH_WAIT, REQUIRE_POD_CGROUP, MAX_CONNECTIONS, MAX_CALLS_PER_CONNECTION,
-            MAX_CALLS, MAX_REQUEST_SIZE, MAX_HEADER_LIST_SIZE, CONNECTION_IDLE_TIMEOUT, HANDSHAKE_TIMEOUT,
-            MAX_OPEN_FILES, NODE_MAX_CONNECTIONS, NODE_MAX_CALLS);
+    private static final Set<String> KEYS = Set.of(
+            SOCKET_NAME,
+            ADMIN_SOCKET_PATH,
+            IDENTITY,
+            SOCKET_MODE,
+            UNMOUNT_BUSY_TIMEOUT,
+            AGENT_TIMEOUT,
+            FILES_PUBLISH_WAIT,
+            REQUIRE_POD_CGROUP,
+            MAX_CONNECTIONS,
+            MAX_CALLS_PER_CONNECTION,
+            MAX_CALLS,
+            MAX_REQUEST_SIZE,
+            MAX_HEADER_LIST_SIZE,
+            CONNECTION_IDLE_TIMEOUT,
+            HANDSHAKE_TIMEOUT,
+            MAX_OPEN_FILES,
+            NODE_MAX_CONNECTIONS,
+            NODE_MAX_CALLS);
 
     /** sockaddr_un.sun_path holds 107 bytes and a terminating NUL. */
     private static final int MAX_SOCKET_ADDRESS = 107;
     /** The socket is bound as /proc/self/fd/NNNNNNNNNN/NAME, which must fit in a socket address. */
     private static final int MAX_SOCKET_NAME = MAX_SOCKET_ADDRESS - "/proc/self/fd/2147483647/".length();
+
     private static final Pattern OCTAL_MODE = Pattern.compile("0?[0-7]{3}");
     /** A size in bytes: a number, or a number with a binary unit as HOCON writes them (64KiB, 1M). */
     private static final Pattern SIZE = Pattern.compile("(\\d{1,10})\\s*(B|K|k|Ki|KiB|M|m|Mi|MiB)?");
+
     private static final int KIB = 1024;
     private static final int MIB = 1024 * KIB;
     /** gRPC's own default for request messages; nothing of the Workload API comes near it. */
@@ -74,20 +99,32 @@ record FuseProxySettings(String socketName, Path adminSocket, IdentityMode ident
         Set<String> unknown = new TreeSet<>(config.keys());
         unknown.removeAll(KEYS);
         if (!unknown.isEmpty()) {
-            throw config.invalid(unknown.iterator().next(), "is not a setting of this backend (known: "
-                    + new TreeSet<>(KEYS) + ")");
+            throw config.invalid(
+                    unknown.iterator().next(), "is not a setting of this backend (known: " + new TreeSet<>(KEYS) + ")");
         }
-        return new FuseProxySettings(socketName(config), adminSocket(config), identity(config), socketMode(config),
-                nonNegative(config, UNMOUNT_BUSY_TIMEOUT), positive(config, AGENT_TIMEOUT),
-                nonNegative(config, FILES_PUBLISH_WAIT), config.getBoolean(REQUIRE_POD_CGROUP), limits(config),
-                count(config, NODE_MAX_CONNECTIONS), count(config, NODE_MAX_CALLS));
+        return new FuseProxySettings(
+                socketName(config),
+                adminSocket(config),
+                identity(config),
+                socketMode(config),
+                nonNegative(config, UNMOUNT_BUSY_TIMEOUT),
+                positive(config, AGENT_TIMEOUT),
+                nonNegative(config, FILES_PUBLISH_WAIT),
+                config.getBoolean(REQUIRE_POD_CGROUP),
+                limits(config),
+                count(config, NODE_MAX_CONNECTIONS),
+                count(config, NODE_MAX_CALLS));
     }
 
     private static VolumeLimits limits(BackendConfig config) {
-        return new VolumeLimits(count(config, MAX_CONNECTIONS), count(config, MAX_CALLS_PER_CONNECTION),
-                count(config, MAX_CALLS), size(config, MAX_REQUEST_SIZE, KIB, MAX_REQUEST_SIZE_CEILING),
+        return new VolumeLimits(
+                count(config, MAX_CONNECTIONS),
+                count(config, MAX_CALLS_PER_CONNECTION),
+                count(config, MAX_CALLS),
+                size(config, MAX_REQUEST_SIZE, KIB, MAX_REQUEST_SIZE_CEILING),
                 size(config, MAX_HEADER_LIST_SIZE, KIB, MAX_HEADER_LIST_SIZE_CEILING),
-                positive(config, CONNECTION_IDLE_TIMEOUT), positive(config, HANDSHAKE_TIMEOUT),
+                positive(config, CONNECTION_IDLE_TIMEOUT),
+                positive(config, HANDSHAKE_TIMEOUT),
                 count(config, MAX_OPEN_FILES));
     }
 
@@ -107,11 +144,12 @@ record FuseProxySettings(String socketName, Path adminSocket, IdentityMode ident
             throw config.invalid(key, "must be a size such as 65536, 64KiB or 1MiB, got \"" + value + "\"");
         }
         String unit = matcher.group(2) == null ? "B" : matcher.group(2);
-        long bytes = Long.parseLong(matcher.group(1)) * switch (unit.charAt(0)) {
-            case 'K', 'k' -> KIB;
-            case 'M', 'm' -> MIB;
-            default -> 1;
-        };
+        long bytes = Long.parseLong(matcher.group(1))
+                * switch (unit.charAt(0)) {
+                    case 'K', 'k' -> KIB;
+                    case 'M', 'm' -> MIB;
+                    default -> 1;
+                };
         if (bytes < min || bytes > max) {
             throw config.invalid(key, "must be between " + min + " and " + max + " bytes, got \"" + value + "\"");
         }
@@ -120,7 +158,10 @@ record FuseProxySettings(String socketName, Path adminSocket, IdentityMode ident
 
     private static String socketName(BackendConfig config) {
         String name = config.getString(SOCKET_NAME);
-        if (name.isEmpty() || name.equals(".") || name.equals("..") || name.indexOf('/') >= 0
+        if (name.isEmpty()
+                || name.equals(".")
+                || name.equals("..")
+                || name.indexOf('/') >= 0
                 || name.indexOf('\0') >= 0) {
             throw config.invalid(SOCKET_NAME, "must be a plain file name, got \"" + name + "\"");
         }
@@ -136,28 +177,30 @@ record FuseProxySettings(String socketName, Path adminSocket, IdentityMode ident
             throw config.invalid(ADMIN_SOCKET_PATH, "must name a socket, got \"" + path + "\"");
         }
         if (path.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_ADDRESS) {
-            throw config.invalid(ADMIN_SOCKET_PATH, "must be at most " + MAX_SOCKET_ADDRESS
-                    + " bytes long (a Unix socket address)");
+            throw config.invalid(
+                    ADMIN_SOCKET_PATH, "must be at most " + MAX_SOCKET_ADDRESS + " bytes long (a Unix socket address)");
         }
         return path;
     }
 
     private static IdentityMode identity(BackendConfig config) {
         String value = config.getString(IDENTITY);
-        return IdentityMode.fromSetting(value).orElseThrow(() -> config.invalid(IDENTITY,
-                "must be pid or pod-selectors, got \"" + value + "\""));
+        return IdentityMode.fromSetting(value)
+                .orElseThrow(() -> config.invalid(IDENTITY, "must be pid or pod-selectors, got \"" + value + "\""));
     }
 
     private static Set<PosixFilePermission> socketMode(BackendConfig config) {
         String value = config.getString(SOCKET_MODE).trim();
         if (!OCTAL_MODE.matcher(value).matches()) {
-            throw config.invalid(SOCKET_MODE, "must be an octal permission mode such as \"0666\", got \""
-                    + value + "\"");
+            throw config.invalid(
+                    SOCKET_MODE, "must be an octal permission mode such as \"0666\", got \"" + value + "\"");
         }
         int mode = Integer.parseInt(value, 8);
         if ((mode & 0222) == 0) {
-            throw config.invalid(SOCKET_MODE, "must grant write permission to someone: connecting to a socket "
-                    + "needs it, got \"" + value + "\"");
+            throw config.invalid(
+                    SOCKET_MODE,
+                    "must grant write permission to someone: connecting to a socket " + "needs it, got \"" + value
+                            + "\"");
         }
         StringBuilder symbolic = new StringBuilder();
         String letters = "rwx";

@@ -1,8 +1,8 @@
 package dev.spiffecsi.backend.fuseproxy;
 
 import dev.spiffecsi.backend.fuseproxy.delegated.Delegation;
-import dev.spiffecsi.backend.fuseproxy.protocol.types.Selector;
 import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
+import dev.spiffecsi.backend.fuseproxy.protocol.types.Selector;
 import dev.spiffecsi.backend.fuseproxy.workload.CallerResolver;
 import dev.spiffecsi.spi.BackendException;
 import dev.spiffecsi.spi.PodInfo;
@@ -24,7 +24,8 @@ enum IdentityMode {
     PID("pid") {
         @Override
         CallerResolver callersOf(PodInfo pod) {
-            return (peer, process) -> peer.map(UnixPeer::pid).filter(pid -> pid > 0)
+            return (peer, process) -> peer.map(UnixPeer::pid)
+                    .filter(pid -> pid > 0)
                     .<CallerResolver.Resolution>map(pid -> new CallerResolver.Named(new Delegation.ByPid(pid, process)))
                     .orElseGet(CallerResolver::unidentified);
         }
@@ -79,14 +80,18 @@ enum IdentityMode {
      *                          account
      */
     static Delegation.BySelectors podSelectors(PodInfo pod, String who) {
-        if (pod.uid().isEmpty() || pod.namespace().isEmpty() || pod.serviceAccount().isEmpty()) {
-            throw new BackendException(BackendException.Failure.INVALID_REQUEST, who + " needs the pod's uid, "
-                    + "namespace and service account in the volume context (" + PodInfo.POD_UID + ", "
-                    + PodInfo.POD_NAMESPACE + ", " + PodInfo.SERVICE_ACCOUNT + ": podInfoOnMount: true on the "
-                    + "CSIDriver object); got " + pod);
+        if (pod.uid().isEmpty()
+                || pod.namespace().isEmpty()
+                || pod.serviceAccount().isEmpty()) {
+            throw new BackendException(
+                    BackendException.Failure.INVALID_REQUEST,
+                    who + " needs the pod's uid, "
+                            + "namespace and service account in the volume context (" + PodInfo.POD_UID + ", "
+                            + PodInfo.POD_NAMESPACE + ", " + PodInfo.SERVICE_ACCOUNT + ": podInfoOnMount: true on the "
+                            + "CSIDriver object); got " + pod);
         }
-        return new Delegation.BySelectors(List.of(k8s("pod-uid:" + pod.uid()), k8s("ns:" + pod.namespace()),
-                k8s("sa:" + pod.serviceAccount())));
+        return new Delegation.BySelectors(
+                List.of(k8s("pod-uid:" + pod.uid()), k8s("ns:" + pod.namespace()), k8s("sa:" + pod.serviceAccount())));
     }
 
     private static Selector k8s(String value) {

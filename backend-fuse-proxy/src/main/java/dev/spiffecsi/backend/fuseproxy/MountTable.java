@@ -28,11 +28,9 @@ final class MountTable {
      * @param mountPoint the mount point, as the namespace's root sees it
      * @param fsType     the filesystem type, such as {@code fuse.spiffe-csi}
      */
-    record Entry(int id, int parentId, String device, String mountPoint, String fsType) {
-    }
+    record Entry(int id, int parentId, String device, String mountPoint, String fsType) {}
 
-    private MountTable() {
-    }
+    private MountTable() {}
 
     /** This process's mount table. */
     static List<Entry> own() throws IOException {
@@ -51,8 +49,12 @@ final class MountTable {
             }
             String[] fields = line.substring(0, separator).split(" ");
             if (fields.length > 4) {
-                entries.add(new Entry(Integer.parseInt(fields[0]), Integer.parseInt(fields[1]), fields[2],
-                        unescape(fields[4]), line.substring(separator + 3).split(" ")[0]));
+                entries.add(new Entry(
+                        Integer.parseInt(fields[0]),
+                        Integer.parseInt(fields[1]),
+                        fields[2],
+                        unescape(fields[4]),
+                        line.substring(separator + 3).split(" ")[0]));
             }
         }
         return entries;
@@ -72,8 +74,9 @@ final class MountTable {
 
     /** Whether another mount of {@code table} is stacked on {@code entry}, hiding it. */
     static boolean isCovered(List<Entry> table, Entry entry) {
-        return table.stream().anyMatch(other -> other.parentId() == entry.id()
-                && other.mountPoint().equals(entry.mountPoint()));
+        return table.stream()
+                .anyMatch(other ->
+                        other.parentId() == entry.id() && other.mountPoint().equals(entry.mountPoint()));
     }
 
     /** The kernel writes space, tab, newline and backslash in paths as octal escapes (\040). */
@@ -84,7 +87,9 @@ final class MountTable {
         StringBuilder text = new StringBuilder(field.length());
         for (int i = 0; i < field.length(); i++) {
             char c = field.charAt(i);
-            if (c == '\\' && i + 3 < field.length() && field.substring(i + 1, i + 4).matches("[0-7]{3}")) {
+            if (c == '\\'
+                    && i + 3 < field.length()
+                    && field.substring(i + 1, i + 4).matches("[0-7]{3}")) {
                 text.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
                 i += 3;
             } else {

@@ -42,11 +42,14 @@ final class OrphanReporter {
         try {
             Set<String> devices = MountTable.at(MountTable.read(ownMountTable), volume.target()).stream()
                     .filter(entry -> entry.fsType().equals(FuseMount.FS_TYPE))
-                    .map(MountTable.Entry::device).collect(Collectors.toSet());
+                    .map(MountTable.Entry::device)
+                    .collect(Collectors.toSet());
             return devices.isEmpty() ? Optional.empty() : Optional.of(new DeadMounts(devices, volume, pod));
         } catch (IOException e) {
-            log.log(Level.WARNING, volume + ": cannot read the mount table (" + e.getMessage() + "); containers that "
-                    + "still see the dead mount will not be reported");
+            log.log(
+                    Level.WARNING,
+                    volume + ": cannot read the mount table (" + e.getMessage() + "); containers that "
+                            + "still see the dead mount will not be reported");
             return Optional.empty();
         }
     }
@@ -70,8 +73,10 @@ final class OrphanReporter {
                 .toList();
         if (seeing.isEmpty()) {
             if (target.forgetDeadMounts(dead)) {
-                log.log(Level.INFO, dead.volume() + ": no container of pod " + dead.pod() + " sees the dead FUSE "
-                        + "mount of an earlier driver process any more");
+                log.log(
+                        Level.INFO,
+                        dead.volume() + ": no container of pod " + dead.pod() + " sees the dead FUSE "
+                                + "mount of an earlier driver process any more");
             }
             return Optional.empty();
         }

@@ -69,7 +69,8 @@ final class OrphanedMountHolders {
                 String namespace;
                 List<MountTable.Entry> table;
                 try {
-                    namespace = Files.readSymbolicLink(process.resolve("ns/mnt")).toString();
+                    namespace =
+                            Files.readSymbolicLink(process.resolve("ns/mnt")).toString();
                     if (!namespaces.add(namespace)) {
                         continue;
                     }
@@ -78,10 +79,14 @@ final class OrphanedMountHolders {
                     continue; // ended meanwhile, or not ours to read: nothing to learn from it
                 }
                 for (MountTable.Entry entry : table) {
-                    if (devices.contains(entry.device()) && entry.fsType().equals(FuseMount.FS_TYPE)
+                    if (devices.contains(entry.device())
+                            && entry.fsType().equals(FuseMount.FS_TYPE)
                             && !MountTable.isCovered(table, entry)) {
-                        holders.computeIfAbsent(entry.device(), d -> new ArrayList<>()).add(new Holder(
-                                Long.parseLong(process.getFileName().toString()), namespace, entry.mountPoint()));
+                        holders.computeIfAbsent(entry.device(), d -> new ArrayList<>())
+                                .add(new Holder(
+                                        Long.parseLong(process.getFileName().toString()),
+                                        namespace,
+                                        entry.mountPoint()));
                     }
                 }
             }

@@ -20,8 +20,7 @@ final class OrphanedMountRemover {
     /** Bound on the orphaned mounts one unpublish removes (one per driver restart that could not re-serve). */
     private static final int MAX_STACKED_MOUNTS = 16;
 
-    private OrphanedMountRemover() {
-    }
+    private OrphanedMountRemover() {}
 
     /**
      * @param unmountedOurs whether this process's own filesystem was just unmounted there, for the message should
@@ -43,20 +42,22 @@ final class OrphanedMountRemover {
                 case MISSING, EMPTY_DIRECTORY -> {
                     return;
                 }
-                case OCCUPIED -> throw new BackendException(TARGET_OCCUPIED, (unmountedOurs || removed > 0
-                        ? "after unmounting this driver's filesystem, " : "") + target
-                        + " holds a mount or files this driver does not serve; not touching it");
+                case OCCUPIED ->
+                    throw new BackendException(
+                            TARGET_OCCUPIED,
+                            (unmountedOurs || removed > 0 ? "after unmounting this driver's filesystem, " : "") + target
+                                    + " holds a mount or files this driver does not serve; not touching it");
                 case ORPHANED_MOUNT -> {
                     if (removed >= MAX_STACKED_MOUNTS) {
-                        throw new BackendException(INTERNAL, target + " still has orphaned mounts after removing "
-                                + removed);
+                        throw new BackendException(
+                                INTERNAL, target + " still has orphaned mounts after removing " + removed);
                     }
                     try {
                         // nothing can use a mount without a server; detaching cannot fail for being busy
                         mounts.umount2(resolved.entry(), MountSyscalls.UMOUNT_NOFOLLOW | MountSyscalls.MNT_DETACH);
                     } catch (IOException e) {
-                        throw new BackendException(INTERNAL, "cannot unmount the orphaned mount at " + target + ": "
-                                + e.getMessage(), e);
+                        throw new BackendException(
+                                INTERNAL, "cannot unmount the orphaned mount at " + target + ": " + e.getMessage(), e);
                     }
                 }
             }

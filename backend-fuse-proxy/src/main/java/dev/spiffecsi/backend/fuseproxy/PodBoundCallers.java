@@ -23,8 +23,8 @@ final class PodBoundCallers implements CallerResolver {
 
     static final Status NOT_IN_POD = Status.UNAUTHENTICATED.withDescription(
             "the calling process does not belong to the pod this volume was published for");
-    static final Status UNREADABLE = Status.UNAUTHENTICATED.withDescription(
-            "the driver cannot tell which pod the calling process belongs to");
+    static final Status UNREADABLE =
+            Status.UNAUTHENTICATED.withDescription("the driver cannot tell which pod the calling process belongs to");
 
     private final PodMembership membership;
     private final CallerResolver naming;
@@ -41,15 +41,19 @@ final class PodBoundCallers implements CallerResolver {
      */
     static CallerResolver of(PodInfo pod, CallerResolver naming) {
         if (pod.uid().isEmpty()) {
-            throw new BackendException(BackendException.Failure.INVALID_REQUEST, "require-pod-cgroup needs the "
-                    + "pod's uid in the volume context (" + PodInfo.POD_UID + ": podInfoOnMount: true on the "
-                    + "CSIDriver object) to check that callers belong to the pod; set "
-                    + "spiffe-csi.backends.fuse-proxy.require-pod-cgroup = false to serve any caller that reaches "
-                    + "the socket");
+            throw new BackendException(
+                    BackendException.Failure.INVALID_REQUEST,
+                    "require-pod-cgroup needs the "
+                            + "pod's uid in the volume context (" + PodInfo.POD_UID + ": podInfoOnMount: true on the "
+                            + "CSIDriver object) to check that callers belong to the pod; set "
+                            + "spiffe-csi.backends.fuse-proxy.require-pod-cgroup = false to serve any caller that reaches "
+                            + "the socket");
         }
         if (!PodMembership.isPodUid(pod.uid())) {
-            throw new BackendException(BackendException.Failure.INVALID_REQUEST, PodInfo.POD_UID + " must be a "
-                    + "pod UID (hexadecimal digits and dashes, at most 64), got " + LogSafe.value(pod.uid()));
+            throw new BackendException(
+                    BackendException.Failure.INVALID_REQUEST,
+                    PodInfo.POD_UID + " must be a " + "pod UID (hexadecimal digits and dashes, at most 64), got "
+                            + LogSafe.value(pod.uid()));
         }
         return new PodBoundCallers(PodMembership.of(pod.uid()), naming);
     }
@@ -65,8 +69,10 @@ final class PodBoundCallers implements CallerResolver {
             return CallerResolver.unidentified();
         }
         if (peer.get().pid() <= 0) {
-            return new Refused(UNREADABLE, "the kernel reported no pid for the caller: its process is not in the "
-                    + "driver's pid namespace, and require-pod-cgroup needs the driver in the host's (hostPID: true)");
+            return new Refused(
+                    UNREADABLE,
+                    "the kernel reported no pid for the caller: its process is not in the "
+                            + "driver's pid namespace, and require-pod-cgroup needs the driver in the host's (hostPID: true)");
         }
         PodMembership.Check check = membership.check(peer.get().pid(), process);
         String reason = "the calling process is " + check.detail() + ", not in pod " + membership.podUid();
@@ -74,8 +80,10 @@ final class PodBoundCallers implements CallerResolver {
             case IN_POD -> naming.resolve(peer, process);
             case NOT_IN_POD -> new Refused(NOT_IN_POD, reason);
             case UNREADABLE -> new Refused(UNREADABLE, "cannot tell the calling process's pod: " + check.detail());
-            case EXITED -> new Refused(AgentClient.WORKLOAD_EXITED, "the calling process "
-                    + check.detail() + "; its pid may name another process by now");
+            case EXITED ->
+                new Refused(
+                        AgentClient.WORKLOAD_EXITED,
+                        "the calling process " + check.detail() + "; its pid may name another process by now");
         };
     }
 }

@@ -11,14 +11,23 @@ import java.io.IOException;
  * feeds, and the count of connections and calls against the node's limits. Nothing here connects before the first
  * workload call.
  */
-record ProxyRuntime(SharedTransport transport, AgentClient agent, BundleFeed x509Bundles, BundleFeed jwtBundles,
-                    NodeBudget node) implements AutoCloseable {
+record ProxyRuntime(
+        SharedTransport transport, AgentClient agent, BundleFeed x509Bundles, BundleFeed jwtBundles, NodeBudget node)
+        implements AutoCloseable {
 
     static ProxyRuntime start(FuseProxySettings settings, System.Logger log) throws IOException {
         SharedTransport transport = SharedTransport.start();
-        AgentClient agent = new AgentClient(settings.adminSocket(), settings.agentTimeout(), transport.eventLoops(),
-                transport.calls(), transport.eventLoops());
-        return new ProxyRuntime(transport, agent, BundleFeed.x509(agent, log), BundleFeed.jwt(agent, log),
+        AgentClient agent = new AgentClient(
+                settings.adminSocket(),
+                settings.agentTimeout(),
+                transport.eventLoops(),
+                transport.calls(),
+                transport.eventLoops());
+        return new ProxyRuntime(
+                transport,
+                agent,
+                BundleFeed.x509(agent, log),
+                BundleFeed.jwt(agent, log),
                 new NodeBudget(settings.nodeMaxConnections(), settings.nodeMaxCalls()));
     }
 

@@ -68,7 +68,7 @@ enum TargetKind {
     }
 
     private static BackendException cannot(String what, Path target, IOException e) {
-        return new BackendException(BackendException.Failure.INTERNAL, "cannot " + what + " " + target + ": "
-                + e.getMessage(), e);
+        return new BackendException(
+                BackendException.Failure.INTERNAL, "cannot " + what + " " + target + ": " + e.getMessage(), e);
     }
 }

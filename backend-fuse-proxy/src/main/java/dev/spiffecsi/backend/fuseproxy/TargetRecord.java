@@ -16,6 +16,7 @@ final class TargetRecord {
     private volatile VolumeServer server;
     /** Why the last attempt to serve the target again after a driver restart failed, for its condition. */
     private volatile String resumeFailure;
+
     private final AtomicReference<DeadMounts> deadMounts = new AtomicReference<>();
     /** Whether the containers that still see a dead mount were logged, so that they are logged once. */
     private final AtomicBoolean deadMountsReported = new AtomicBoolean();

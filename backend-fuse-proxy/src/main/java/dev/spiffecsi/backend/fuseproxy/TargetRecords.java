@@ -32,8 +32,10 @@ final class TargetRecords {
 
     /** The devices of every target's dead mounts, for one scan of the processes that answers for all targets. */
     Set<String> allDeadDevices() {
-        return records.values().stream().flatMap(record -> record.deadMounts().stream())
-                .flatMap(dead -> dead.devices().stream()).collect(Collectors.toSet());
+        return records.values().stream()
+                .flatMap(record -> record.deadMounts().stream())
+                .flatMap(dead -> dead.devices().stream())
+                .collect(Collectors.toSet());
     }
 
     /** Stops every server without unmounting it, and forgets every target: the process is ending. */

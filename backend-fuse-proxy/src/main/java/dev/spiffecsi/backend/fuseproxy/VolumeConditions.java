@@ -38,22 +38,26 @@ final class VolumeConditions {
             return served(target, served.get(), record.get(), allDeadDevices);
         }
         return switch (TargetKind.of(target, mounts)) {
-            case ORPHANED_MOUNT -> VolumeCondition.abnormal("the FUSE filesystem at " + target
-                    + " lost its server (ENOTCONN: the driver process that served it is gone)"
-                    + record.flatMap(TargetRecord::resumeFailure).map(why -> " and could not be served again: " + why)
-                    .orElse("; it is served again when the driver starts"));
+            case ORPHANED_MOUNT ->
+                VolumeCondition.abnormal("the FUSE filesystem at " + target
+                        + " lost its server (ENOTCONN: the driver process that served it is gone)"
+                        + record.flatMap(TargetRecord::resumeFailure)
+                                .map(why -> " and could not be served again: " + why)
+                                .orElse("; it is served again when the driver starts"));
             case MISSING, EMPTY_DIRECTORY -> VolumeCondition.abnormal("nothing is published at " + target);
             case OCCUPIED -> VolumeCondition.abnormal(target + " holds a mount or files this driver does not serve");
         };
     }
 
-    private VolumeCondition served(Path target, VolumeServer served, TargetRecord record,
-                                   Supplier<Set<String>> allDeadDevices) {
-        String what = served.servesSocket() ? "serving the Workload API at " + target.resolve(socketName)
-                + (served.files().isPresent() ? " and credential files" : "") : "serving credential files at "
-                + target;
+    private VolumeCondition served(
+            Path target, VolumeServer served, TargetRecord record, Supplier<Set<String>> allDeadDevices) {
+        String what = served.servesSocket()
+                ? "serving the Workload API at " + target.resolve(socketName)
+                        + (served.files().isPresent() ? " and credential files" : "")
+                : "serving credential files at " + target;
         Optional<String> problem = orphans.stillOrphaned(record, allDeadDevices)
-                .or(() -> adminSocket.whyUnreachable()
+                .or(() -> adminSocket
+                        .whyUnreachable()
                         .map(unreachable -> "the SPIRE agent's admin socket is unreachable: " + unreachable))
                 .or(() -> served.files().flatMap(PodFiles::problem));
         return problem.map(why -> VolumeCondition.abnormal(what + ", but " + why))

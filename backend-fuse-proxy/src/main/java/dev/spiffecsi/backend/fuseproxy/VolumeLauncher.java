@@ -41,8 +41,14 @@ final class VolumeLauncher {
     private final Clock clock;
     private final System.Logger log;
 
-    VolumeLauncher(FuseProxySettings settings, ProxyRuntime runtime, FuseOptions fuseOptions,
-                   PeerProcess.Tracker processes, Path podsDir, Clock clock, System.Logger log) {
+    VolumeLauncher(
+            FuseProxySettings settings,
+            ProxyRuntime runtime,
+            FuseOptions fuseOptions,
+            PeerProcess.Tracker processes,
+            Path podsDir,
+            Clock clock,
+            System.Logger log) {
         this.settings = settings;
         this.runtime = runtime;
         this.fuseOptions = fuseOptions;
@@ -64,26 +70,47 @@ final class VolumeLauncher {
             if (settings.requirePodCgroup()) {
                 callers = PodBoundCallers.of(request.pod(), callers);
             }
-            socket = Optional.of(new VolumeServer.SocketService(settings.socketName(), settings.socketMode(),
-                    WorkloadApiProxy.forVolume(volume, callers, runtime.agent(), runtime.x509Bundles(),
-                            runtime.jwtBundles(), log)));
+            socket = Optional.of(new VolumeServer.SocketService(
+                    settings.socketName(),
+                    settings.socketMode(),
+                    WorkloadApiProxy.forVolume(
+                            volume, callers, runtime.agent(), runtime.x509Bundles(), runtime.jwtBundles(), log)));
         }
         Optional<Function<ServedFiles, PodFiles>> files = Optional.empty();
         if (options.files().isPresent()) {
             FileOptions fileOptions = options.files().get();
             Delegation.BySelectors pod = IdentityMode.podSelectors(request.pod(), "a volume with credential files");
-            files = Optional.of(served -> PodFiles.start(volume, pod, fileOptions, runtime.agent(),
-                    runtime.x509Bundles(), runtime.jwtBundles(), served, clock, log));
+            files = Optional.of(served -> PodFiles.start(
+                    volume,
+                    pod,
+                    fileOptions,
+                    runtime.agent(),
+                    runtime.x509Bundles(),
+                    runtime.jwtBundles(),
+                    served,
+                    clock,
+                    log));
         }
         Path target = volume.target();
         try {
-            return VolumeServer.start(volume, socket, files, runtime.transport(), fuseOptions, processes,
-                    settings.limits(), runtime.node());
+            return VolumeServer.start(
+                    volume,
+                    socket,
+                    files,
+                    runtime.transport(),
+                    fuseOptions,
+                    processes,
+                    settings.limits(),
+                    runtime.node());
         } catch (MountSyscalls.ErrnoException e) {
             if (e.errno() == MountSyscalls.ELOOP || e.errno() == MountSyscalls.ENOTDIR) {
-                throw new BackendException(INVALID_REQUEST, target + " passes through a symlink or a non-directory "
-                        + "below the kubelet pods directory " + podsDir + ", or is not a directory itself; refusing to "
-                        + "follow it", e);
+                throw new BackendException(
+                        INVALID_REQUEST,
+                        target + " passes through a symlink or a non-directory "
+                                + "below the kubelet pods directory " + podsDir
+                                + ", or is not a directory itself; refusing to "
+                                + "follow it",
+                        e);
             }
             throw cannotServe(target, e);
         } catch (IOException e) {

@@ -2,9 +2,9 @@ package dev.spiffecsi.backend.fuseproxy;
 
 import static dev.spiffecsi.spi.BackendException.Failure.INVALID_REQUEST;
 
-import dev.spiffecsi.backend.fuseproxy.protocol.FileLayout;
 import dev.spiffecsi.backend.fuseproxy.files.FileOptions;
 import dev.spiffecsi.backend.fuseproxy.files.JwtFileNames;
+import dev.spiffecsi.backend.fuseproxy.protocol.FileLayout;
 import dev.spiffecsi.spi.BackendException;
 import dev.spiffecsi.spi.LogSafe;
 import dev.spiffecsi.spi.PublishRequest;
@@ -44,10 +44,10 @@ record VolumeOptions(boolean socket, Optional<FileOptions> files) {
     /** The numeric group owning the key and the tokens; by default the pod's fsGroup (the volume mount group). */
     static final String KEY_GROUP = PREFIX + "key-group";
 
-    static final Set<String> ATTRIBUTES = Set.of(CONTENTS, FILE_LAYOUT, JWT_AUDIENCES, FEDERATED_BUNDLES, KEY_MODE,
-            KEY_GROUP);
-    private static final Set<String> FILE_ATTRIBUTES = Set.of(FILE_LAYOUT, JWT_AUDIENCES, FEDERATED_BUNDLES, KEY_MODE,
-            KEY_GROUP);
+    static final Set<String> ATTRIBUTES =
+            Set.of(CONTENTS, FILE_LAYOUT, JWT_AUDIENCES, FEDERATED_BUNDLES, KEY_MODE, KEY_GROUP);
+    private static final Set<String> FILE_ATTRIBUTES =
+            Set.of(FILE_LAYOUT, JWT_AUDIENCES, FEDERATED_BUNDLES, KEY_MODE, KEY_GROUP);
     static final String SOCKET = "socket";
     static final String FILES = "files";
     /** Plenty for a pod; each audience is a token to keep fresh. */
@@ -59,6 +59,7 @@ record VolumeOptions(boolean socket, Optional<FileOptions> files) {
     static final int MAX_AUDIENCE_CHARS = 255 - FileLayout.JWT_SVID_SUFFIX.length();
     /** Longer than any valid item of {@code contents}, short enough that no item is copied at length. */
     private static final int MAX_CONTENT_CHARS = 16;
+
     private static final Pattern READ_ONLY_MODE = Pattern.compile("0?[04]{3}");
     private static final Pattern GROUP_ID = Pattern.compile("\\d{1,10}");
     /** The key's mode with a group (the pod's fsGroup or {@code key-group}): root and that group may read it. */
@@ -87,15 +88,24 @@ record VolumeOptions(boolean socket, Optional<FileOptions> files) {
             }
             return new VolumeOptions(true, Optional.empty());
         }
-        FileLayout layout = Optional.ofNullable(attributes.get(FILE_LAYOUT)).map(value -> FileLayout.fromAttribute(value)
-                .orElseThrow(() -> invalid(FILE_LAYOUT, "must be spiffe, spiffe-helper or cert-manager, got "
-                        + LogSafe.value(value)))).orElse(FileLayout.SPIFFE);
+        FileLayout layout = Optional.ofNullable(attributes.get(FILE_LAYOUT))
+                .map(value -> FileLayout.fromAttribute(value)
+                        .orElseThrow(() -> invalid(
+                                FILE_LAYOUT,
+                                "must be spiffe, spiffe-helper or cert-manager, got " + LogSafe.value(value))))
+                .orElse(FileLayout.SPIFFE);
         OptionalInt group = keyGroup(attributes.get(KEY_GROUP), request.volumeMountGroup());
-        int keyMode = attributes.containsKey(KEY_MODE) ? keyMode(attributes.get(KEY_MODE))
+        int keyMode = attributes.containsKey(KEY_MODE)
+                ? keyMode(attributes.get(KEY_MODE))
                 : group.isPresent() ? GROUP_KEY_MODE : ROOT_KEY_MODE;
-        return new VolumeOptions(contents.contains(SOCKET), Optional.of(new FileOptions(layout,
-                audiences(attributes.get(JWT_AUDIENCES)), federated(attributes.get(FEDERATED_BUNDLES)), keyMode,
-                group)));
+        return new VolumeOptions(
+                contents.contains(SOCKET),
+                Optional.of(new FileOptions(
+                        layout,
+                        audiences(attributes.get(JWT_AUDIENCES)),
+                        federated(attributes.get(FEDERATED_BUNDLES)),
+                        keyMode,
+                        group)));
     }
 
     private static Set<String> contents(String value) {
@@ -123,23 +133,30 @@ record VolumeOptions(boolean socket, Optional<FileOptions> files) {
             }
             String audience = items.next(MAX_AUDIENCE_CHARS);
             if (audience == null) {
-                throw invalid(JWT_AUDIENCES, "audience " + number + " is longer than " + MAX_AUDIENCE_CHARS
-                        + " characters, too long for a file name");
+                throw invalid(
+                        JWT_AUDIENCES,
+                        "audience " + number + " is longer than " + MAX_AUDIENCE_CHARS
+                                + " characters, too long for a file name");
             }
             if (audience.isEmpty()) {
-                throw invalid(JWT_AUDIENCES, "audience " + number + " is empty: give a comma-separated list of "
-                        + "audiences, got " + LogSafe.value(value));
+                throw invalid(
+                        JWT_AUDIENCES,
+                        "audience " + number + " is empty: give a comma-separated list of " + "audiences, got "
+                                + LogSafe.value(value));
             }
             if (audience.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
-                throw invalid(JWT_AUDIENCES, "audience " + LogSafe.value(audience) + " contains a space or a "
-                        + "control character");
+                throw invalid(
+                        JWT_AUDIENCES,
+                        "audience " + LogSafe.value(audience) + " contains a space or a " + "control character");
             }
             if (audiences.contains(audience)) { // at most MAX_AUDIENCES to compare with
                 throw invalid(JWT_AUDIENCES, "names audience " + LogSafe.value(audience) + " twice");
             }
             if (JwtFileNames.of(audience).isEmpty()) {
-                throw invalid(JWT_AUDIENCES, "audience " + LogSafe.value(audience) + " is too long for a file name "
-                        + "once percent-encoded");
+                throw invalid(
+                        JWT_AUDIENCES,
+                        "audience " + LogSafe.value(audience) + " is too long for a file name "
+                                + "once percent-encoded");
             }
             audiences.add(audience);
         }
@@ -158,8 +175,10 @@ record VolumeOptions(boolean socket, Optional<FileOptions> files) {
 
     private static int keyMode(String value) {
         if (!READ_ONLY_MODE.matcher(value).matches()) {
-            throw invalid(KEY_MODE, "must be an octal mode granting read permission only, such as 0440, 0400 or "
-                    + "0444, got " + LogSafe.value(value));
+            throw invalid(
+                    KEY_MODE,
+                    "must be an octal mode granting read permission only, such as 0440, 0400 or " + "0444, got "
+                            + LogSafe.value(value));
         }
         return Integer.parseInt(value, 8);
     }
@@ -170,8 +189,8 @@ record VolumeOptions(boolean socket, Optional<FileOptions> files) {
             return volumeMountGroup;
         }
         if (!GROUP_ID.matcher(value).matches() || Long.parseLong(value) > Integer.MAX_VALUE) {
-            throw invalid(KEY_GROUP, "must be a numeric group id (the pod's fsGroup, say), got "
-                    + LogSafe.value(value));
+            throw invalid(
+                    KEY_GROUP, "must be a numeric group id (the pod's fsGroup, say), got " + LogSafe.value(value));
         }
         return OptionalInt.of(Integer.parseInt(value));
     }

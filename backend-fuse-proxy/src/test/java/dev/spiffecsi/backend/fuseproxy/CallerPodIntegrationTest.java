@@ -79,20 +79,34 @@ class CallerPodIntegrationTest {
     }
 
     private Backend backend(String identity) throws IOException {
-        return volumes.add(new FuseProxyProvider().create(ProxiedVolumes.config(agent, identity, true),
-                fixture.context(fixture.socketDir(), new JnaMountSyscalls(), FuseProxyProvider.NAME)));
+        return volumes.add(new FuseProxyProvider()
+                .create(
+                        ProxiedVolumes.config(agent, identity, true),
+                        fixture.context(fixture.socketDir(), new JnaMountSyscalls(), FuseProxyProvider.NAME)));
     }
 
     private static String podUid(Path target) {
-        return target.getParent().getParent().getParent().getParent().getFileName().toString();
+        return target.getParent()
+                .getParent()
+                .getParent()
+                .getParent()
+                .getFileName()
+                .toString();
     }
 
     private PublishRequest request(Path target, String podUid) {
         volumes.published(target);
         Map<String, String> context = podUid.isEmpty()
                 ? Map.of(PodInfo.POD_NAME, "web", PodInfo.POD_NAMESPACE, "default", PodInfo.SERVICE_ACCOUNT, "default")
-                : Map.of(PodInfo.POD_NAME, "web", PodInfo.POD_NAMESPACE, "default", PodInfo.POD_UID, podUid,
-                PodInfo.SERVICE_ACCOUNT, "default");
+                : Map.of(
+                        PodInfo.POD_NAME,
+                        "web",
+                        PodInfo.POD_NAMESPACE,
+                        "default",
+                        PodInfo.POD_UID,
+                        podUid,
+                        PodInfo.SERVICE_ACCOUNT,
+                        "default");
         return new PublishRequest("vol-" + podUid(target), target, true, PodInfo.fromVolumeContext(context), context);
     }
 
@@ -100,15 +114,22 @@ class CallerPodIntegrationTest {
     private Path publish(Backend backend) throws IOException {
         Path target = fixture.newTarget();
         backend.publish(request(target, podUid(target)));
-        return Files.createSymbolicLink(shortDir.resolve(UUID.randomUUID().toString().substring(0, 8)), target)
+        return Files.createSymbolicLink(
+                        shortDir.resolve(UUID.randomUUID().toString().substring(0, 8)), target)
                 .resolve(ContractFixture.SOCKET_NAME);
     }
 
     /** A workload in a child process, put into {@code pod}'s cgroup first if given: what it printed. */
     private List<String> fetchFromChild(Path socket, PodCgroup pod, String registeredId) throws Exception {
-        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                ForkedWorkloadClient.class.getName(), socket.toString()).redirectErrorStream(true).start();
+        Process child = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ForkedWorkloadClient.class.getName(),
+                        socket.toString())
+                .redirectErrorStream(true)
+                .start();
         try {
             if (pod != null) {
                 pod.enter(child.pid());
@@ -119,8 +140,11 @@ class CallerPodIntegrationTest {
             }
             String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             child.waitFor();
-            return output.lines().filter(line -> line.startsWith("spiffe_id=") || line.startsWith("status=")
-                    || line.startsWith("description=")).toList();
+            return output.lines()
+                    .filter(line -> line.startsWith("spiffe_id=")
+                            || line.startsWith("status=")
+                            || line.startsWith("description="))
+                    .toList();
         } finally {
             child.destroyForcibly().waitFor();
         }
@@ -137,21 +161,28 @@ class CallerPodIntegrationTest {
         String uid = podUid(socket.getParent().toRealPath());
 
         try (PodCgroup own = PodCgroup.create(uid);
-             PodCgroup other = PodCgroup.create(UUID.randomUUID().toString())) {
+                PodCgroup other = PodCgroup.create(UUID.randomUUID().toString())) {
             assertEquals(List.of("spiffe_id=" + POD_WORKLOAD), fetchFromChild(socket, own, POD_WORKLOAD));
             List<String> asked = agent.x509SvidRequests();
 
-            assertEquals(refused(PodBoundCallers.NOT_IN_POD), fetchFromChild(socket, other, POD_WORKLOAD),
+            assertEquals(
+                    refused(PodBoundCallers.NOT_IN_POD),
+                    fetchFromChild(socket, other, POD_WORKLOAD),
                     "a process of another pod that reached the socket");
-            assertEquals(refused(PodBoundCallers.NOT_IN_POD), fetchFromChild(socket, null, POD_WORKLOAD),
+            assertEquals(
+                    refused(PodBoundCallers.NOT_IN_POD),
+                    fetchFromChild(socket, null, POD_WORKLOAD),
                     "a process of the node, in no pod");
             agent.registerPid(ProcessHandle.current().pid(), POD_WORKLOAD);
             try (WorkloadClient client = WorkloadClient.connect(socket)) {
                 Status status = WorkloadClient.statusOf(client::fetchX509Svid);
                 assertEquals(Status.Code.UNAUTHENTICATED, status.getCode(), status.toString());
-                assertEquals(Status.Code.UNAUTHENTICATED, WorkloadClient.statusOf(() -> client.fetchJwtSvid("a"))
-                        .getCode());
-                assertEquals(Status.Code.UNAUTHENTICATED, WorkloadClient.statusOf(client::fetchJwtBundles).getCode());
+                assertEquals(
+                        Status.Code.UNAUTHENTICATED,
+                        WorkloadClient.statusOf(() -> client.fetchJwtSvid("a")).getCode());
+                assertEquals(
+                        Status.Code.UNAUTHENTICATED,
+                        WorkloadClient.statusOf(client::fetchJwtBundles).getCode());
             }
             assertEquals(asked, agent.x509SvidRequests(), "the agent was never asked for a refused caller");
         }
@@ -177,13 +208,16 @@ class CallerPodIntegrationTest {
 
     @Test
     void aProcessOfThePodThatHasExitedWhenItsCallIsCheckedIsRefusedAsExited() throws Exception {
-        Backend backend = volumes.add(FuseProxyProvider.create(ProxiedVolumes.config(agent, "pid", true),
+        Backend backend = volumes.add(FuseProxyProvider.create(
+                ProxiedVolumes.config(agent, "pid", true),
                 fixture.context(fixture.socketDir(), new JnaMountSyscalls(), FuseProxyProvider.NAME),
                 (socketFd, pid) -> PeerProcess.EXITED));
         Path socket = publish(backend);
 
         try (PodCgroup own = PodCgroup.create(podUid(socket.getParent().toRealPath()))) {
-            assertEquals(refused(AgentClient.WORKLOAD_EXITED), fetchFromChild(socket, own, POD_WORKLOAD),
+            assertEquals(
+                    refused(AgentClient.WORKLOAD_EXITED),
+                    fetchFromChild(socket, own, POD_WORKLOAD),
                     "in the pod's cgroup, but its pid may name another process by now");
         }
         assertEquals(List.of(), agent.x509SvidRequests());

@@ -46,6 +46,7 @@ class ConnectionFloodTest {
     private static final int HOLD = 10_000;
     /** What the flood may leave held in the server's heap: a quarter of the driver's 48 MiB. */
     private static final long HEAP_BOUND = 12L << 20;
+
     private static final String WORKLOAD_ID = "spiffe://example.org/workload";
 
     @TempDir
@@ -63,12 +64,13 @@ class ConnectionFloodTest {
     void tenThousandPrefaceOnlyConnectionsToOneVolumeLeaveTheDriverAndTheOtherVolumesServing() throws Exception {
         Privileges.assumeCanMountPrivately();
         try (ContractFixture fixture = new ContractFixture(tempDir);
-             FakeDelegatedAgent agent = new FakeDelegatedAgent(fixture.socketDir().resolve("admin.sock"),
-                     "example.org").start();
-             ProxiedVolumes volumes = new ProxiedVolumes()) {
+                FakeDelegatedAgent agent =
+                        new FakeDelegatedAgent(fixture.socketDir().resolve("admin.sock"), "example.org").start();
+                ProxiedVolumes volumes = new ProxiedVolumes()) {
             agent.registerPid(ProcessHandle.current().pid(), WORKLOAD_ID);
             Map<String, String> overrides = Map.of(); // the defaults of reference.conf
-            Backend backend = volumes.add(FuseProxyProvider.create(ProxiedVolumes.config(agent, "pid", overrides),
+            Backend backend = volumes.add(FuseProxyProvider.create(
+                    ProxiedVolumes.config(agent, "pid", overrides),
                     fixture.context(fixture.socketDir(), new JnaMountSyscalls(), FuseProxyProvider.NAME),
                     dev.spiffecsi.backend.fuseproxy.peer.PeerProcess.Tracker.PIDFD));
             Path flooded = publish(backend, volumes, fixture);
@@ -80,10 +82,18 @@ class ConnectionFloodTest {
 
             Path shortDir = Files.createTempDirectory("fl");
             Path link = Files.createSymbolicLink(shortDir.resolve("d"), flooded.getParent());
-            Process flood = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx64m", "-cp", System.getProperty("java.class.path"), ConnectionFlood.class.getName(),
-                    link.resolve(flooded.getFileName()).toString(), Integer.toString(CONNECTIONS),
-                    Integer.toString(HOLD)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Process flood = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-Xmx64m",
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            ConnectionFlood.class.getName(),
+                            link.resolve(flooded.getFileName()).toString(),
+                            Integer.toString(CONNECTIONS),
+                            Integer.toString(HOLD))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
             ExecutorService neighbour = Executors.newSingleThreadExecutor();
             AtomicBoolean flooding = new AtomicBoolean(true);
             AtomicInteger answered = new AtomicInteger();
@@ -93,15 +103,17 @@ class ConnectionFloodTest {
                     try (WorkloadClient client = WorkloadClient.connect(other)) {
                         while (flooding.get()) {
                             long start = System.nanoTime();
-                            assertEquals(WORKLOAD_ID, client.fetchX509Svid().getSvids(0).getSpiffeId());
+                            assertEquals(
+                                    WORKLOAD_ID,
+                                    client.fetchX509Svid().getSvids(0).getSpiffeId());
                             slowestNanos.accumulateAndGet(System.nanoTime() - start, Math::max);
                             answered.incrementAndGet();
                         }
                     }
                     return null;
                 });
-                BufferedReader report = new BufferedReader(new InputStreamReader(flood.getInputStream(),
-                        StandardCharsets.UTF_8));
+                BufferedReader report =
+                        new BufferedReader(new InputStreamReader(flood.getInputStream(), StandardCharsets.UTF_8));
                 String figures = report.readLine();
                 assertTrue(figures != null && figures.startsWith("held "), "the flood ended: " + figures);
                 long heapDuring = heapUsedAfterGc();
@@ -113,24 +125,35 @@ class ConnectionFloodTest {
                     stdin.write('\n');
                 }
                 assertTrue(flood.waitFor(30, TimeUnit.SECONDS), "the flood process exited");
-                ProxiedVolumes.eventually("the flooded volume serves again once the flood is over",
-                        java.time.Duration.ofSeconds(30), () -> {
+                ProxiedVolumes.eventually(
+                        "the flooded volume serves again once the flood is over",
+                        java.time.Duration.ofSeconds(30),
+                        () -> {
                             try (WorkloadClient client = WorkloadClient.connect(flooded)) {
-                                return WORKLOAD_ID.equals(client.fetchX509Svid().getSvids(0).getSpiffeId());
+                                return WORKLOAD_ID.equals(
+                                        client.fetchX509Svid().getSvids(0).getSpiffeId());
                             } catch (Exception e) {
                                 return false;
                             }
                         });
                 long heapAfter = heapUsedAfterGc();
-                System.out.printf("flood of %d preface-only connections to one volume: %s; the server's heap "
+                System.out.printf(
+                        "flood of %d preface-only connections to one volume: %s; the server's heap "
                                 + "after GC %.1f MiB before, %.1f MiB with the flood's connections held (+%.1f MiB), "
                                 + "%.1f MiB after; the other volume answered %d FetchX509SVID meanwhile, the slowest "
-                                + "in %.0f ms%n", CONNECTIONS, figures, heapBefore / 1048576.0, heapDuring / 1048576.0,
-                        (heapDuring - heapBefore) / 1048576.0, heapAfter / 1048576.0, answeredDuring,
+                                + "in %.0f ms%n",
+                        CONNECTIONS,
+                        figures,
+                        heapBefore / 1048576.0,
+                        heapDuring / 1048576.0,
+                        (heapDuring - heapBefore) / 1048576.0,
+                        heapAfter / 1048576.0,
+                        answeredDuring,
                         slowestNanos.get() / 1e6);
                 assertTrue(answeredDuring > 0, "the other volume answered during the flood");
-                assertTrue(heapDuring - heapBefore < HEAP_BOUND, () -> "the flood made the server hold "
-                        + (heapDuring - heapBefore) / 1048576 + " MiB of heap");
+                assertTrue(
+                        heapDuring - heapBefore < HEAP_BOUND,
+                        () -> "the flood made the server hold " + (heapDuring - heapBefore) / 1048576 + " MiB of heap");
             } finally {
                 flooding.set(false);
                 neighbour.shutdownNow();
@@ -143,9 +166,21 @@ class ConnectionFloodTest {
 
     private static Path publish(Backend backend, ProxiedVolumes volumes, ContractFixture fixture) throws IOException {
         Path target = volumes.published(fixture.newTarget());
-        String uid = target.getParent().getParent().getParent().getParent().getFileName().toString();
-        Map<String, String> context = Map.of(PodInfo.POD_NAME, "workload", PodInfo.POD_NAMESPACE, "default",
-                PodInfo.POD_UID, uid, PodInfo.SERVICE_ACCOUNT, "default");
+        String uid = target.getParent()
+                .getParent()
+                .getParent()
+                .getParent()
+                .getFileName()
+                .toString();
+        Map<String, String> context = Map.of(
+                PodInfo.POD_NAME,
+                "workload",
+                PodInfo.POD_NAMESPACE,
+                "default",
+                PodInfo.POD_UID,
+                uid,
+                PodInfo.SERVICE_ACCOUNT,
+                "default");
         backend.publish(new PublishRequest("vol-" + uid, target, true, PodInfo.fromVolumeContext(context), context));
         return target.resolve(ContractFixture.SOCKET_NAME);
     }

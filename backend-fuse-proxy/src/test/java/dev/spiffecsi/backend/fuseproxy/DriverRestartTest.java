@@ -88,13 +88,27 @@ class DriverRestartTest {
     }
 
     private Backend backend() {
-        return new FuseProxyProvider().create(ReferenceSettings.with(Map.of(
-                        "socket-name", ContractFixture.SOCKET_NAME, "admin-socket-path", agent.socket().toString(),
-                        "identity", "pid", "socket-mode", "0666", "unmount-busy-timeout", "1s",
-                        "agent-timeout", "5s", "files-publish-wait", "3s",
-                        // the callers are this test process, in no pod's cgroup
-                        "require-pod-cgroup", "false")),
-                contextFor());
+        return new FuseProxyProvider()
+                .create(
+                        ReferenceSettings.with(Map.of(
+                                "socket-name",
+                                ContractFixture.SOCKET_NAME,
+                                "admin-socket-path",
+                                agent.socket().toString(),
+                                "identity",
+                                "pid",
+                                "socket-mode",
+                                "0666",
+                                "unmount-busy-timeout",
+                                "1s",
+                                "agent-timeout",
+                                "5s",
+                                "files-publish-wait",
+                                "3s",
+                                // the callers are this test process, in no pod's cgroup
+                                "require-pod-cgroup",
+                                "false")),
+                        contextFor());
     }
 
     private dev.spiffecsi.spi.EngineContext contextFor() {
@@ -123,15 +137,23 @@ class DriverRestartTest {
 
     /** The kubelet's publish of pod default/workload's volume. */
     private static PublishRequest request(String volumeId, Path target, String podUid) {
-        Map<String, String> volumeContext = Map.of(PodInfo.POD_NAME, "workload", PodInfo.POD_NAMESPACE, "default",
-                PodInfo.POD_UID, podUid, PodInfo.SERVICE_ACCOUNT, "default");
+        Map<String, String> volumeContext = Map.of(
+                PodInfo.POD_NAME,
+                "workload",
+                PodInfo.POD_NAMESPACE,
+                "default",
+                PodInfo.POD_UID,
+                podUid,
+                PodInfo.SERVICE_ACCOUNT,
+                "default");
         return new PublishRequest(volumeId, target, true, PodInfo.fromVolumeContext(volumeContext), volumeContext);
     }
 
     /** A process that shares this process's mounts, in a mount namespace of its own, as a container has. */
     private static Process containerWithPropagation(String propagation) throws IOException {
         return new ProcessBuilder("unshare", "--mount", "--propagation", propagation, "sleep", "300")
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
     }
 
     /**
@@ -161,13 +183,16 @@ class DriverRestartTest {
             VolumeCondition condition = restarted.condition(target);
             assertTrue(condition.abnormal(), condition.message());
             assertTrue(condition.message().contains("pid " + withoutPropagation.pid() + " "), condition.message());
-            assertFalse(condition.message().contains("pid " + withPropagation.pid() + " "),
+            assertFalse(
+                    condition.message().contains("pid " + withPropagation.pid() + " "),
                     "a container that receives propagation sees the new mount: " + condition.message());
             assertTrue(condition.message().contains("recreate the pod"), condition.message());
 
             withoutPropagation.destroyForcibly().waitFor();
             Thread.sleep(OrphanedMountHolders.CACHE_TIME.toMillis()); // the last scan's answer is kept that long
-            assertFalse(restarted.condition(target).abnormal(), () -> restarted.condition(target).message());
+            assertFalse(
+                    restarted.condition(target).abnormal(),
+                    () -> restarted.condition(target).message());
             restarted.unpublish(new UnpublishRequest("vol-2", target, true));
         } finally {
             withoutPropagation.destroyForcibly().waitFor();
@@ -204,18 +229,26 @@ class DriverRestartTest {
 
             assertEquals(TargetState.PUBLISHED, restarted.inspect(target));
             assertEquals(WORKLOAD_ID, fetchThrough(target.resolve(ContractFixture.SOCKET_NAME)));
-            assertEquals(WORKLOAD_ID, fetchThrough(propagated.resolve(ContractFixture.SOCKET_NAME)),
+            assertEquals(
+                    WORKLOAD_ID,
+                    fetchThrough(propagated.resolve(ContractFixture.SOCKET_NAME)),
                     "a container mounted with HostToContainer propagation sees the new mount");
-            assertEquals(MountSyscalls.ENOTCONN, errnoOfStat(mounts, isolated),
+            assertEquals(
+                    MountSyscalls.ENOTCONN,
+                    errnoOfStat(mounts, isolated),
                     "a container without propagation keeps the dead mount until the pod is recreated");
             VolumeCondition condition = restarted.condition(target);
             assertTrue(condition.abnormal(), "the condition tells the truth for the pod: " + condition.message());
-            assertTrue(condition.message().contains("at " + isolated) && condition.message().contains(
-                    "mountPropagation: HostToContainer"), condition.message());
+            assertTrue(
+                    condition.message().contains("at " + isolated)
+                            && condition.message().contains("mountPropagation: HostToContainer"),
+                    condition.message());
 
             mounts.umount2(isolated, MountSyscalls.UMOUNT_NOFOLLOW); // the pod without propagation is recreated
             Thread.sleep(OrphanedMountHolders.CACHE_TIME.toMillis()); // the last scan's answer is kept that long
-            assertFalse(restarted.condition(target).abnormal(), () -> restarted.condition(target).message());
+            assertFalse(
+                    restarted.condition(target).abnormal(),
+                    () -> restarted.condition(target).message());
 
             restarted.unpublish(new UnpublishRequest("vol-1", target, true));
             assertEquals(TargetState.ABSENT, restarted.inspect(target), "the orphaned mount below went too");

@@ -8,8 +8,7 @@ import java.nio.file.Path;
 /** What the kernel does to the FUSE filesystems of a driver process that dies, for the restart tests. */
 final class DriverRestarts {
 
-    private DriverRestarts() {
-    }
+    private DriverRestarts() {}
 
     /**
      * Aborts the FUSE connection serving {@code target} through the fusectl filesystem, which is what the kernel does

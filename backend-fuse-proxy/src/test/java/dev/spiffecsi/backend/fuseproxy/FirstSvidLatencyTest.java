@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.DelegatedIdentityGrpc;
 import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsRequest;
-import dev.spiffecsi.backend.fuseproxy.testing.FakeDelegatedAgent;
-import dev.spiffecsi.backend.fuseproxy.testing.WorkloadClient;
 import dev.spiffecsi.backend.fuseproxy.protocol.workload.SpiffeWorkloadAPIGrpc;
 import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDRequest;
+import dev.spiffecsi.backend.fuseproxy.testing.FakeDelegatedAgent;
+import dev.spiffecsi.backend.fuseproxy.testing.WorkloadClient;
 import dev.spiffecsi.engine.os.JnaMountSyscalls;
 import dev.spiffecsi.spi.Backend;
 import dev.spiffecsi.spi.PodInfo;
@@ -54,23 +54,39 @@ class FirstSvidLatencyTest {
     void printsTheFirstSvidLatencyThroughTheProxyAndDirect() throws Exception {
         Privileges.assumeCanMountPrivately();
         try (ContractFixture fixture = new ContractFixture(tempDir);
-             FakeDelegatedAgent agent = new FakeDelegatedAgent(fixture.socketDir().resolve("admin.sock"),
-                     "example.org").start()) {
+                FakeDelegatedAgent agent =
+                        new FakeDelegatedAgent(fixture.socketDir().resolve("admin.sock"), "example.org").start()) {
             agent.registerPid(ProcessHandle.current().pid(), "spiffe://example.org/workload");
-            Backend backend = new FuseProxyProvider().create(ReferenceSettings.with(
-                    Map.of("socket-name", ContractFixture.SOCKET_NAME, "admin-socket-path", agent.socket().toString(),
-                            "identity", "pid", "socket-mode", "0666", "unmount-busy-timeout", "1s",
-                            "agent-timeout", "5s", "files-publish-wait", "3s",
-                            // the caller is this test process, in no pod's cgroup
-                            "require-pod-cgroup", "false")),
-                    fixture.context(fixture.socketDir(), new JnaMountSyscalls(), FuseProxyProvider.NAME));
+            Backend backend = new FuseProxyProvider()
+                    .create(
+                            ReferenceSettings.with(Map.of(
+                                    "socket-name",
+                                    ContractFixture.SOCKET_NAME,
+                                    "admin-socket-path",
+                                    agent.socket().toString(),
+                                    "identity",
+                                    "pid",
+                                    "socket-mode",
+                                    "0666",
+                                    "unmount-busy-timeout",
+                                    "1s",
+                                    "agent-timeout",
+                                    "5s",
+                                    "files-publish-wait",
+                                    "3s",
+                                    // the caller is this test process, in no pod's cgroup
+                                    "require-pod-cgroup",
+                                    "false")),
+                            fixture.context(fixture.socketDir(), new JnaMountSyscalls(), FuseProxyProvider.NAME));
             Path target = fixture.newTarget();
-            backend.publish(new PublishRequest("vol", target, true, new PodInfo("w", "default", "uid", "default"),
-                    Map.of()));
+            backend.publish(
+                    new PublishRequest("vol", target, true, new PodInfo("w", "default", "uid", "default"), Map.of()));
             Path shortDir = Files.createTempDirectory("lt"); // socket addresses are limited to 107 bytes
-            Path socket = Files.createSymbolicLink(shortDir.resolve("d"), target).resolve(ContractFixture.SOCKET_NAME);
+            Path socket =
+                    Files.createSymbolicLink(shortDir.resolve("d"), target).resolve(ContractFixture.SOCKET_NAME);
             SubscribeToX509SVIDsRequest direct = SubscribeToX509SVIDsRequest.newBuilder()
-                    .setPid((int) ProcessHandle.current().pid()).build();
+                    .setPid((int) ProcessHandle.current().pid())
+                    .build();
             EventLoopGroup eventLoops = new EpollEventLoopGroup(1);
             try {
                 Callable<String> proxiedNewConnection = () -> {
@@ -111,8 +127,11 @@ class FirstSvidLatencyTest {
 
     private static ManagedChannel channel(Path socket, EventLoopGroup eventLoops) {
         return NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .channelType(EpollDomainSocketChannel.class).eventLoopGroup(eventLoops).directExecutor()
-                .usePlaintext().build();
+                .channelType(EpollDomainSocketChannel.class)
+                .eventLoopGroup(eventLoops)
+                .directExecutor()
+                .usePlaintext()
+                .build();
     }
 
     /** Through the proxy: the Workload API, with its security header. */
@@ -120,23 +139,33 @@ class FirstSvidLatencyTest {
         Metadata headers = new Metadata();
         headers.put(Metadata.Key.of("workload.spiffe.io", Metadata.ASCII_STRING_MARSHALLER), "true");
         return WorkloadClient.first(() -> SpiffeWorkloadAPIGrpc.newBlockingStub(channel)
-                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                .fetchX509SVID(X509SVIDRequest.getDefaultInstance())).getSvids(0).getSpiffeId();
+                        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                        .fetchX509SVID(X509SVIDRequest.getDefaultInstance()))
+                .getSvids(0)
+                .getSpiffeId();
     }
 
     /** Directly: the Delegated Identity API, on behalf of this process. */
     private static String firstSvid(ManagedChannel channel, SubscribeToX509SVIDsRequest request) {
-        return WorkloadClient.first(() -> DelegatedIdentityGrpc.newBlockingStub(channel).subscribeToX509SVIDs(request))
-                .getX509Svids(0).getX509Svid().getId().getPath();
+        return WorkloadClient.first(
+                        () -> DelegatedIdentityGrpc.newBlockingStub(channel).subscribeToX509SVIDs(request))
+                .getX509Svids(0)
+                .getX509Svid()
+                .getId()
+                .getPath();
     }
 
-    private static void report(String connection, Callable<String> proxied, Callable<String> direct)
-            throws Exception {
+    private static void report(String connection, Callable<String> proxied, Callable<String> direct) throws Exception {
         List<Double> proxiedMillis = measure(proxied);
         List<Double> directMillis = measure(direct);
-        System.out.printf("first X.509-SVID, %s, %d rounds: through the proxy median %.2f ms, p90 %.2f ms; "
-                        + "directly from the agent median %.2f ms, p90 %.2f ms%n", connection, ROUNDS,
-                percentile(proxiedMillis, 50), percentile(proxiedMillis, 90), percentile(directMillis, 50),
+        System.out.printf(
+                "first X.509-SVID, %s, %d rounds: through the proxy median %.2f ms, p90 %.2f ms; "
+                        + "directly from the agent median %.2f ms, p90 %.2f ms%n",
+                connection,
+                ROUNDS,
+                percentile(proxiedMillis, 50),
+                percentile(proxiedMillis, 90),
+                percentile(directMillis, 50),
                 percentile(directMillis, 90));
     }
 

@@ -66,14 +66,23 @@ class FuseProxyBackendContractTest extends BackendContractTest {
     /** The admin socket lives in the directory the contract calls the agent's. */
     private static BackendConfig config(Path agentDir) {
         return ReferenceSettings.with(Map.of(
-                "socket-name", ContractFixture.SOCKET_NAME,
-                "admin-socket-path", agentDir.resolve(ADMIN_SOCKET).toString(),
-                "identity", "pid",
-                "socket-mode", "0666",
-                "unmount-busy-timeout", "1s",
-                "agent-timeout", "5s", "files-publish-wait", "3s",
+                "socket-name",
+                ContractFixture.SOCKET_NAME,
+                "admin-socket-path",
+                agentDir.resolve(ADMIN_SOCKET).toString(),
+                "identity",
+                "pid",
+                "socket-mode",
+                "0666",
+                "unmount-busy-timeout",
+                "1s",
+                "agent-timeout",
+                "5s",
+                "files-publish-wait",
+                "3s",
                 // the callers are this test process, in no pod's cgroup
-                "require-pod-cgroup", "false"));
+                "require-pod-cgroup",
+                "false"));
     }
 
     @Override
@@ -108,20 +117,24 @@ class FuseProxyBackendContractTest extends BackendContractTest {
 
         Health health = backend().health();
         assertTrue(health.ready(), health.message());
-        assertTrue(health.message().contains(ADMIN_SOCKET) && health.message().contains("unreachable"),
-                health.message());
+        assertTrue(
+                health.message().contains(ADMIN_SOCKET) && health.message().contains("unreachable"), health.message());
         VolumeCondition condition = backend().condition(target);
         assertTrue(condition.abnormal(), condition.message());
 
         agent.start();
         Thread.sleep(AdminSocketProbe.CACHE_TIME.toMillis() + 100);
-        assertTrue(backend().health().message().contains("accepting connections"), backend().health().message());
+        assertTrue(
+                backend().health().message().contains("accepting connections"),
+                backend().health().message());
     }
 
     @Override
     protected void assertServesWorkloadApi(Path socket) throws Exception {
         try (WorkloadClient client = WorkloadClient.connect(socket)) {
-            assertEquals("spiffe://example.org/contract-test", client.fetchX509Svid().getSvids(0).getSpiffeId());
+            assertEquals(
+                    "spiffe://example.org/contract-test",
+                    client.fetchX509Svid().getSvids(0).getSpiffeId());
         }
     }
 }

@@ -20,7 +20,6 @@ import dev.spiffecsi.backend.fuseproxy.testing.WorkloadClient;
 import dev.spiffecsi.engine.os.JnaMountSyscalls;
 import dev.spiffecsi.spi.Backend;
 import dev.spiffecsi.spi.BackendException;
-import dev.spiffecsi.spi.MapBackendConfig;
 import dev.spiffecsi.spi.MountSyscalls;
 import dev.spiffecsi.spi.PodInfo;
 import dev.spiffecsi.spi.PublishRequest;
@@ -32,7 +31,6 @@ import dev.spiffecsi.spi.contract.Privileges;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -105,8 +103,10 @@ class FuseProxyFilesTest {
     }
 
     private Backend backend() throws IOException {
-        return volumes.add(new FuseProxyProvider().create(ProxiedVolumes.config(agent, "pid"),
-                fixture.context(fixture.socketDir(), mounts, FuseProxyProvider.NAME)));
+        return volumes.add(new FuseProxyProvider()
+                .create(
+                        ProxiedVolumes.config(agent, "pid"),
+                        fixture.context(fixture.socketDir(), mounts, FuseProxyProvider.NAME)));
     }
 
     /** A publish of pod default/web (service account web) with these volume attributes. */
@@ -118,10 +118,28 @@ class FuseProxyFilesTest {
     private PublishRequest request(Path target, Map<String, String> attributes, OptionalInt volumeMountGroup) {
         volumes.published(target);
         Map<String, String> context = new HashMap<>(attributes);
-        context.putAll(Map.of(PodInfo.POD_NAME, "web", PodInfo.POD_NAMESPACE, "default",
-                PodInfo.POD_UID, target.getParent().getParent().getParent().getParent().getFileName().toString(),
-                PodInfo.SERVICE_ACCOUNT, "web", "csi.storage.k8s.io/ephemeral", "true"));
-        return new PublishRequest("vol-" + target.hashCode(), target, true, PodInfo.fromVolumeContext(context), context,
+        context.putAll(Map.of(
+                PodInfo.POD_NAME,
+                "web",
+                PodInfo.POD_NAMESPACE,
+                "default",
+                PodInfo.POD_UID,
+                target.getParent()
+                        .getParent()
+                        .getParent()
+                        .getParent()
+                        .getFileName()
+                        .toString(),
+                PodInfo.SERVICE_ACCOUNT,
+                "web",
+                "csi.storage.k8s.io/ephemeral",
+                "true"));
+        return new PublishRequest(
+                "vol-" + target.hashCode(),
+                target,
+                true,
+                PodInfo.fromVolumeContext(context),
+                context,
                 volumeMountGroup);
     }
 
@@ -156,22 +174,45 @@ class FuseProxyFilesTest {
     }
 
     /** The layout's files as openssl and the JDK read them, each with its owner and mode. */
-    private record Layout(String credential, String key, String chain, String bundle, List<String> names) {
-    }
+    private record Layout(String credential, String key, String chain, String bundle, List<String> names) {}
 
     private static Layout layout(FileLayout layout) {
         String aud = "db" + FileLayout.JWT_SVID_SUFFIX;
         String spiffeCred = FileLayout.CREDENTIAL_BUNDLE;
         return switch (layout) {
-            case SPIFFE -> new Layout(spiffeCred, spiffeCred, spiffeCred, TRUST_DOMAIN + FileLayout.TRUST_BUNDLE_SUFFIX,
-                    List.of(spiffeCred, aud, TRUST_DOMAIN + FileLayout.JWT_BUNDLE_SUFFIX,
-                            TRUST_DOMAIN + FileLayout.TRUST_BUNDLE_SUFFIX, FEDERATED + FileLayout.JWT_BUNDLE_SUFFIX,
-                            FEDERATED + FileLayout.TRUST_BUNDLE_SUFFIX));
-            case SPIFFE_HELPER -> new Layout("svid_key.pem", "svid_key.pem", "svid.pem", "svid_bundle.pem",
-                    List.of("svid.pem", "svid_key.pem", "svid_bundle.pem", "jwt_bundle.json", aud));
-            case CERT_MANAGER -> new Layout("tls.key", "tls.key", "tls.crt", "ca.crt",
-                    List.of("tls.crt", "tls.key", "ca.crt", TRUST_DOMAIN + FileLayout.JWT_BUNDLE_SUFFIX,
-                            FEDERATED + FileLayout.JWT_BUNDLE_SUFFIX, aud));
+            case SPIFFE ->
+                new Layout(
+                        spiffeCred,
+                        spiffeCred,
+                        spiffeCred,
+                        TRUST_DOMAIN + FileLayout.TRUST_BUNDLE_SUFFIX,
+                        List.of(
+                                spiffeCred,
+                                aud,
+                                TRUST_DOMAIN + FileLayout.JWT_BUNDLE_SUFFIX,
+                                TRUST_DOMAIN + FileLayout.TRUST_BUNDLE_SUFFIX,
+                                FEDERATED + FileLayout.JWT_BUNDLE_SUFFIX,
+                                FEDERATED + FileLayout.TRUST_BUNDLE_SUFFIX));
+            case SPIFFE_HELPER ->
+                new Layout(
+                        "svid_key.pem",
+                        "svid_key.pem",
+                        "svid.pem",
+                        "svid_bundle.pem",
+                        List.of("svid.pem", "svid_key.pem", "svid_bundle.pem", "jwt_bundle.json", aud));
+            case CERT_MANAGER ->
+                new Layout(
+                        "tls.key",
+                        "tls.key",
+                        "tls.crt",
+                        "ca.crt",
+                        List.of(
+                                "tls.crt",
+                                "tls.key",
+                                "ca.crt",
+                                TRUST_DOMAIN + FileLayout.JWT_BUNDLE_SUFFIX,
+                                FEDERATED + FileLayout.JWT_BUNDLE_SUFFIX,
+                                aud));
         };
     }
 
@@ -181,13 +222,23 @@ class FuseProxyFilesTest {
         agent.registerSelectors(POD_SELECTORS, WORKLOAD_ID, FEDERATED);
         Path target = fixture.newTarget();
         Backend backend = backend();
-        backend.publish(request(target, files(VolumeOptions.FILE_LAYOUT, fileLayout.toString(),
-                VolumeOptions.JWT_AUDIENCES, "db", VolumeOptions.FEDERATED_BUNDLES, "true",
-                VolumeOptions.KEY_GROUP, "4242")));
+        backend.publish(request(
+                target,
+                files(
+                        VolumeOptions.FILE_LAYOUT,
+                        fileLayout.toString(),
+                        VolumeOptions.JWT_AUDIENCES,
+                        "db",
+                        VolumeOptions.FEDERATED_BUNDLES,
+                        "true",
+                        VolumeOptions.KEY_GROUP,
+                        "4242")));
         Layout layout = layout(fileLayout);
 
-        assertEquals(new TreeSet<>(layout.names()), new TreeSet<>(names(target)), "served right away: the publish "
-                + "waited for the files");
+        assertEquals(
+                new TreeSet<>(layout.names()),
+                new TreeSet<>(names(target)),
+                "served right away: the publish " + "waited for the files");
         for (String name : layout.names()) {
             Path file = target.resolve(name);
             boolean secret = name.equals(layout.key()) || name.endsWith(FileLayout.JWT_SVID_SUFFIX);
@@ -198,9 +249,12 @@ class FuseProxyFilesTest {
         }
         Path chain = target.resolve(layout.chain());
         Path bundle = target.resolve(layout.bundle());
-        assertTrue(run("openssl", "verify", "-CAfile", bundle.toString(), "-untrusted", chain.toString(),
-                chain.toString()).trim().endsWith(": OK"));
-        assertEquals(run("openssl", "x509", "-in", chain.toString(), "-noout", "-pubkey"),
+        assertTrue(
+                run("openssl", "verify", "-CAfile", bundle.toString(), "-untrusted", chain.toString(), chain.toString())
+                        .trim()
+                        .endsWith(": OK"));
+        assertEquals(
+                run("openssl", "x509", "-in", chain.toString(), "-noout", "-pubkey"),
                 run("openssl", "pkey", "-in", target.resolve(layout.key()).toString(), "-pubout"),
                 "the key is the certificate's");
         assertTrue(run("openssl", "x509", "-in", chain.toString(), "-noout", "-ext", "subjectAltName")
@@ -209,41 +263,56 @@ class FuseProxyFilesTest {
         List<PemFiles.Block> credential = PemFiles.blocks(Files.readAllBytes(target.resolve(layout.credential())));
         if (fileLayout == FileLayout.SPIFFE) {
             assertEquals("PRIVATE KEY", credential.getFirst().type(), "the draft's credential bundle: key first");
-            assertEquals(Set.of("CERTIFICATE"), Set.copyOf(credential.subList(1, credential.size()).stream()
-                    .map(PemFiles.Block::type).toList()));
+            assertEquals(
+                    Set.of("CERTIFICATE"),
+                    Set.copyOf(credential.subList(1, credential.size()).stream()
+                            .map(PemFiles.Block::type)
+                            .toList()));
         }
         PrivateKey key = PemFiles.privateKey(PemFiles.blocks(Files.readAllBytes(target.resolve(layout.key()))));
-        X509Certificate leaf = PemFiles.certificates(PemFiles.blocks(Files.readAllBytes(chain))).getFirst();
+        X509Certificate leaf = PemFiles.certificates(PemFiles.blocks(Files.readAllBytes(chain)))
+                .getFirst();
         assertTrue(PemFiles.matches(key, leaf));
         assertEquals(WORKLOAD_ID, PemFiles.spiffeId(leaf));
         List<X509Certificate> anchors = PemFiles.certificates(PemFiles.blocks(Files.readAllBytes(bundle)));
         assertTrue(anchors.contains(agent.authority(TRUST_DOMAIN).caCertificate()));
-        assertEquals(fileLayout != FileLayout.SPIFFE, anchors.contains(agent.authority(FEDERATED).caCertificate()),
+        assertEquals(
+                fileLayout != FileLayout.SPIFFE,
+                anchors.contains(agent.authority(FEDERATED).caCertificate()),
                 "the draft's layout keeps each trust domain in a file of its own; the others append federated ones");
         assertFalse(anchors.contains(agent.authority(UNRELATED).caCertificate()), "not federated with");
 
         SignedJWT token = SignedJWT.parse(Files.readString(target.resolve("db" + FileLayout.JWT_SVID_SUFFIX)));
         JWKSet jwks = fileLayout == FileLayout.SPIFFE_HELPER
-                ? JWKSet.parse(new String(Base64.getDecoder().decode((String) JSONObjectUtils.parse(
-                        Files.readString(target.resolve("jwt_bundle.json"))).get(TRUST_DOMAIN)), StandardCharsets.UTF_8))
+                ? JWKSet.parse(new String(
+                        Base64.getDecoder().decode((String)
+                                JSONObjectUtils.parse(Files.readString(target.resolve("jwt_bundle.json")))
+                                        .get(TRUST_DOMAIN)),
+                        StandardCharsets.UTF_8))
                 : JWKSet.parse(Files.readString(target.resolve(TRUST_DOMAIN + FileLayout.JWT_BUNDLE_SUFFIX)));
-        assertTrue(token.verify(new ECDSAVerifier((ECKey) jwks.getKeyByKeyId(token.getHeader().getKeyID()))),
+        assertTrue(
+                token.verify(new ECDSAVerifier(
+                        (ECKey) jwks.getKeyByKeyId(token.getHeader().getKeyID()))),
                 "signed by a key of the served JWT bundle");
         assertEquals(List.of("db"), token.getJWTClaimsSet().getAudience());
         assertEquals(WORKLOAD_ID, token.getJWTClaimsSet().getSubject());
         assertTrue(token.getJWTClaimsSet().getExpirationTime().toInstant().isAfter(java.time.Instant.now()));
 
         long flags = mounts.mountFlags(target);
-        long wanted = MountSyscalls.ST_RDONLY | MountSyscalls.ST_NOSUID | MountSyscalls.ST_NODEV
-                | MountSyscalls.ST_NOEXEC;
+        long wanted =
+                MountSyscalls.ST_RDONLY | MountSyscalls.ST_NOSUID | MountSyscalls.ST_NODEV | MountSyscalls.ST_NOEXEC;
         assertEquals(wanted, flags & wanted, "read-only, nosuid, nodev, noexec");
         assertThrows(FileSystemException.class, () -> Files.writeString(chain, "x", StandardOpenOption.APPEND));
         assertThrows(FileSystemException.class, () -> Files.createFile(target.resolve("new")));
         assertThrows(FileSystemException.class, () -> Files.delete(chain));
-        assertFalse(backend.condition(target).abnormal(), () -> backend.condition(target).message());
-        assertEquals(List.of("selectors [k8s:ns:default, k8s:pod-uid:" + target.getParent().getParent().getParent()
-                .getParent().getFileName() + ", k8s:sa:web]"), agent.x509SvidRequests(), "the pod's selectors, "
-                + "though the socket's identity mode is pid");
+        assertFalse(
+                backend.condition(target).abnormal(),
+                () -> backend.condition(target).message());
+        assertEquals(
+                List.of("selectors [k8s:ns:default, k8s:pod-uid:"
+                        + target.getParent().getParent().getParent().getParent().getFileName() + ", k8s:sa:web]"),
+                agent.x509SvidRequests(),
+                "the pod's selectors, " + "though the socket's identity mode is pid");
     }
 
     /**
@@ -288,8 +357,9 @@ class FuseProxyFilesTest {
             while (reads < 2000 || leaves.size() < 6) {
                 List<PemFiles.Block> blocks = PemFiles.blocks(Files.readAllBytes(credential));
                 X509Certificate leaf = PemFiles.certificates(blocks).getFirst();
-                assertTrue(PemFiles.matches(PemFiles.privateKey(blocks), leaf), "read " + reads
-                        + ": the key and the chain of one read belong together");
+                assertTrue(
+                        PemFiles.matches(PemFiles.privateKey(blocks), leaf),
+                        "read " + reads + ": the key and the chain of one read belong together");
                 leaves.add(leaf.getSerialNumber().toString(16));
                 reads++;
                 assertTrue(reads < 200_000, "the agent's rotations did not reach the files");
@@ -327,9 +397,12 @@ class FuseProxyFilesTest {
 
         agent.registerSelectors(POD_SELECTORS, WORKLOAD_ID);
         agent.rotate();
-        eventually("files once the agent issues an SVID",
+        eventually(
+                "files once the agent issues an SVID",
                 () -> Files.exists(target.resolve(FileLayout.CREDENTIAL_BUNDLE)));
-        assertFalse(backend.condition(target).abnormal(), () -> backend.condition(target).message());
+        assertFalse(
+                backend.condition(target).abnormal(),
+                () -> backend.condition(target).message());
     }
 
     /**
@@ -345,31 +418,38 @@ class FuseProxyFilesTest {
         Path api = target.resolve("spiffe%3A%2F%2Fexample.org%2Fapi" + FileLayout.JWT_SVID_SUFFIX);
 
         SignedJWT first = SignedJWT.parse(Files.readString(db));
-        assertEquals(List.of("spiffe://example.org/api"), SignedJWT.parse(Files.readString(api)).getJWTClaimsSet()
-                .getAudience());
+        assertEquals(
+                List.of("spiffe://example.org/api"),
+                SignedJWT.parse(Files.readString(api)).getJWTClaimsSet().getAudience());
         java.time.Instant expiry = first.getJWTClaimsSet().getExpirationTime().toInstant();
         eventually("a fresh token", () -> !sameContent(db, first.serialize().getBytes(StandardCharsets.US_ASCII)));
         SignedJWT second = SignedJWT.parse(Files.readString(db));
-        java.time.Instant signed = second.getJWTClaimsSet().getIssueTime().toInstant()
+        java.time.Instant signed = second.getJWTClaimsSet()
+                .getIssueTime()
+                .toInstant()
                 .plus(TrustDomainAuthority.JWT_ISSUED_BEFORE_SIGNING);
-        assertTrue(signed.isBefore(expiry), "the agent signed the refreshed token at " + signed + ", not before the "
-                + "first one's expiry at " + expiry);
+        assertTrue(
+                signed.isBefore(expiry),
+                "the agent signed the refreshed token at " + signed + ", not before the " + "first one's expiry at "
+                        + expiry);
         assertTrue(second.getJWTClaimsSet().getExpirationTime().toInstant().isAfter(expiry));
     }
 
     @ParameterizedTest(name = "{0} = {1}")
-    @CsvSource(delimiter = '|', value = {
-            "csi.spiffe.io/contents          | sockets",
-            "csi.spiffe.io/contents          | files,files",
-            "csi.spiffe.io/file-layout       | pkcs12",
-            "csi.spiffe.io/jwt-audiences     | db,,api",
-            "csi.spiffe.io/jwt-audiences     | 'db,db'",
-            "csi.spiffe.io/jwt-audiences     | 'a b'",
-            "csi.spiffe.io/federated-bundles | yes",
-            "csi.spiffe.io/key-mode          | 0640",
-            "csi.spiffe.io/key-group         | wheel",
-            "csi.spiffe.io/file-leyout       | spiffe",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "csi.spiffe.io/contents          | sockets",
+                "csi.spiffe.io/contents          | files,files",
+                "csi.spiffe.io/file-layout       | pkcs12",
+                "csi.spiffe.io/jwt-audiences     | db,,api",
+                "csi.spiffe.io/jwt-audiences     | 'db,db'",
+                "csi.spiffe.io/jwt-audiences     | 'a b'",
+                "csi.spiffe.io/federated-bundles | yes",
+                "csi.spiffe.io/key-mode          | 0640",
+                "csi.spiffe.io/key-group         | wheel",
+                "csi.spiffe.io/file-leyout       | spiffe",
+            })
     void aBadAttributeIsRefusedNamingItAndNothingIsMounted(String attribute, String value) throws Exception {
         Path target = fixture.newTarget();
         Map<String, String> attributes = files(VolumeOptions.FILE_LAYOUT, "spiffe");
@@ -387,8 +467,9 @@ class FuseProxyFilesTest {
     void fileAttributesWithoutFilesAreRefused() throws Exception {
         Path target = fixture.newTarget();
         Backend backend = backend();
-        BackendException e = assertThrows(BackendException.class, () -> backend.publish(request(target,
-                Map.of(VolumeOptions.JWT_AUDIENCES, "db"))));
+        BackendException e = assertThrows(
+                BackendException.class,
+                () -> backend.publish(request(target, Map.of(VolumeOptions.JWT_AUDIENCES, "db"))));
         assertTrue(e.getMessage().contains("\"" + VolumeOptions.JWT_AUDIENCES + "\""), e.getMessage());
         assertEquals(TargetState.ABSENT, backend.inspect(target));
     }
@@ -401,13 +482,23 @@ class FuseProxyFilesTest {
         Path target = fixture.newTarget();
         backend().publish(request(target, Map.of(VolumeOptions.CONTENTS, "socket,files")));
 
-        assertEquals(List.of(FileLayout.CREDENTIAL_BUNDLE, TRUST_DOMAIN + FileLayout.JWT_BUNDLE_SUFFIX,
-                TRUST_DOMAIN + FileLayout.TRUST_BUNDLE_SUFFIX, ContractFixture.SOCKET_NAME), names(target));
+        assertEquals(
+                List.of(
+                        FileLayout.CREDENTIAL_BUNDLE,
+                        TRUST_DOMAIN + FileLayout.JWT_BUNDLE_SUFFIX,
+                        TRUST_DOMAIN + FileLayout.TRUST_BUNDLE_SUFFIX,
+                        ContractFixture.SOCKET_NAME),
+                names(target));
         try (WorkloadClient client = WorkloadClient.connect(target.resolve(ContractFixture.SOCKET_NAME))) {
-            assertEquals("spiffe://example.org/by-pid", client.fetchX509Svid().getSvids(0).getSpiffeId());
+            assertEquals(
+                    "spiffe://example.org/by-pid",
+                    client.fetchX509Svid().getSvids(0).getSpiffeId());
         }
-        assertEquals(WORKLOAD_ID, PemFiles.spiffeId(PemFiles.certificates(PemFiles.blocks(
-                Files.readAllBytes(target.resolve(FileLayout.CREDENTIAL_BUNDLE)))).getFirst()));
+        assertEquals(
+                WORKLOAD_ID,
+                PemFiles.spiffeId(PemFiles.certificates(
+                                PemFiles.blocks(Files.readAllBytes(target.resolve(FileLayout.CREDENTIAL_BUNDLE))))
+                        .getFirst()));
     }
 
     /**
@@ -425,22 +516,28 @@ class FuseProxyFilesTest {
         volumes.forget(dying);
         DriverRestarts.abortFuseConnection(mounts, target, tempDir);
         dying.close();
-        assertEquals(MountSyscalls.ENOTCONN, assertThrows(MountSyscalls.ErrnoException.class,
-                () -> mounts.stat(target)).errno());
+        assertEquals(
+                MountSyscalls.ENOTCONN,
+                assertThrows(MountSyscalls.ErrnoException.class, () -> mounts.stat(target))
+                        .errno());
 
         Backend restarted = backend();
         restarted.resume(List.of(request));
         eventually("the files served again", () -> Files.exists(target.resolve(FileLayout.CREDENTIAL_BUNDLE)));
-        assertEquals(4242, Files.getAttribute(target.resolve(FileLayout.CREDENTIAL_BUNDLE), "unix:gid"),
+        assertEquals(
+                4242,
+                Files.getAttribute(target.resolve(FileLayout.CREDENTIAL_BUNDLE), "unix:gid"),
                 "the recorded volume mount group (the pod's fsGroup) still owns the key");
         assertEquals(0440, mode(target.resolve(FileLayout.CREDENTIAL_BUNDLE)));
-        assertFalse(java.util.Arrays.equals(served, Files.readAllBytes(target.resolve(FileLayout.CREDENTIAL_BUNDLE))),
+        assertFalse(
+                java.util.Arrays.equals(served, Files.readAllBytes(target.resolve(FileLayout.CREDENTIAL_BUNDLE))),
                 "a new subscription: a freshly issued SVID");
 
         restarted.unpublish(new UnpublishRequest(request.volumeId(), target, true));
         assertEquals(TargetState.ABSENT, restarted.inspect(target));
         assertEquals(List.of(), names(target));
-        assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(target.toString()),
+        assertFalse(
+                Files.readString(Path.of("/proc/self/mountinfo")).contains(target.toString()),
                 "no mount left at the target, orphaned or not");
     }
 
@@ -449,8 +546,9 @@ class FuseProxyFilesTest {
     void theKeyIsReadableOnlyByItsGroupWhenOneIsGiven() throws Exception {
         agent.registerSelectors(POD_SELECTORS, WORKLOAD_ID);
         Path target = fixture.newTarget();
-        backend().publish(request(target, files(VolumeOptions.FILE_LAYOUT, "cert-manager",
-                VolumeOptions.KEY_GROUP, "4242")));
+        backend()
+                .publish(request(
+                        target, files(VolumeOptions.FILE_LAYOUT, "cert-manager", VolumeOptions.KEY_GROUP, "4242")));
         openPathTo(target);
 
         assertEquals(1, asUser("1000:1000", "cat", target.resolve("tls.key").toString()), "other group: refused");
@@ -467,8 +565,11 @@ class FuseProxyFilesTest {
     void withThePodsFsGroupTheKeyAndTheTokensAre0440RootFsGroup() throws Exception {
         agent.registerSelectors(POD_SELECTORS, WORKLOAD_ID);
         Path target = fixture.newTarget();
-        backend().publish(request(target, files(VolumeOptions.FILE_LAYOUT, "cert-manager",
-                VolumeOptions.JWT_AUDIENCES, "db"), OptionalInt.of(4242)));
+        backend()
+                .publish(request(
+                        target,
+                        files(VolumeOptions.FILE_LAYOUT, "cert-manager", VolumeOptions.JWT_AUDIENCES, "db"),
+                        OptionalInt.of(4242)));
         openPathTo(target);
 
         for (String secret : List.of("tls.key", "db" + FileLayout.JWT_SVID_SUFFIX)) {
@@ -507,8 +608,11 @@ class FuseProxyFilesTest {
     void anExplicitKeyModeIsTheModeOfTheKeyAndTheTokens(String keyMode) throws Exception {
         agent.registerSelectors(POD_SELECTORS, WORKLOAD_ID);
         Path target = fixture.newTarget();
-        backend().publish(request(target, files(VolumeOptions.KEY_MODE, keyMode, VolumeOptions.JWT_AUDIENCES, "db"),
-                OptionalInt.of(4242)));
+        backend()
+                .publish(request(
+                        target,
+                        files(VolumeOptions.KEY_MODE, keyMode, VolumeOptions.JWT_AUDIENCES, "db"),
+                        OptionalInt.of(4242)));
 
         assertEquals(Integer.parseInt(keyMode, 8), mode(target.resolve(FileLayout.CREDENTIAL_BUNDLE)));
         assertEquals(Integer.parseInt(keyMode, 8), mode(target.resolve("db" + FileLayout.JWT_SVID_SUFFIX)));
@@ -539,7 +643,12 @@ class FuseProxyFilesTest {
         backend().publish(request(target, files(VolumeOptions.KEY_MODE, "0444")));
         openPathTo(target);
 
-        assertEquals(0, asUser("1234:1234", "cat", target.resolve(FileLayout.CREDENTIAL_BUNDLE).toString()));
+        assertEquals(
+                0,
+                asUser(
+                        "1234:1234",
+                        "cat",
+                        target.resolve(FileLayout.CREDENTIAL_BUNDLE).toString()));
     }
 
     /** Lets other uids walk down to the target, as the kubelet's directories let a pod's processes. */
@@ -551,11 +660,17 @@ class FuseProxyFilesTest {
     }
 
     private static int asUser(String userAndGroup, String... command) throws Exception {
-        List<String> full = new ArrayList<>(List.of("setpriv", "--reuid=" + userAndGroup.split(":")[0],
-                "--regid=" + userAndGroup.split(":")[1], "--clear-groups", "--"));
+        List<String> full = new ArrayList<>(List.of(
+                "setpriv",
+                "--reuid=" + userAndGroup.split(":")[0],
+                "--regid=" + userAndGroup.split(":")[1],
+                "--clear-groups",
+                "--"));
         full.addAll(List.of(command));
-        Process process = new ProcessBuilder(full).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process process = new ProcessBuilder(full)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         assertTrue(process.waitFor(10, TimeUnit.SECONDS));
         return process.exitValue();
     }

@@ -10,14 +10,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import dev.spiffecsi.backend.fuseproxy.fuse.FuseMount;
 import dev.spiffecsi.backend.fuseproxy.peer.PeerProcess;
-import dev.spiffecsi.backend.fuseproxy.testing.FakeDelegatedAgent;
-import dev.spiffecsi.backend.fuseproxy.testing.ForkedWorkloadClient;
-import dev.spiffecsi.backend.fuseproxy.testing.TrustDomainAuthority;
-import dev.spiffecsi.backend.fuseproxy.testing.WorkloadClient;
 import dev.spiffecsi.backend.fuseproxy.protocol.workload.JWTSVIDResponse;
 import dev.spiffecsi.backend.fuseproxy.protocol.workload.ValidateJWTSVIDResponse;
 import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVID;
 import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDResponse;
+import dev.spiffecsi.backend.fuseproxy.testing.FakeDelegatedAgent;
+import dev.spiffecsi.backend.fuseproxy.testing.ForkedWorkloadClient;
+import dev.spiffecsi.backend.fuseproxy.testing.TrustDomainAuthority;
+import dev.spiffecsi.backend.fuseproxy.testing.WorkloadClient;
 import dev.spiffecsi.engine.os.JnaMountSyscalls;
 import dev.spiffecsi.spi.Backend;
 import dev.spiffecsi.spi.BackendException;
@@ -84,8 +84,9 @@ class FuseProxyIntegrationTest {
     void setUp() throws Exception {
         Privileges.assumeCanMountPrivately();
         fixture = new ContractFixture(tempDir);
-        agent = new FakeDelegatedAgent(fixture.socketDir().resolve("admin.sock"), OWN_TRUST_DOMAIN, FEDERATED,
-                UNRELATED).start();
+        agent = new FakeDelegatedAgent(
+                        fixture.socketDir().resolve("admin.sock"), OWN_TRUST_DOMAIN, FEDERATED, UNRELATED)
+                .start();
     }
 
     @AfterEach
@@ -104,14 +105,14 @@ class FuseProxyIntegrationTest {
     }
 
     private Backend backend(String identity, MountSyscalls mounts) throws IOException {
-        return volumes.add(new FuseProxyProvider().create(config(identity),
-                fixture.context(fixture.socketDir(), mounts, FuseProxyProvider.NAME)));
+        return volumes.add(new FuseProxyProvider()
+                .create(config(identity), fixture.context(fixture.socketDir(), mounts, FuseProxyProvider.NAME)));
     }
 
     /** With each caller's process tracked by {@code processes} instead of a pidfd. */
     private Backend backend(String identity, PeerProcess.Tracker processes) throws IOException {
-        return volumes.add(FuseProxyProvider.create(config(identity),
-                fixture.context(fixture.socketDir(), mounts, FuseProxyProvider.NAME), processes));
+        return volumes.add(FuseProxyProvider.create(
+                config(identity), fixture.context(fixture.socketDir(), mounts, FuseProxyProvider.NAME), processes));
     }
 
     private MapBackendConfig config(String identity) {
@@ -137,13 +138,25 @@ class FuseProxyIntegrationTest {
 
     private PublishRequest request(Path target) {
         volumes.published(target);
-        Map<String, String> context = Map.of(PodInfo.POD_NAME, "workload", PodInfo.POD_NAMESPACE, "default",
-                PodInfo.POD_UID, podUid(target), PodInfo.SERVICE_ACCOUNT, "default");
+        Map<String, String> context = Map.of(
+                PodInfo.POD_NAME,
+                "workload",
+                PodInfo.POD_NAMESPACE,
+                "default",
+                PodInfo.POD_UID,
+                podUid(target),
+                PodInfo.SERVICE_ACCOUNT,
+                "default");
         return new PublishRequest("vol-" + podUid(target), target, true, PodInfo.fromVolumeContext(context), context);
     }
 
     private static String podUid(Path target) {
-        return target.getParent().getParent().getParent().getParent().getFileName().toString();
+        return target.getParent()
+                .getParent()
+                .getParent()
+                .getParent()
+                .getFileName()
+                .toString();
     }
 
     private Path publish(Backend backend) throws IOException {
@@ -165,8 +178,11 @@ class FuseProxyIntegrationTest {
     }
 
     private static String uriSan(X509Certificate certificate) throws Exception {
-        return certificate.getSubjectAlternativeNames().stream().filter(san -> (Integer) san.get(0) == 6)
-                .map(san -> (String) san.get(1)).findFirst().orElseThrow();
+        return certificate.getSubjectAlternativeNames().stream()
+                .filter(san -> (Integer) san.get(0) == 6)
+                .map(san -> (String) san.get(1))
+                .findFirst()
+                .orElseThrow();
     }
 
     private ByteString caDer(String trustDomain) throws Exception {
@@ -180,7 +196,9 @@ class FuseProxyIntegrationTest {
     private static List<String> ourMountsBelow(Path dir) throws IOException {
         return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
                 .filter(line -> line.contains(" - " + FuseMount.FS_TYPE + " "))
-                .map(line -> line.split(" ")[4]).filter(point -> point.startsWith(dir.toString())).toList();
+                .map(line -> line.split(" ")[4])
+                .filter(point -> point.startsWith(dir.toString()))
+                .toList();
     }
 
     @Test
@@ -197,8 +215,12 @@ class FuseProxyIntegrationTest {
             X509Certificate leaf = certificate(svid.getX509Svid());
             assertEquals(WORKLOAD_ID, uriSan(leaf));
             leaf.verify(agent.authority(OWN_TRUST_DOMAIN).caCertificate().getPublicKey());
-            assertEquals(leaf.getPublicKey().getAlgorithm(), KeyFactory.getInstance("EC")
-                    .generatePrivate(new PKCS8EncodedKeySpec(svid.getX509SvidKey().toByteArray())).getAlgorithm());
+            assertEquals(
+                    leaf.getPublicKey().getAlgorithm(),
+                    KeyFactory.getInstance("EC")
+                            .generatePrivate(new PKCS8EncodedKeySpec(
+                                    svid.getX509SvidKey().toByteArray()))
+                            .getAlgorithm());
             assertEquals(caDer(OWN_TRUST_DOMAIN), svid.getBundle());
             assertEquals(Map.of("spiffe://" + FEDERATED, caDer(FEDERATED)), response.getFederatedBundlesMap());
         }
@@ -213,13 +235,21 @@ class FuseProxyIntegrationTest {
 
         try (WorkloadClient client = WorkloadClient.connect(socket(target))) {
             Set<String> expected = Set.of("spiffe://" + OWN_TRUST_DOMAIN, "spiffe://" + FEDERATED);
-            assertEquals(Set.of("spiffe://" + FEDERATED), client.fetchX509Svid().getFederatedBundlesMap().keySet());
+            assertEquals(
+                    Set.of("spiffe://" + FEDERATED),
+                    client.fetchX509Svid().getFederatedBundlesMap().keySet());
             assertEquals(expected, client.fetchX509Bundles().getBundlesMap().keySet());
-            assertEquals(Map.of("spiffe://" + OWN_TRUST_DOMAIN, caDer(OWN_TRUST_DOMAIN),
-                    "spiffe://" + FEDERATED, caDer(FEDERATED)), client.fetchX509Bundles().getBundlesMap());
+            assertEquals(
+                    Map.of(
+                            "spiffe://" + OWN_TRUST_DOMAIN,
+                            caDer(OWN_TRUST_DOMAIN),
+                            "spiffe://" + FEDERATED,
+                            caDer(FEDERATED)),
+                    client.fetchX509Bundles().getBundlesMap());
             Map<String, ByteString> jwtBundles = client.fetchJwtBundles().getBundlesMap();
             assertEquals(expected, jwtBundles.keySet());
-            assertEquals(agent.authority(OWN_TRUST_DOMAIN).jwks(),
+            assertEquals(
+                    agent.authority(OWN_TRUST_DOMAIN).jwks(),
                     jwtBundles.get("spiffe://" + OWN_TRUST_DOMAIN).toStringUtf8());
         }
     }
@@ -230,10 +260,15 @@ class FuseProxyIntegrationTest {
         Path target = publish(backend());
 
         try (WorkloadClient client = WorkloadClient.connect(socket(target), false)) {
-            assertEquals(Status.Code.INVALID_ARGUMENT, WorkloadClient.statusOf(client::fetchX509Svid).getCode());
-            assertEquals(Status.Code.INVALID_ARGUMENT, WorkloadClient.statusOf(() -> client.fetchJwtSvid("a"))
-                    .getCode());
-            assertEquals(Status.Code.INVALID_ARGUMENT, WorkloadClient.statusOf(client::fetchJwtBundles).getCode());
+            assertEquals(
+                    Status.Code.INVALID_ARGUMENT,
+                    WorkloadClient.statusOf(client::fetchX509Svid).getCode());
+            assertEquals(
+                    Status.Code.INVALID_ARGUMENT,
+                    WorkloadClient.statusOf(() -> client.fetchJwtSvid("a")).getCode());
+            assertEquals(
+                    Status.Code.INVALID_ARGUMENT,
+                    WorkloadClient.statusOf(client::fetchJwtBundles).getCode());
         }
         assertEquals(List.of(), agent.x509SvidRequests(), "refused before asking the agent");
     }
@@ -246,10 +281,15 @@ class FuseProxyIntegrationTest {
             Status denied = WorkloadClient.statusOf(client::fetchX509Svid);
             assertEquals(Status.Code.PERMISSION_DENIED, denied.getCode());
             assertEquals("no identity issued", denied.getDescription());
-            assertEquals(Status.Code.PERMISSION_DENIED, WorkloadClient.statusOf(client::fetchX509Bundles).getCode());
-            assertEquals(Status.Code.PERMISSION_DENIED, WorkloadClient.statusOf(client::fetchJwtBundles).getCode());
-            assertEquals(Status.Code.PERMISSION_DENIED, WorkloadClient.statusOf(() -> client.fetchJwtSvid("a"))
-                    .getCode());
+            assertEquals(
+                    Status.Code.PERMISSION_DENIED,
+                    WorkloadClient.statusOf(client::fetchX509Bundles).getCode());
+            assertEquals(
+                    Status.Code.PERMISSION_DENIED,
+                    WorkloadClient.statusOf(client::fetchJwtBundles).getCode());
+            assertEquals(
+                    Status.Code.PERMISSION_DENIED,
+                    WorkloadClient.statusOf(() -> client.fetchJwtSvid("a")).getCode());
         }
     }
 
@@ -259,10 +299,15 @@ class FuseProxyIntegrationTest {
         Path target = publish(backend());
         Path shortDir = Files.createTempDirectory("fk");
         Path link = Files.createSymbolicLink(shortDir.resolve("d"), target);
-        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                ForkedWorkloadClient.class.getName(), link.resolve(ContractFixture.SOCKET_NAME).toString())
-                .redirectErrorStream(true).start();
+        Process child = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ForkedWorkloadClient.class.getName(),
+                        link.resolve(ContractFixture.SOCKET_NAME).toString())
+                .redirectErrorStream(true)
+                .start();
         try {
             agent.registerPid(child.pid(), "spiffe://example.org/other-process");
             try (OutputStream stdin = child.getOutputStream()) {
@@ -270,15 +315,19 @@ class FuseProxyIntegrationTest {
             }
             String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, child.waitFor(), output);
-            List<String> lines = output.lines().filter(l -> l.startsWith("spiffe_id=") || l.startsWith("federated="))
+            List<String> lines = output.lines()
+                    .filter(l -> l.startsWith("spiffe_id=") || l.startsWith("federated="))
                     .toList();
             assertEquals(List.of("spiffe_id=spiffe://example.org/other-process", "federated=[]"), lines, output);
 
             try (WorkloadClient client = WorkloadClient.connect(socket(target))) {
                 X509SVIDResponse own = client.fetchX509Svid();
-                assertEquals(List.of(WORKLOAD_ID), own.getSvidsList().stream().map(X509SVID::getSpiffeId).toList());
+                assertEquals(
+                        List.of(WORKLOAD_ID),
+                        own.getSvidsList().stream().map(X509SVID::getSpiffeId).toList());
             }
-            assertTrue(agent.x509SvidRequests().containsAll(List.of("pid " + child.pid(), "pid " + OWN_PID)),
+            assertTrue(
+                    agent.x509SvidRequests().containsAll(List.of("pid " + child.pid(), "pid " + OWN_PID)),
                     agent.x509SvidRequests().toString());
         } finally {
             child.destroyForcibly().waitFor();
@@ -306,30 +355,51 @@ class FuseProxyIntegrationTest {
 
             ValidateJWTSVIDResponse validated = client.validateJwtSvid(token, "payments");
             assertEquals(WORKLOAD_ID, validated.getSpiffeId());
-            assertEquals(WORKLOAD_ID, validated.getClaims().getFieldsOrThrow("sub").getStringValue());
-            assertEquals("payments", validated.getClaims().getFieldsOrThrow("aud").getListValue().getValues(0)
-                    .getStringValue());
+            assertEquals(
+                    WORKLOAD_ID, validated.getClaims().getFieldsOrThrow("sub").getStringValue());
+            assertEquals(
+                    "payments",
+                    validated
+                            .getClaims()
+                            .getFieldsOrThrow("aud")
+                            .getListValue()
+                            .getValues(0)
+                            .getStringValue());
 
-            assertEquals(Status.Code.INVALID_ARGUMENT,
-                    WorkloadClient.statusOf(() -> client.validateJwtSvid(token, "billing")).getCode(), "audience");
-            String expired = agent.authority(OWN_TRUST_DOMAIN).signJwt(WORKLOAD_ID, List.of("payments"),
-                    Duration.ofMinutes(-5));
-            assertEquals(Status.Code.INVALID_ARGUMENT,
-                    WorkloadClient.statusOf(() -> client.validateJwtSvid(expired, "payments")).getCode(), "expired");
-            String untrusted = agent.authority(UNRELATED).signJwt("spiffe://unrelated.test/x", List.of("payments"),
-                    Duration.ofMinutes(5));
-            assertEquals(Status.Code.INVALID_ARGUMENT,
-                    WorkloadClient.statusOf(() -> client.validateJwtSvid(untrusted, "payments")).getCode(),
+            assertEquals(
+                    Status.Code.INVALID_ARGUMENT,
+                    WorkloadClient.statusOf(() -> client.validateJwtSvid(token, "billing"))
+                            .getCode(),
+                    "audience");
+            String expired =
+                    agent.authority(OWN_TRUST_DOMAIN).signJwt(WORKLOAD_ID, List.of("payments"), Duration.ofMinutes(-5));
+            assertEquals(
+                    Status.Code.INVALID_ARGUMENT,
+                    WorkloadClient.statusOf(() -> client.validateJwtSvid(expired, "payments"))
+                            .getCode(),
+                    "expired");
+            String untrusted = agent.authority(UNRELATED)
+                    .signJwt("spiffe://unrelated.test/x", List.of("payments"), Duration.ofMinutes(5));
+            assertEquals(
+                    Status.Code.INVALID_ARGUMENT,
+                    WorkloadClient.statusOf(() -> client.validateJwtSvid(untrusted, "payments"))
+                            .getCode(),
                     "a trust domain the caller does not federate with");
-            String federated = agent.authority(FEDERATED).signJwt("spiffe://partner.test/api", List.of("payments"),
-                    Duration.ofMinutes(5));
-            assertEquals("spiffe://partner.test/api", client.validateJwtSvid(federated, "payments").getSpiffeId());
+            String federated = agent.authority(FEDERATED)
+                    .signJwt("spiffe://partner.test/api", List.of("payments"), Duration.ofMinutes(5));
+            assertEquals(
+                    "spiffe://partner.test/api",
+                    client.validateJwtSvid(federated, "payments").getSpiffeId());
             String forged = agent.authority(FEDERATED).signJwt(WORKLOAD_ID, List.of("payments"), Duration.ofMinutes(5));
-            assertEquals(Status.Code.INVALID_ARGUMENT,
-                    WorkloadClient.statusOf(() -> client.validateJwtSvid(forged, "payments")).getCode(),
+            assertEquals(
+                    Status.Code.INVALID_ARGUMENT,
+                    WorkloadClient.statusOf(() -> client.validateJwtSvid(forged, "payments"))
+                            .getCode(),
                     "signed by another trust domain's key");
-            assertEquals(Status.Code.INVALID_ARGUMENT, WorkloadClient.statusOf(() -> client.fetchJwtSvid())
-                    .getCode(), "no audience");
+            assertEquals(
+                    Status.Code.INVALID_ARGUMENT,
+                    WorkloadClient.statusOf(() -> client.fetchJwtSvid()).getCode(),
+                    "no audience");
         }
     }
 
@@ -348,8 +418,10 @@ class FuseProxyIntegrationTest {
 
             X509SVIDResponse after = stream.next();
             assertEquals(WORKLOAD_ID, after.getSvids(0).getSpiffeId());
-            assertNotEquals(certificate(before.getSvids(0).getX509Svid()).getSerialNumber(),
-                    certificate(after.getSvids(0).getX509Svid()).getSerialNumber(), "a freshly issued SVID");
+            assertNotEquals(
+                    certificate(before.getSvids(0).getX509Svid()).getSerialNumber(),
+                    certificate(after.getSvids(0).getX509Svid()).getSerialNumber(),
+                    "a freshly issued SVID");
             stream.cancel();
         }
     }
@@ -419,26 +491,38 @@ class FuseProxyIntegrationTest {
 
     @Test
     void podSelectorsDoNotDependOnTheCallersProcess() throws Exception {
-        agent.registerSelectors(Set.of("k8s:ns:default", "k8s:sa:default"), "spiffe://example.org/ns/default/sa/default");
+        agent.registerSelectors(
+                Set.of("k8s:ns:default", "k8s:sa:default"), "spiffe://example.org/ns/default/sa/default");
         Path target = publish(backend("pod-selectors", exitingAfter(0)));
 
         try (WorkloadClient client = WorkloadClient.connect(socket(target))) {
-            assertEquals("spiffe://example.org/ns/default/sa/default", client.fetchX509Svid().getSvids(0).getSpiffeId());
-            assertEquals("spiffe://example.org/ns/default/sa/default", client.fetchJwtSvid("a").getSvids(0).getSpiffeId());
+            assertEquals(
+                    "spiffe://example.org/ns/default/sa/default",
+                    client.fetchX509Svid().getSvids(0).getSpiffeId());
+            assertEquals(
+                    "spiffe://example.org/ns/default/sa/default",
+                    client.fetchJwtSvid("a").getSvids(0).getSpiffeId());
         }
     }
 
     @Test
     void podSelectorsNameThePodToTheAgent() throws Exception {
-        agent.registerSelectors(Set.of("k8s:ns:default", "k8s:sa:default"), "spiffe://example.org/ns/default/sa/default");
+        agent.registerSelectors(
+                Set.of("k8s:ns:default", "k8s:sa:default"), "spiffe://example.org/ns/default/sa/default");
         Path target = publish(backend("pod-selectors"));
 
         try (WorkloadClient client = WorkloadClient.connect(socket(target))) {
-            assertEquals("spiffe://example.org/ns/default/sa/default", client.fetchX509Svid().getSvids(0).getSpiffeId());
-            assertEquals("spiffe://example.org/ns/default/sa/default", client.fetchJwtSvid("a").getSvids(0).getSpiffeId());
+            assertEquals(
+                    "spiffe://example.org/ns/default/sa/default",
+                    client.fetchX509Svid().getSvids(0).getSpiffeId());
+            assertEquals(
+                    "spiffe://example.org/ns/default/sa/default",
+                    client.fetchJwtSvid("a").getSvids(0).getSpiffeId());
         }
-        assertEquals(List.of("selectors [k8s:ns:default, k8s:pod-uid:" + podUid(target) + ", k8s:sa:default]"),
-                agent.x509SvidRequests(), "all three selectors: the entry matches on a subset of them");
+        assertEquals(
+                List.of("selectors [k8s:ns:default, k8s:pod-uid:" + podUid(target) + ", k8s:sa:default]"),
+                agent.x509SvidRequests(),
+                "all three selectors: the entry matches on a subset of them");
     }
 
     @Test
@@ -448,7 +532,7 @@ class FuseProxyIntegrationTest {
         Path target = publish(backend);
 
         try (WorkloadClient client = WorkloadClient.connect(socket(target));
-             WorkloadClient idle = WorkloadClient.connect(socket(target))) {
+                WorkloadClient idle = WorkloadClient.connect(socket(target))) {
             WorkloadClient.X509Stream stream = client.openX509Stream();
             stream.next();
             idle.fetchJwtBundles();
@@ -580,18 +664,30 @@ class FuseProxyIntegrationTest {
             }
             double unpublishMillis = (System.nanoTime() - start) / 1e6;
             Resources after = Resources.settled(before);
-            System.out.printf("%d volumes: publish + first SVID %.0f ms, unpublish %.0f ms (8 at a time); fds %d "
+            System.out.printf(
+                    "%d volumes: publish + first SVID %.0f ms, unpublish %.0f ms (8 at a time); fds %d "
                             + "before, %d with all published, %d after; threads %d before, %d with all published, "
-                            + "%d after%n", volumes, publishMillis, unpublishMillis, before.fds(), busy.fds(),
-                    after.fds(), before.threads(), busy.threads(), after.threads());
+                            + "%d after%n",
+                    volumes,
+                    publishMillis,
+                    unpublishMillis,
+                    before.fds(),
+                    busy.fds(),
+                    after.fds(),
+                    before.threads(),
+                    busy.threads(),
+                    after.threads());
 
             assertEquals(Set.of(WORKLOAD_ID), Set.copyOf(identities.values()));
             assertEquals(List.of(), ourMountsBelow(fixture.podsDir()));
             // at most as many as before: a leak adds, while an idle pool thread of the JDK may end meanwhile
-            assertTrue(after.fds() <= before.fds(), () -> "open file descriptors: " + before.fds() + " before, "
-                    + after.fds() + " after");
-            assertTrue(after.threads() <= before.threads(), () -> "threads: " + before.threads() + " before, "
-                    + after.threads() + " after; new: " + newThreads(threadsBefore));
+            assertTrue(
+                    after.fds() <= before.fds(),
+                    () -> "open file descriptors: " + before.fds() + " before, " + after.fds() + " after");
+            assertTrue(
+                    after.threads() <= before.threads(),
+                    () -> "threads: " + before.threads() + " before, " + after.threads() + " after; new: "
+                            + newThreads(threadsBefore));
             assertEquals(0, agent.openSvidStreams());
         } finally {
             pool.shutdownNow();
@@ -612,7 +708,7 @@ class FuseProxyIntegrationTest {
     private record Resources(int fds, int threads) {
         static Resources now() throws IOException {
             try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"));
-                 Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+                    Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
                 return new Resources((int) fds.count(), (int) tasks.count());
             }
         }
@@ -623,7 +719,8 @@ class FuseProxyIntegrationTest {
             for (int i = 0; i < 50; i++) {
                 Thread.sleep(200);
                 Resources current = now();
-                if (target != null ? current.fds() <= target.fds() && current.threads() <= target.threads()
+                if (target != null
+                        ? current.fds() <= target.fds() && current.threads() <= target.threads()
                         : current.equals(last)) {
                     return current;
                 }

@@ -57,39 +57,41 @@ class FuseProxySettingsTest {
     }
 
     @ParameterizedTest(name = "{0} = {1}")
-    @CsvSource(delimiter = '|', value = {
-            "socket-name          | ../agent.sock",
-            "socket-name          | a/b",
-            "socket-name          | ''",
-            "socket-name          | aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-            "admin-socket-path    | admin.sock",
-            "admin-socket-path    | /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/admin.sock",
-            "identity             | uid",
-            "socket-mode          | 0888",
-            "socket-mode          | rw-rw-rw-",
-            "socket-mode          | 0444",
-            "socket-mode          | 4777",
-            "unmount-busy-timeout | -1s",
-            "agent-timeout        | 0s",
-            "agent-timeout        | soon",
-            "files-publish-wait   | -1s",
-            "require-pod-cgroup   | maybe",
-            "limits.max-connections | 0",
-            "limits.max-connections | many",
-            "limits.max-calls-per-connection | -1",
-            "limits.max-calls | 0",
-            "limits.max-request-size | 512",
-            "limits.max-request-size | 5MiB",
-            "limits.max-request-size | 64KB",
-            "limits.max-request-size | big",
-            "limits.max-header-list-size | 100",
-            "limits.max-header-list-size | 2MiB",
-            "limits.connection-idle-timeout | 0s",
-            "limits.handshake-timeout | -1s",
-            "limits.max-open-files | 0",
-            "limits.node-max-connections | 0",
-            "limits.node-max-calls | 0",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "socket-name          | ../agent.sock",
+                "socket-name          | a/b",
+                "socket-name          | ''",
+                "socket-name          | aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "admin-socket-path    | admin.sock",
+                "admin-socket-path    | /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/admin.sock",
+                "identity             | uid",
+                "socket-mode          | 0888",
+                "socket-mode          | rw-rw-rw-",
+                "socket-mode          | 0444",
+                "socket-mode          | 4777",
+                "unmount-busy-timeout | -1s",
+                "agent-timeout        | 0s",
+                "agent-timeout        | soon",
+                "files-publish-wait   | -1s",
+                "require-pod-cgroup   | maybe",
+                "limits.max-connections | 0",
+                "limits.max-connections | many",
+                "limits.max-calls-per-connection | -1",
+                "limits.max-calls | 0",
+                "limits.max-request-size | 512",
+                "limits.max-request-size | 5MiB",
+                "limits.max-request-size | 64KB",
+                "limits.max-request-size | big",
+                "limits.max-header-list-size | 100",
+                "limits.max-header-list-size | 2MiB",
+                "limits.connection-idle-timeout | 0s",
+                "limits.handshake-timeout | -1s",
+                "limits.max-open-files | 0",
+                "limits.node-max-connections | 0",
+                "limits.node-max-calls | 0",
+            })
     void refusesABadValueNamingItsKey(String key, String value) {
         Map<String, Object> values = valid();
         values.put(key, value);
@@ -101,8 +103,9 @@ class FuseProxySettingsTest {
     @Test
     void readsTheLimitsWithTheirDefaults() {
         FuseProxySettings defaults = read(ReferenceSettings.defaults());
-        assertEquals(new VolumeLimits(64, 16, 128, 64 * 1024, 8 * 1024, Duration.ofMinutes(5), Duration.ofSeconds(10),
-                256), defaults.limits());
+        assertEquals(
+                new VolumeLimits(64, 16, 128, 64 * 1024, 8 * 1024, Duration.ofMinutes(5), Duration.ofSeconds(10), 256),
+                defaults.limits());
         assertEquals(1024, defaults.nodeMaxConnections());
         assertEquals(1024, defaults.nodeMaxCalls());
 
@@ -119,7 +122,8 @@ class FuseProxySettingsTest {
     void refusesAMissingKeyAndAnUnknownOne() {
         Map<String, Object> missing = valid();
         missing.remove("agent-timeout");
-        assertTrue(assertThrows(BackendException.class, () -> read(missing)).getMessage()
+        assertTrue(assertThrows(BackendException.class, () -> read(missing))
+                .getMessage()
                 .startsWith(SECTION + ".agent-timeout:"));
 
         Map<String, Object> typo = valid();

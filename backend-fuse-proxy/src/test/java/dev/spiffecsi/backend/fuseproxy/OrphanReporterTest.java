@@ -70,7 +70,8 @@ class OrphanReporterTest {
     void anUnreadableMountTableIsLoggedAndLeavesNothingToWatch() {
         assertEquals(Optional.empty(), reporter.deadMountsAt(VOLUME, "shop/web"));
         assertEquals(List.of(Level.WARNING), log.levels());
-        assertTrue(log.entries().getFirst().message().startsWith(VOLUME + ": cannot read the mount table"),
+        assertTrue(
+                log.entries().getFirst().message().startsWith(VOLUME + ": cannot read the mount table"),
                 log.entries().toString());
     }
 
@@ -82,8 +83,8 @@ class OrphanReporterTest {
         Optional<String> first = reporter.stillOrphaned(target, () -> Set.of("0:41"));
         Optional<String> second = reporter.stillOrphaned(target, () -> Set.of("0:41"));
 
-        assertTrue(first.orElseThrow().startsWith("1 container(s) of pod shop/web still see the FUSE mount"),
-                first.get());
+        assertTrue(
+                first.orElseThrow().startsWith("1 container(s) of pod shop/web still see the FUSE mount"), first.get());
         assertTrue(first.get().contains("pid 4242 (mnt:[4026532001], at /spiffe)"), first.get());
         assertTrue(first.get().contains("recreate the pod"), first.get());
         assertEquals(first, second);
@@ -94,7 +95,10 @@ class OrphanReporterTest {
     @Test
     void aDeadMountHiddenByAMountStackedOnItInTheContainerIsNotReported() throws IOException {
         TargetRecord target = stackedOnDeadMount("0:41");
-        process(4242, "mnt:[4026532001]", mount(50, 1, "0:41", "/spiffe", FuseMount.FS_TYPE),
+        process(
+                4242,
+                "mnt:[4026532001]",
+                mount(50, 1, "0:41", "/spiffe", FuseMount.FS_TYPE),
                 mount(51, 50, "0:45", "/spiffe", FuseMount.FS_TYPE));
 
         assertEquals(Optional.empty(), reporter.stillOrphaned(target, () -> Set.of("0:41")));
@@ -112,8 +116,10 @@ class OrphanReporterTest {
         assertEquals(Optional.empty(), target.deadMounts(), "forgotten");
         assertEquals(Optional.empty(), reporter.stillOrphaned(target, () -> Set.of()));
         assertEquals(List.of(Level.WARNING, Level.INFO), log.levels());
-        assertEquals(VOLUME + ": no container of pod shop/web sees the dead FUSE mount of an earlier driver process "
-                + "any more", log.entries().get(1).message());
+        assertEquals(
+                VOLUME + ": no container of pod shop/web sees the dead FUSE mount of an earlier driver process "
+                        + "any more",
+                log.entries().get(1).message());
     }
 
     @Test

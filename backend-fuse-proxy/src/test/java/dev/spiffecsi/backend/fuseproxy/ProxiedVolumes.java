@@ -41,12 +41,25 @@ final class ProxiedVolumes implements AutoCloseable {
     }
 
     /** The same, with callers checked for their pod or not, and some settings replaced. */
-    static MapBackendConfig config(FakeDelegatedAgent agent, String identity, boolean requirePodCgroup,
-                                   Map<String, ?> overrides) {
-        Map<String, Object> values = new HashMap<>(Map.of("socket-name", ContractFixture.SOCKET_NAME,
-                "admin-socket-path", agent.socket().toString(), "identity", identity, "socket-mode", "0666",
-                "unmount-busy-timeout", "1s", "agent-timeout", "5s", "files-publish-wait", "3s",
-                "require-pod-cgroup", requirePodCgroup));
+    static MapBackendConfig config(
+            FakeDelegatedAgent agent, String identity, boolean requirePodCgroup, Map<String, ?> overrides) {
+        Map<String, Object> values = new HashMap<>(Map.of(
+                "socket-name",
+                ContractFixture.SOCKET_NAME,
+                "admin-socket-path",
+                agent.socket().toString(),
+                "identity",
+                identity,
+                "socket-mode",
+                "0666",
+                "unmount-busy-timeout",
+                "1s",
+                "agent-timeout",
+                "5s",
+                "files-publish-wait",
+                "3s",
+                "require-pod-cgroup",
+                requirePodCgroup));
         values.putAll(overrides);
         return ReferenceSettings.with(values);
     }

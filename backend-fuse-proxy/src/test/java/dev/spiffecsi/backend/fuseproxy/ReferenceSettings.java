@@ -10,14 +10,14 @@ final class ReferenceSettings {
 
     static final String SECTION = "spiffe-csi.backends.fuse-proxy";
 
-    private ReferenceSettings() {
-    }
+    private ReferenceSettings() {}
 
     /** Every key of the section, dotted, with its default from reference.conf. */
     static Map<String, Object> defaults() {
         Map<String, Object> values = new HashMap<>();
         ConfigFactory.parseResources(ReferenceSettings.class.getClassLoader(), "reference.conf")
-                .getConfig(SECTION).entrySet()
+                .getConfig(SECTION)
+                .entrySet()
                 .forEach(entry -> values.put(entry.getKey(), entry.getValue().unwrapped()));
         return values;
     }

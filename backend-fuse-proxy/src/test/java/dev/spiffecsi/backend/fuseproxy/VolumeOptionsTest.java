@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.spiffecsi.backend.fuseproxy.protocol.FileLayout;
 import dev.spiffecsi.backend.fuseproxy.files.FileOptions;
+import dev.spiffecsi.backend.fuseproxy.protocol.FileLayout;
 import dev.spiffecsi.spi.BackendException;
 import dev.spiffecsi.spi.PodInfo;
 import dev.spiffecsi.spi.PublishRequest;
@@ -33,13 +33,21 @@ class VolumeOptionsTest {
     private static final int SHORT_MESSAGE = 600;
 
     private static PublishRequest request(OptionalInt volumeMountGroup, String... attributes) {
-        Map<String, String> context = new HashMap<>(Map.of(PodInfo.POD_NAME, "web", PodInfo.POD_NAMESPACE, "default",
-                PodInfo.POD_UID, "uid", PodInfo.SERVICE_ACCOUNT, "web", "csi.storage.k8s.io/ephemeral", "true"));
+        Map<String, String> context = new HashMap<>(Map.of(
+                PodInfo.POD_NAME,
+                "web",
+                PodInfo.POD_NAMESPACE,
+                "default",
+                PodInfo.POD_UID,
+                "uid",
+                PodInfo.SERVICE_ACCOUNT,
+                "web",
+                "csi.storage.k8s.io/ephemeral",
+                "true"));
         for (int i = 0; i < attributes.length; i += 2) {
             context.put(attributes[i], attributes[i + 1]);
         }
-        return new PublishRequest("vol-1", TARGET, true, PodInfo.fromVolumeContext(context), context,
-                volumeMountGroup);
+        return new PublishRequest("vol-1", TARGET, true, PodInfo.fromVolumeContext(context), context, volumeMountGroup);
     }
 
     private static FileOptions files(OptionalInt volumeMountGroup, String... attributes) {
@@ -79,14 +87,18 @@ class VolumeOptionsTest {
         FileOptions options = files(OptionalInt.of(2000), VolumeOptions.KEY_GROUP, "3000");
         assertEquals(0440, options.keyMode());
         assertEquals(OptionalInt.of(3000), options.keyGroup());
-        assertEquals(OptionalInt.of(3000), files(OptionalInt.empty(), VolumeOptions.KEY_GROUP, "3000").keyGroup());
+        assertEquals(
+                OptionalInt.of(3000),
+                files(OptionalInt.empty(), VolumeOptions.KEY_GROUP, "3000").keyGroup());
     }
 
     /** Every mode with read bits only is accepted as asked, with or without a group. */
     @ParameterizedTest
     @ValueSource(strings = {"0000", "0004", "0040", "0044", "0400", "0404", "0440", "0444", "400", "440", "444"})
     void eachReadOnlyKeyModeIsTakenAsAsked(String mode) {
-        assertEquals(Integer.parseInt(mode, 8), files(OptionalInt.empty(), VolumeOptions.KEY_MODE, mode).keyMode());
+        assertEquals(
+                Integer.parseInt(mode, 8),
+                files(OptionalInt.empty(), VolumeOptions.KEY_MODE, mode).keyMode());
         FileOptions grouped = files(OptionalInt.of(2000), VolumeOptions.KEY_MODE, mode);
         assertEquals(Integer.parseInt(mode, 8), grouped.keyMode());
         assertEquals(OptionalInt.of(2000), grouped.keyGroup());
@@ -109,9 +121,12 @@ class VolumeOptionsTest {
 
     @Test
     void sixteenAudiencesAreAcceptedInTheirOrder() {
-        List<String> audiences = IntStream.rangeClosed(1, 16).mapToObj(i -> "aud-" + i).toList();
-        assertEquals(audiences, files(OptionalInt.empty(), VolumeOptions.JWT_AUDIENCES, " " + String.join(" , ",
-                audiences) + " ").jwtAudiences());
+        List<String> audiences =
+                IntStream.rangeClosed(1, 16).mapToObj(i -> "aud-" + i).toList();
+        assertEquals(
+                audiences,
+                files(OptionalInt.empty(), VolumeOptions.JWT_AUDIENCES, " " + String.join(" , ", audiences) + " ")
+                        .jwtAudiences());
     }
 
     /**
@@ -120,9 +135,9 @@ class VolumeOptionsTest {
      */
     @Test
     void theSeventeenthAudienceIsRefusedBeforeAnyLaterOneIsRead() {
-        String value = IntStream.rangeClosed(1, 17).mapToObj(i -> "aud-" + i).collect(Collectors.joining(","))
-                + ",,\n";
-        assertEquals("volume attribute \"" + VolumeOptions.JWT_AUDIENCES + "\" names more than 16 audiences",
+        String value = IntStream.rangeClosed(1, 17).mapToObj(i -> "aud-" + i).collect(Collectors.joining(",")) + ",,\n";
+        assertEquals(
+                "volume attribute \"" + VolumeOptions.JWT_AUDIENCES + "\" names more than 16 audiences",
                 refusal(VolumeOptions.JWT_AUDIENCES, value));
     }
 
@@ -132,13 +147,16 @@ class VolumeOptionsTest {
      */
     @Test
     void aHugeAudienceListIsRefusedAtTheCapWithAShortMessage() {
-        String value = IntStream.range(0, 40_000).mapToObj(i -> String.format("https://audience-%016d.test", i))
-                .collect(Collectors.joining(",")) + ",";
+        String value = IntStream.range(0, 40_000)
+                        .mapToObj(i -> String.format("https://audience-%016d.test", i))
+                        .collect(Collectors.joining(","))
+                + ",";
         assertTrue(value.length() > 1_400_000, "1.4 MB: " + value.length());
         long started = System.nanoTime();
         String message = refusal(VolumeOptions.JWT_AUDIENCES, value);
-        System.out.printf("jwt-audiences: %d characters, 40,000 audiences refused in %.3f ms%n", value.length(),
-                (System.nanoTime() - started) / 1e6);
+        System.out.printf(
+                "jwt-audiences: %d characters, 40,000 audiences refused in %.3f ms%n",
+                value.length(), (System.nanoTime() - started) / 1e6);
 
         assertTrue(message.length() < SHORT_MESSAGE, message.length() + " characters");
         assertTrue(message.contains("\"" + VolumeOptions.JWT_AUDIENCES + "\""), message);
@@ -147,8 +165,9 @@ class VolumeOptionsTest {
     @Test
     void anAudienceTooLongForAFileNameIsRefusedWithoutQuotingIt() {
         String longest = "a".repeat(VolumeOptions.MAX_AUDIENCE_CHARS);
-        assertEquals(List.of(longest), files(OptionalInt.empty(), VolumeOptions.JWT_AUDIENCES, longest)
-                .jwtAudiences());
+        assertEquals(
+                List.of(longest),
+                files(OptionalInt.empty(), VolumeOptions.JWT_AUDIENCES, longest).jwtAudiences());
         assertEquals(255, (longest + FileLayout.JWT_SVID_SUFFIX).length(), "NAME_MAX");
 
         String message = refusal(VolumeOptions.JWT_AUDIENCES, "db," + "a".repeat(1_400_000));
@@ -161,12 +180,12 @@ class VolumeOptionsTest {
     /** Each attribute's wrong value: INVALID_ARGUMENT naming it, quoting a short, escaped prefix of the value. */
     @ParameterizedTest(name = "{0}")
     @CsvSource({
-            VolumeOptions.CONTENTS + ", files,",
-            VolumeOptions.FILE_LAYOUT + ", x",
-            VolumeOptions.JWT_AUDIENCES + ", db,,",
-            VolumeOptions.FEDERATED_BUNDLES + ", x",
-            VolumeOptions.KEY_MODE + ", x",
-            VolumeOptions.KEY_GROUP + ", x",
+        VolumeOptions.CONTENTS + ", files,",
+        VolumeOptions.FILE_LAYOUT + ", x",
+        VolumeOptions.JWT_AUDIENCES + ", db,,",
+        VolumeOptions.FEDERATED_BUNDLES + ", x",
+        VolumeOptions.KEY_MODE + ", x",
+        VolumeOptions.KEY_GROUP + ", x",
     })
     void aHugeWrongValueIsQuotedTruncatedAndEscaped(String attribute, String prefix) {
         String value = prefix + "\n2026-01-01 INFO forged line\r\u0007" + "z".repeat(1_400_000);
@@ -179,12 +198,16 @@ class VolumeOptionsTest {
 
     @Test
     void contentsStopsAtItsThirdItem() {
-        String message = refusal(request(OptionalInt.empty(), VolumeOptions.CONTENTS,
-                "socket,files," + ",".repeat(1_400_000)));
+        String message =
+                refusal(request(OptionalInt.empty(), VolumeOptions.CONTENTS, "socket,files," + ",".repeat(1_400_000)));
         assertTrue(message.startsWith("volume attribute \"" + VolumeOptions.CONTENTS + "\" must be"), message);
         assertTrue(message.length() < SHORT_MESSAGE, message.length() + " characters");
-        assertEquals(2, VolumeOptions.of(request(OptionalInt.empty(), VolumeOptions.CONTENTS, " files , socket "))
-                .files().map(files -> 2).orElse(0));
+        assertEquals(
+                2,
+                VolumeOptions.of(request(OptionalInt.empty(), VolumeOptions.CONTENTS, " files , socket "))
+                        .files()
+                        .map(files -> 2)
+                        .orElse(0));
     }
 
     @Test

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDRequest;
 import dev.spiffecsi.backend.fuseproxy.testing.FakeDelegatedAgent;
 import dev.spiffecsi.backend.fuseproxy.testing.RawHttp2;
 import dev.spiffecsi.backend.fuseproxy.testing.WorkloadClient;
-import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDRequest;
 import dev.spiffecsi.engine.os.JnaMountSyscalls;
 import dev.spiffecsi.spi.Backend;
 import dev.spiffecsi.spi.PodInfo;
@@ -73,16 +73,29 @@ class WorkloadApiLimitsTest {
     private Backend backend(Map<String, ?> limits) throws IOException {
         Map<String, Object> settings = new HashMap<>();
         limits.forEach((key, value) -> settings.put("limits." + key, value));
-        return volumes.add(FuseProxyProvider.create(ProxiedVolumes.config(agent, "pid", settings),
+        return volumes.add(FuseProxyProvider.create(
+                ProxiedVolumes.config(agent, "pid", settings),
                 fixture.context(fixture.socketDir(), new JnaMountSyscalls(), FuseProxyProvider.NAME),
                 dev.spiffecsi.backend.fuseproxy.peer.PeerProcess.Tracker.PIDFD));
     }
 
     private Path publish(Backend backend) throws IOException {
         Path target = volumes.published(fixture.newTarget());
-        String uid = target.getParent().getParent().getParent().getParent().getFileName().toString();
-        Map<String, String> context = Map.of(PodInfo.POD_NAME, "workload", PodInfo.POD_NAMESPACE, "default",
-                PodInfo.POD_UID, uid, PodInfo.SERVICE_ACCOUNT, "default");
+        String uid = target.getParent()
+                .getParent()
+                .getParent()
+                .getParent()
+                .getFileName()
+                .toString();
+        Map<String, String> context = Map.of(
+                PodInfo.POD_NAME,
+                "workload",
+                PodInfo.POD_NAMESPACE,
+                "default",
+                PodInfo.POD_UID,
+                uid,
+                PodInfo.SERVICE_ACCOUNT,
+                "default");
         backend.publish(new PublishRequest("vol-" + uid, target, true, PodInfo.fromVolumeContext(context), context));
         return target.resolve(ContractFixture.SOCKET_NAME);
     }
@@ -173,8 +186,10 @@ class WorkloadApiLimitsTest {
         Integer refused = null;
         while (answered.size() < 2 || refused == null) {
             RawHttp2.Frame frame = connection.next(WAIT);
-            assertNotNull(frame, "the server closed the connection or stopped answering; answered " + answered
-                    + ", refused " + refused);
+            assertNotNull(
+                    frame,
+                    "the server closed the connection or stopped answering; answered " + answered + ", refused "
+                            + refused);
             if (frame.type() == RawHttp2.HEADERS) {
                 answered.add(frame.stream());
             } else if (frame.type() == RawHttp2.RST_STREAM) {
@@ -250,10 +265,15 @@ class WorkloadApiLimitsTest {
         Status refused = WorkloadClient.statusOf(() -> client.validateJwtSvid(token, "db"));
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getCode(), refused.toString());
         String huge = "x".repeat(4 * 1024 * 1024 - 100);
-        assertEquals(Status.Code.RESOURCE_EXHAUSTED, WorkloadClient.statusOf(() -> client.validateJwtSvid(huge,
-                "db")).getCode());
-        assertEquals(Status.Code.INVALID_ARGUMENT, WorkloadClient.statusOf(() -> client.validateJwtSvid(
-                "x".repeat(60 * 1024), "db")).getCode(), "a large token within the limit is looked at");
+        assertEquals(
+                Status.Code.RESOURCE_EXHAUSTED,
+                WorkloadClient.statusOf(() -> client.validateJwtSvid(huge, "db"))
+                        .getCode());
+        assertEquals(
+                Status.Code.INVALID_ARGUMENT,
+                WorkloadClient.statusOf(() -> client.validateJwtSvid("x".repeat(60 * 1024), "db"))
+                        .getCode(),
+                "a large token within the limit is looked at");
         assertEquals(WORKLOAD_ID, svidOf(client), "the connection is still served");
     }
 
@@ -262,8 +282,9 @@ class WorkloadApiLimitsTest {
         Path socket = publish(backend(Map.of("max-header-list-size", "1KiB")));
         try (WorkloadClient client = WorkloadClient.connect(socket, true, Map.of("x-padding", "p".repeat(2048)))) {
             Status refused = WorkloadClient.statusOf(client::fetchX509Svid);
-            assertTrue(refused.getCode() == Status.Code.RESOURCE_EXHAUSTED
-                    || refused.getCode() == Status.Code.INTERNAL, refused.toString());
+            assertTrue(
+                    refused.getCode() == Status.Code.RESOURCE_EXHAUSTED || refused.getCode() == Status.Code.INTERNAL,
+                    refused.toString());
         }
         try (WorkloadClient client = WorkloadClient.connect(socket)) {
             assertEquals(WORKLOAD_ID, svidOf(client), "a client within the limit is served");
@@ -303,11 +324,12 @@ class WorkloadApiLimitsTest {
         }
         client.fetchX509Bundles(); // another kind of call, of the same caller
         assertEquals(1, agent.openSvidStreams(), "one subscription for the caller's calls");
-        assertEquals(1, agent.x509SvidRequests().size(), agent.x509SvidRequests().toString());
+        assertEquals(
+                1, agent.x509SvidRequests().size(), agent.x509SvidRequests().toString());
 
         streams.forEach(WorkloadClient.X509Stream::cancel);
-        ProxiedVolumes.eventually("the last call to leave cancels the subscription", WAIT,
-                () -> agent.openSvidStreams() == 0);
+        ProxiedVolumes.eventually(
+                "the last call to leave cancels the subscription", WAIT, () -> agent.openSvidStreams() == 0);
         assertEquals(WORKLOAD_ID, svidOf(client));
         assertEquals(2, agent.x509SvidRequests().size(), "a call after that subscribes anew");
     }

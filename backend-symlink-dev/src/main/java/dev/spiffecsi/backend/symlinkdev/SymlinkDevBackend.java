@@ -50,12 +50,13 @@ final class SymlinkDevBackend implements Backend {
     private final Path hostSocketDir;
     /** The same directory as this process sees it. */
     private final Path driverSocketDir;
+
     private final Path podsDir;
     private final MountSyscalls syscalls;
     private final System.Logger log;
 
-    SymlinkDevBackend(Path hostSocketDir, Path driverSocketDir, Path podsDir, MountSyscalls syscalls,
-                      System.Logger log) {
+    SymlinkDevBackend(
+            Path hostSocketDir, Path driverSocketDir, Path podsDir, MountSyscalls syscalls, System.Logger log) {
         this.hostSocketDir = hostSocketDir;
         this.driverSocketDir = driverSocketDir;
         this.podsDir = podsDir;
@@ -77,10 +78,12 @@ final class SymlinkDevBackend implements Backend {
         try {
             BasicFileAttributes attributes = Files.readAttributes(entry, BasicFileAttributes.class, NOFOLLOW_LINKS);
             if (attributes.isSymbolicLink()) {
-                return Files.readSymbolicLink(entry).equals(hostSocketDir) ? TargetState.PUBLISHED
+                return Files.readSymbolicLink(entry).equals(hostSocketDir)
+                        ? TargetState.PUBLISHED
                         : TargetState.FOREIGN;
             }
-            return attributes.isDirectory() && isEmptyPlainDirectory(entry, parent) ? TargetState.ABSENT
+            return attributes.isDirectory() && isEmptyPlainDirectory(entry, parent)
+                    ? TargetState.ABSENT
                     : TargetState.FOREIGN;
         } catch (NoSuchFileException e) {
             return TargetState.ABSENT;
@@ -103,16 +106,23 @@ final class SymlinkDevBackend implements Backend {
         // a link to the agent's socket directory: no volume attribute changes what a pod gets
         request.requireOnlyAttributes(Set.of(), SymlinkDevProvider.NAME);
         Path target = request.targetPath();
-        request.volumeMountGroup().ifPresent(group -> log.log(System.Logger.Level.DEBUG, () -> "volume "
-                + request.volumeId() + " at " + target + ": volume mount group " + group + " ignored: the link "
-                + "leads to the agent's socket directory as it is"));
+        request.volumeMountGroup()
+                .ifPresent(group -> log.log(
+                        System.Logger.Level.DEBUG,
+                        () -> "volume "
+                                + request.volumeId() + " at " + target + ": volume mount group " + group
+                                + " ignored: the link "
+                                + "leads to the agent's socket directory as it is"));
         if (!request.readOnly()) {
-            throw new BackendException(Failure.INVALID_REQUEST, SymlinkDevProvider.NAME
-                    + " refuses a volume with readonly=false: a symbolic link cannot be made read-only by the kernel;"
-                    + " the pod must set csi.readOnly: true on the volume");
+            throw new BackendException(
+                    Failure.INVALID_REQUEST,
+                    SymlinkDevProvider.NAME
+                            + " refuses a volume with readonly=false: a symbolic link cannot be made read-only by the kernel;"
+                            + " the pod must set csi.readOnly: true on the volume");
         }
-        try (ResolvedTarget resolved = syscalls.resolveTarget(podsDir, target).orElseThrow(() -> new BackendException(
-                Failure.INVALID_REQUEST, "the parent directory of " + target + " does not exist"))) {
+        try (ResolvedTarget resolved = syscalls.resolveTarget(podsDir, target)
+                .orElseThrow(() -> new BackendException(
+                        Failure.INVALID_REQUEST, "the parent directory of " + target + " does not exist"))) {
             // a switch expression, so that the compiler insists on every state
             boolean link = switch (inspect(resolved)) {
                 case PUBLISHED -> false; // a republish: the link is already in place
@@ -163,8 +173,8 @@ final class SymlinkDevBackend implements Backend {
         return switch (inspect(targetPath)) {
             case ABSENT -> VolumeCondition.abnormal("nothing is published at " + targetPath);
             // inspect never reports BROKEN here: a dangling link of ours is PUBLISHED with an abnormal condition
-            case FOREIGN, BROKEN -> VolumeCondition.abnormal(targetPath + " is not a link made by "
-                    + SymlinkDevProvider.NAME);
+            case FOREIGN, BROKEN ->
+                VolumeCondition.abnormal(targetPath + " is not a link made by " + SymlinkDevProvider.NAME);
             case PUBLISHED -> linkCondition(targetPath);
         };
     }
@@ -172,8 +182,8 @@ final class SymlinkDevBackend implements Backend {
     @Override
     public Health health() {
         if (!Files.isDirectory(driverSocketDir)) {
-            return Health.notReady("the Workload API socket directory " + driverSocketDir
-                    + " is missing or not a directory");
+            return Health.notReady(
+                    "the Workload API socket directory " + driverSocketDir + " is missing or not a directory");
         }
         if (deleted(driverSocketDir)) {
             // the hostPath volume keeps a directory removed on the node; only a new container sees the new one
@@ -283,8 +293,7 @@ final class SymlinkDevBackend implements Backend {
                     : VolumeCondition.abnormal("dangling link: " + target + " -> " + hostSocketDir
                             + ", which is missing or not a directory");
         }
-        String checked = "the host path is not visible to the driver, checked its view " + driverSocketDir
-                + " instead";
+        String checked = "the host path is not visible to the driver, checked its view " + driverSocketDir + " instead";
         return Files.isDirectory(driverSocketDir)
                 ? VolumeCondition.healthy(target + " -> " + hostSocketDir + " (" + checked + ")")
                 : VolumeCondition.abnormal("dangling link: " + target + " -> " + hostSocketDir + " (" + checked
@@ -292,7 +301,8 @@ final class SymlinkDevBackend implements Backend {
     }
 
     private static BackendException occupied(Path target) {
-        return new BackendException(Failure.TARGET_OCCUPIED,
+        return new BackendException(
+                Failure.TARGET_OCCUPIED,
                 target + " holds something " + SymlinkDevProvider.NAME + " did not make; leaving it alone");
     }
 

@@ -31,11 +31,15 @@ public final class SymlinkDevProvider implements BackendProvider {
         Path driverSocketDir = context.workloadApiSocketDir();
         Path hostSocketDir = hostSocketDir(config, driverSocketDir);
         // Said once at startup rather than per volume: it is a property of the deployment, not of a pod.
-        context.logger().log(Level.WARNING, "The " + NAME + " backend publishes volumes as symbolic links to "
-                + hostSocketDir + ". The kernel does not keep them read-only: the pod's readOnly flag is the only "
-                + "protection. Use it on development clusters only.");
-        return new SymlinkDevBackend(hostSocketDir, driverSocketDir, context.kubeletPodsDir(), context.mounts(),
-                context.logger());
+        context.logger()
+                .log(
+                        Level.WARNING,
+                        "The " + NAME + " backend publishes volumes as symbolic links to "
+                                + hostSocketDir
+                                + ". The kernel does not keep them read-only: the pod's readOnly flag is the only "
+                                + "protection. Use it on development clusters only.");
+        return new SymlinkDevBackend(
+                hostSocketDir, driverSocketDir, context.kubeletPodsDir(), context.mounts(), context.logger());
     }
 
     /**
@@ -43,8 +47,6 @@ public final class SymlinkDevProvider implements BackendProvider {
      * be told the host's path of its socket directory; empty means the driver's own path is the host's.
      */
     private static Path hostSocketDir(BackendConfig config, Path driverSocketDir) {
-        return config.getString(HOST_SOCKET_DIR).isEmpty()
-                ? driverSocketDir
-                : config.getAbsolutePath(HOST_SOCKET_DIR);
+        return config.getString(HOST_SOCKET_DIR).isEmpty() ? driverSocketDir : config.getAbsolutePath(HOST_SOCKET_DIR);
     }
 }

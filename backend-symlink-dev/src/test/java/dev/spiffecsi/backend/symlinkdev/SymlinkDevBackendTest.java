@@ -1,6 +1,5 @@
 package dev.spiffecsi.backend.symlinkdev;
 
-import dev.spiffecsi.spi.contract.RecordingLogger;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,6 +18,7 @@ import dev.spiffecsi.spi.UnpublishRequest;
 import dev.spiffecsi.spi.VolumeCondition;
 import dev.spiffecsi.spi.contract.ContractFixture;
 import dev.spiffecsi.spi.contract.FakeAgentSocket;
+import dev.spiffecsi.spi.contract.RecordingLogger;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
@@ -54,10 +54,17 @@ class SymlinkDevBackendTest {
     }
 
     private Backend create(String hostSocketDir, Path workloadApiSocketDir) {
-        EngineContext context = new EngineContext("test-node", "csi.spiffe.io", workloadApiSocketDir,
-                fixture.podsDir(), fixture.stateDir(), Clock.systemUTC(), new NoMountSyscalls(), logger);
-        return new SymlinkDevProvider().create(
-                new MapBackendConfig(SECTION, Map.of("host-socket-dir", hostSocketDir)), context);
+        EngineContext context = new EngineContext(
+                "test-node",
+                "csi.spiffe.io",
+                workloadApiSocketDir,
+                fixture.podsDir(),
+                fixture.stateDir(),
+                Clock.systemUTC(),
+                new NoMountSyscalls(),
+                logger);
+        return new SymlinkDevProvider()
+                .create(new MapBackendConfig(SECTION, Map.of("host-socket-dir", hostSocketDir)), context);
     }
 
     private Backend create() {
@@ -65,8 +72,8 @@ class SymlinkDevBackendTest {
     }
 
     private static PublishRequest publishRequest(Path target) {
-        return new PublishRequest("vol-1", target, true, new PodInfo("workload", "default", "uid", "default"),
-                Map.of());
+        return new PublishRequest(
+                "vol-1", target, true, new PodInfo("workload", "default", "uid", "default"), Map.of());
     }
 
     private static List<String> listing(Path directory) throws IOException {
@@ -177,8 +184,12 @@ class SymlinkDevBackendTest {
     void askingForCredentialFilesIsRefusedNamingTheAttributeAndLeavesTheTargetAlone() throws IOException {
         Backend backend = create();
         Path target = fixture.newTarget();
-        PublishRequest files = new PublishRequest("vol-1", target, true,
-                new PodInfo("workload", "default", "uid", "default"), Map.of("csi.spiffe.io/file-layout", "spiffe"));
+        PublishRequest files = new PublishRequest(
+                "vol-1",
+                target,
+                true,
+                new PodInfo("workload", "default", "uid", "default"),
+                Map.of("csi.spiffe.io/file-layout", "spiffe"));
 
         BackendException e = assertThrows(BackendException.class, () -> backend.publish(files));
 
@@ -192,8 +203,8 @@ class SymlinkDevBackendTest {
     void publishThatIsNotReadOnlyIsRefusedAndLeavesTheTargetAlone() throws IOException {
         Backend backend = create();
         Path target = fixture.newTarget();
-        PublishRequest writable = new PublishRequest("vol-1", target, false,
-                new PodInfo("workload", "default", "uid", "default"), Map.of());
+        PublishRequest writable = new PublishRequest(
+                "vol-1", target, false, new PodInfo("workload", "default", "uid", "default"), Map.of());
 
         BackendException e = assertThrows(BackendException.class, () -> backend.publish(writable));
 
@@ -229,8 +240,8 @@ class SymlinkDevBackendTest {
         Path target = fixture.newTarget();
         Path content = Files.writeString(target.resolve("data"), "keep me");
 
-        BackendException e = assertThrows(BackendException.class,
-                () -> backend.unpublish(new UnpublishRequest("vol-1", target, true)));
+        BackendException e = assertThrows(
+                BackendException.class, () -> backend.unpublish(new UnpublishRequest("vol-1", target, true)));
 
         assertEquals(Failure.TARGET_OCCUPIED, e.failure());
         assertEquals("keep me", Files.readString(content));
@@ -238,8 +249,8 @@ class SymlinkDevBackendTest {
 
     @Test
     void relativeHostSocketDirFailsCreateNamingTheKey() {
-        BackendException e = assertThrows(BackendException.class,
-                () -> create("run/spire/sockets", fixture.socketDir()));
+        BackendException e =
+                assertThrows(BackendException.class, () -> create("run/spire/sockets", fixture.socketDir()));
 
         assertEquals(Failure.INVALID_CONFIG, e.failure());
         assertTrue(e.getMessage().contains(SECTION + ".host-socket-dir"), e.getMessage());
@@ -330,9 +341,11 @@ class SymlinkDevBackendTest {
             Files.delete(nodeDir); // rm -rf on the node; the container's view keeps the old, empty directory
 
             assertFalse(backend.health().ready(), "the liveness probe must restart the driver's container");
-            assertTrue(backend.health().message().contains("was deleted on the node"), backend.health().message());
-            BackendException refused = assertThrows(BackendException.class,
-                    () -> backend.publish(publishRequest(fixture.newTarget())));
+            assertTrue(
+                    backend.health().message().contains("was deleted on the node"),
+                    backend.health().message());
+            BackendException refused =
+                    assertThrows(BackendException.class, () -> backend.publish(publishRequest(fixture.newTarget())));
             assertEquals(Failure.UNAVAILABLE, refused.failure());
         } finally {
             mounts.umount2(driverView, 0);

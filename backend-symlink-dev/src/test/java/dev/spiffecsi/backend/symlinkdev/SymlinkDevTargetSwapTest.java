@@ -39,9 +39,10 @@ class SymlinkDevTargetSwapTest {
     @BeforeEach
     void setUp() throws IOException {
         fixture = new ContractFixture(tempDir);
-        backend = new SymlinkDevProvider().create(new MapBackendConfig("spiffe-csi.backends.symlink-dev",
-                Map.of("host-socket-dir", "")), fixture.context(fixture.socketDir(), new NoMountSyscalls(),
-                SymlinkDevProvider.NAME));
+        backend = new SymlinkDevProvider()
+                .create(
+                        new MapBackendConfig("spiffe-csi.backends.symlink-dev", Map.of("host-socket-dir", "")),
+                        fixture.context(fixture.socketDir(), new NoMountSyscalls(), SymlinkDevProvider.NAME));
         outsideParent = Files.createDirectories(tempDir.resolve("outside/volumes/kubernetes.io~csi/spiffe"));
     }
 
@@ -79,8 +80,8 @@ class SymlinkDevTargetSwapTest {
         Path outsideLink = Files.createSymbolicLink(outsideParent.resolve("mount"), fixture.socketDir());
         swapParent(target);
 
-        BackendException refused = assertThrows(BackendException.class,
-                () -> backend.unpublish(new UnpublishRequest("vol-1", target, true)));
+        BackendException refused = assertThrows(
+                BackendException.class, () -> backend.unpublish(new UnpublishRequest("vol-1", target, true)));
 
         assertEquals(Failure.INVALID_REQUEST, refused.failure());
         assertTrue(Files.isSymbolicLink(outsideLink), "the link outside was deleted");
@@ -93,10 +94,16 @@ class SymlinkDevTargetSwapTest {
         Files.delete(target);
         Files.createSymbolicLink(target, outsideTarget);
 
-        assertEquals(Failure.TARGET_OCCUPIED,
-                assertThrows(BackendException.class, () -> backend.publish(request(target))).failure());
-        assertEquals(Failure.TARGET_OCCUPIED, assertThrows(BackendException.class,
-                () -> backend.unpublish(new UnpublishRequest("vol-1", target, false))).failure());
+        assertEquals(
+                Failure.TARGET_OCCUPIED,
+                assertThrows(BackendException.class, () -> backend.publish(request(target)))
+                        .failure());
+        assertEquals(
+                Failure.TARGET_OCCUPIED,
+                assertThrows(
+                                BackendException.class,
+                                () -> backend.unpublish(new UnpublishRequest("vol-1", target, false)))
+                        .failure());
 
         assertTrue(Files.isSymbolicLink(target));
         assertTrue(Files.isDirectory(outsideTarget, LinkOption.NOFOLLOW_LINKS));

@@ -35,7 +35,9 @@ public final class BenchCommand extends DescribedCommand {
         """;
 
     public BenchCommand() {
-        super("bench", CommandGroups.BENCHMARKS,
+        super(
+                "bench",
+                CommandGroups.BENCHMARKS,
                 "a kubelet publish storm against a CSI socket, with latency and memory figures",
                 USAGE);
     }

@@ -26,12 +26,29 @@ import java.util.Set;
  * @param warmup           volumes published and unpublished before measuring, not recorded
  * @param connectTimeout   how long to wait for the endpoint to answer Probe with ready before giving up
  */
-public record BenchOptions(Path socket, int volumes, int concurrency, boolean hold, int repeatPublish,
-                           OptionalLong pid, int backgroundMounts, boolean json, Optional<Path> podsDir, int warmup,
-                           Duration connectTimeout) {
+public record BenchOptions(
+        Path socket,
+        int volumes,
+        int concurrency,
+        boolean hold,
+        int repeatPublish,
+        OptionalLong pid,
+        int backgroundMounts,
+        boolean json,
+        Optional<Path> podsDir,
+        int warmup,
+        Duration connectTimeout) {
 
-    static final Set<String> VALUED = Set.of("endpoint", "volumes", "concurrency", "repeat-publish", "pid",
-            "background-mounts", "pods-dir", "warmup", "connect-timeout");
+    static final Set<String> VALUED = Set.of(
+            "endpoint",
+            "volumes",
+            "concurrency",
+            "repeat-publish",
+            "pid",
+            "background-mounts",
+            "pods-dir",
+            "warmup",
+            "connect-timeout");
     static final Set<String> SWITCHES = Set.of("hold", "json");
 
     public BenchOptions {
@@ -46,18 +63,28 @@ public record BenchOptions(Path socket, int volumes, int concurrency, boolean ho
     /** Parses the flags of {@code bench}. */
     public static BenchOptions parse(List<String> args) {
         FlagValues flags = FlagValues.parse(args, VALUED, SWITCHES, false);
-        OptionalLong pid = flags.optional("pid").map(raw -> {
-            try {
-                return OptionalLong.of(Long.parseLong(raw.trim()));
-            } catch (NumberFormatException e) {
-                throw new ConfigException("flag -pid must be a process id, got \"" + raw + "\"");
-            }
-        }).orElse(OptionalLong.empty());
-        return new BenchOptions(socketOf(flags.required("endpoint")), flags.count("volumes", 100),
-                flags.count("concurrency", 1), flags.bool("hold", false), flags.count("repeat-publish", 0), pid,
-                flags.count("background-mounts", 0), flags.bool("json", false),
-                flags.optional("pods-dir").map(dir -> Path.of(dir).toAbsolutePath().normalize()),
-                flags.count("warmup", 0), flags.duration("connect-timeout", Duration.ofSeconds(60)));
+        OptionalLong pid = flags.optional("pid")
+                .map(raw -> {
+                    try {
+                        return OptionalLong.of(Long.parseLong(raw.trim()));
+                    } catch (NumberFormatException e) {
+                        throw new ConfigException("flag -pid must be a process id, got \"" + raw + "\"");
+                    }
+                })
+                .orElse(OptionalLong.empty());
+        return new BenchOptions(
+                socketOf(flags.required("endpoint")),
+                flags.count("volumes", 100),
+                flags.count("concurrency", 1),
+                flags.bool("hold", false),
+                flags.count("repeat-publish", 0),
+                pid,
+                flags.count("background-mounts", 0),
+                flags.bool("json", false),
+                flags.optional("pods-dir")
+                        .map(dir -> Path.of(dir).toAbsolutePath().normalize()),
+                flags.count("warmup", 0),
+                flags.duration("connect-timeout", Duration.ofSeconds(60)));
     }
 
     /** {@code unix:///path}, {@code unix:/path} or a plain path. */

@@ -13,29 +13,33 @@ import java.util.Map;
  * @param errors            the failed calls of every phase together, by code
  * @param memory            the driver's /proc samples; null without --pid
  */
-public record BenchReport(String endpoint, Driver driver, String podsDir, Settings settings, int mountTableEntries,
-                          boolean interrupted, Map<String, PhaseResult> phases, Map<String, Integer> errors, Memory memory,
-                          Cleanup cleanup) {
+public record BenchReport(
+        String endpoint,
+        Driver driver,
+        String podsDir,
+        Settings settings,
+        int mountTableEntries,
+        boolean interrupted,
+        Map<String, PhaseResult> phases,
+        Map<String, Integer> errors,
+        Memory memory,
+        Cleanup cleanup) {
 
     /** GetPluginInfo's answer. */
-    public record Driver(String name, String vendorVersion) {
-    }
+    public record Driver(String name, String vendorVersion) {}
 
-    public record Settings(int volumes, int concurrency, boolean hold, int repeatPublish, int backgroundMounts,
-                           int warmup) {
-    }
+    public record Settings(
+            int volumes, int concurrency, boolean hold, int repeatPublish, int backgroundMounts, int warmup) {}
 
     /** The driver process before any call, the peak while the calls ran, and after the last unpublish. */
-    public record Memory(long pid, ProcSample before, ProcSample peak, ProcSample after) {
-    }
+    public record Memory(long pid, ProcSample before, ProcSample peak, ProcSample after) {}
 
     /**
      * What was cleaned up: volumes the timed calls left published (failed calls), pod directories, background
      * mounts. {@code problems} is empty when everything is gone.
      */
-    public record Cleanup(int volumesUnpublished, int podDirectoriesRemoved, int backgroundMountsRemoved,
-                          List<String> problems) {
-    }
+    public record Cleanup(
+            int volumesUnpublished, int podDirectoriesRemoved, int backgroundMountsRemoved, List<String> problems) {}
 
     /** Whether the run completed, every call succeeded and everything was cleaned up. */
     public boolean clean() {

@@ -55,8 +55,17 @@ public final class BenchSuite {
         Path pods = Files.createDirectories(node.resolve("pods"));
         Path socket = node.resolve("csi.sock");
         List<String> command = new ArrayList<>(options.driver());
-        command.addAll(List.of("serve", "-node-id", "bench", "-backend", options.backend(), "-csi-socket-path",
-                socket.toString(), "-workload-api-socket-dir", agent.toString(), "-kubelet-pods-dir",
+        command.addAll(List.of(
+                "serve",
+                "-node-id",
+                "bench",
+                "-backend",
+                options.backend(),
+                "-csi-socket-path",
+                socket.toString(),
+                "-workload-api-socket-dir",
+                agent.toString(),
+                "-kubelet-pods-dir",
                 pods.toString()));
 
         Optional<StartupBench.Report> startup = Optional.empty();
@@ -64,14 +73,17 @@ public final class BenchSuite {
             progress.printf("== start-up: %d runs (after 1 uncounted)%n", options.startupRuns());
             List<String> startupCommand = new ArrayList<>(command);
             startupCommand.addAll(List.of("-state-dir", state.resolve("startup").toString()));
-            startup = Optional.of(StartupBench.run(startupCommand, socket, options.startupRuns(), 1,
-                    Duration.ofSeconds(30), progress));
+            startup = Optional.of(StartupBench.run(
+                    startupCommand, socket, options.startupRuns(), 1, Duration.ofSeconds(30), progress));
         }
 
         List<String> serve = new ArrayList<>(command);
         serve.addAll(List.of("-state-dir", state.resolve("serve").toString()));
         Path log = node.resolve("driver.log");
-        Process driver = new ProcessBuilder(serve).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process driver = new ProcessBuilder(serve)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         try {
             awaitReady(driver, socket, log);
             long pid = driver.pid();
@@ -81,40 +93,79 @@ public final class BenchSuite {
 
             List<BenchReport> storms = new ArrayList<>();
             for (int round = 1; round <= options.stormRounds(); round++) {
-                progress.printf("== storm %d of %d: %d volumes held, %d in flight, one kubelet-restart replay%n",
+                progress.printf(
+                        "== storm %d of %d: %d volumes held, %d in flight, one kubelet-restart replay%n",
                         round, options.stormRounds(), options.stormVolumes(), options.concurrency());
                 storms.add(storm(socket, pods, pid, options.stormVolumes(), options.concurrency(), true, 1, 0, 0));
             }
             Thread.sleep(SETTLE.toMillis());
             ProcSample afterStorms = ProcSampler.sample(pid);
-            progress.printf("== after the storms: RSS %.1f MiB (peak %.1f), %d threads%n", afterStorms.rssMiB(),
-                    afterStorms.hwmMiB(), afterStorms.threads());
+            progress.printf(
+                    "== after the storms: RSS %.1f MiB (peak %.1f), %d threads%n",
+                    afterStorms.rssMiB(), afterStorms.hwmMiB(), afterStorms.threads());
 
             progress.printf("== sequential: %d volumes, one call at a time%n", options.sequentialVolumes());
-            BenchReport sequential = storm(socket, pods, pid, options.sequentialVolumes(), 1, false, 0, 0,
-                    SEQUENTIAL_WARMUP);
+            BenchReport sequential =
+                    storm(socket, pods, pid, options.sequentialVolumes(), 1, false, 0, 0, SEQUENTIAL_WARMUP);
             Optional<BenchReport> crowded = Optional.empty();
             if (options.backgroundMounts() > 0) {
-                progress.printf("== sequential with %d unrelated mounts in the mount table%n",
-                        options.backgroundMounts());
-                crowded = Optional.of(storm(socket, pods, pid, options.sequentialVolumes(), 1, false, 0,
-                        options.backgroundMounts(), SEQUENTIAL_WARMUP));
+                progress.printf(
+                        "== sequential with %d unrelated mounts in the mount table%n", options.backgroundMounts());
+                crowded = Optional.of(storm(
+                        socket,
+                        pods,
+                        pid,
+                        options.sequentialVolumes(),
+                        1,
+                        false,
+                        0,
+                        options.backgroundMounts(),
+                        SEQUENTIAL_WARMUP));
             }
             ProcSample end = ProcSampler.sample(pid);
             List<String> jvm = jvmCommandLine(pid);
             int exit = stop(driver);
-            return new SuiteReport(options, Runtime.getRuntime().availableProcessors(), jvm, startup.orElse(null),
-                    idle, List.copyOf(storms), afterStorms, sequential, crowded.orElse(null), end, exit);
+            return new SuiteReport(
+                    options,
+                    Runtime.getRuntime().availableProcessors(),
+                    jvm,
+                    startup.orElse(null),
+                    idle,
+                    List.copyOf(storms),
+                    afterStorms,
+                    sequential,
+                    crowded.orElse(null),
+                    end,
+                    exit);
         } finally {
             driver.destroyForcibly();
             driver.waitFor(10, TimeUnit.SECONDS);
         }
     }
 
-    private BenchReport storm(Path socket, Path pods, long pid, int volumes, int concurrency, boolean hold,
-                              int repeat, int backgroundMounts, int warmup) throws IOException, InterruptedException {
-        BenchOptions bench = new BenchOptions(socket, volumes, concurrency, hold, repeat, OptionalLong.of(pid),
-                backgroundMounts, false, Optional.of(pods), warmup, READY_TIMEOUT);
+    private BenchReport storm(
+            Path socket,
+            Path pods,
+            long pid,
+            int volumes,
+            int concurrency,
+            boolean hold,
+            int repeat,
+            int backgroundMounts,
+            int warmup)
+            throws IOException, InterruptedException {
+        BenchOptions bench = new BenchOptions(
+                socket,
+                volumes,
+                concurrency,
+                hold,
+                repeat,
+                OptionalLong.of(pid),
+                backgroundMounts,
+                false,
+                Optional.of(pods),
+                warmup,
+                READY_TIMEOUT);
         BenchReport report = StormBench.run(bench, progress);
         if (!report.clean()) {
             throw new IOException("a benchmark phase failed: errors " + report.errors() + ", cleanup "
@@ -127,8 +178,8 @@ public final class BenchSuite {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!driver.isAlive()) {
-                throw new IOException("the driver exited with code " + driver.exitValue() + ":\n"
-                        + Files.readString(log));
+                throw new IOException(
+                        "the driver exited with code " + driver.exitValue() + ":\n" + Files.readString(log));
             }
             if (Files.exists(socket) && StartupBench.ready(socket)) {
                 return;
@@ -152,10 +203,13 @@ public final class BenchSuite {
      * (the launcher picks the runtime and the options).
      */
     static List<String> jvmCommandLine(long pid) throws IOException {
-        String[] args = new String(Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline")),
-                java.nio.charset.StandardCharsets.UTF_8).split("\0");
+        String[] args = new String(
+                        Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline")),
+                        java.nio.charset.StandardCharsets.UTF_8)
+                .split("\0");
         List<String> jvm = new ArrayList<>();
-        jvm.add(Files.readSymbolicLink(Path.of("/proc", String.valueOf(pid), "exe")).toString());
+        jvm.add(Files.readSymbolicLink(Path.of("/proc", String.valueOf(pid), "exe"))
+                .toString());
         for (int i = 1; i < args.length && !args[i].equals("-cp") && !args[i].equals("-classpath"); i++) {
             jvm.add(args[i]);
         }

@@ -37,8 +37,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClientWarmup {
 
-    private ClientWarmup() {
-    }
+    private ClientWarmup() {}
 
     static void run(int probes, int nodeCalls) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("spiffecsi-bench-warm");
@@ -53,21 +52,23 @@ final class ClientWarmup {
                 .addService(new IdentityGrpc.IdentityImplBase() {
                     @Override
                     public void probe(ProbeRequest request, StreamObserver<ProbeResponse> response) {
-                        response.onNext(ProbeResponse.newBuilder().setReady(BoolValue.of(true)).build());
+                        response.onNext(ProbeResponse.newBuilder()
+                                .setReady(BoolValue.of(true))
+                                .build());
                         response.onCompleted();
                     }
                 })
                 .addService(new NodeGrpc.NodeImplBase() {
                     @Override
-                    public void nodePublishVolume(NodePublishVolumeRequest request,
-                                                  StreamObserver<NodePublishVolumeResponse> response) {
+                    public void nodePublishVolume(
+                            NodePublishVolumeRequest request, StreamObserver<NodePublishVolumeResponse> response) {
                         response.onNext(NodePublishVolumeResponse.getDefaultInstance());
                         response.onCompleted();
                     }
 
                     @Override
-                    public void nodeUnpublishVolume(NodeUnpublishVolumeRequest request,
-                                                    StreamObserver<NodeUnpublishVolumeResponse> response) {
+                    public void nodeUnpublishVolume(
+                            NodeUnpublishVolumeRequest request, StreamObserver<NodeUnpublishVolumeResponse> response) {
                         response.onNext(NodeUnpublishVolumeResponse.getDefaultInstance());
                         response.onCompleted();
                     }
@@ -84,8 +85,13 @@ final class ClientWarmup {
                 PodVolumeLayout layout = new PodVolumeLayout(dir);
                 try (CsiConnection connection = CsiConnection.open(socket)) {
                     for (int i = 0; i < nodeCalls; i++) {
-                        Pod pod = new Pod("warm-" + i, "bench", UUID.randomUUID().toString(), "default",
-                                Pod.DEFAULT_VOLUME_NAME, true);
+                        Pod pod = new Pod(
+                                "warm-" + i,
+                                "bench",
+                                UUID.randomUUID().toString(),
+                                "default",
+                                Pod.DEFAULT_VOLUME_NAME,
+                                true);
                         connection.node().nodePublishVolume(KubeletRequests.publish(layout, pod));
                         connection.node().nodeUnpublishVolume(KubeletRequests.unpublish(layout, pod));
                     }

@@ -4,8 +4,8 @@ package dev.spiffecsi.bench;
  * The distribution of one kind of call's latency, in milliseconds. Percentiles are nearest-rank over every sample.
  * All but {@code count} are null when there are no samples.
  */
-public record LatencySummary(int count, Double minMs, Double meanMs, Double p50Ms, Double p90Ms, Double p99Ms,
-                             Double maxMs) {
+public record LatencySummary(
+        int count, Double minMs, Double meanMs, Double p50Ms, Double p90Ms, Double p99Ms, Double maxMs) {
 
     private static final double NANOS_PER_MS = 1_000_000.0;
 
@@ -18,9 +18,14 @@ public record LatencySummary(int count, Double minMs, Double meanMs, Double p50M
         for (long sample : sorted) {
             sum += sample;
         }
-        return new LatencySummary(sorted.length, ms(sorted[0]), sum / sorted.length / NANOS_PER_MS,
-                ms(LatencyRecorder.percentile(sorted, 50)), ms(LatencyRecorder.percentile(sorted, 90)),
-                ms(LatencyRecorder.percentile(sorted, 99)), ms(sorted[sorted.length - 1]));
+        return new LatencySummary(
+                sorted.length,
+                ms(sorted[0]),
+                sum / sorted.length / NANOS_PER_MS,
+                ms(LatencyRecorder.percentile(sorted, 50)),
+                ms(LatencyRecorder.percentile(sorted, 90)),
+                ms(LatencyRecorder.percentile(sorted, 99)),
+                ms(sorted[sorted.length - 1]));
     }
 
     private static double ms(long nanos) {

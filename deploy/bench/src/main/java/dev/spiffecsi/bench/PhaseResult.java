@@ -11,6 +11,11 @@ import java.util.Map;
  * @param wallMs              from the first call's start to the last call's end
  * @param throughputPerSecond successful calls per second of wall-clock time; null when nothing ran
  */
-public record PhaseResult(String name, int attempted, int ok, Map<String, Integer> errors, double wallMs,
-                          Double throughputPerSecond, LatencySummary latency) {
-}
+public record PhaseResult(
+        String name,
+        int attempted,
+        int ok,
+        Map<String, Integer> errors,
+        double wallMs,
+        Double throughputPerSecond,
+        LatencySummary latency) {}

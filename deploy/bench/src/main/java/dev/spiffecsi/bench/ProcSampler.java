@@ -13,8 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class ProcSampler {
 
-    private ProcSampler() {
-    }
+    private ProcSampler() {}
 
     /**
      * Samples process {@code pid} now.
@@ -42,8 +41,8 @@ public final class ProcSampler {
             }
         }
         if (rss < 0 || hwm < 0 || threads < 0) {
-            throw new IOException(proc.resolve("status") + " lacks VmRSS, VmHWM or Threads (a zombie or a kernel "
-                    + "thread?)");
+            throw new IOException(
+                    proc.resolve("status") + " lacks VmRSS, VmHWM or Threads (a zombie or a kernel " + "thread?)");
         }
         int fds = 0;
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(proc.resolve("fd"))) {
@@ -82,16 +81,19 @@ public final class ProcSampler {
         private Watch(long pid, Duration interval, ProcSample first) {
             this.pid = pid;
             this.peak = new AtomicReference<>(first);
-            this.thread = Thread.ofPlatform().daemon().name("bench-proc-sampler").start(() -> {
-                while (running) {
-                    takeSample();
-                    try {
-                        Thread.sleep(interval);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            });
+            this.thread = Thread.ofPlatform()
+                    .daemon()
+                    .name("bench-proc-sampler")
+                    .start(() -> {
+                        while (running) {
+                            takeSample();
+                            try {
+                                Thread.sleep(interval);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    });
         }
 
         private void takeSample() {

@@ -32,13 +32,11 @@ public final class StartupBench {
     private static final int CLIENT_WARMUP_PROBES = 300;
     private static final Duration STOP_PATIENCE = Duration.ofSeconds(20);
 
-    private StartupBench() {
-    }
+    private StartupBench() {}
 
     /** One run: time to ready, and the process tree's VmRSS and threads at that moment. */
-    public record Run(double readyMs, long rssKiB, long rssAnonKiB, long rssFileKiB, int threads, double exitMs,
-                      int exitCode) {
-    }
+    public record Run(
+            double readyMs, long rssKiB, long rssAnonKiB, long rssFileKiB, int threads, double exitMs, int exitCode) {}
 
     /** Median, minimum and maximum of one measure over the counted runs. */
     public record Stats(double median, double min, double max) {
@@ -52,17 +50,17 @@ public final class StartupBench {
     }
 
     /** The counted runs and their statistics. */
-    public record Report(List<String> command, String socket, int warmupRuns, List<Run> runs, Stats readyMs,
-                         Stats rssMiB) {
-    }
+    public record Report(
+            List<String> command, String socket, int warmupRuns, List<Run> runs, Stats readyMs, Stats rssMiB) {}
 
     /**
      * Runs {@code command} {@code warmupRuns + runs} times.
      *
      * @throws IOException when the command fails to start, exits before it is ready, or is not ready in time
      */
-    public static Report run(List<String> command, Path socket, int runs, int warmupRuns, Duration timeout,
-                             PrintStream progress) throws IOException, InterruptedException {
+    public static Report run(
+            List<String> command, Path socket, int runs, int warmupRuns, Duration timeout, PrintStream progress)
+            throws IOException, InterruptedException {
         ClientWarmup.run(CLIENT_WARMUP_PROBES, 0);
         List<Run> counted = new ArrayList<>();
         Path log = Files.createTempFile("spiffecsi-bench-startup", ".log");
@@ -70,9 +68,16 @@ public final class StartupBench {
             for (int i = 0; i < warmupRuns + runs; i++) {
                 Run run = once(command, socket, timeout, log);
                 boolean warmup = i < warmupRuns;
-                progress.printf("%s %d: ready after %.1f ms, RSS %.1f MiB, %d threads; exited %.0f ms after SIGTERM "
-                                + "(code %d)%n", warmup ? "warm-up run" : "run", warmup ? i + 1 : i - warmupRuns + 1,
-                        run.readyMs(), run.rssKiB() / 1024.0, run.threads(), run.exitMs(), run.exitCode());
+                progress.printf(
+                        "%s %d: ready after %.1f ms, RSS %.1f MiB, %d threads; exited %.0f ms after SIGTERM "
+                                + "(code %d)%n",
+                        warmup ? "warm-up run" : "run",
+                        warmup ? i + 1 : i - warmupRuns + 1,
+                        run.readyMs(),
+                        run.rssKiB() / 1024.0,
+                        run.threads(),
+                        run.exitMs(),
+                        run.exitCode());
                 if (!warmup) {
                     counted.add(run);
                 }
@@ -80,15 +85,21 @@ public final class StartupBench {
         } finally {
             Files.deleteIfExists(log);
         }
-        return new Report(List.copyOf(command), socket.toString(), warmupRuns, List.copyOf(counted),
+        return new Report(
+                List.copyOf(command),
+                socket.toString(),
+                warmupRuns,
+                List.copyOf(counted),
                 Stats.of(counted.stream().mapToDouble(Run::readyMs).toArray()),
                 Stats.of(counted.stream().mapToDouble(r -> r.rssKiB() / 1024.0).toArray()));
     }
 
     private static Run once(List<String> command, Path socket, Duration timeout, Path log)
             throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         long start = System.nanoTime();
         Process process = builder.start();
         try {
@@ -103,8 +114,14 @@ public final class StartupBench {
                     ProcSample memory = treeSample(process.toHandle());
                     long stopStart = System.nanoTime();
                     int code = stop(process);
-                    return new Run(readyNanos / 1e6, memory.rssKiB(), memory.rssAnonKiB(), memory.rssFileKiB(),
-                            memory.threads(), (System.nanoTime() - stopStart) / 1e6, code);
+                    return new Run(
+                            readyNanos / 1e6,
+                            memory.rssKiB(),
+                            memory.rssAnonKiB(),
+                            memory.rssFileKiB(),
+                            memory.threads(),
+                            (System.nanoTime() - stopStart) / 1e6,
+                            code);
                 }
                 if (System.nanoTime() > deadline) {
                     throw new IOException("the driver did not answer Probe with ready on " + socket + " within "

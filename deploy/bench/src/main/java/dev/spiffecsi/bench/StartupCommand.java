@@ -35,7 +35,9 @@ public final class StartupCommand extends DescribedCommand {
         """;
 
     public StartupCommand() {
-        super("bench-startup", CommandGroups.BENCHMARKS,
+        super(
+                "bench-startup",
+                CommandGroups.BENCHMARKS,
                 "time until a driver answers Probe ready, and its RSS then",
                 USAGE);
     }
@@ -48,9 +50,11 @@ public final class StartupCommand extends DescribedCommand {
             throw new ConfigException("bench-startup needs the driver command after --, e.g. bench-startup -runs 5 "
                     + "-- deploy/target/dist/bin/spiffe-csi-driver -csi-socket-path /tmp/csi.sock ...");
         }
-        Path socket = flags.optional("socket").map(Path::of).or(() -> StartupBench.socketOf(command))
-                .orElseThrow(() -> new ConfigException("flag -socket is required when the command has no "
-                        + "-csi-socket-path"));
+        Path socket = flags.optional("socket")
+                .map(Path::of)
+                .or(() -> StartupBench.socketOf(command))
+                .orElseThrow(() ->
+                        new ConfigException("flag -socket is required when the command has no " + "-csi-socket-path"));
         int runs = flags.count("runs", 5);
         if (runs < 1) {
             throw new ConfigException("flag -runs must be at least 1");
@@ -69,12 +73,23 @@ public final class StartupCommand extends DescribedCommand {
         if (flags.bool("json", false)) {
             out.print(ReportFormat.json(report));
         } else {
-            out.printf(Locale.ROOT, "%d runs (after %d warm-up):  median     min     max%n", report.runs().size(),
+            out.printf(
+                    Locale.ROOT,
+                    "%d runs (after %d warm-up):  median     min     max%n",
+                    report.runs().size(),
                     report.warmupRuns());
-            out.printf(Locale.ROOT, "  ready (Probe) ms       %8.1f %7.1f %7.1f%n", report.readyMs().median(),
-                    report.readyMs().min(), report.readyMs().max());
-            out.printf(Locale.ROOT, "  RSS at ready MiB       %8.1f %7.1f %7.1f%n", report.rssMiB().median(),
-                    report.rssMiB().min(), report.rssMiB().max());
+            out.printf(
+                    Locale.ROOT,
+                    "  ready (Probe) ms       %8.1f %7.1f %7.1f%n",
+                    report.readyMs().median(),
+                    report.readyMs().min(),
+                    report.readyMs().max());
+            out.printf(
+                    Locale.ROOT,
+                    "  RSS at ready MiB       %8.1f %7.1f %7.1f%n",
+                    report.rssMiB().median(),
+                    report.rssMiB().min(),
+                    report.rssMiB().max());
         }
         out.flush();
         return 0;

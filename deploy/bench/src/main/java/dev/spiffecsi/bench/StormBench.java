@@ -59,11 +59,12 @@ public final class StormBench {
     private static final Duration SAMPLE_INTERVAL = Duration.ofMillis(20);
     /** This JVM's own client is warmed on a throw-away server first (see ClientWarmup). */
     private static final int CLIENT_WARMUP_PROBES = 20;
+
     private static final int CLIENT_WARMUP_CALLS = 2000;
     private static final Duration IN_FLIGHT_PATIENCE = Duration.ofSeconds(40);
     /** Codes worth another try when cleaning up. */
-    private static final Set<Status.Code> TRANSIENT = Set.of(Status.Code.UNAVAILABLE, Status.Code.ABORTED,
-            Status.Code.DEADLINE_EXCEEDED);
+    private static final Set<Status.Code> TRANSIENT =
+            Set.of(Status.Code.UNAVAILABLE, Status.Code.ABORTED, Status.Code.DEADLINE_EXCEEDED);
 
     private final BenchOptions options;
     private final PrintStream progress;
@@ -85,8 +86,11 @@ public final class StormBench {
         this.options = options;
         this.progress = progress;
         AtomicInteger number = new AtomicInteger();
-        this.workers = Executors.newFixedThreadPool(options.concurrency(),
-                r -> Thread.ofPlatform().name("bench-worker-" + number.incrementAndGet()).unstarted(r));
+        this.workers = Executors.newFixedThreadPool(
+                options.concurrency(),
+                r -> Thread.ofPlatform()
+                        .name("bench-worker-" + number.incrementAndGet())
+                        .unstarted(r));
     }
 
     /**
@@ -115,15 +119,24 @@ public final class StormBench {
         ClientWarmup.run(CLIENT_WARMUP_PROBES, CLIENT_WARMUP_CALLS);
         preparePodsDir();
         if (options.backgroundMounts() > 0) {
-            progress.printf("creating %d background mounts below a temporary directory...%n",
-                    options.backgroundMounts());
+            progress.printf(
+                    "creating %d background mounts below a temporary directory...%n", options.backgroundMounts());
             background = BackgroundMounts.create(options.backgroundMounts(), new JnaMountSyscalls());
         }
-        int mountTableEntries = Files.readAllLines(Path.of("/proc/self/mountinfo")).size();
+        int mountTableEntries =
+                Files.readAllLines(Path.of("/proc/self/mountinfo")).size();
         GetPluginInfoResponse info = connect();
-        progress.printf("driver %s %s at %s; %d volumes, concurrency %d%s, repeat-publish %d, %d mounts in the mount "
-                        + "table%n", info.getName(), info.getVendorVersion(), options.socket(), options.volumes(),
-                options.concurrency(), options.hold() ? ", hold" : "", options.repeatPublish(), mountTableEntries);
+        progress.printf(
+                "driver %s %s at %s; %d volumes, concurrency %d%s, repeat-publish %d, %d mounts in the mount "
+                        + "table%n",
+                info.getName(),
+                info.getVendorVersion(),
+                options.socket(),
+                options.volumes(),
+                options.concurrency(),
+                options.hold() ? ", hold" : "",
+                options.repeatPublish(),
+                mountTableEntries);
         warmUp();
 
         List<Pod> pods = new ArrayList<>(options.volumes());
@@ -151,8 +164,9 @@ public final class StormBench {
                 });
                 List<Pod> held = pods.stream().filter(published::contains).toList();
                 if (options.repeatPublish() > 0) {
-                    runPhase(held.size() * options.repeatPublish(), i -> republish(held.get(i % held.size()),
-                            republish));
+                    runPhase(
+                            held.size() * options.repeatPublish(),
+                            i -> republish(held.get(i % held.size()), republish));
                 }
                 runPhase(held.size(), i -> unpublish(held.get(i), unpublish));
             } else {
@@ -184,11 +198,21 @@ public final class StormBench {
         Map<String, Integer> errors = new TreeMap<>();
         phases.values().forEach(phase -> phase.errors().forEach((code, n) -> errors.merge(code, n, Integer::sum)));
         cleanUp();
-        return new BenchReport(options.socket().toString(),
-                new BenchReport.Driver(info.getName(), info.getVendorVersion()), podsDir.toString(),
-                new BenchReport.Settings(options.volumes(), options.concurrency(), options.hold(),
-                        options.repeatPublish(), options.backgroundMounts(), options.warmup()),
-                mountTableEntries, interrupted, phases, errors,
+        return new BenchReport(
+                options.socket().toString(),
+                new BenchReport.Driver(info.getName(), info.getVendorVersion()),
+                podsDir.toString(),
+                new BenchReport.Settings(
+                        options.volumes(),
+                        options.concurrency(),
+                        options.hold(),
+                        options.repeatPublish(),
+                        options.backgroundMounts(),
+                        options.warmup()),
+                mountTableEntries,
+                interrupted,
+                phases,
+                errors,
                 before == null ? null : new BenchReport.Memory(options.pid().getAsLong(), before, peak, after),
                 cleanup);
     }
@@ -216,11 +240,11 @@ public final class StormBench {
         while (true) {
             CsiConnection connection = CsiConnection.open(options.socket());
             try {
-                ProbeResponse probe = connection.identity(Duration.ofSeconds(5))
-                        .probe(ProbeRequest.getDefaultInstance());
+                ProbeResponse probe =
+                        connection.identity(Duration.ofSeconds(5)).probe(ProbeRequest.getDefaultInstance());
                 if (!probe.hasReady() || probe.getReady().getValue()) {
-                    GetPluginInfoResponse info = connection.identity()
-                            .getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
+                    GetPluginInfoResponse info =
+                            connection.identity().getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
                     csi = connection;
                     return info;
                 }

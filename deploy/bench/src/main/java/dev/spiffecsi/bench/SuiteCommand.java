@@ -30,15 +30,17 @@ public final class SuiteCommand extends DescribedCommand {
         """;
 
     public SuiteCommand() {
-        super("bench-suite", CommandGroups.BENCHMARKS,
+        super(
+                "bench-suite",
+                CommandGroups.BENCHMARKS,
                 "the standard scenarios against one driver (start-up, storms, sequential, 10k mounts), one table",
                 USAGE);
     }
 
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) {
-        SuiteOptions options = SuiteOptions.parse(args,
-                MountPrivileges.detect().canMount() ? "bindmount" : "symlink-dev");
+        SuiteOptions options =
+                SuiteOptions.parse(args, MountPrivileges.detect().canMount() ? "bindmount" : "symlink-dev");
         SuiteReport report;
         try {
             report = BenchSuite.run(options, err);

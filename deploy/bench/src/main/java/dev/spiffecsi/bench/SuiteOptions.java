@@ -20,12 +20,26 @@ import java.util.Set;
  * @param stateOnDisk       keep the driver's state directory on disk (/var/tmp) instead of tmpfs (/dev/shm)
  * @param json              print the report as JSON
  */
-public record SuiteOptions(List<String> driver, String backend, int stormRounds, int stormVolumes, int concurrency,
-                           int sequentialVolumes, int backgroundMounts, int startupRuns, boolean stateOnDisk,
-                           boolean json) {
+public record SuiteOptions(
+        List<String> driver,
+        String backend,
+        int stormRounds,
+        int stormVolumes,
+        int concurrency,
+        int sequentialVolumes,
+        int backgroundMounts,
+        int startupRuns,
+        boolean stateOnDisk,
+        boolean json) {
 
-    static final Set<String> VALUED = Set.of("backend", "rounds", "storm-volumes", "concurrency",
-            "sequential-volumes", "background-mounts", "startup-runs");
+    static final Set<String> VALUED = Set.of(
+            "backend",
+            "rounds",
+            "storm-volumes",
+            "concurrency",
+            "sequential-volumes",
+            "background-mounts",
+            "startup-runs");
     static final Set<String> SWITCHES = Set.of("state-on-disk", "json");
 
     public SuiteOptions {
@@ -35,17 +49,24 @@ public record SuiteOptions(List<String> driver, String backend, int stormRounds,
                     + "deploy/driver/target/dist/bin/spiffe-csi-driver");
         }
         if (stormRounds < 1 || stormVolumes < 1 || concurrency < 1 || sequentialVolumes < 1) {
-            throw new ConfigException("flag -rounds, -storm-volumes, -concurrency and -sequential-volumes must be "
-                    + "at least 1");
+            throw new ConfigException(
+                    "flag -rounds, -storm-volumes, -concurrency and -sequential-volumes must be " + "at least 1");
         }
     }
 
     /** Parses {@code bench-suite [flags] -- LAUNCHER [ARGS...]}. */
     public static SuiteOptions parse(List<String> args, String defaultBackend) {
         FlagValues flags = FlagValues.parse(args, VALUED, SWITCHES, true);
-        return new SuiteOptions(flags.positional(), flags.string("backend", defaultBackend),
-                flags.count("rounds", 3), flags.count("storm-volumes", 200), flags.count("concurrency", 8),
-                flags.count("sequential-volumes", 1000), flags.count("background-mounts", 10_000),
-                flags.count("startup-runs", 5), flags.bool("state-on-disk", false), flags.bool("json", false));
+        return new SuiteOptions(
+                flags.positional(),
+                flags.string("backend", defaultBackend),
+                flags.count("rounds", 3),
+                flags.count("storm-volumes", 200),
+                flags.count("concurrency", 8),
+                flags.count("sequential-volumes", 1000),
+                flags.count("background-mounts", 10_000),
+                flags.count("startup-runs", 5),
+                flags.bool("state-on-disk", false),
+                flags.bool("json", false));
     }
 }

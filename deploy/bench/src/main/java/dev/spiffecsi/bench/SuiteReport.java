@@ -18,63 +18,121 @@ import java.util.function.Function;
  * @param end         after the sequential phases
  * @param exitCode    the driver's exit code after SIGTERM (0: graceful)
  */
-public record SuiteReport(SuiteOptions options, int cpus, List<String> jvm, StartupBench.Report startup,
-                          ProcSample idle, List<BenchReport> storms, ProcSample afterStorms, BenchReport sequential,
-                          BenchReport crowded, ProcSample end, int exitCode) {
+public record SuiteReport(
+        SuiteOptions options,
+        int cpus,
+        List<String> jvm,
+        StartupBench.Report startup,
+        ProcSample idle,
+        List<BenchReport> storms,
+        ProcSample afterStorms,
+        BenchReport sequential,
+        BenchReport crowded,
+        ProcSample end,
+        int exitCode) {
 
     /** One table: the latency of every phase, then memory and start-up. */
     public String text() {
         StringBuilder text = new StringBuilder();
-        text.append(String.format(Locale.ROOT, "backend %s, %d CPUs, state directory on %s; driver JVM: %s%n%n",
-                options.backend(), cpus, options.stateOnDisk() ? "disk" : "tmpfs", String.join(" ", jvm)));
-        text.append(String.format(Locale.ROOT, "%-34s %9s %9s %9s %8s %9s%n", "phase", "p50 ms", "p99 ms", "max ms",
-                "wall s", "ok/calls"));
+        text.append(String.format(
+                Locale.ROOT,
+                "backend %s, %d CPUs, state directory on %s; driver JVM: %s%n%n",
+                options.backend(),
+                cpus,
+                options.stateOnDisk() ? "disk" : "tmpfs",
+                String.join(" ", jvm)));
+        text.append(String.format(
+                Locale.ROOT,
+                "%-34s %9s %9s %9s %8s %9s%n",
+                "phase",
+                "p50 ms",
+                "p99 ms",
+                "max ms",
+                "wall s",
+                "ok/calls"));
         for (int round = 0; round < storms.size(); round++) {
             BenchReport storm = storms.get(round);
-            String name = String.format(Locale.ROOT, "storm %d (%dx%d held) ", round + 1,
-                    storm.settings().volumes(), storm.settings().concurrency());
+            String name = String.format(
+                    Locale.ROOT,
+                    "storm %d (%dx%d held) ",
+                    round + 1,
+                    storm.settings().volumes(),
+                    storm.settings().concurrency());
             storm.phases().forEach((phase, result) -> row(text, name + phase, result));
         }
         sequential.phases().forEach((phase, result) -> row(text, "sequential " + phase, result));
-        Optional.ofNullable(crowded).ifPresent(report -> report.phases().forEach((phase, result) -> row(text,
-                String.format(Locale.ROOT, "%,d mounts %s", report.settings().backgroundMounts(), phase), result)));
+        Optional.ofNullable(crowded)
+                .ifPresent(report -> report.phases()
+                        .forEach((phase, result) -> row(
+                                text,
+                                String.format(
+                                        Locale.ROOT,
+                                        "%,d mounts %s",
+                                        report.settings().backgroundMounts(),
+                                        phase),
+                                result)));
         text.append('\n');
-        text.append(String.format(Locale.ROOT, "%-34s %9s %9s %9s %9s %8s%n", "memory", "RSS MiB", "anon",
-                "file", "HWM MiB", "threads"));
+        text.append(String.format(
+                Locale.ROOT, "%-34s %9s %9s %9s %9s %8s%n", "memory", "RSS MiB", "anon", "file", "HWM MiB", "threads"));
         memory(text, "idle (ready, before any volume)", idle);
         memory(text, "after " + storms.size() + " storms", afterStorms);
         memory(text, "at the end", end);
-        text.append(String.format(Locale.ROOT, "%ndriver CPU per volume (utime + stime): storms %s ms (publish, "
-                + "replay and unpublish); sequential %.2f ms (publish and unpublish)%n",
-                range(storms, SuiteReport::cpuPerVolume), cpuPerVolume(sequential)));
-        Optional.ofNullable(startup).ifPresent(report -> text.append(String.format(Locale.ROOT,
-                "%nstart-up to ready: median %.0f ms (min %.0f, max %.0f) over %d runs; RSS at ready %.1f MiB%n",
-                report.readyMs().median(), report.readyMs().min(), report.readyMs().max(), report.runs().size(),
-                report.rssMiB().median())));
-        text.append(String.format(Locale.ROOT, "storm publish across rounds: p50 %s ms, p99 %s ms; "
-                        + "driver exit code after SIGTERM: %d%n",
+        text.append(String.format(
+                Locale.ROOT,
+                "%ndriver CPU per volume (utime + stime): storms %s ms (publish, "
+                        + "replay and unpublish); sequential %.2f ms (publish and unpublish)%n",
+                range(storms, SuiteReport::cpuPerVolume),
+                cpuPerVolume(sequential)));
+        Optional.ofNullable(startup)
+                .ifPresent(report -> text.append(String.format(
+                        Locale.ROOT,
+                        "%nstart-up to ready: median %.0f ms (min %.0f, max %.0f) over %d runs; RSS at ready %.1f MiB%n",
+                        report.readyMs().median(),
+                        report.readyMs().min(),
+                        report.readyMs().max(),
+                        report.runs().size(),
+                        report.rssMiB().median())));
+        text.append(String.format(
+                Locale.ROOT,
+                "storm publish across rounds: p50 %s ms, p99 %s ms; " + "driver exit code after SIGTERM: %d%n",
                 range(storms, r -> r.phases().get(StormBench.PUBLISH).latency().p50Ms()),
-                range(storms, r -> r.phases().get(StormBench.PUBLISH).latency().p99Ms()), exitCode));
+                range(storms, r -> r.phases().get(StormBench.PUBLISH).latency().p99Ms()),
+                exitCode));
         return text.toString();
     }
 
     /** The driver's CPU time over a run, per volume (every call made for it); NaN without samples. */
     static double cpuPerVolume(BenchReport report) {
         BenchReport.Memory memory = report.memory();
-        return memory == null ? Double.NaN
-                : (memory.after().cpuMillis() - memory.before().cpuMillis()) / (double) report.settings().volumes();
+        return memory == null
+                ? Double.NaN
+                : (memory.after().cpuMillis() - memory.before().cpuMillis())
+                        / (double) report.settings().volumes();
     }
 
     private static void row(StringBuilder text, String name, PhaseResult result) {
         LatencySummary latency = result.latency();
-        text.append(String.format(Locale.ROOT, "%-34s %9s %9s %9s %8.2f %9s%n", name, ms(latency.p50Ms()),
-                ms(latency.p99Ms()), ms(latency.maxMs()), result.wallMs() / 1000.0,
+        text.append(String.format(
+                Locale.ROOT,
+                "%-34s %9s %9s %9s %8.2f %9s%n",
+                name,
+                ms(latency.p50Ms()),
+                ms(latency.p99Ms()),
+                ms(latency.maxMs()),
+                result.wallMs() / 1000.0,
                 result.ok() + "/" + result.attempted()));
     }
 
     private static void memory(StringBuilder text, String name, ProcSample sample) {
-        text.append(String.format(Locale.ROOT, "%-34s %9.1f %9.1f %9.1f %9.1f %8d%n", name, sample.rssMiB(),
-                sample.rssAnonKiB() / 1024.0, sample.rssFileKiB() / 1024.0, sample.hwmMiB(), sample.threads()));
+        text.append(String.format(
+                Locale.ROOT,
+                "%-34s %9.1f %9.1f %9.1f %9.1f %8d%n",
+                name,
+                sample.rssMiB(),
+                sample.rssAnonKiB() / 1024.0,
+                sample.rssFileKiB() / 1024.0,
+                sample.hwmMiB(),
+                sample.threads()));
     }
 
     private static String ms(Double value) {

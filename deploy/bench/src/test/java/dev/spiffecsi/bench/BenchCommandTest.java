@@ -44,16 +44,22 @@ class BenchCommandTest {
     }
 
     private int bench(String... flags) {
-        List<String> args = new ArrayList<>(List.of("bench", "-endpoint", "unix://" + node.layout().csiSocket(),
-                "-pods-dir", node.layout().podsDir().toString()));
+        List<String> args = new ArrayList<>(List.of(
+                "bench",
+                "-endpoint",
+                "unix://" + node.layout().csiSocket(),
+                "-pods-dir",
+                node.layout().podsDir().toString()));
         args.addAll(List.of(flags));
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        return Main.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
     private JsonNode stormWithHoldAndRepublish(String... extra) throws IOException {
-        List<String> flags = new ArrayList<>(List.of("-volumes", "20", "-concurrency", "4", "-hold",
-                "-repeat-publish", "2", "-pid", SELF, "-json"));
+        List<String> flags = new ArrayList<>(
+                List.of("-volumes", "20", "-concurrency", "4", "-hold", "-repeat-publish", "2", "-pid", SELF, "-json"));
         flags.addAll(List.of(extra));
         assertEquals(0, bench(flags.toArray(String[]::new)), err::toString);
         JsonNode report = JSON.readTree(out.toString(StandardCharsets.UTF_8));
@@ -70,7 +76,8 @@ class BenchCommandTest {
                 assertTrue(memory.get(sample).get(field).asLong() > 0, sample + "." + field + " in " + memory);
             }
         }
-        assertTrue(memory.get("peak").get("rssKiB").asLong() >= memory.get("before").get("rssKiB").asLong());
+        assertTrue(memory.get("peak").get("rssKiB").asLong()
+                >= memory.get("before").get("rssKiB").asLong());
         JsonNode cleanup = report.get("cleanup");
         assertEquals(0, cleanup.get("problems").size(), cleanup::toPrettyString);
         assertEquals(20, cleanup.get("podDirectoriesRemoved").asInt());
@@ -111,7 +118,8 @@ class BenchCommandTest {
 
     private static List<String> benchMounts() throws IOException {
         return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-                .filter(line -> line.contains("spiffecsi-bench-mounts")).toList();
+                .filter(line -> line.contains("spiffecsi-bench-mounts"))
+                .toList();
     }
 
     @Test
@@ -133,9 +141,12 @@ class BenchCommandTest {
         assertTrue(report.get("mountTableEntries").asInt() >= entriesBefore + 50, report::toPrettyString);
         assertEquals(50, report.get("cleanup").get("backgroundMountsRemoved").asInt());
         assertEquals(List.of(), benchMounts(), "background mounts left");
-        assertEquals(entriesBefore, Files.readAllLines(Path.of("/proc/self/mountinfo")).size());
+        assertEquals(
+                entriesBefore,
+                Files.readAllLines(Path.of("/proc/self/mountinfo")).size());
         try (Stream<Path> tmp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            assertFalse(tmp.anyMatch(p -> p.getFileName().toString().startsWith("spiffecsi-bench-mounts")),
+            assertFalse(
+                    tmp.anyMatch(p -> p.getFileName().toString().startsWith("spiffecsi-bench-mounts")),
                     "background mount directories left");
         }
     }
@@ -143,11 +154,23 @@ class BenchCommandTest {
     @Test
     void unheldStormPrintsATextReport() throws IOException {
         node = RunningNode.start("symlink-dev");
-        assertEquals(0, bench("-volumes", "10", "-concurrency", "2", "-repeat-publish", "1", "-warmup", "2",
-                "-pid", SELF), err::toString);
+        assertEquals(
+                0,
+                bench("-volumes", "10", "-concurrency", "2", "-repeat-publish", "1", "-warmup", "2", "-pid", SELF),
+                err::toString);
         String text = out.toString(StandardCharsets.UTF_8);
-        for (String expected : List.of("csi.spiffe.io", "publish", "republish", "unpublish", "p50 ms", "p99 ms",
-                "10/10", "errors     none", "RSS MiB", "peak", "nothing left")) {
+        for (String expected : List.of(
+                "csi.spiffe.io",
+                "publish",
+                "republish",
+                "unpublish",
+                "p50 ms",
+                "p99 ms",
+                "10/10",
+                "errors     none",
+                "RSS MiB",
+                "peak",
+                "nothing left")) {
             assertTrue(text.contains(expected), () -> "no \"" + expected + "\" in\n" + text);
         }
         assertNothingLeftBelow(node.layout().podsDir());
@@ -156,10 +179,24 @@ class BenchCommandTest {
     @Test
     void refusedCallsAreCountedByCodeAndPublishedNothingIsLeft(@TempDir Path wrongPodsDir) throws IOException {
         node = RunningNode.start("symlink-dev");
-        List<String> args = List.of("bench", "-endpoint", node.layout().csiSocket().toString(),
-                "-pods-dir", wrongPodsDir.toString(), "-volumes", "3", "-concurrency", "2", "-hold", "-json");
-        assertEquals(1, Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8)));
+        List<String> args = List.of(
+                "bench",
+                "-endpoint",
+                node.layout().csiSocket().toString(),
+                "-pods-dir",
+                wrongPodsDir.toString(),
+                "-volumes",
+                "3",
+                "-concurrency",
+                "2",
+                "-hold",
+                "-json");
+        assertEquals(
+                1,
+                Main.run(
+                        args,
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8)));
         JsonNode report = JSON.readTree(out.toString(StandardCharsets.UTF_8));
 
         JsonNode publish = report.get("phases").get("publish");
@@ -176,9 +213,19 @@ class BenchCommandTest {
 
     @Test
     void anEndpointThatNeverAnswersFailsAfterTheTimeout(@TempDir Path dir) {
-        int code = Main.run(List.of("bench", "-endpoint", dir.resolve("none.sock").toString(), "-pods-dir",
-                        dir.toString(), "-volumes", "1", "-connect-timeout", "1s"),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code = Main.run(
+                List.of(
+                        "bench",
+                        "-endpoint",
+                        dir.resolve("none.sock").toString(),
+                        "-pods-dir",
+                        dir.toString(),
+                        "-volumes",
+                        "1",
+                        "-connect-timeout",
+                        "1s"),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(1, code);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("is not ready after"), err::toString);
     }

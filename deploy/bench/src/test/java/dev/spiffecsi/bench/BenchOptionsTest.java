@@ -14,9 +14,26 @@ class BenchOptionsTest {
 
     @Test
     void readsEveryFlagInEitherSpelling() {
-        BenchOptions options = BenchOptions.parse(List.of("--endpoint", "unix:///run/csi.sock", "--volumes", "200",
-                "-concurrency=8", "--hold", "--repeat-publish", "3", "--pid", "42", "--background-mounts", "10",
-                "--json", "--pods-dir", "/var/lib/kubelet/pods", "--warmup", "5", "--connect-timeout", "5s"));
+        BenchOptions options = BenchOptions.parse(List.of(
+                "--endpoint",
+                "unix:///run/csi.sock",
+                "--volumes",
+                "200",
+                "-concurrency=8",
+                "--hold",
+                "--repeat-publish",
+                "3",
+                "--pid",
+                "42",
+                "--background-mounts",
+                "10",
+                "--json",
+                "--pods-dir",
+                "/var/lib/kubelet/pods",
+                "--warmup",
+                "5",
+                "--connect-timeout",
+                "5s"));
         assertEquals(Path.of("/run/csi.sock"), options.socket());
         assertEquals(200, options.volumes());
         assertEquals(8, options.concurrency());
@@ -53,10 +70,13 @@ class BenchOptionsTest {
 
     @Test
     void findsTheSocketInADriverCommandLine() {
-        assertEquals(Path.of("/a.sock"), StartupBench.socketOf(List.of("bin/d", "-csi-socket-path", "/a.sock"))
-                .orElseThrow());
-        assertEquals(Path.of("/b.sock"), StartupBench.socketOf(List.of("d", "--csi-socket-path=/b.sock"))
-                .orElseThrow());
+        assertEquals(
+                Path.of("/a.sock"),
+                StartupBench.socketOf(List.of("bin/d", "-csi-socket-path", "/a.sock"))
+                        .orElseThrow());
+        assertEquals(
+                Path.of("/b.sock"),
+                StartupBench.socketOf(List.of("d", "--csi-socket-path=/b.sock")).orElseThrow());
         assertTrue(StartupBench.socketOf(List.of("d", "-node-id", "n")).isEmpty());
     }
 }

@@ -55,14 +55,16 @@ class ProcSamplerTest {
                 thread.join();
             }
             // the JVM's own threads come and go: one fewer than eight more leaves room for one that ended meanwhile
-            assertTrue(withThem.threads() >= first.threads() + extra.length - 1,
+            assertTrue(
+                    withThem.threads() >= first.threads() + extra.length - 1,
                     "the extra threads were seen: " + first + " " + withThem);
             awaitFewerThreadsThan(withThem.threads());
 
             ProcSample after = watch.peak(); // samples now too: without the eight
             assertTrue(watch.failure() == null, () -> "sampling failed: " + watch.failure());
-            assertTrue(after.threads() >= withThem.threads(), "the peak lost the extra threads: " + withThem + " "
-                    + after);
+            assertTrue(
+                    after.threads() >= withThem.threads(),
+                    "the peak lost the extra threads: " + withThem + " " + after);
             assertTrue(after.rssKiB() > 0 && after.openFds() > 0, after::toString);
         }
     }
@@ -97,7 +99,8 @@ class ProcSamplerTest {
         long sampled = ProcSampler.sample(SELF).cpuMillis();
         long high = jdkCpuMillis();
         assertTrue(sum > 0);
-        assertTrue(low <= sampled && sampled <= high,
+        assertTrue(
+                low <= sampled && sampled <= high,
                 () -> "the JDK says between " + low + " and " + high + " ms, /proc/PID/stat " + sampled);
         assertTrue(sampled - before >= 200, () -> "200 ms of spinning: " + before + " -> " + sampled + " ms");
     }

@@ -25,7 +25,9 @@ class StartupCommandTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int run(List<String> args) {
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        return Main.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
@@ -34,21 +36,32 @@ class StartupCommandTest {
         Files.createDirectories(dir.resolve("pods"));
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve",
-                "-node-id", "bench-node", "-backend", "symlink-dev",
-                "-workload-api-socket-dir", dir.resolve("agent").toString(),
-                "-kubelet-pods-dir", dir.resolve("pods").toString(),
-                "-state-dir", dir.resolve("state").toString()));
+                "--enable-native-access=ALL-UNNAMED",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "serve",
+                "-node-id",
+                "bench-node",
+                "-backend",
+                "symlink-dev",
+                "-workload-api-socket-dir",
+                dir.resolve("agent").toString(),
+                "-kubelet-pods-dir",
+                dir.resolve("pods").toString(),
+                "-state-dir",
+                dir.resolve("state").toString()));
         command.addAll(List.of(extra));
         return command;
     }
 
     @Test
     void measuresReadinessAndMemoryOfEachRun(@TempDir Path dir) throws IOException {
-        List<String> args = new ArrayList<>(List.of("bench-startup", "-runs", "2", "-warmup-runs", "0", "-json",
-                "--"));
-        args.addAll(driverCommand(dir, "-csi-socket-path", dir.resolve("csi.sock").toString()));
+        List<String> args = new ArrayList<>(List.of("bench-startup", "-runs", "2", "-warmup-runs", "0", "-json", "--"));
+        args.addAll(
+                driverCommand(dir, "-csi-socket-path", dir.resolve("csi.sock").toString()));
 
         assertEquals(0, run(args), err::toString);
 
@@ -62,16 +75,25 @@ class StartupCommandTest {
         }
         for (String stats : List.of("readyMs", "rssMiB")) {
             JsonNode s = report.get(stats);
-            assertTrue(s.get("min").asDouble() <= s.get("median").asDouble()
-                    && s.get("median").asDouble() <= s.get("max").asDouble(), s::toString);
+            assertTrue(
+                    s.get("min").asDouble() <= s.get("median").asDouble()
+                            && s.get("median").asDouble() <= s.get("max").asDouble(),
+                    s::toString);
         }
         assertFalse(Files.exists(dir.resolve("csi.sock")), "the driver was stopped and removed its socket");
     }
 
     @Test
     void aDriverThatExitsEarlyFailsWithItsOutput(@TempDir Path dir) throws IOException {
-        List<String> args = new ArrayList<>(List.of("bench-startup", "-runs", "1", "-warmup-runs", "0",
-                "-socket", dir.resolve("csi.sock").toString(), "--"));
+        List<String> args = new ArrayList<>(List.of(
+                "bench-startup",
+                "-runs",
+                "1",
+                "-warmup-runs",
+                "0",
+                "-socket",
+                dir.resolve("csi.sock").toString(),
+                "--"));
         args.addAll(driverCommand(dir, "-backend", "no-such-backend"));
 
         assertEquals(1, run(args));

@@ -32,77 +32,135 @@ class ArchitectureTest {
 
     @Test
     void everyModuleIsImported() {
-        for (String pkg : new String[] {"dev.spiffecsi.spi", "dev.spiffecsi.config", "dev.spiffecsi.engine.volume",
-                "dev.spiffecsi.backend.bindmount", "dev.spiffecsi.backend.symlinkdev",
-                "dev.spiffecsi.backend.fuseproxy.fuse", "dev.spiffecsi.driver", "dev.spiffecsi.driver.cli",
-                "dev.spiffecsi.dev.agent", "dev.spiffecsi.dev.kubelet", "dev.spiffecsi.bench"}) {
-            assertTrue(classes.stream().anyMatch(c -> c.getPackageName().equals(pkg)),
-                    "the rules below must see " + pkg);
+        for (String pkg : new String[] {
+            "dev.spiffecsi.spi",
+            "dev.spiffecsi.config",
+            "dev.spiffecsi.engine.volume",
+            "dev.spiffecsi.backend.bindmount",
+            "dev.spiffecsi.backend.symlinkdev",
+            "dev.spiffecsi.backend.fuseproxy.fuse",
+            "dev.spiffecsi.driver",
+            "dev.spiffecsi.driver.cli",
+            "dev.spiffecsi.dev.agent",
+            "dev.spiffecsi.dev.kubelet",
+            "dev.spiffecsi.bench"
+        }) {
+            assertTrue(
+                    classes.stream().anyMatch(c -> c.getPackageName().equals(pkg)), "the rules below must see " + pkg);
         }
     }
 
     @Test
     void spiDependsOnTheJdkOnly() {
-        classes().that().resideInAPackage("dev.spiffecsi.spi..")
-                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "dev.spiffecsi.spi..")
+        classes()
+                .that()
+                .resideInAPackage("dev.spiffecsi.spi..")
+                .should()
+                .onlyDependOnClassesThat()
+                .resideInAnyPackage("java..", "dev.spiffecsi.spi..")
                 .check(classes);
     }
 
     @Test
     void backendsDependOnTheSpiOnly() {
-        noClasses().that().resideInAPackage("dev.spiffecsi.backend..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.spiffecsi.engine..", "dev.spiffecsi.config..",
-                        "dev.spiffecsi.driver..", "dev.spiffecsi.dev..", "dev.spiffecsi.bench..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.spiffecsi.backend..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "dev.spiffecsi.engine..",
+                        "dev.spiffecsi.config..",
+                        "dev.spiffecsi.driver..",
+                        "dev.spiffecsi.dev..",
+                        "dev.spiffecsi.bench..")
                 .check(classes);
     }
 
     @Test
     void backendsDoNotKnowEachOther() {
-        slices().matching("dev.spiffecsi.backend.(*)..").should().notDependOnEachOther().check(classes);
+        slices().matching("dev.spiffecsi.backend.(*)..")
+                .should()
+                .notDependOnEachOther()
+                .check(classes);
     }
 
     @Test
     void theEngineNeverKnowsABackendNorTheCompositionRoot() {
-        noClasses().that().resideInAnyPackage("dev.spiffecsi.engine..", "dev.spiffecsi.config..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.spiffecsi.backend..", "dev.spiffecsi.driver..",
-                        "dev.spiffecsi.dev..", "dev.spiffecsi.bench..")
+        noClasses()
+                .that()
+                .resideInAnyPackage("dev.spiffecsi.engine..", "dev.spiffecsi.config..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "dev.spiffecsi.backend..",
+                        "dev.spiffecsi.driver..",
+                        "dev.spiffecsi.dev..",
+                        "dev.spiffecsi.bench..")
                 .check(classes);
     }
 
     @Test
     void productionCodeNeverKnowsTheDevelopmentKitNorTheBenchmarks() {
-        noClasses().that().resideInAnyPackage("dev.spiffecsi.spi..", "dev.spiffecsi.config..", "dev.spiffecsi.engine..",
-                        "dev.spiffecsi.backend..", "dev.spiffecsi.driver..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.spiffecsi.dev..", "dev.spiffecsi.bench..")
+        noClasses()
+                .that()
+                .resideInAnyPackage(
+                        "dev.spiffecsi.spi..",
+                        "dev.spiffecsi.config..",
+                        "dev.spiffecsi.engine..",
+                        "dev.spiffecsi.backend..",
+                        "dev.spiffecsi.driver..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("dev.spiffecsi.dev..", "dev.spiffecsi.bench..")
                 .check(classes);
     }
 
     @Test
     void theDevelopmentKitKnowsNoBenchmark() {
-        noClasses().that().resideInAPackage("dev.spiffecsi.dev..")
-                .should().dependOnClassesThat().resideInAPackage("dev.spiffecsi.bench..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.spiffecsi.dev..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.spiffecsi.bench..")
                 .check(classes);
     }
 
     @Test
     void configKnowsNoEngine() {
-        noClasses().that().resideInAPackage("dev.spiffecsi.config..")
-                .should().dependOnClassesThat().resideInAPackage("dev.spiffecsi.engine..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.spiffecsi.config..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.spiffecsi.engine..")
                 .check(classes);
     }
 
     @Test
     void onlyTheCsiAdapterTouchesGrpcAndProtobufInTheEngine() {
-        noClasses().that().resideInAPackage("dev.spiffecsi.engine..")
-                .and().resideOutsideOfPackage("dev.spiffecsi.engine.csi..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.grpc..", "com.google.protobuf..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.spiffecsi.engine..")
+                .and()
+                .resideOutsideOfPackage("dev.spiffecsi.engine.csi..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.grpc..", "com.google.protobuf..")
                 .check(classes);
     }
 
     @Test
     void noPackageCycles() {
         slices().matching("dev.spiffecsi.(*)..").should().beFreeOfCycles().check(classes);
-        slices().matching("dev.spiffecsi.engine.(*)..").should().beFreeOfCycles().check(classes);
-        slices().matching("dev.spiffecsi.backend.(*).(*)..").should().beFreeOfCycles().check(classes);
+        slices().matching("dev.spiffecsi.engine.(*)..")
+                .should()
+                .beFreeOfCycles()
+                .check(classes);
+        slices().matching("dev.spiffecsi.backend.(*).(*)..")
+                .should()
+                .beFreeOfCycles()
+                .check(classes);
     }
 }

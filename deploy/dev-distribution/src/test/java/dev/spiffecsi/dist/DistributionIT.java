@@ -42,8 +42,7 @@ class DistributionIT {
 
     private final List<Path> droppedJars = new ArrayList<>();
 
-    record Result(int exit, String output) {
-    }
+    record Result(int exit, String output) {}
 
     @BeforeEach
     void distributionExists() {
@@ -76,7 +75,10 @@ class DistributionIT {
     @Test
     void theLauncherFindsAJdk21EvenWhenTheDefaultJavaIsOlder() throws Exception {
         Path oldJava = Stream.of("/usr/lib/jvm/java-17-openjdk-amd64", "/usr/lib/jvm/java-1.17.0-openjdk-amd64")
-                .map(Path::of).filter(p -> Files.isExecutable(p.resolve("bin/java"))).findFirst().orElse(null);
+                .map(Path::of)
+                .filter(p -> Files.isExecutable(p.resolve("bin/java")))
+                .findFirst()
+                .orElse(null);
         Map<String, String> environment = new java.util.HashMap<>();
         environment.put("JAVA_HOME", "");
         if (oldJava != null) {
@@ -94,11 +96,22 @@ class DistributionIT {
         Path pods = Files.createDirectories(node.resolve("pods"));
         Path socket = node.resolve("csi.sock");
         Path log = node.resolve("driver.log");
-        ProcessBuilder builder = new ProcessBuilder(LAUNCHER.toString(), "-node-id", "n1", "--backend", "symlink-dev",
-                "-workload-api-socket-dir", Files.createDirectories(node.resolve("agent")).toString(),
-                "-csi-socket-path", socket.toString(), "--kubelet-pods-dir", pods.toString(),
-                "--state-dir", node.resolve("state").toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder builder = new ProcessBuilder(
+                        LAUNCHER.toString(),
+                        "-node-id",
+                        "n1",
+                        "--backend",
+                        "symlink-dev",
+                        "-workload-api-socket-dir",
+                        Files.createDirectories(node.resolve("agent")).toString(),
+                        "-csi-socket-path",
+                        socket.toString(),
+                        "--kubelet-pods-dir",
+                        pods.toString(),
+                        "--state-dir",
+                        node.resolve("state").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
         builder.environment().put("JAVA_HOME", RUNTIME.toAbsolutePath().toString());
         Process driver = builder.start();
         try {
@@ -106,8 +119,8 @@ class DistributionIT {
             while (!Files.exists(socket) && driver.isAlive() && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            try (KubeletSimulator kubelet = KubeletSimulator.connect(socket, pods,
-                    new RetryPolicy(Duration.ofMillis(100), Duration.ofMillis(100), 1))) {
+            try (KubeletSimulator kubelet = KubeletSimulator.connect(
+                    socket, pods, new RetryPolicy(Duration.ofMillis(100), Duration.ofMillis(100), 1))) {
                 assertEquals("n1", kubelet.register().nodeId(), Files.readString(log));
                 Path target = kubelet.publish(Pod.of("web", "default", "default"));
                 assertTrue(Files.isSymbolicLink(target));
@@ -143,8 +156,14 @@ class DistributionIT {
         assertTrue(backends.output().contains("acme-mount"), backends.output());
         assertTrue(backends.output().contains("plugins/acme-mount.jar"), backends.output());
 
-        Result config = run("check-config", "-node-id", "n1", "--backend", "acme-mount",
-                "-workload-api-socket-dir", scratch.toString());
+        Result config = run(
+                "check-config",
+                "-node-id",
+                "n1",
+                "--backend",
+                "acme-mount",
+                "-workload-api-socket-dir",
+                scratch.toString());
         assertEquals(0, config.exit(), config.output());
         assertTrue(config.output().contains("greeting=hello"), "its reference.conf is merged: " + config.output());
     }
@@ -164,8 +183,11 @@ class DistributionIT {
     void anUnknownBackendListsWhatIsAvailable() throws Exception {
         Result serve = run("serve", "-node-id", "n1", "--backend", "nfs");
         assertEquals(1, serve.exit(), serve.output());
-        assertTrue(serve.output().contains("unknown backend \"nfs\"; available backends: bindmount, fuse-proxy, "
-                + "symlink-dev"), serve.output());
+        assertTrue(
+                serve.output()
+                        .contains(
+                                "unknown backend \"nfs\"; available backends: bindmount, fuse-proxy, " + "symlink-dev"),
+                serve.output());
         assertTrue(serve.output().contains("plugins/"), serve.output());
     }
 
@@ -199,21 +221,37 @@ class DistributionIT {
         Path classes = Files.createDirectories(scratch.resolve("classes-" + name));
         Path spiJar;
         try (Stream<Path> lib = Files.list(DIST.resolve("lib"))) {
-            spiJar = lib.filter(p -> p.getFileName().toString().startsWith("spi-")).findFirst().orElseThrow();
+            spiJar = lib.filter(p -> p.getFileName().toString().startsWith("spi-"))
+                    .findFirst()
+                    .orElseThrow();
         }
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        int compiled = javac.run(null, null, null, "--release", "21", "-cp", spiJar.toString(),
-                "-d", classes.toString(), sources.resolve(simple + ".java").toString());
+        int compiled = javac.run(
+                null,
+                null,
+                null,
+                "--release",
+                "21",
+                "-cp",
+                spiJar.toString(),
+                "-d",
+                classes.toString(),
+                sources.resolve(simple + ".java").toString());
         assertEquals(0, compiled, "the plugin compiles against the spi jar alone");
 
         Path jar = DIST.resolve("plugins").resolve(name + ".jar");
         droppedJars.add(jar);
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
-             Stream<Path> files = Files.walk(classes)) {
-            for (Path file : files.filter(Files::isRegularFile).sorted(Comparator.naturalOrder()).toList()) {
+                Stream<Path> files = Files.walk(classes)) {
+            for (Path file : files.filter(Files::isRegularFile)
+                    .sorted(Comparator.naturalOrder())
+                    .toList()) {
                 add(out, classes.relativize(file).toString(), Files.readAllBytes(file));
             }
-            add(out, "META-INF/services/dev.spiffecsi.spi.BackendProvider", (className + "\n").getBytes(StandardCharsets.UTF_8));
+            add(
+                    out,
+                    "META-INF/services/dev.spiffecsi.spi.BackendProvider",
+                    (className + "\n").getBytes(StandardCharsets.UTF_8));
             if (!referenceConf.isEmpty()) {
                 add(out, "reference.conf", referenceConf.getBytes(StandardCharsets.UTF_8));
             }

@@ -27,14 +27,14 @@ class DistributionsIT {
 
     static final Path PRODUCTION = Path.of(System.getProperty("spiffecsi.dist", "../driver/target/dist"));
     static final Path DEVELOPMENT = Path.of(System.getProperty("spiffecsi.devDist", "target/dist"));
-    static final List<String> DEVELOPMENT_COMMANDS = List.of("demo", "dev-agent", "kubelet-sim", "workload",
-            "bench", "bench-startup");
+    static final List<String> DEVELOPMENT_COMMANDS =
+            List.of("demo", "dev-agent", "kubelet-sim", "workload", "bench", "bench-startup");
 
-    record Result(int exit, String output) {
-    }
+    record Result(int exit, String output) {}
 
     static Result run(Path distribution, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(distribution.resolve("bin/spiffe-csi-driver").toString()));
+        List<String> command = new ArrayList<>(
+                List.of(distribution.resolve("bin/spiffe-csi-driver").toString()));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -44,7 +44,8 @@ class DistributionsIT {
 
     static Set<String> jarNames(Path distribution) throws IOException {
         try (Stream<Path> files = Files.list(distribution.resolve("lib"))) {
-            return files.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toCollection(TreeSet::new));
+            return files.map(p -> p.getFileName().toString())
+                    .collect(java.util.stream.Collectors.toCollection(TreeSet::new));
         }
     }
 
@@ -52,9 +53,12 @@ class DistributionsIT {
     void theProductionDistributionHoldsNoDevelopmentOrBenchmarkClass() throws IOException {
         List<String> found = new ArrayList<>();
         for (String jar : jarNames(PRODUCTION)) {
-            try (ZipFile zip = new ZipFile(PRODUCTION.resolve("lib").resolve(jar).toFile())) {
-                zip.stream().map(ZipEntry::getName)
-                        .filter(name -> name.startsWith("dev/spiffecsi/dev/") || name.startsWith("dev/spiffecsi/bench/")
+            try (ZipFile zip =
+                    new ZipFile(PRODUCTION.resolve("lib").resolve(jar).toFile())) {
+                zip.stream()
+                        .map(ZipEntry::getName)
+                        .filter(name -> name.startsWith("dev/spiffecsi/dev/")
+                                || name.startsWith("dev/spiffecsi/bench/")
                                 || name.equals("META-INF/services/dev.spiffecsi.driver.cli.Command"))
                         .forEach(name -> found.add(jar + "!" + name));
             }
@@ -66,11 +70,13 @@ class DistributionsIT {
     void theDevelopmentDistributionIsTheProductionOnePlusTheDevelopmentKit() throws IOException {
         Set<String> production = jarNames(PRODUCTION);
         Set<String> development = jarNames(DEVELOPMENT);
-        assertTrue(development.containsAll(production), () -> "the same driver and libraries, same versions: "
-                + "missing " + missing(production, development));
+        assertTrue(
+                development.containsAll(production),
+                () -> "the same driver and libraries, same versions: " + "missing " + missing(production, development));
         Set<String> added = missing(development, production);
         for (String prefix : List.of("devkit-", "bench-", "java-spiffe-core-", "bcpkix-jdk18on-", "bcprov-jdk18on-")) {
-            assertTrue(added.stream().anyMatch(jar -> jar.startsWith(prefix)),
+            assertTrue(
+                    added.stream().anyMatch(jar -> jar.startsWith(prefix)),
                     () -> prefix + "* is only in the development distribution: " + added);
         }
         try (var plugins = Files.list(DEVELOPMENT.resolve("plugins"))) {
@@ -96,8 +102,11 @@ class DistributionsIT {
         }
         Result demo = run(PRODUCTION, "demo");
         assertEquals(2, demo.exit(), demo.output());
-        assertTrue(demo.output().contains("unknown command \"demo\": it is a development tool, in the development "
-                + "distribution (deploy/dev-distribution/target/dist)"), demo.output());
+        assertTrue(
+                demo.output()
+                        .contains("unknown command \"demo\": it is a development tool, in the development "
+                                + "distribution (deploy/dev-distribution/target/dist)"),
+                demo.output());
     }
 
     @Test
@@ -113,8 +122,7 @@ class DistributionsIT {
 
     @Test
     void everyCommandPrintsItsOwnFlagsOnHelp() throws Exception {
-        record Expected(String command, String usage, String flag) {
-        }
+        record Expected(String command, String usage, String flag) {}
         for (Expected expected : List.of(
                 new Expected("serve", "Usage: spiffe-csi-driver [serve] [flags]", "-csi-socket-path"),
                 new Expected("check-config", "Usage: spiffe-csi-driver check-config", "-workload-api-socket-dir"),

@@ -18,8 +18,7 @@ import java.time.Clock;
  */
 final class BackendSettingsCheck {
 
-    private BackendSettingsCheck() {
-    }
+    private BackendSettingsCheck() {}
 
     static void check(BackendProvider provider, LoadedConfig config) {
         DriverSettings settings = config.settings();
@@ -31,9 +30,15 @@ final class BackendSettingsCheck {
                     + "settings (java.io.tmpdir=" + System.getProperty("java.io.tmpdir") + "): " + e);
         }
         try {
-            EngineContext context = new EngineContext(settings.nodeId(), settings.pluginName(),
-                    settings.workloadApiSocketDir(), settings.kubeletPodsDir(), scratch, Clock.systemUTC(),
-                    new JnaMountSyscalls(), System.getLogger("dev.spiffecsi.backend." + provider.name()));
+            EngineContext context = new EngineContext(
+                    settings.nodeId(),
+                    settings.pluginName(),
+                    settings.workloadApiSocketDir(),
+                    settings.kubeletPodsDir(),
+                    scratch,
+                    Clock.systemUTC(),
+                    new JnaMountSyscalls(),
+                    System.getLogger("dev.spiffecsi.backend." + provider.name()));
             try (Backend ignored = provider.create(config.backendConfig(provider.name()), context)) {
                 // created and validated
             }

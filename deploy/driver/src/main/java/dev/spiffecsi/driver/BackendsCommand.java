@@ -21,17 +21,17 @@ final class BackendsCommand extends DescribedCommand {
     }
 
     BackendsCommand() {
-        super(NAME, "Commands",
-                "list the discovered backends and the jar each comes from",
-                usageText());
+        super(NAME, "Commands", "list the discovered backends and the jar each comes from", usageText());
     }
 
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) {
-        BackendRegistry registry = BackendRegistry.discover(Thread.currentThread().getContextClassLoader());
+        BackendRegistry registry =
+                BackendRegistry.discover(Thread.currentThread().getContextClassLoader());
         for (BackendProvider provider : registry.providers()) {
-            out.printf("%-14s %s%n%14s jar: %s%n", provider.name(), provider.description(), "",
-                    BackendRegistry.origin(provider));
+            out.printf(
+                    "%-14s %s%n%14s jar: %s%n",
+                    provider.name(), provider.description(), "", BackendRegistry.origin(provider));
         }
         return Main.EXIT_OK;
     }

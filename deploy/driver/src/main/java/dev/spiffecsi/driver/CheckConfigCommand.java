@@ -28,15 +28,14 @@ final class CheckConfigCommand extends DescribedCommand {
     }
 
     CheckConfigCommand() {
-        super(NAME, "Commands",
-                "print the effective configuration, or the errors in it",
-                usageText());
+        super(NAME, "Commands", "print the effective configuration, or the errors in it", usageText());
     }
 
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) {
         LoadedConfig config = DriverConfiguration.load(args);
-        BackendProvider provider = BackendRegistry.discover(Thread.currentThread().getContextClassLoader())
+        BackendProvider provider = BackendRegistry.discover(
+                        Thread.currentThread().getContextClassLoader())
                 .select(config.settings().backend());
         if (config.settings().nodeId().isEmpty()) {
             throw new dev.spiffecsi.config.ConfigException("the node id is empty: pass -node-id or set "

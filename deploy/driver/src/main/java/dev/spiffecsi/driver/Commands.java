@@ -16,8 +16,8 @@ import java.util.Set;
 final class Commands {
 
     /** Commands of the development distribution, named when the production driver is asked for one of them. */
-    static final Set<String> DEVELOPMENT = Set.of("demo", "dev-agent", "kubelet-sim", "workload", "bench",
-            "bench-startup");
+    static final Set<String> DEVELOPMENT =
+            Set.of("demo", "dev-agent", "kubelet-sim", "workload", "bench", "bench-startup");
 
     private final Map<String, Command> builtIn = new LinkedHashMap<>();
     private List<Command> discovered;

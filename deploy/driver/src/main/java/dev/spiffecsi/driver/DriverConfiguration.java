@@ -22,8 +22,7 @@ final class DriverConfiguration {
         FLAGS = new Flags(valued, Set.of());
     }
 
-    private DriverConfiguration() {
-    }
+    private DriverConfiguration() {}
 
     static Flags flags() {
         return FLAGS;
@@ -32,9 +31,12 @@ final class DriverConfiguration {
     static LoadedConfig load(List<String> args) {
         Flags.Parsed parsed = FLAGS.parse(args);
         if (!parsed.positional().isEmpty()) {
-            throw new dev.spiffecsi.config.ConfigException("unexpected argument " + parsed.positional().get(0));
+            throw new dev.spiffecsi.config.ConfigException(
+                    "unexpected argument " + parsed.positional().get(0));
         }
-        return ConfigLoader.load(new ConfigSources(DriverFlags.overrides(parsed), System.getenv(),
+        return ConfigLoader.load(new ConfigSources(
+                DriverFlags.overrides(parsed),
+                System.getenv(),
                 Optional.ofNullable(parsed.values().get(DriverFlags.CONFIG)).map(Path::of),
                 Thread.currentThread().getContextClassLoader()));
     }

@@ -17,8 +17,7 @@ public final class Main {
     static final int EXIT_FAILURE = Command.EXIT_FAILURE;
     static final int EXIT_USAGE = Command.EXIT_USAGE;
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) {
         System.exit(run(Arrays.asList(args), System.out, System.err));
@@ -45,9 +44,11 @@ public final class Main {
         }
         Optional<Command> command = commands.find(name);
         if (command.isEmpty()) {
-            err.println("unknown command \"" + name + "\"" + (Commands.DEVELOPMENT.contains(name)
-                    ? ": it is a development tool, in the development distribution "
-                    + "(deploy/dev-distribution/target/dist), not in the production driver" : ""));
+            err.println("unknown command \"" + name + "\""
+                    + (Commands.DEVELOPMENT.contains(name)
+                            ? ": it is a development tool, in the development distribution "
+                                    + "(deploy/dev-distribution/target/dist), not in the production driver"
+                            : ""));
             err.print(Usage.text(version(), commands));
             return EXIT_USAGE;
         }
@@ -72,7 +73,8 @@ public final class Main {
 
     private static boolean isUsageError(ConfigException e) {
         String message = e.getMessage();
-        return message.startsWith("unknown flag") || message.startsWith("flag ")
+        return message.startsWith("unknown flag")
+                || message.startsWith("flag ")
                 || message.startsWith("unexpected argument");
     }
 

@@ -32,9 +32,7 @@ final class ServeCommand extends DescribedCommand {
     }
 
     ServeCommand() {
-        super(NAME, "Commands",
-                "serve CSI on the socket (the default)",
-                usageText());
+        super(NAME, "Commands", "serve CSI on the socket (the default)", usageText());
     }
 
     @Override
@@ -44,8 +42,8 @@ final class ServeCommand extends DescribedCommand {
         Logger log = LoggerFactory.getLogger(ServeCommand.class);
         Driver driver;
         try {
-            driver = Driver.start(config,
-                    BackendRegistry.discover(Thread.currentThread().getContextClassLoader()), Main.version());
+            driver = Driver.start(
+                    config, BackendRegistry.discover(Thread.currentThread().getContextClassLoader()), Main.version());
         } catch (IOException | BackendException e) {
             log.error("failed to start: {}", e.getMessage());
             return Main.EXIT_FAILURE;

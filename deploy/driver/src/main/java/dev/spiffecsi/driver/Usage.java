@@ -10,12 +10,13 @@ import java.util.Map;
 /** The global --help text, and the flag list that serve and check-config share. */
 final class Usage {
 
-    private Usage() {
-    }
+    private Usage() {}
 
     static String text(String version, Commands commands) {
         StringBuilder text = new StringBuilder();
-        text.append("spiffe-csi-driver (version ").append(version).append(")\n")
+        text.append("spiffe-csi-driver (version ")
+                .append(version)
+                .append(")\n")
                 .append("Provides the Workload API socket directory via ephemeral inline CSI volumes\n\n")
                 .append("Usage: spiffe-csi-driver [command] [flags]\n")
                 .append("       spiffe-csi-driver COMMAND --help   the command's own flags\n\n")
@@ -26,14 +27,16 @@ final class Usage {
         text.append(String.format("  %-14s %s%n", "help", "this text"));
         Map<String, List<Command>> groups = new LinkedHashMap<>();
         for (Command command : commands.discovered()) {
-            groups.computeIfAbsent(command.group(), g -> new java.util.ArrayList<>()).add(command);
+            groups.computeIfAbsent(command.group(), g -> new java.util.ArrayList<>())
+                    .add(command);
         }
         groups.forEach((group, members) -> {
             text.append('\n').append(group).append(":\n");
             members.forEach(command -> line(text, command));
         });
         if (groups.isEmpty()) {
-            text.append("\nThe development tools (demo, dev-agent, kubelet-sim, workload, bench) are in the development\n")
+            text.append(
+                            "\nThe development tools (demo, dev-agent, kubelet-sim, workload, bench) are in the development\n")
                     .append("distribution (deploy/dev-distribution/target/dist), not in the production driver.\n");
         }
         text.append("\nFlags of serve and check-config (single or double dash; -flag value or -flag=value):\n");
@@ -51,8 +54,8 @@ final class Usage {
         text.append("  --config FILE             a HOCON file layered over the defaults\n");
         for (String flag : DriverFlags.ORDERED) {
             String key = DriverFlags.KEYS.get(flag);
-            text.append(String.format("  -%-24s sets %s (env %s)%n", flag, key,
-                    ConfigLoader.environmentVariableFor(key)));
+            text.append(
+                    String.format("  -%-24s sets %s (env %s)%n", flag, key, ConfigLoader.environmentVariableFor(key)));
         }
     }
 }

@@ -70,19 +70,21 @@ final class ExampleBackend implements Backend {
         // no volume attribute changes what a pod gets: refuse them all, so that a misspelt one is not ignored
         request.requireOnlyAttributes(Set.of(), ExampleProvider.NAME);
         if (!request.readOnly()) {
-            throw new BackendException(Failure.INVALID_REQUEST, "a symbolic link cannot be made read-only: "
-                    + "the pod must set csi.readOnly: true on the volume");
+            throw new BackendException(
+                    Failure.INVALID_REQUEST,
+                    "a symbolic link cannot be made read-only: " + "the pod must set csi.readOnly: true on the volume");
         }
         if (!Files.isDirectory(socketDir)) {
             // a link to nothing would fail later in the container runtime; UNAVAILABLE makes the kubelet retry
             throw new BackendException(Failure.UNAVAILABLE, health().message());
         }
         Path path = request.targetPath();
-        try (ResolvedTarget target = syscalls.resolveTarget(podsDir, path).orElseThrow(() -> new BackendException(
-                Failure.INVALID_REQUEST, "the parent directory of " + path + " does not exist"))) {
+        try (ResolvedTarget target = syscalls.resolveTarget(podsDir, path)
+                .orElseThrow(() -> new BackendException(
+                        Failure.INVALID_REQUEST, "the parent directory of " + path + " does not exist"))) {
             // a switch over every state, so that the compiler insists on each
             switch (inspect(target.entry())) {
-                case PUBLISHED -> { } // a republish: nothing to do
+                case PUBLISHED -> {} // a republish: nothing to do
                 case ABSENT -> replaceWithLink(target);
                 case BROKEN, FOREIGN -> throw occupied(path);
             }
@@ -98,7 +100,7 @@ final class ExampleBackend implements Backend {
         }
         try (ResolvedTarget target = resolved.get()) {
             switch (inspect(target.entry())) {
-                case ABSENT -> { } // the engine removes the empty directory
+                case ABSENT -> {} // the engine removes the empty directory
                 // deleting a link removes the link, never what it leads to
                 case PUBLISHED -> Files.deleteIfExists(target.entry());
                 case BROKEN, FOREIGN -> throw occupied(path);
@@ -113,13 +115,15 @@ final class ExampleBackend implements Backend {
         if (inspect(target) != TargetState.PUBLISHED) {
             return VolumeCondition.abnormal(target + " is not a link made by " + ExampleProvider.NAME);
         }
-        return Files.isDirectory(target) ? VolumeCondition.healthy(target + " -> " + socketDir)
+        return Files.isDirectory(target)
+                ? VolumeCondition.healthy(target + " -> " + socketDir)
                 : VolumeCondition.abnormal("dangling link: " + target + " -> " + socketDir);
     }
 
     @Override
     public Health health() {
-        return Files.isDirectory(socketDir) ? Health.ready("the agent socket directory " + socketDir + " is present")
+        return Files.isDirectory(socketDir)
+                ? Health.ready("the agent socket directory " + socketDir + " is present")
                 : Health.notReady("the agent socket directory " + socketDir + " is missing");
     }
 
@@ -155,7 +159,8 @@ final class ExampleBackend implements Backend {
     }
 
     private static BackendException occupied(Path target) {
-        return new BackendException(Failure.TARGET_OCCUPIED,
+        return new BackendException(
+                Failure.TARGET_OCCUPIED,
                 target + " holds something " + ExampleProvider.NAME + " did not make; leaving it alone");
     }
 }

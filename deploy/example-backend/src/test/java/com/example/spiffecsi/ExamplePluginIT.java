@@ -38,7 +38,8 @@ class ExamplePluginIT {
         assertTrue(Files.isExecutable(DIST.resolve("bin/spiffe-csi-driver")), DIST + " after deploy/driver's package");
         assertTrue(Files.isRegularFile(JAR), JAR + " after this module's package");
         Path dist = scratch.resolve("dist");
-        launcher = Files.copy(DIST.resolve("bin/spiffe-csi-driver"),
+        launcher = Files.copy(
+                DIST.resolve("bin/spiffe-csi-driver"),
                 Files.createDirectories(dist.resolve("bin")).resolve("spiffe-csi-driver"),
                 StandardCopyOption.COPY_ATTRIBUTES);
         Files.createSymbolicLink(dist.resolve("lib"), DIST.resolve("lib").toAbsolutePath());
@@ -47,7 +48,9 @@ class ExamplePluginIT {
 
     @Test
     void backendsListsTheExampleWithItsJarInPlugins() throws Exception {
-        Process backends = new ProcessBuilder(launcher.toString(), "backends").redirectErrorStream(true).start();
+        Process backends = new ProcessBuilder(launcher.toString(), "backends")
+                .redirectErrorStream(true)
+                .start();
         String output = new String(backends.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 
         assertEquals(0, backends.waitFor(), output);
@@ -65,13 +68,24 @@ class ExamplePluginIT {
         Path node = scratch.resolve("n");
         Path socket = node.resolve("csi.sock");
         Path log = node.resolve("driver.log");
-        List<String> command = new ArrayList<>(List.of(launcher.toString(), "-node-id", "n1",
-                "--backend", ExampleProvider.NAME,
-                "-workload-api-socket-dir", Files.createDirectories(node.resolve("agent")).toString(),
-                "-csi-socket-path", socket.toString(),
-                "--kubelet-pods-dir", Files.createDirectories(node.resolve("pods")).toString(),
-                "--state-dir", node.resolve("state").toString()));
-        Process driver = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        List<String> command = new ArrayList<>(List.of(
+                launcher.toString(),
+                "-node-id",
+                "n1",
+                "--backend",
+                ExampleProvider.NAME,
+                "-workload-api-socket-dir",
+                Files.createDirectories(node.resolve("agent")).toString(),
+                "-csi-socket-path",
+                socket.toString(),
+                "--kubelet-pods-dir",
+                Files.createDirectories(node.resolve("pods")).toString(),
+                "--state-dir",
+                node.resolve("state").toString()));
+        Process driver = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         String started = "started: plugin=csi.spiffe.io node=n1 backend=" + ExampleProvider.NAME + " ";
         try {
             while (!Files.readString(log).contains(started) && driver.isAlive()) {

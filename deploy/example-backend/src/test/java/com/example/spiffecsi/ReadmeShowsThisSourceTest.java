@@ -23,10 +23,11 @@ class ReadmeShowsThisSourceTest {
 
     /** Tests run in the module's directory. */
     private static final Path REPOSITORY = Path.of("../..").toAbsolutePath().normalize();
+
     private static final Path MODULE = REPOSITORY.resolve("deploy/example-backend");
     private static final String SECTION = "## Writing a third-party backend";
-    private static final Pattern SHOWN = Pattern.compile("<!-- source: (\\S+) -->\n```[a-z]*\n(.*?)```\n",
-            Pattern.DOTALL);
+    private static final Pattern SHOWN =
+            Pattern.compile("<!-- source: (\\S+) -->\n```[a-z]*\n(.*?)```\n", Pattern.DOTALL);
 
     /** The section's code blocks by the file each says it shows. */
     private static Map<String, String> shownInReadme() throws IOException {
@@ -55,7 +56,9 @@ class ReadmeShowsThisSourceTest {
 
     @Test
     void theReadmeShowsEveryMainSourceFileOfTheExample() throws IOException {
-        assertEquals(mainSources().keySet(), shownInReadme().keySet(),
+        assertEquals(
+                mainSources().keySet(),
+                shownInReadme().keySet(),
                 "the files README.md shows (<!-- source: ... --> before a code block) are the example's");
     }
 

@@ -59,29 +59,44 @@ class CrashLoopIT {
                     notReady = e.getMessage();
                 }
                 boolean inTime = ready != null;
-                TierReport.add(part, "start-up to ready", inTime ? ready.toMillis() + " ms" : "not ready",
-                        "<= " + READY_BOUND_SECONDS + " s", inTime);
+                TierReport.add(
+                        part,
+                        "start-up to ready",
+                        inTime ? ready.toMillis() + " ms" : "not ready",
+                        "<= " + READY_BOUND_SECONDS + " s",
+                        inTime);
                 if (!inTime) {
                     failures.add("not serving within " + READY_BOUND_SECONDS + " s: " + notReady);
                 }
                 Thread.sleep(SETTLE.toMillis());
                 String death = driver.deathNotice();
-                TierReport.add(part, "driver process " + SETTLE.toSeconds() + " s later",
-                        death == null ? "alive" : "EXITED", "never exits", death == null);
+                TierReport.add(
+                        part,
+                        "driver process " + SETTLE.toSeconds() + " s later",
+                        death == null ? "alive" : "EXITED",
+                        "never exits",
+                        death == null);
                 if (death != null && inTime) {
                     failures.add(death);
                 }
-                driver.rssKiB().ifPresent(kib -> TierReport.info(part, "driver VmRSS once serving",
-                        String.format(Locale.ROOT, "%.1f MiB", kib / 1024.0)));
+                driver.rssKiB()
+                        .ifPresent(kib -> TierReport.info(
+                                part,
+                                "driver VmRSS once serving",
+                                String.format(Locale.ROOT, "%.1f MiB", kib / 1024.0)));
 
                 for (String kind : PoisonedStateDir.BAD) {
                     Optional<Path> aside = state.movedTo(kind, node.stateDir());
                     boolean moved = !state.inPlace(kind) && aside.isPresent();
-                    TierReport.add(part, kind + " record moved aside", moved ? "yes" : state.inPlace(kind)
-                            ? "still in place" : "DELETED", "moved, not deleted", moved);
+                    TierReport.add(
+                            part,
+                            kind + " record moved aside",
+                            moved ? "yes" : state.inPlace(kind) ? "still in place" : "DELETED",
+                            "moved, not deleted",
+                            moved);
                     if (!moved) {
-                        failures.add("the " + kind + " record " + state.file(kind) + (state.inPlace(kind)
-                                ? " is still in place" : " was deleted instead of moved aside"));
+                        failures.add("the " + kind + " record " + state.file(kind)
+                                + (state.inPlace(kind) ? " is still in place" : " was deleted instead of moved aside"));
                     }
                 }
                 boolean goodKept = state.inPlace("good");
@@ -96,8 +111,8 @@ class CrashLoopIT {
                         outsideMounts.add(point);
                     }
                 }
-                TierReport.add(part, "mounts outside the pods dir", outsideMounts.size() + "", "0",
-                        outsideMounts.isEmpty());
+                TierReport.add(
+                        part, "mounts outside the pods dir", outsideMounts.size() + "", "0", outsideMounts.isEmpty());
                 if (!outsideMounts.isEmpty()) {
                     failures.add("mounted outside " + node.podsDir() + " (the out-of-tree record's target is "
                             + state.escapeTarget() + "): " + outsideMounts);

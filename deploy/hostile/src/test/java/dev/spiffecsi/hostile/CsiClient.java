@@ -62,14 +62,17 @@ final class CsiClient implements AutoCloseable {
     CsiClient(Path socket, Duration deadline) {
         this.deadline = deadline;
         this.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class)
-                .withOption(ChannelOption.SO_KEEPALIVE, null).usePlaintext()
-                .maxInboundMessageSize(16 * 1024 * 1024).build();
+                .eventLoopGroup(group)
+                .channelType(EpollDomainSocketChannel.class)
+                .withOption(ChannelOption.SO_KEEPALIVE, null)
+                .usePlaintext()
+                .maxInboundMessageSize(16 * 1024 * 1024)
+                .build();
     }
 
     Outcome call(CsiRpc rpc, Message request) {
-        NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        NodeGrpc.NodeBlockingStub node =
+                NodeGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
         try {
             switch (rpc) {
                 case PUBLISH -> node.nodePublishVolume((NodePublishVolumeRequest) request);
@@ -78,7 +81,8 @@ final class CsiClient implements AutoCloseable {
             }
             return Outcome.ok();
         } catch (StatusRuntimeException e) {
-            return new Outcome(e.getStatus().getCode(), String.valueOf(e.getStatus().getDescription()));
+            return new Outcome(
+                    e.getStatus().getCode(), String.valueOf(e.getStatus().getDescription()));
         }
     }
 
@@ -90,14 +94,21 @@ final class CsiClient implements AutoCloseable {
             case STATS -> NodeGrpc.getNodeGetVolumeStatsMethod();
         };
         MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.<byte[], byte[]>newBuilder()
-                .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName(typed.getFullMethodName())
-                .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+                .setType(MethodDescriptor.MethodType.UNARY)
+                .setFullMethodName(typed.getFullMethodName())
+                .setRequestMarshaller(BYTES)
+                .setResponseMarshaller(BYTES)
+                .build();
         try {
-            ClientCalls.blockingUnaryCall(channel, raw,
-                    CallOptions.DEFAULT.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS), bytes);
+            ClientCalls.blockingUnaryCall(
+                    channel,
+                    raw,
+                    CallOptions.DEFAULT.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS),
+                    bytes);
             return Outcome.ok();
         } catch (StatusRuntimeException e) {
-            return new Outcome(e.getStatus().getCode(), String.valueOf(e.getStatus().getDescription()));
+            return new Outcome(
+                    e.getStatus().getCode(), String.valueOf(e.getStatus().getDescription()));
         }
     }
 

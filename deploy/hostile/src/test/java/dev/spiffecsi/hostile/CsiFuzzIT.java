@@ -58,8 +58,9 @@ class CsiFuzzIT {
     private static final Duration READY = Duration.ofSeconds(30);
     /** The whole fuzzing is cut short past this (and says so), so that a slow driver cannot stall the tier. */
     private static final Duration BUDGET = Duration.ofSeconds(150);
-    private static final Set<Status.Code> RETRY = Set.of(Status.Code.ABORTED, Status.Code.UNAVAILABLE,
-            Status.Code.DEADLINE_EXCEEDED);
+
+    private static final Set<Status.Code> RETRY =
+            Set.of(Status.Code.ABORTED, Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED);
 
     private final FuzzTally tally = new FuzzTally();
     private final Map<String, Set<String>> published = new ConcurrentHashMap<>();
@@ -96,8 +97,14 @@ class CsiFuzzIT {
                 Duration ready = driver.awaitReady(READY);
                 memory = ProcSampler.watch(driver.pid(), Duration.ofMillis(50));
                 client = new CsiClient(node.csiSocket(), Duration.ofSeconds(CALL_DEADLINE_SECONDS));
-                System.out.printf(Locale.ROOT, "driver ready after %d ms (pid %d); %d + %d + %d calls%n",
-                        ready.toMillis(), driver.pid(), MAIN_STEPS, RACE_CALLS, SAME_TARGET_CALLS);
+                System.out.printf(
+                        Locale.ROOT,
+                        "driver ready after %d ms (pid %d); %d + %d + %d calls%n",
+                        ready.toMillis(),
+                        driver.pid(),
+                        MAIN_STEPS,
+                        RACE_CALLS,
+                        SAME_TARGET_CALLS);
 
                 int mainSteps = mainPhase(fuzzer, swaps);
                 int raceCalls = racePhase(fuzzer, swaps, seed);
@@ -107,7 +114,14 @@ class CsiFuzzIT {
                 checkMounts();
 
                 long peakKiB = memory.peak().rssKiB();
-                report(mainSteps, raceCalls, sameTargetCalls, swaps, cleanupFailures, peakKiB, sentinelBefore,
+                report(
+                        mainSteps,
+                        raceCalls,
+                        sameTargetCalls,
+                        swaps,
+                        cleanupFailures,
+                        peakKiB,
+                        sentinelBefore,
                         System.nanoTime() - start);
             } finally {
                 if (memory != null) {
@@ -119,8 +133,9 @@ class CsiFuzzIT {
                 driver.close();
             }
         }
-        assertTrue(failures.isEmpty(), () -> PART + " failed (" + TierSeed.howToRepeat() + "):\n  "
-                + String.join("\n  ", failures));
+        assertTrue(
+                failures.isEmpty(),
+                () -> PART + " failed (" + TierSeed.howToRepeat() + "):\n  " + String.join("\n  ", failures));
     }
 
     /** Pods' volume directories as the kubelet makes them, and the sentinel tree every escape points into. */
@@ -150,9 +165,12 @@ class CsiFuzzIT {
     /** Everything below the node's root but the driver's own (pods, state, sockets, logs, config). */
     private TreeSnapshot sentinel() throws IOException {
         Set<Path> own = Set.of(node.podsDir(), node.stateDir(), node.agentDir(), node.linksDir(), node.csiSocket());
-        return TreeSnapshot.of(node.root(), path -> own.contains(path)
-                || (path.getParent() != null && path.getParent().equals(node.root())
-                        && path.getFileName().toString().startsWith("driver")));
+        return TreeSnapshot.of(
+                node.root(),
+                path -> own.contains(path)
+                        || (path.getParent() != null
+                                && path.getParent().equals(node.root())
+                                && path.getFileName().toString().startsWith("driver")));
     }
 
     private boolean outOfTime() {
@@ -278,7 +296,9 @@ class CsiFuzzIT {
     /** What was published where, so that the end can unpublish it all, whatever volume id it went under. */
     private void remember(CsiRpc rpc, String target, String volumeId) {
         if (rpc == CsiRpc.PUBLISH) {
-            published.computeIfAbsent(target, t -> ConcurrentHashMap.newKeySet()).add(volumeId);
+            published
+                    .computeIfAbsent(target, t -> ConcurrentHashMap.newKeySet())
+                    .add(volumeId);
         }
     }
 
@@ -295,23 +315,28 @@ class CsiFuzzIT {
 
     /** The kubelet's unpublish of everything that answered OK to a publish, retried while the driver says later. */
     private int unpublishEverything(CsiFuzzer fuzzer) throws InterruptedException {
-        fuzzer.kubeletTargets().forEach((target, id) ->
-                published.computeIfAbsent(target, t -> ConcurrentHashMap.newKeySet()).add(id));
+        fuzzer.kubeletTargets()
+                .forEach((target, id) -> published
+                        .computeIfAbsent(target, t -> ConcurrentHashMap.newKeySet())
+                        .add(id));
         int failed = 0;
         for (Map.Entry<String, Set<String>> entry : published.entrySet()) {
             for (String id : entry.getValue()) {
                 if (driverGone()) {
                     return failed + 1;
                 }
-                NodeUnpublishVolumeRequest request = NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id)
-                        .setTargetPath(entry.getKey()).build();
+                NodeUnpublishVolumeRequest request = NodeUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(id)
+                        .setTargetPath(entry.getKey())
+                        .build();
                 CsiClient.Outcome outcome = client.call(CsiRpc.UNPUBLISH, request);
                 for (int attempt = 1; RETRY.contains(outcome.code()) && attempt < 5; attempt++) {
                     Thread.sleep(200);
                     outcome = client.call(CsiRpc.UNPUBLISH, request);
                 }
                 tally.record(CsiRpc.UNPUBLISH, "final kubelet unpublish", null, outcome);
-                if (outcome.code() != Status.Code.OK && outcome.code() != Status.Code.NOT_FOUND
+                if (outcome.code() != Status.Code.OK
+                        && outcome.code() != Status.Code.NOT_FOUND
                         && outcome.code() != Status.Code.INVALID_ARGUMENT) {
                     failed++;
                 }
@@ -325,47 +350,104 @@ class CsiFuzzIT {
             return List.of();
         }
         try (Stream<Path> files = Files.list(node.recordsDir())) {
-            return files.map(path -> path.getFileName().toString()).filter(name -> name.endsWith(".json")).toList();
+            return files.map(path -> path.getFileName().toString())
+                    .filter(name -> name.endsWith(".json"))
+                    .toList();
         }
     }
 
-    private void report(int mainSteps, int raceCalls, int sameTargetCalls, TrapSwaps swaps, int cleanupFailures,
-                        long peakKiB, TreeSnapshot sentinelBefore, long elapsedNanos) throws IOException {
+    private void report(
+            int mainSteps,
+            int raceCalls,
+            int sameTargetCalls,
+            TrapSwaps swaps,
+            int cleanupFailures,
+            long peakKiB,
+            TreeSnapshot sentinelBefore,
+            long elapsedNanos)
+            throws IOException {
         String death = driver.deathNotice();
         List<String> leftMounts = driver.alive() ? MountTable.mountPointsBelow(node.podsDir()) : List.of();
         List<String> leftRecords = driver.alive() ? recordsLeft() : List.of();
         List<String> sentinelChanges = sentinelBefore.changesTo(sentinel());
         double peakMiB = peakKiB / 1024.0;
 
-        check("requests sent (main " + mainSteps + " steps, race " + raceCalls + ", one target " + sameTargetCalls
-                + ")", tally.calls() + "", ">= " + MIN_REQUESTS, tally.calls() >= MIN_REQUESTS,
-                "only " + tally.calls() + " requests were sent" + (outOfTime() ? " before the " + BUDGET
-                        + " budget ran out" : ""));
-        check("driver process", death == null ? "alive" : "EXITED", "never exits", death == null,
+        check(
+                "requests sent (main " + mainSteps + " steps, race " + raceCalls + ", one target " + sameTargetCalls
+                        + ")",
+                tally.calls() + "",
+                ">= " + MIN_REQUESTS,
+                tally.calls() >= MIN_REQUESTS,
+                "only " + tally.calls() + " requests were sent"
+                        + (outOfTime() ? " before the " + BUDGET + " budget ran out" : ""));
+        check(
+                "driver process",
+                death == null ? "alive" : "EXITED",
+                "never exits",
+                death == null,
                 death == null ? "" : death);
-        check("answers outside the CSI code table", tally.disallowedCount() + "", "0", tally.disallowedCount() == 0,
+        check(
+                "answers outside the CSI code table",
+                tally.disallowedCount() + "",
+                "0",
+                tally.disallowedCount() == 0,
                 "codes outside the table: " + tally.disallowedExamples());
-        check("INTERNAL answers", tally.internalCount() + "", "0", tally.internalCount() == 0,
+        check(
+                "INTERNAL answers",
+                tally.internalCount() + "",
+                "0",
+                tally.internalCount() == 0,
                 "INTERNAL answers (see above)");
-        check("stalls (no answer in " + CALL_DEADLINE_SECONDS + " s)", tally.stalls() + "", "0",
-                tally.stalls() == 0, "calls that got no answer within " + CALL_DEADLINE_SECONDS + " s");
-        check("must-refuse requests answered OK", tally.wronglyAcceptedCount() + "", "0",
-                tally.wronglyAcceptedCount() == 0, "accepted what must be refused: "
-                        + tally.wronglyAcceptedExamples());
-        check("mounts outside the pods directory", escapedMounts.size() + "", "0", escapedMounts.isEmpty(),
+        check(
+                "stalls (no answer in " + CALL_DEADLINE_SECONDS + " s)",
+                tally.stalls() + "",
+                "0",
+                tally.stalls() == 0,
+                "calls that got no answer within " + CALL_DEADLINE_SECONDS + " s");
+        check(
+                "must-refuse requests answered OK",
+                tally.wronglyAcceptedCount() + "",
+                "0",
+                tally.wronglyAcceptedCount() == 0,
+                "accepted what must be refused: " + tally.wronglyAcceptedExamples());
+        check(
+                "mounts outside the pods directory",
+                escapedMounts.size() + "",
+                "0",
+                escapedMounts.isEmpty(),
                 "mounted outside " + node.podsDir() + ": " + escapedMounts);
-        check("changes in the sentinel tree outside", sentinelChanges.size() + "", "0", sentinelChanges.isEmpty(),
+        check(
+                "changes in the sentinel tree outside",
+                sentinelChanges.size() + "",
+                "0",
+                sentinelChanges.isEmpty(),
                 "created, removed or changed outside the pods directory: "
                         + sentinelChanges.subList(0, Math.min(8, sentinelChanges.size())));
-        check("mounts left below the pods dir after unpublish", death != null ? "n/a" : leftMounts.size() + "",
-                "0", death == null && leftMounts.isEmpty(), "left mounted: " + leftMounts);
-        check("state records left after unpublish", death != null ? "n/a" : leftRecords.size() + "", "0",
-                death == null && leftRecords.isEmpty(), "records left in " + node.recordsDir() + ": "
+        check(
+                "mounts left below the pods dir after unpublish",
+                death != null ? "n/a" : leftMounts.size() + "",
+                "0",
+                death == null && leftMounts.isEmpty(),
+                "left mounted: " + leftMounts);
+        check(
+                "state records left after unpublish",
+                death != null ? "n/a" : leftRecords.size() + "",
+                "0",
+                death == null && leftRecords.isEmpty(),
+                "records left in " + node.recordsDir() + ": "
                         + leftRecords.subList(0, Math.min(8, leftRecords.size())));
-        check("final unpublishes that failed", cleanupFailures + "", "0", cleanupFailures == 0,
+        check(
+                "final unpublishes that failed",
+                cleanupFailures + "",
+                "0",
+                cleanupFailures == 0,
                 cleanupFailures + " final unpublishes did not succeed");
-        check("driver VmRSS, max", String.format(Locale.ROOT, "%.1f MiB", peakMiB), "<= " + RSS_BOUND_MIB + " MiB",
-                peakMiB <= RSS_BOUND_MIB, String.format(Locale.ROOT, "the driver's RSS reached %.1f MiB", peakMiB));
+        check(
+                "driver VmRSS, max",
+                String.format(Locale.ROOT, "%.1f MiB", peakMiB),
+                "<= " + RSS_BOUND_MIB + " MiB",
+                peakMiB <= RSS_BOUND_MIB,
+                String.format(Locale.ROOT, "the driver's RSS reached %.1f MiB", peakMiB));
         TierReport.info(PART, "symlink swaps (skipped)", swaps.swaps() + " (" + swaps.skipped() + ")");
         tally.codesByRpc().forEach((rpc, codes) -> TierReport.info(PART, "codes " + rpc, codes));
         TierReport.info(PART, "wall time", String.format(Locale.ROOT, "%.1f s", elapsedNanos / 1e9));

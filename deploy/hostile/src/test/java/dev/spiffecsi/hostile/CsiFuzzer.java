@@ -64,8 +64,13 @@ final class CsiFuzzer {
 
     /** A pod with a uid drawn from the seed, so that paths repeat with the seed. */
     private Pod pod(String name) {
-        return new Pod(name, "ns-" + random.nextInt(4), new UUID(random.nextLong(), random.nextLong()).toString(),
-                "sa-" + random.nextInt(4), Pod.DEFAULT_VOLUME_NAME, random.nextBoolean());
+        return new Pod(
+                name,
+                "ns-" + random.nextInt(4),
+                new UUID(random.nextLong(), random.nextLong()).toString(),
+                "sa-" + random.nextInt(4),
+                Pod.DEFAULT_VOLUME_NAME,
+                random.nextBoolean());
     }
 
     List<Pod> pods() {
@@ -89,7 +94,8 @@ final class CsiFuzzer {
     FuzzStep next() {
         int roll = random.nextInt(1000);
         if (roll < 30) {
-            return new FuzzStep.Swap(random.nextInt(traps.size()),
+            return new FuzzStep.Swap(
+                    random.nextInt(traps.size()),
                     random.nextInt(3) == 0 ? FuzzStep.SwapKind.TARGET : FuzzStep.SwapKind.PARENT);
         }
         if (roll < 60) {
@@ -111,8 +117,9 @@ final class CsiFuzzer {
     FuzzStep trapCall() {
         Pod trap = traps.get(random.nextInt(traps.size()));
         int roll = random.nextInt(10);
-        return roll < 6 ? kubeletPublish(trap, "trap") : roll < 9 ? kubeletUnpublish(trap, "trap")
-                : kubeletStats(trap, "trap");
+        return roll < 6
+                ? kubeletPublish(trap, "trap")
+                : roll < 9 ? kubeletUnpublish(trap, "trap") : kubeletStats(trap, "trap");
     }
 
     /** A call on one target, for the phase of concurrent calls: kubelet-like, readonly both ways. */
@@ -120,9 +127,13 @@ final class CsiFuzzer {
         int roll = random.nextInt(10);
         if (roll < 5) {
             NodePublishVolumeRequest base = KubeletRequests.publish(layout, pod);
-            return random.nextBoolean() ? kubeletPublish(pod, "same-target")
-                    : call(CsiRpc.PUBLISH, base.toBuilder().setReadonly(!base.getReadonly()).build(),
-                    "same-target readonly flipped", null);
+            return random.nextBoolean()
+                    ? kubeletPublish(pod, "same-target")
+                    : call(
+                            CsiRpc.PUBLISH,
+                            base.toBuilder().setReadonly(!base.getReadonly()).build(),
+                            "same-target readonly flipped",
+                            null);
         }
         return roll < 8 ? kubeletUnpublish(pod, "same-target") : kubeletStats(pod, "same-target");
     }
@@ -140,12 +151,18 @@ final class CsiFuzzer {
     }
 
     private FuzzStep.Call kubeletStats(Pod pod, String label) {
-        return call(CsiRpc.STATS, NodeGetVolumeStatsRequest.newBuilder().setVolumeId(layout.volumeId(pod))
-                .setVolumePath(layout.targetPath(pod).toString()).build(), label, null);
+        return call(
+                CsiRpc.STATS,
+                NodeGetVolumeStatsRequest.newBuilder()
+                        .setVolumeId(layout.volumeId(pod))
+                        .setVolumePath(layout.targetPath(pod).toString())
+                        .build(),
+                label,
+                null);
     }
 
-    private static FuzzStep.Call call(CsiRpc rpc, com.google.protobuf.Message request, String label,
-                                      String mustRefuse) {
+    private static FuzzStep.Call call(
+            CsiRpc rpc, com.google.protobuf.Message request, String label, String mustRefuse) {
         String volumeId;
         String target;
         switch (request) {
@@ -189,13 +206,19 @@ final class CsiFuzzer {
             labels.add(mutation.label());
             // a capability mutation replaces the capability's earlier one: "access mode missing" followed by
             // "access mode 1" is a request with an access mode
-            String key = field <= 1 ? "id" : field <= 4 ? "target"
-                    : field <= 7 ? contextKey(mutation, i) : field == 8 ? "capability" : "other " + i;
+            String key = field <= 1
+                    ? "id"
+                    : field <= 4
+                            ? "target"
+                            : field <= 7 ? contextKey(mutation, i) : field == 8 ? "capability" : "other " + i;
             refusals.put(key, mutation.mustRefuse());
         }
-        String mustRefuse = refusals.values().stream().filter(java.util.Objects::nonNull).findFirst().orElse(null);
-        return call(CsiRpc.PUBLISH, request.build(), labels.isEmpty() ? "kubelet" : String.join(" + ", labels),
-                mustRefuse);
+        String mustRefuse = refusals.values().stream()
+                .filter(java.util.Objects::nonNull)
+                .findFirst()
+                .orElse(null);
+        return call(
+                CsiRpc.PUBLISH, request.build(), labels.isEmpty() ? "kubelet" : String.join(" + ", labels), mustRefuse);
     }
 
     /**
@@ -215,8 +238,7 @@ final class CsiFuzzer {
     }
 
     /** What a mutation did, and why OK would then be wrong ({@code null}: OK may be right). */
-    private record Mutation(String label, String mustRefuse) {
-    }
+    private record Mutation(String label, String mustRefuse) {}
 
     private Mutation mutateVolumeId(NodePublishVolumeRequest.Builder request, Pod pod) {
         String id = volumeIdMutation(pod);
@@ -299,8 +321,11 @@ final class CsiFuzzer {
                 label = "target = pods dir";
             }
             case 7 -> {
-                mutated = podsDir.getParent().resolve(podsDir.getFileName() + "-evil").resolve(pod.uid())
-                        .resolve("mount").toString();
+                mutated = podsDir.getParent()
+                        .resolve(podsDir.getFileName() + "-evil")
+                        .resolve(pod.uid())
+                        .resolve("mount")
+                        .toString();
                 label = "target in a sibling named like the pods dir";
             }
             case 8 -> {
@@ -312,7 +337,8 @@ final class CsiFuzzer {
                 label = "target with a 4 KiB name";
             }
             case 10 -> {
-                StringBuilder deep = new StringBuilder(podsDir.toString()).append('/').append(pod.uid());
+                StringBuilder deep =
+                        new StringBuilder(podsDir.toString()).append('/').append(pod.uid());
                 while (deep.length() < 4200) {
                     deep.append("/deep");
                 }
@@ -344,19 +370,22 @@ final class CsiFuzzer {
             case 0, 1 -> {
                 int size = contextSize();
                 request.putVolumeContext(JUNK, filler(size));
-                return new Mutation("junk key csi.storage.k8s.io/junk of " + sizeClass(size),
+                return new Mutation(
+                        "junk key csi.storage.k8s.io/junk of " + sizeClass(size),
                         "a csi.storage.k8s.io/ key the kubelet never sends");
             }
             case 2 -> {
                 int size = POD_NAME_LIMIT + 1 + random.nextInt(100 * 1024);
                 request.putVolumeContext(PodInfo.POD_NAME, filler(size).toLowerCase(java.util.Locale.ROOT));
-                return new Mutation("pod.name of " + sizeClass(size),
+                return new Mutation(
+                        "pod.name of " + sizeClass(size),
                         "a pod.name longer than Kubernetes allows (" + POD_NAME_LIMIT + ")");
             }
             case 3 -> {
                 int size = contextSize();
                 request.putVolumeContext("example.com/unknown-" + random.nextInt(3), filler(size));
-                return new Mutation("unknown key of " + sizeClass(size),
+                return new Mutation(
+                        "unknown key of " + sizeClass(size),
                         size > CONTEXT_MUST_REFUSE_BYTES ? "a volume_context over 64 KiB" : null);
             }
             case 4 -> {
@@ -364,8 +393,11 @@ final class CsiFuzzer {
                 for (int i = 0; i < keys; i++) {
                     request.putVolumeContext("k" + i, "v".repeat(random.nextInt(32)));
                 }
-                return new Mutation("many keys (" + keys + ")", contextBytes(request.getVolumeContextMap())
-                        > CONTEXT_MUST_REFUSE_BYTES ? "a volume_context over 64 KiB" : null);
+                return new Mutation(
+                        "many keys (" + keys + ")",
+                        contextBytes(request.getVolumeContextMap()) > CONTEXT_MUST_REFUSE_BYTES
+                                ? "a volume_context over 64 KiB"
+                                : null);
             }
             case 5 -> {
                 request.removeVolumeContext("csi.storage.k8s.io/ephemeral");
@@ -385,12 +417,14 @@ final class CsiFuzzer {
                 return new Mutation("pod info missing", null);
             }
             case 9 -> {
-                request.putVolumeContext("csi.storage.k8s.io/serviceAccount.tokens",
+                request.putVolumeContext(
+                        "csi.storage.k8s.io/serviceAccount.tokens",
                         "{\"aud\":{\"token\":\"" + filler(random.nextInt(8192)) + "\"}}");
                 return new Mutation("serviceAccount.tokens", null);
             }
             case 10 -> {
-                request.putVolumeContext("csi.spiffe.io/" + (random.nextBoolean() ? "contents" : "unknown"),
+                request.putVolumeContext(
+                        "csi.spiffe.io/" + (random.nextBoolean() ? "contents" : "unknown"),
                         random.nextBoolean() ? "files" : UNICODE);
                 return new Mutation("csi.spiffe.io/ attribute", null);
             }
@@ -452,8 +486,10 @@ final class CsiFuzzer {
                 return new Mutation("fs_type", "an fs_type");
             }
             case 3 -> {
-                capability.setMount(VolumeCapability.MountVolume.newBuilder().addMountFlags("rw")
-                        .addMountFlags("suid").addMountFlags("dev"));
+                capability.setMount(VolumeCapability.MountVolume.newBuilder()
+                        .addMountFlags("rw")
+                        .addMountFlags("suid")
+                        .addMountFlags("dev"));
                 request.setVolumeCapability(capability);
                 return new Mutation("mount flags", "mount flags");
             }
@@ -464,7 +500,8 @@ final class CsiFuzzer {
             }
             default -> {
                 int mode = random.nextInt(9);
-                capability.setAccessMode(VolumeCapability.AccessMode.newBuilder().setModeValue(mode));
+                capability.setAccessMode(
+                        VolumeCapability.AccessMode.newBuilder().setModeValue(mode));
                 request.setVolumeCapability(capability);
                 return new Mutation("access mode " + mode, mode == 0 || mode == 8 ? "an unknown access mode" : null);
             }
@@ -490,7 +527,8 @@ final class CsiFuzzer {
 
     private FuzzStep.Call stats(Pod pod) {
         NodeGetVolumeStatsRequest.Builder request = NodeGetVolumeStatsRequest.newBuilder()
-                .setVolumeId(layout.volumeId(pod)).setVolumePath(layout.targetPath(pod).toString());
+                .setVolumeId(layout.volumeId(pod))
+                .setVolumePath(layout.targetPath(pod).toString());
         int roll = random.nextInt(100);
         if (roll < 60) {
             return call(CsiRpc.STATS, request.build(), "kubelet", null);

@@ -31,7 +31,8 @@ class CsiFuzzerTest {
     private static String describe(FuzzStep step) {
         return switch (step) {
             case FuzzStep.RawCall raw -> raw.rpc() + " " + raw.label() + " " + Arrays.hashCode(raw.bytes());
-            case FuzzStep.Call call -> call.rpc() + " " + call.label() + " " + call.request().hashCode();
+            case FuzzStep.Call call ->
+                call.rpc() + " " + call.label() + " " + call.request().hashCode();
             case FuzzStep.Swap swap -> swap.toString();
         };
     }
@@ -71,16 +72,37 @@ class CsiFuzzerTest {
             }
         }
         String all = String.join("\n", labels);
-        for (String kind : List.of("target with ..", "target with .", "target with //", "target with trailing /",
-                "relative target", "target outside", "target = pods dir", "target with NUL",
-                "target with a 4 KiB name", "target of 4,096+ chars", "volume_id empty", "volume_id with NUL",
-                "volume_id unicode", "volume_id of 64+ KiB", "junk key csi.storage.k8s.io/junk", "pod.name of",
-                "unknown key", "capability missing", "block capability", "fs_type", "mount flags",
-                "access mode missing", "readonly flipped", "ephemeral missing")) {
+        for (String kind : List.of(
+                "target with ..",
+                "target with .",
+                "target with //",
+                "target with trailing /",
+                "relative target",
+                "target outside",
+                "target = pods dir",
+                "target with NUL",
+                "target with a 4 KiB name",
+                "target of 4,096+ chars",
+                "volume_id empty",
+                "volume_id with NUL",
+                "volume_id unicode",
+                "volume_id of 64+ KiB",
+                "junk key csi.storage.k8s.io/junk",
+                "pod.name of",
+                "unknown key",
+                "capability missing",
+                "block capability",
+                "fs_type",
+                "mount flags",
+                "access mode missing",
+                "readonly flipped",
+                "ephemeral missing")) {
             assertTrue(all.contains(kind), () -> kind + " never sent");
         }
-        assertTrue(refusals.get("target with ..") != null && refusals.get("target outside") != null
-                && refusals.get("capability missing") != null && refusals.get("volume_id empty") != null);
+        assertTrue(refusals.get("target with ..") != null
+                && refusals.get("target outside") != null
+                && refusals.get("capability missing") != null
+                && refusals.get("volume_id empty") != null);
         assertEquals(null, refusals.get("readonly flipped"), "readonly false is accepted by default");
         assertTrue(labels.stream().anyMatch(label -> label.contains("MiB")), "contexts of megabytes are sent");
     }
@@ -94,12 +116,16 @@ class CsiFuzzerTest {
         for (long seed : new long[] {7738581862668L, 1, 2, 3}) {
             CsiFuzzer fuzzer = new CsiFuzzer(seed, PODS, OUTSIDE, 24, 6);
             for (int i = 0; i < STEPS; i++) {
-                if (fuzzer.next() instanceof FuzzStep.Call call && call.rpc() == CsiRpc.PUBLISH
-                        && call.mustRefuse() != null && call.mustRefuse().startsWith("a pod.name longer")) {
+                if (fuzzer.next() instanceof FuzzStep.Call call
+                        && call.rpc() == CsiRpc.PUBLISH
+                        && call.mustRefuse() != null
+                        && call.mustRefuse().startsWith("a pod.name longer")) {
                     String podName = ((dev.spiffecsi.engine.csi.proto.NodePublishVolumeRequest) call.request())
                             .getVolumeContextOrDefault("csi.storage.k8s.io/pod.name", "");
-                    assertTrue(podName.length() > CsiFuzzer.POD_NAME_LIMIT, () -> "seed " + seed + ": " + call.label()
-                            + " must be refused for its pod.name, which is " + podName.length() + " characters");
+                    assertTrue(
+                            podName.length() > CsiFuzzer.POD_NAME_LIMIT,
+                            () -> "seed " + seed + ": " + call.label() + " must be refused for its pod.name, which is "
+                                    + podName.length() + " characters");
                 }
             }
         }
@@ -111,11 +137,14 @@ class CsiFuzzerTest {
         for (long seed : new long[] {7661378641609L, 1, 2, 3}) {
             CsiFuzzer fuzzer = new CsiFuzzer(seed, PODS, OUTSIDE, 24, 6);
             for (int i = 0; i < STEPS; i++) {
-                if (fuzzer.next() instanceof FuzzStep.Call call && call.rpc() == CsiRpc.PUBLISH
+                if (fuzzer.next() instanceof FuzzStep.Call call
+                        && call.rpc() == CsiRpc.PUBLISH
                         && "a capability without access mode".equals(call.mustRefuse())) {
                     var capability = ((dev.spiffecsi.engine.csi.proto.NodePublishVolumeRequest) call.request())
                             .getVolumeCapability();
-                    assertTrue(!capability.hasAccessMode() || capability.getAccessMode().getModeValue() == 0,
+                    assertTrue(
+                            !capability.hasAccessMode()
+                                    || capability.getAccessMode().getModeValue() == 0,
                             () -> "seed " + seed + ": " + call.label() + " has an access mode");
                 }
             }
@@ -127,7 +156,8 @@ class CsiFuzzerTest {
         CsiFuzzer fuzzer = new CsiFuzzer(5, PODS, OUTSIDE, 24, 6);
         for (int i = 0; i < STEPS; i++) {
             if (fuzzer.next() instanceof FuzzStep.Call call && call.target().startsWith("/")) {
-                String normalized = Path.of(call.target().replace("\0", "")).normalize().toString();
+                String normalized =
+                        Path.of(call.target().replace("\0", "")).normalize().toString();
                 assertTrue(normalized.startsWith("/node/"), () -> call.label() + " reaches " + normalized);
             }
         }

@@ -22,17 +22,39 @@ import java.util.Set;
  * </table>
  */
 enum CsiRpc {
-
-    PUBLISH("NodePublishVolume", EnumSet.of(Status.Code.OK, Status.Code.INVALID_ARGUMENT, Status.Code.NOT_FOUND,
-            Status.Code.ALREADY_EXISTS, Status.Code.FAILED_PRECONDITION, Status.Code.ABORTED,
-            Status.Code.RESOURCE_EXHAUSTED, Status.Code.UNAVAILABLE)),
-    UNPUBLISH("NodeUnpublishVolume", EnumSet.of(Status.Code.OK, Status.Code.INVALID_ARGUMENT, Status.Code.NOT_FOUND,
-            Status.Code.FAILED_PRECONDITION, Status.Code.ABORTED, Status.Code.RESOURCE_EXHAUSTED,
-            Status.Code.UNAVAILABLE)),
-    STATS("NodeGetVolumeStats", EnumSet.of(Status.Code.OK, Status.Code.INVALID_ARGUMENT, Status.Code.NOT_FOUND,
-            Status.Code.ABORTED, Status.Code.RESOURCE_EXHAUSTED, Status.Code.UNAVAILABLE));
+    PUBLISH(
+            "NodePublishVolume",
+            EnumSet.of(
+                    Status.Code.OK,
+                    Status.Code.INVALID_ARGUMENT,
+                    Status.Code.NOT_FOUND,
+                    Status.Code.ALREADY_EXISTS,
+                    Status.Code.FAILED_PRECONDITION,
+                    Status.Code.ABORTED,
+                    Status.Code.RESOURCE_EXHAUSTED,
+                    Status.Code.UNAVAILABLE)),
+    UNPUBLISH(
+            "NodeUnpublishVolume",
+            EnumSet.of(
+                    Status.Code.OK,
+                    Status.Code.INVALID_ARGUMENT,
+                    Status.Code.NOT_FOUND,
+                    Status.Code.FAILED_PRECONDITION,
+                    Status.Code.ABORTED,
+                    Status.Code.RESOURCE_EXHAUSTED,
+                    Status.Code.UNAVAILABLE)),
+    STATS(
+            "NodeGetVolumeStats",
+            EnumSet.of(
+                    Status.Code.OK,
+                    Status.Code.INVALID_ARGUMENT,
+                    Status.Code.NOT_FOUND,
+                    Status.Code.ABORTED,
+                    Status.Code.RESOURCE_EXHAUSTED,
+                    Status.Code.UNAVAILABLE));
 
     private final String method;
+
     @SuppressWarnings("ImmutableEnumChecker") // Set.copyOf: unmodifiable
     private final Set<Status.Code> allowed;
 

@@ -45,22 +45,35 @@ final class DriverProcess implements AutoCloseable {
      */
     static DriverProcess start(NodeTree node, String backend, List<String> config) throws IOException {
         List<String> command = new ArrayList<>(ProductionJvm.command());
-        command.addAll(List.of("serve", "-node-id", "hostile-node", "-backend", backend,
-                "-csi-socket-path", node.csiSocket().toString(),
-                "-workload-api-socket-dir", node.agentDir().toString(),
-                "-kubelet-pods-dir", node.podsDir().toString(),
-                "-state-dir", node.stateDir().toString()));
+        command.addAll(List.of(
+                "serve",
+                "-node-id",
+                "hostile-node",
+                "-backend",
+                backend,
+                "-csi-socket-path",
+                node.csiSocket().toString(),
+                "-workload-api-socket-dir",
+                node.agentDir().toString(),
+                "-kubelet-pods-dir",
+                node.podsDir().toString(),
+                "-state-dir",
+                node.stateDir().toString()));
         if (!config.isEmpty()) {
             Path file = node.root().resolve("driver.conf");
             Files.write(file, config, StandardCharsets.UTF_8);
             command.addAll(List.of("--config", file.toString()));
         }
         Path log = node.root().resolve("driver-" + backend + "-" + System.nanoTime() + ".log");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         // what a node's environment might set must not change what is tested
-        builder.environment().keySet().removeIf(name -> name.startsWith("SPIFFE_CSI_") || name.equals("JAVA_OPTS")
-                || name.equals("JAVA_TOOL_OPTIONS"));
+        builder.environment()
+                .keySet()
+                .removeIf(name ->
+                        name.startsWith("SPIFFE_CSI_") || name.equals("JAVA_OPTS") || name.equals("JAVA_TOOL_OPTIONS"));
         builder.environment().putAll(ProductionJvm.environment());
         long start = System.nanoTime();
         return new DriverProcess(builder.start(), node.csiSocket(), log, start);

@@ -95,8 +95,14 @@ class FuseProxyAbuseIT {
         private final ProcSampler.Watch memory;
         private final VictimWorkload victim;
 
-        private Scene(NodeTree tree, FuseProxyNode node, List<Pod> pods, Path evilTarget, Path evilSocket,
-                      ProcSampler.Watch memory, VictimWorkload victim) {
+        private Scene(
+                NodeTree tree,
+                FuseProxyNode node,
+                List<Pod> pods,
+                Path evilTarget,
+                Path evilSocket,
+                ProcSampler.Watch memory,
+                VictimWorkload victim) {
             this.tree = tree;
             this.node = node;
             this.pods = pods;
@@ -110,11 +116,22 @@ class FuseProxyAbuseIT {
             NodeTree tree = NodeTree.create();
             FuseProxyNode node = null;
             try {
-                node = FuseProxyNode.start(tree, List.of(new RegistrationEntry(Set.of(new WorkloadSelector("k8s",
-                        "ns:shop"), new WorkloadSelector("k8s", "sa:evil")), EVIL, Set.of())), READY);
+                node = FuseProxyNode.start(
+                        tree,
+                        List.of(new RegistrationEntry(
+                                Set.of(new WorkloadSelector("k8s", "ns:shop"), new WorkloadSelector("k8s", "sa:evil")),
+                                EVIL,
+                                Set.of())),
+                        READY);
                 Pod victimPod = Pod.of("victim", "default", "default");
-                Pod evilPod = new Pod("evil", "shop", UUID.randomUUID().toString(), "evil",
-                        Pod.DEFAULT_VOLUME_NAME, true, Map.of("csi.spiffe.io/contents", "socket,files"));
+                Pod evilPod = new Pod(
+                        "evil",
+                        "shop",
+                        UUID.randomUUID().toString(),
+                        "evil",
+                        Pod.DEFAULT_VOLUME_NAME,
+                        true,
+                        Map.of("csi.spiffe.io/contents", "socket,files"));
                 Path victimSocket = socketIn(tree, node.kubelet().publish(victimPod), "v");
                 Path evilTarget = node.kubelet().publish(evilPod);
                 Path evilSocket = socketIn(tree, evilTarget, "e");
@@ -182,8 +199,8 @@ class FuseProxyAbuseIT {
                     peak = max(peak, scene.memory.peak());
                     scene.close();
                     scene = Scene.start(eventLoops);
-                    TierReport.info(PART, "before the " + phase.getKey(),
-                            "a new driver and node: the last driver exited");
+                    TierReport.info(
+                            PART, "before the " + phase.getKey(), "a new driver and node: the last driver exited");
                     scene.victim.awaitCalls(5, PATIENCE);
                     scene.victim.phase(phase.getKey());
                 }
@@ -198,8 +215,15 @@ class FuseProxyAbuseIT {
                 report(phase.getKey(), scene.victim.phase("after " + phase.getKey()), attacker);
             }
             peak = max(peak, scene.memory.peak());
-            TierReport.info(PART, "driver peak during the abuse", String.format(Locale.ROOT,
-                    "VmRSS %.1f MiB, %d open files, %d threads", peak.rssMiB(), peak.openFds(), peak.threads()));
+            TierReport.info(
+                    PART,
+                    "driver peak during the abuse",
+                    String.format(
+                            Locale.ROOT,
+                            "VmRSS %.1f MiB, %d open files, %d threads",
+                            peak.rssMiB(),
+                            peak.openFds(),
+                            peak.threads()));
         } finally {
             if (scene != null) {
                 scene.close();
@@ -215,21 +239,29 @@ class FuseProxyAbuseIT {
 
     /** The volume's socket, through a short link when its path is too long for a Unix socket address. */
     private static Path socketIn(NodeTree tree, Path target, String linkName) throws IOException {
-        WorkloadEndpoint endpoint = WorkloadEndpoint.reach(target.resolve(FuseProxyNode.SOCKET_NAME),
-                tree.linksDir().resolve(linkName));
+        WorkloadEndpoint endpoint = WorkloadEndpoint.reach(
+                target.resolve(FuseProxyNode.SOCKET_NAME), tree.linksDir().resolve(linkName));
         return Path.of(endpoint.address().substring("unix://".length()));
     }
 
     private void report(String phase, VictimWorkload.Latency latency, String attacker) {
         String death = scene.driver().deathNotice();
-        TierReport.add(PART, "driver process after " + phase, death == null ? "alive" : "EXITED", "never exits",
+        TierReport.add(
+                PART,
+                "driver process after " + phase,
+                death == null ? "alive" : "EXITED",
+                "never exits",
                 death == null);
         if (death != null) {
             failures.add("the driver exited during the " + phase + ": " + death);
         }
         boolean held = latency.failures() == 0 && latency.calls() > 0 && latency.maxMs() <= VICTIM_MAX_MILLIS;
-        TierReport.add(PART, "victim SVIDs during " + phase, latency.summary(),
-                "0 failed, max <= " + VICTIM_MAX_MILLIS + " ms", held);
+        TierReport.add(
+                PART,
+                "victim SVIDs during " + phase,
+                latency.summary(),
+                "0 failed, max <= " + VICTIM_MAX_MILLIS + " ms",
+                held);
         if (!held) {
             failures.add("the other volume's workload during the " + phase + ": " + latency.summary()
                     + (latency.firstFailure() == null ? "" : "; first failure: " + latency.firstFailure()));
@@ -249,8 +281,8 @@ class FuseProxyAbuseIT {
         String firstRefusal = null;
         for (int done = 0; done < CONNECTIONS && driver.alive(); done += batch) {
             try (RawConnections connections = new RawConnections()) {
-                connections.open(socket, Math.min(batch, CONNECTIONS - done), Http2Frames.prefaceAndSettings(),
-                        PATIENCE);
+                connections.open(
+                        socket, Math.min(batch, CONNECTIONS - done), Http2Frames.prefaceAndSettings(), PATIENCE);
                 Thread.sleep(HOLD.toMillis());
                 opened += connections.opened();
                 refused += connections.refused();
@@ -259,9 +291,17 @@ class FuseProxyAbuseIT {
                 firstRefusal = firstRefusal != null ? firstRefusal : connections.firstRefusal();
             }
         }
-        return String.format(Locale.ROOT, "%d connected (batches of %d, held %d s), %d refused%s, %d connects "
-                + "retried on a full backlog, %d closed by the driver", opened, batch, HOLD.toSeconds(), refused,
-                firstRefusal == null ? "" : " (" + firstRefusal + ")", retries, closedByServer);
+        return String.format(
+                Locale.ROOT,
+                "%d connected (batches of %d, held %d s), %d refused%s, %d connects "
+                        + "retried on a full backlog, %d closed by the driver",
+                opened,
+                batch,
+                HOLD.toSeconds(),
+                refused,
+                firstRefusal == null ? "" : " (" + firstRefusal + ")",
+                retries,
+                closedByServer);
     }
 
     /** {@value #STREAMS} FetchX509SVID streams on one connection, held until each has its first answer. */
@@ -294,10 +334,13 @@ class FuseProxyAbuseIT {
             for (int i = 0; i < BIG_MESSAGES; i++) {
                 WorkloadApiChannel channel = new WorkloadApiChannel(socket, eventLoops);
                 channels.add(channel);
-                answers.add(SpiffeWorkloadAPIGrpc.newFutureStub(channel.channel()).withInterceptors(
+                answers.add(SpiffeWorkloadAPIGrpc.newFutureStub(channel.channel())
+                        .withInterceptors(
                                 MetadataUtils.newAttachHeadersInterceptor(WorkloadApiChannel.securityHeader()))
                         .withDeadlineAfter(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)
-                        .validateJWTSVID(ValidateJWTSVIDRequest.newBuilder().setAudience("db").setSvid(token)
+                        .validateJWTSVID(ValidateJWTSVIDRequest.newBuilder()
+                                .setAudience("db")
+                                .setSvid(token)
                                 .build()));
             }
             long deadline = System.nanoTime() + PATIENCE.toNanos();
@@ -317,8 +360,12 @@ class FuseProxyAbuseIT {
         try (RawConnections connections = new RawConnections()) {
             connections.open(socket, SLOW_READERS, Http2Frames.stalledFetchX509Svid(), PATIENCE);
             Thread.sleep(HOLD.toMillis());
-            return String.format(Locale.ROOT, "%d connected, %d refused, held %d s without reading",
-                    connections.opened(), connections.refused(), HOLD.toSeconds());
+            return String.format(
+                    Locale.ROOT,
+                    "%d connected, %d refused, held %d s without reading",
+                    connections.opened(),
+                    connections.refused(),
+                    HOLD.toSeconds());
         }
     }
 
@@ -355,7 +402,11 @@ class FuseProxyAbuseIT {
                 }
             }
         }
-        return String.format(Locale.ROOT, "%d opened, %d refused%s", handles.size(), failed,
+        return String.format(
+                Locale.ROOT,
+                "%d opened, %d refused%s",
+                handles.size(),
+                failed,
                 firstFailure == null ? "" : " (" + firstFailure + ")");
     }
 

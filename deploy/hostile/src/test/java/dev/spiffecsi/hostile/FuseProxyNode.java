@@ -52,8 +52,8 @@ final class FuseProxyNode implements AutoCloseable {
         try {
             driver = DriverProcess.start(node, FuseProxyProvider.NAME, config(node));
             driver.awaitReady(ready);
-            KubeletSimulator kubelet = KubeletSimulator.connect(node.csiSocket(), node.podsDir(),
-                    RetryPolicy.kubeletDefaults());
+            KubeletSimulator kubelet =
+                    KubeletSimulator.connect(node.csiSocket(), node.podsDir(), RetryPolicy.kubeletDefaults());
             return new FuseProxyNode(agent, driver, kubelet);
         } catch (IOException | InterruptedException | RuntimeException | Error e) {
             if (driver != null) {
@@ -86,7 +86,8 @@ final class FuseProxyNode implements AutoCloseable {
     /** The settings of the backend's section the tier adds, relative to it (see the class comment). */
     static List<String> extraSettings() {
         String extra = System.getProperty(SETTINGS_PROPERTY, System.getenv(SETTINGS_VARIABLE));
-        if ((extra == null || extra.isBlank()) && ConfigFactory.defaultReference().hasPath(SECTION + POD_CGROUP)) {
+        if ((extra == null || extra.isBlank())
+                && ConfigFactory.defaultReference().hasPath(SECTION + POD_CGROUP)) {
             extra = POD_CGROUP + " = false";
         }
         List<String> settings = new ArrayList<>();

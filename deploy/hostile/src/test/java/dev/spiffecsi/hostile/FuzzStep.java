@@ -14,20 +14,17 @@ sealed interface FuzzStep {
      * @param target     its target_path or volume_path, for the bookkeeping of what may be published
      */
     record Call(CsiRpc rpc, Message request, String label, String mustRefuse, String volumeId, String target)
-            implements FuzzStep {
-    }
+            implements FuzzStep {}
 
     /** A request's serialized bytes, mutated: flipped, cut or padded, so that it may not even decode. */
     @SuppressWarnings("ArrayRecordComponent") // bytes sent as they are, never compared
-    record RawCall(CsiRpc rpc, byte[] bytes, String label) implements FuzzStep {
-    }
+    record RawCall(CsiRpc rpc, byte[] bytes, String label) implements FuzzStep {}
 
     /**
      * A symlink swapped in (or the real directory swapped back) at a trap pod's volume directory, the parent of its
      * target path, or at the target itself.
      */
-    record Swap(int trap, SwapKind kind) implements FuzzStep {
-    }
+    record Swap(int trap, SwapKind kind) implements FuzzStep {}
 
     enum SwapKind {
         /** The volume directory (the target's parent) becomes a symlink into the sentinel tree, or back. */

@@ -69,8 +69,10 @@ final class FuzzTally {
             // both ends of a long description: the errno is at its end, after the paths
             String description = outcome.description();
             disallowed.add(rpc.method() + " [" + label + "] -> " + outcome.code() + ": "
-                    + (description.length() > 400 ? description.substring(0, 160) + " ... "
-                    + description.substring(description.length() - 200) : description));
+                    + (description.length() > 400
+                            ? description.substring(0, 160) + " ... "
+                                    + description.substring(description.length() - 200)
+                            : description));
         }
     }
 

@@ -19,8 +19,7 @@ final class Http2Frames {
     private static final int FLAG_END_STREAM = 0x1;
     private static final int FLAG_END_HEADERS = 0x4;
 
-    private Http2Frames() {
-    }
+    private Http2Frames() {}
 
     /** The preface and an empty SETTINGS frame: all a connection needs to be a live HTTP/2 connection. */
     static byte[] prefaceAndSettings() {

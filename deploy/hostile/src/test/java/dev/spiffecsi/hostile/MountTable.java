@@ -12,8 +12,7 @@ final class MountTable {
 
     private static final Path MOUNT_INFO = Path.of("/proc/self/mountinfo");
 
-    private MountTable() {
-    }
+    private MountTable() {}
 
     static List<String> mountPoints() {
         try {
@@ -30,7 +29,9 @@ final class MountTable {
 
     /** The mount points at or below {@code directory} (compared as paths: {@code /a/bc} is not below {@code /a/b}). */
     static List<String> mountPointsBelow(Path directory) {
-        return mountPoints().stream().filter(point -> isAtOrBelow(point, directory)).toList();
+        return mountPoints().stream()
+                .filter(point -> isAtOrBelow(point, directory))
+                .toList();
     }
 
     static boolean isAtOrBelow(String point, Path directory) {

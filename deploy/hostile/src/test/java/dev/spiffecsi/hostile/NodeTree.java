@@ -26,9 +26,10 @@ final class NodeTree implements AutoCloseable {
     }
 
     static NodeTree create() throws IOException {
-        NodeTree node = new NodeTree(Files.createTempDirectory(Path.of("/tmp"), "sh").toRealPath());
-        for (Path directory : List.of(node.podsDir(), node.stateDir(), node.agentDir(), node.outside(),
-                node.linksDir())) {
+        NodeTree node =
+                new NodeTree(Files.createTempDirectory(Path.of("/tmp"), "sh").toRealPath());
+        for (Path directory :
+                List.of(node.podsDir(), node.stateDir(), node.agentDir(), node.outside(), node.linksDir())) {
             Files.createDirectories(directory);
         }
         return node;

@@ -65,10 +65,12 @@ final class PoisonedStateDir {
         state.files.put("corrupt", corrupt);
 
         Path fifo = records.resolve("fifo.json");
-        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString())
+                .redirectErrorStream(true)
+                .start();
         if (!mkfifo.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || mkfifo.exitValue() != 0) {
-            throw new IOException("mkfifo " + fifo + " failed: " + new String(mkfifo.getInputStream().readAllBytes(),
-                    StandardCharsets.UTF_8));
+            throw new IOException("mkfifo " + fifo + " failed: "
+                    + new String(mkfifo.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         }
         state.files.put("fifo", fifo);
 
@@ -115,8 +117,8 @@ final class PoisonedStateDir {
         try (Stream<Path> all = Files.walk(stateDir)) {
             return all.filter(path -> !path.equals(original))
                     .filter(path -> path.getFileName().toString().startsWith(name))
-                    .filter(path -> !(path.getParent().equals(records) && path.getFileName().toString()
-                            .endsWith(".json")))
+                    .filter(path -> !(path.getParent().equals(records)
+                            && path.getFileName().toString().endsWith(".json")))
                     .findFirst();
         }
     }
@@ -129,7 +131,8 @@ final class PoisonedStateDir {
     /** A record as the engine writes it, the pod uid the one in the target path when it has one. */
     private static String record(String volumeId, Path target, String backend) {
         String uid = target.toString().contains("/volumes/kubernetes.io~csi/")
-                ? target.getName(target.getNameCount() - 5).toString() : "0b0b0b0b-0000-0000-0000-000000000004";
+                ? target.getName(target.getNameCount() - 5).toString()
+                : "0b0b0b0b-0000-0000-0000-000000000004";
         return recordStart(volumeId, target, backend) + "\"csi.storage.k8s.io/ephemeral\":\"true\","
                 + "\"csi.storage.k8s.io/pod.name\":\"web\",\"csi.storage.k8s.io/pod.namespace\":\"default\","
                 + "\"csi.storage.k8s.io/pod.uid\":\"" + uid + "\","
@@ -139,8 +142,10 @@ final class PoisonedStateDir {
     /** The engine's name for a target's record: the hex SHA-256 of the path, {@code .json}. */
     private static String nameFor(Path target) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(target.toString().getBytes(StandardCharsets.UTF_8))) + ".json";
+            return HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256")
+                                    .digest(target.toString().getBytes(StandardCharsets.UTF_8)))
+                    + ".json";
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is always available", e);
         }

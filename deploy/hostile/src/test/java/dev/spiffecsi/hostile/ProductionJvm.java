@@ -23,8 +23,7 @@ final class ProductionJvm {
     private static final Pattern DEFAULT_OPTIONS = Pattern.compile(": \"\\$\\{SPIFFE_CSI_JAVA_OPTS:=(.*)}\"");
     private static final String MAIN = "dev.spiffecsi.driver.Main";
 
-    private ProductionJvm() {
-    }
+    private ProductionJvm() {}
 
     /** {@code java <production options> -cp <runtime class path> Main}; the driver's arguments come after it. */
     static List<String> command() {
@@ -52,8 +51,8 @@ final class ProductionJvm {
 
     /** The launcher's default {@code SPIFFE_CSI_JAVA_OPTS}, split on blanks as the shell does. */
     static List<String> defaultOptions() {
-        Path launcher = Path.of(System.getProperty("spiffecsi.launcher",
-                "../driver/src/main/dist/bin/spiffe-csi-driver"));
+        Path launcher =
+                Path.of(System.getProperty("spiffecsi.launcher", "../driver/src/main/dist/bin/spiffe-csi-driver"));
         try {
             for (String line : Files.readAllLines(launcher)) {
                 Matcher matcher = DEFAULT_OPTIONS.matcher(line.strip());
@@ -73,8 +72,10 @@ final class ProductionJvm {
         try {
             return Files.readString(file).strip();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the driver's runtime class path " + file
-                    + " (made by the dependency plugin at generate-test-resources)", e);
+            throw new UncheckedIOException(
+                    "cannot read the driver's runtime class path " + file
+                            + " (made by the dependency plugin at generate-test-resources)",
+                    e);
         }
     }
 }

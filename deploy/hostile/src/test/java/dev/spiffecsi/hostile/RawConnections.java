@@ -100,7 +100,8 @@ final class RawConnections implements AutoCloseable {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
                 if (line.startsWith("Max open files")) {
-                    String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                    String soft =
+                            line.substring("Max open files".length()).trim().split("\\s+")[0];
                     return soft.equals("unlimited") ? Integer.MAX_VALUE : Integer.parseInt(soft);
                 }
             }

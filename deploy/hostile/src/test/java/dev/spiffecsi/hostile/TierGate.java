@@ -13,8 +13,7 @@ final class TierGate {
 
     static final String REQUIRE_ALL = "SPIFFECSI_REQUIRE_ALL";
 
-    private TierGate() {
-    }
+    private TierGate() {}
 
     static void requireRealMounts() {
         String why = Privileges.whyNotMountable();

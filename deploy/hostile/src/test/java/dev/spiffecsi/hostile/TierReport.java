@@ -18,13 +18,11 @@ import java.util.Locale;
 final class TierReport {
 
     /** One figure: {@code bound} is empty for a figure that is reported only. */
-    record Row(String part, String figure, String measured, String bound, boolean held) {
-    }
+    record Row(String part, String figure, String measured, String bound, boolean held) {}
 
     private static final List<Row> ROWS = new ArrayList<>();
 
-    private TierReport() {
-    }
+    private TierReport() {}
 
     static synchronized void add(String part, String figure, String measured, String bound, boolean held) {
         ROWS.add(new Row(part, figure, measured, bound, held));
@@ -61,11 +59,21 @@ final class TierReport {
         }
         String format = "%-" + part + "s  %-" + figure + "s  %-" + measured + "s  %-" + bound + "s  %s%n";
         StringBuilder text = new StringBuilder();
-        text.append(String.format(Locale.ROOT, "== hostile-input tier, %s, %s, %d CPUs%n", Instant.now(),
-                TierSeed.howToRepeat(), Runtime.getRuntime().availableProcessors()));
+        text.append(String.format(
+                Locale.ROOT,
+                "== hostile-input tier, %s, %s, %d CPUs%n",
+                Instant.now(),
+                TierSeed.howToRepeat(),
+                Runtime.getRuntime().availableProcessors()));
         text.append(String.format(Locale.ROOT, format, "part", "figure", "measured", "bound", "verdict"));
         for (Row row : ROWS) {
-            text.append(String.format(Locale.ROOT, format, row.part(), row.figure(), row.measured(), row.bound(),
+            text.append(String.format(
+                    Locale.ROOT,
+                    format,
+                    row.part(),
+                    row.figure(),
+                    row.measured(),
+                    row.bound(),
                     row.bound().isEmpty() ? "" : row.held() ? "ok" : "FAILED"));
         }
         return text.toString();

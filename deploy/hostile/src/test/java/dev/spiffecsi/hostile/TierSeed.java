@@ -11,8 +11,7 @@ final class TierSeed {
 
     private static final long SEED = resolve();
 
-    private TierSeed() {
-    }
+    private TierSeed() {}
 
     /** The seed for one part of the tier, derived from the run's seed so that the parts do not share a stream. */
     static long forPart(String part) {
@@ -34,8 +33,8 @@ final class TierSeed {
                 try {
                     return Long.parseLong(given.strip());
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(PROPERTY + "/" + VARIABLE + " must be a number, got \"" + given
-                            + "\"", e);
+                    throw new IllegalArgumentException(
+                            PROPERTY + "/" + VARIABLE + " must be a number, got \"" + given + "\"", e);
                 }
             }
         }

@@ -50,8 +50,11 @@ final class TrapSwaps {
                 swaps++;
             } else if (kind == FuzzStep.SwapKind.TARGET && !parentSwapped[trap]) {
                 if (!targetLinked[trap] && !Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-                    Files.createSymbolicLink(target, outsideDirs.get(trap).resolveSibling(
-                            outsideDirs.get(trap).getFileName() + "-target"));
+                    Files.createSymbolicLink(
+                            target,
+                            outsideDirs
+                                    .get(trap)
+                                    .resolveSibling(outsideDirs.get(trap).getFileName() + "-target"));
                     targetLinked[trap] = true;
                     swaps++;
                 } else if (targetLinked[trap]) {

@@ -64,14 +64,16 @@ record TreeSnapshot(Path root, Map<String, String> entries) {
     }
 
     private static String describe(Path path) throws IOException {
-        PosixFileAttributes attributes = Files.readAttributes(path, PosixFileAttributes.class,
-                LinkOption.NOFOLLOW_LINKS);
-        String type = attributes.isSymbolicLink() ? "link -> " + Files.readSymbolicLink(path)
-                : attributes.isDirectory() ? "dir"
-                : attributes.isRegularFile() ? "file " + attributes.size() + " bytes"
-                : "other";
+        PosixFileAttributes attributes =
+                Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        String type = attributes.isSymbolicLink()
+                ? "link -> " + Files.readSymbolicLink(path)
+                : attributes.isDirectory()
+                        ? "dir"
+                        : attributes.isRegularFile() ? "file " + attributes.size() + " bytes" : "other";
         String mode = attributes.isSymbolicLink() ? "" : " " + PosixFilePermissions.toString(attributes.permissions());
-        return type + mode + " " + attributes.owner().getName() + ":" + attributes.group().getName();
+        return type + mode + " " + attributes.owner().getName() + ":"
+                + attributes.group().getName();
     }
 
     /** What changed from this snapshot to {@code later}, one line per entry; empty when nothing did. */
@@ -83,8 +85,10 @@ record TreeSnapshot(Path root, Map<String, String> entries) {
             String before = entries.get(name);
             String after = later.entries.get(name);
             if (!Objects.equals(before, after)) {
-                changes.add(root.resolve(name) + ": " + (before == null ? "created (" + after + ")"
-                        : after == null ? "removed (was " + before + ")" : before + " -> " + after));
+                changes.add(root.resolve(name) + ": "
+                        + (before == null
+                                ? "created (" + after + ")"
+                                : after == null ? "removed (was " + before + ")" : before + " -> " + after));
             }
         }
         return changes;

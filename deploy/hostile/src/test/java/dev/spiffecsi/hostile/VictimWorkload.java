@@ -26,11 +26,17 @@ final class VictimWorkload implements AutoCloseable {
     private static final Duration PAUSE = Duration.ofMillis(20);
 
     /** One phase's figures. */
-    record Latency(String phase, int calls, int failures, String firstFailure, double p50Ms, double p99Ms,
-                   double maxMs) {
+    record Latency(
+            String phase, int calls, int failures, String firstFailure, double p50Ms, double p99Ms, double maxMs) {
         String summary() {
-            return String.format(Locale.ROOT, "%d calls, %d failed, p50 %.1f ms, p99 %.1f ms, max %.1f ms", calls,
-                    failures, p50Ms, p99Ms, maxMs);
+            return String.format(
+                    Locale.ROOT,
+                    "%d calls, %d failed, p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                    calls,
+                    failures,
+                    p50Ms,
+                    p99Ms,
+                    maxMs);
         }
     }
 
@@ -106,9 +112,16 @@ final class VictimWorkload implements AutoCloseable {
 
     /** Ends the current phase, returning its figures, and starts {@code next}. */
     synchronized Latency phase(String next) {
-        double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        Latency latency = new Latency(phase, sorted.length, failures, firstFailure, percentile(sorted, 50),
-                percentile(sorted, 99), sorted.length == 0 ? 0 : sorted[sorted.length - 1]);
+        double[] sorted =
+                latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        Latency latency = new Latency(
+                phase,
+                sorted.length,
+                failures,
+                firstFailure,
+                percentile(sorted, 50),
+                percentile(sorted, 99),
+                sorted.length == 0 ? 0 : sorted[sorted.length - 1]);
         latencies.clear();
         failures = 0;
         firstFailure = null;

@@ -31,8 +31,12 @@ final class WorkloadApiChannel implements AutoCloseable {
 
     WorkloadApiChannel(Path socket, EventLoopGroup eventLoops) {
         channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .channelType(EpollDomainSocketChannel.class).eventLoopGroup(eventLoops).directExecutor()
-                .usePlaintext().withOption(ChannelOption.SO_KEEPALIVE, null).build();
+                .channelType(EpollDomainSocketChannel.class)
+                .eventLoopGroup(eventLoops)
+                .directExecutor()
+                .usePlaintext()
+                .withOption(ChannelOption.SO_KEEPALIVE, null)
+                .build();
     }
 
     ManagedChannel channel() {
@@ -49,22 +53,24 @@ final class WorkloadApiChannel implements AutoCloseable {
      * Opens a {@code FetchX509SVID} stream; the future completes with its first message (or fails with its status).
      * The returned call is left open: cancel it when done.
      */
-    ClientCall<X509SVIDRequest, X509SVIDResponse> fetchX509Svid(CompletableFuture<X509SVIDResponse> first,
-                                                                 Duration deadline) {
+    ClientCall<X509SVIDRequest, X509SVIDResponse> fetchX509Svid(
+            CompletableFuture<X509SVIDResponse> first, Duration deadline) {
         ClientCall<X509SVIDRequest, X509SVIDResponse> call = channel.newCall(
                 SpiffeWorkloadAPIGrpc.getFetchX509SVIDMethod(),
                 CallOptions.DEFAULT.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
-        call.start(new ClientCall.Listener<>() {
-            @Override
-            public void onMessage(X509SVIDResponse message) {
-                first.complete(message);
-            }
+        call.start(
+                new ClientCall.Listener<>() {
+                    @Override
+                    public void onMessage(X509SVIDResponse message) {
+                        first.complete(message);
+                    }
 
-            @Override
-            public void onClose(Status status, Metadata trailers) {
-                first.completeExceptionally(status.asRuntimeException());
-            }
-        }, securityHeader());
+                    @Override
+                    public void onClose(Status status, Metadata trailers) {
+                        first.completeExceptionally(status.asRuntimeException());
+                    }
+                },
+                securityHeader());
         call.request(1);
         call.sendMessage(X509SVIDRequest.getDefaultInstance());
         call.halfClose();

@@ -41,23 +41,35 @@ public class HotPathBenchmark {
     public void setUp() throws IOException {
         root = Files.createTempDirectory("jmh");
         Path pods = Files.createDirectories(root.resolve("pods"));
-        target = Files.createDirectories(pods.resolve("8f7c2c1e-1111-4a2b-9c3d-123456789abc/volumes/"
-                + "kubernetes.io~csi/spiffe-workload-api/mount"));
+        target = Files.createDirectories(pods.resolve(
+                "8f7c2c1e-1111-4a2b-9c3d-123456789abc/volumes/" + "kubernetes.io~csi/spiffe-workload-api/mount"));
         validator = new RequestValidator(new TargetPathPolicy(pods), false);
-        command = new PublishCommand("csi-0123456789abcdef", target.toString(), "",
-                new PublishCommand.Capability(PublishCommand.AccessType.MOUNT, "", List.of(),
-                        PublishCommand.AccessMode.SINGLE_NODE_WRITER),
-                true, Map.of("csi.storage.k8s.io/ephemeral", "true",
-                        "csi.storage.k8s.io/pod.name", "workload", "csi.storage.k8s.io/pod.namespace", "default",
-                        "csi.storage.k8s.io/pod.uid", "8f7c2c1e-1111-4a2b-9c3d-123456789abc",
-                        "csi.storage.k8s.io/serviceAccount.name", "default"));
+        command = new PublishCommand(
+                "csi-0123456789abcdef",
+                target.toString(),
+                "",
+                new PublishCommand.Capability(
+                        PublishCommand.AccessType.MOUNT, "", List.of(), PublishCommand.AccessMode.SINGLE_NODE_WRITER),
+                true,
+                Map.of(
+                        "csi.storage.k8s.io/ephemeral",
+                        "true",
+                        "csi.storage.k8s.io/pod.name",
+                        "workload",
+                        "csi.storage.k8s.io/pod.namespace",
+                        "default",
+                        "csi.storage.k8s.io/pod.uid",
+                        "8f7c2c1e-1111-4a2b-9c3d-123456789abc",
+                        "csi.storage.k8s.io/serviceAccount.name",
+                        "default"));
         syscalls = new JnaMountSyscalls();
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         try (var paths = Files.walk(root)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            paths.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         }
     }
 

@@ -50,8 +50,7 @@ public final class BackendRegistry {
         return new BackendRegistry(byName);
     }
 
-    private static void register(Map<String, BackendProvider> byName, BackendProvider provider,
-                                 List<String> problems) {
+    private static void register(Map<String, BackendProvider> byName, BackendProvider provider, List<String> problems) {
         BackendProvider previous = byName.putIfAbsent(provider.name(), provider);
         if (previous != null) {
             problems.add("two backends are named \"" + provider.name() + "\": " + describe(previous) + " and "

@@ -9,11 +9,10 @@ import java.util.List;
 /** The CSI Identity and Node services over an engine, with the per-RPC log line and metrics. */
 public final class CsiServices {
 
-    private CsiServices() {
-    }
+    private CsiServices() {}
 
-    public static List<ServerServiceDefinition> create(String pluginName, String version, String nodeId,
-                                                       VolumeEngine engine, CallRecorder metrics) {
+    public static List<ServerServiceDefinition> create(
+            String pluginName, String version, String nodeId, VolumeEngine engine, CallRecorder metrics) {
         RpcObserver observer = new RpcObserver(metrics);
         return List.of(
                 ServerInterceptors.intercept(new IdentityService(pluginName, version, engine), observer),

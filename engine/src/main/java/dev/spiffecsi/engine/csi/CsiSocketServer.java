@@ -63,8 +63,13 @@ public final class CsiSocketServer implements AutoCloseable {
     private final ExecutorService control;
     private final Duration grace;
 
-    private CsiSocketServer(Path socket, Server server, ExecutorService transport, ExecutorService calls,
-                             ExecutorService control, Duration grace) {
+    private CsiSocketServer(
+            Path socket,
+            Server server,
+            ExecutorService transport,
+            ExecutorService calls,
+            ExecutorService control,
+            Duration grace) {
         this.socket = socket;
         this.server = server;
         this.transport = transport;
@@ -87,8 +92,8 @@ public final class CsiSocketServer implements AutoCloseable {
         // (a busy unmount retried, a publish waiting for credential files): the livenessprobe's Probe has a
         // deadline, and missing it would get the driver restarted in the middle of a publish storm
         ExecutorService control = pool("csi-control", CONTROL_THREADS);
-        OkHttpServerBuilder builder = OkHttpServerBuilder.forPort(UnixDomainSocketAddress.of(socket),
-                        InsecureServerCredentials.create())
+        OkHttpServerBuilder builder = OkHttpServerBuilder.forPort(
+                        UnixDomainSocketAddress.of(socket), InsecureServerCredentials.create())
                 .socketFactory(UnixDomainServerSocket.factory())
                 .transportExecutor(transport)
                 // the method is looked up on the connection's thread (a map lookup), then the call moves to the
@@ -123,13 +128,25 @@ public final class CsiSocketServer implements AutoCloseable {
      */
     private static ExecutorService pool(String name, int max) {
         AtomicInteger number = new AtomicInteger();
-        ThreadFactory threads = task -> Thread.ofPlatform().daemon().name(name + "-" + number.incrementAndGet())
+        ThreadFactory threads = task -> Thread.ofPlatform()
+                .daemon()
+                .name(name + "-" + number.incrementAndGet())
                 .unstarted(task);
         ThreadPoolExecutor pool = max == Integer.MAX_VALUE
-                ? new ThreadPoolExecutor(0, max, IDLE_THREAD_TIMEOUT.toSeconds(), TimeUnit.SECONDS,
-                        new java.util.concurrent.SynchronousQueue<>(), threads)
-                : new ThreadPoolExecutor(max, max, IDLE_THREAD_TIMEOUT.toSeconds(), TimeUnit.SECONDS,
-                        new LinkedBlockingQueue<>(), threads);
+                ? new ThreadPoolExecutor(
+                        0,
+                        max,
+                        IDLE_THREAD_TIMEOUT.toSeconds(),
+                        TimeUnit.SECONDS,
+                        new java.util.concurrent.SynchronousQueue<>(),
+                        threads)
+                : new ThreadPoolExecutor(
+                        max,
+                        max,
+                        IDLE_THREAD_TIMEOUT.toSeconds(),
+                        TimeUnit.SECONDS,
+                        new LinkedBlockingQueue<>(),
+                        threads);
         pool.allowCoreThreadTimeOut(max != Integer.MAX_VALUE);
         return pool;
     }

@@ -32,13 +32,16 @@ final class IdentityService extends IdentityGrpc.IdentityImplBase {
 
     @Override
     public void getPluginInfo(GetPluginInfoRequest request, StreamObserver<GetPluginInfoResponse> response) {
-        response.onNext(GetPluginInfoResponse.newBuilder().setName(pluginName).setVendorVersion(version).build());
+        response.onNext(GetPluginInfoResponse.newBuilder()
+                .setName(pluginName)
+                .setVendorVersion(version)
+                .build());
         response.onCompleted();
     }
 
     @Override
-    public void getPluginCapabilities(GetPluginCapabilitiesRequest request,
-                                      StreamObserver<GetPluginCapabilitiesResponse> response) {
+    public void getPluginCapabilities(
+            GetPluginCapabilitiesRequest request, StreamObserver<GetPluginCapabilitiesResponse> response) {
         // Only the Node service is implemented; no controller, no topology.
         response.onNext(GetPluginCapabilitiesResponse.getDefaultInstance());
         response.onCompleted();
@@ -56,7 +59,9 @@ final class IdentityService extends IdentityGrpc.IdentityImplBase {
             }
             lastReady = health.ready();
         }
-        response.onNext(ProbeResponse.newBuilder().setReady(BoolValue.of(health.ready())).build());
+        response.onNext(ProbeResponse.newBuilder()
+                .setReady(BoolValue.of(health.ready()))
+                .build());
         response.onCompleted();
     }
 }

@@ -41,8 +41,8 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     }
 
     @Override
-    public void nodePublishVolume(NodePublishVolumeRequest request,
-                                  StreamObserver<NodePublishVolumeResponse> response) {
+    public void nodePublishVolume(
+            NodePublishVolumeRequest request, StreamObserver<NodePublishVolumeResponse> response) {
         answer(response, () -> {
             engine.publish(toCommand(request));
             return NodePublishVolumeResponse.getDefaultInstance();
@@ -50,8 +50,8 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     }
 
     @Override
-    public void nodeUnpublishVolume(NodeUnpublishVolumeRequest request,
-                                    StreamObserver<NodeUnpublishVolumeResponse> response) {
+    public void nodeUnpublishVolume(
+            NodeUnpublishVolumeRequest request, StreamObserver<NodeUnpublishVolumeResponse> response) {
         answer(response, () -> {
             engine.unpublish(request.getVolumeId(), request.getTargetPath());
             return NodeUnpublishVolumeResponse.getDefaultInstance();
@@ -59,26 +59,32 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     }
 
     @Override
-    public void nodeGetVolumeStats(NodeGetVolumeStatsRequest request,
-                                   StreamObserver<NodeGetVolumeStatsResponse> response) {
+    public void nodeGetVolumeStats(
+            NodeGetVolumeStatsRequest request, StreamObserver<NodeGetVolumeStatsResponse> response) {
         answer(response, () -> {
             VolumeStats stats = engine.stats(request.getVolumeId(), request.getVolumePath());
             FileSystemUsage usage = stats.usage();
             return NodeGetVolumeStatsResponse.newBuilder()
-                    .addUsage(VolumeUsage.newBuilder().setUnit(VolumeUsage.Unit.BYTES).setTotal(usage.totalBytes())
-                            .setAvailable(usage.availableBytes()).setUsed(usage.usedBytes()))
-                    .addUsage(VolumeUsage.newBuilder().setUnit(VolumeUsage.Unit.INODES)
-                            .setTotal(usage.totalInodes()).setAvailable(usage.availableInodes())
+                    .addUsage(VolumeUsage.newBuilder()
+                            .setUnit(VolumeUsage.Unit.BYTES)
+                            .setTotal(usage.totalBytes())
+                            .setAvailable(usage.availableBytes())
+                            .setUsed(usage.usedBytes()))
+                    .addUsage(VolumeUsage.newBuilder()
+                            .setUnit(VolumeUsage.Unit.INODES)
+                            .setTotal(usage.totalInodes())
+                            .setAvailable(usage.availableInodes())
                             .setUsed(usage.usedInodes()))
                     .setVolumeCondition(VolumeCondition.newBuilder()
-                            .setAbnormal(stats.condition().abnormal()).setMessage(stats.condition().message()))
+                            .setAbnormal(stats.condition().abnormal())
+                            .setMessage(stats.condition().message()))
                     .build();
         });
     }
 
     @Override
-    public void nodeGetCapabilities(NodeGetCapabilitiesRequest request,
-                                    StreamObserver<NodeGetCapabilitiesResponse> response) {
+    public void nodeGetCapabilities(
+            NodeGetCapabilitiesRequest request, StreamObserver<NodeGetCapabilitiesResponse> response) {
         response.onNext(NodeGetCapabilitiesResponse.newBuilder()
                 .addCapabilities(rpc(NodeServiceCapability.RPC.Type.VOLUME_CONDITION))
                 .addCapabilities(rpc(NodeServiceCapability.RPC.Type.GET_VOLUME_STATS))
@@ -102,8 +108,8 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     }
 
     @Override
-    public void nodeUnstageVolume(NodeUnstageVolumeRequest request,
-                                  StreamObserver<NodeUnstageVolumeResponse> response) {
+    public void nodeUnstageVolume(
+            NodeUnstageVolumeRequest request, StreamObserver<NodeUnstageVolumeResponse> response) {
         response.onError(unimplemented("NodeUnstageVolume"));
     }
 
@@ -113,13 +119,16 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     }
 
     private static Throwable unimplemented(String method) {
-        return Status.UNIMPLEMENTED.withDescription(method + " is not supported: this driver serves only "
-                + "ephemeral inline volumes, which are never staged or expanded").asRuntimeException();
+        return Status.UNIMPLEMENTED
+                .withDescription(method + " is not supported: this driver serves only "
+                        + "ephemeral inline volumes, which are never staged or expanded")
+                .asRuntimeException();
     }
 
     private static NodeServiceCapability rpc(NodeServiceCapability.RPC.Type type) {
         return NodeServiceCapability.newBuilder()
-                .setRpc(NodeServiceCapability.RPC.newBuilder().setType(type)).build();
+                .setRpc(NodeServiceCapability.RPC.newBuilder().setType(type))
+                .build();
     }
 
     private static <T> void answer(StreamObserver<T> response, Supplier<T> body) {
@@ -143,14 +152,22 @@ final class NodeService extends NodeGrpc.NodeImplBase {
                 case BLOCK -> PublishCommand.AccessType.BLOCK;
                 default -> PublishCommand.AccessType.NONE;
             };
-            PublishCommand.AccessMode accessMode = cap.hasAccessMode()
-                    ? accessMode(cap.getAccessMode().getMode())
-                    : PublishCommand.AccessMode.MISSING;
-            capability = new PublishCommand.Capability(accessType, cap.getMount().getFsType(),
-                    cap.getMount().getMountFlagsList(), accessMode, cap.getMount().getVolumeMountGroup());
+            PublishCommand.AccessMode accessMode =
+                    cap.hasAccessMode() ? accessMode(cap.getAccessMode().getMode()) : PublishCommand.AccessMode.MISSING;
+            capability = new PublishCommand.Capability(
+                    accessType,
+                    cap.getMount().getFsType(),
+                    cap.getMount().getMountFlagsList(),
+                    accessMode,
+                    cap.getMount().getVolumeMountGroup());
         }
-        return new PublishCommand(request.getVolumeId(), request.getTargetPath(), request.getStagingTargetPath(),
-                capability, request.getReadonly(), request.getVolumeContextMap());
+        return new PublishCommand(
+                request.getVolumeId(),
+                request.getTargetPath(),
+                request.getStagingTargetPath(),
+                capability,
+                request.getReadonly(),
+                request.getVolumeContextMap());
     }
 
     private static PublishCommand.AccessMode accessMode(VolumeCapability.AccessMode.Mode mode) {

@@ -31,8 +31,8 @@ final class RpcObserver implements ServerInterceptor {
     }
 
     @Override
-    public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
-                                                      ServerCallHandler<Q, A> next) {
+    public <Q, A> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
         long start = System.nanoTime();
         String method = call.getMethodDescriptor().getBareMethodName();
         Object[] request = new Object[1];
@@ -80,8 +80,9 @@ final class RpcObserver implements ServerInterceptor {
         }
         String line = "rpc method={} volume_id={} target_path={} code={} duration={}";
         // the id and the path are the caller's: a hostile one is quoted and escaped, an ordinary one shown as it is
-        Object[] args = {method, LogSafe.token(volumeId, 1024), LogSafe.token(path, 4096), status.getCode(),
-            milliseconds(nanos)};
+        Object[] args = {
+            method, LogSafe.token(volumeId, 1024), LogSafe.token(path, 4096), status.getCode(), milliseconds(nanos)
+        };
         if (routine) {
             LOG.debug(line, args);
         } else {

@@ -8,8 +8,7 @@ import io.grpc.StatusRuntimeException;
 /** The one place where domain failures become gRPC status codes. */
 final class StatusMapper {
 
-    private StatusMapper() {
-    }
+    private StatusMapper() {}
 
     static StatusRuntimeException toStatus(Throwable failure) {
         Status status = switch (failure) {

@@ -199,12 +199,10 @@ final class UnixDomainServerSocket extends ServerSocket {
 
         // TCP options, which the transport sets and a Unix domain socket does not have
         @Override
-        public void setTcpNoDelay(boolean on) {
-        }
+        public void setTcpNoDelay(boolean on) {}
 
         @Override
-        public void setKeepAlive(boolean on) {
-        }
+        public void setKeepAlive(boolean on) {}
 
         @Override
         public void setSoTimeout(int timeout) {

@@ -6,7 +6,7 @@ package dev.spiffecsi.engine.metrics;
  */
 public interface CallRecorder {
 
-    CallRecorder NONE = (method, code, nanos) -> { };
+    CallRecorder NONE = (method, code, nanos) -> {};
 
     /** Records one answered call: its method, its gRPC status code and how long it took. */
     void recordCall(String method, String code, long nanos);

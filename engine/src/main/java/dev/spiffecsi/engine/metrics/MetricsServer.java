@@ -18,7 +18,8 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     public static MetricsServer start(InetSocketAddress address, DriverMetrics metrics) throws IOException {
-        HTTPServer.Builder builder = HTTPServer.builder().port(address.getPort()).registry(metrics.registry());
+        HTTPServer.Builder builder =
+                HTTPServer.builder().port(address.getPort()).registry(metrics.registry());
         if (!address.getAddress().isAnyLocalAddress()) {
             builder.hostname(address.getHostString());
         }

@@ -70,7 +70,9 @@ public final class BeneathResolver {
         Integer cached = roots.get(root);
         if (cached != null) {
             try {
-                return new OpenedTarget(target, openBeneath(cached, relative, target),
+                return new OpenedTarget(
+                        target,
+                        openBeneath(cached, relative, target),
                         target.getFileName().toString());
             } catch (ErrnoException e) {
                 if (e.errno() != MountSyscalls.ENOENT) {
@@ -82,11 +84,14 @@ public final class BeneathResolver {
         int rootFd = openRoot(root);
         boolean keep = false;
         try {
-            OpenedTarget opened = new OpenedTarget(target, openBeneath(rootFd, relative, target),
+            OpenedTarget opened = new OpenedTarget(
+                    target,
+                    openBeneath(rootFd, relative, target),
                     target.getFileName().toString());
             // the first root is cached; a stale one (the retry found what it did not) is replaced, not closed: a
             // call in flight may still be using it. A parent missing from both is no reason to replace anything.
-            keep = cached == null ? roots.size() < MAX_CACHED_ROOTS && roots.putIfAbsent(root, rootFd) == null
+            keep = cached == null
+                    ? roots.size() < MAX_CACHED_ROOTS && roots.putIfAbsent(root, rootFd) == null
                     : roots.replace(root, cached, rootFd);
             return opened;
         } finally {
@@ -162,8 +167,8 @@ public final class BeneathResolver {
                     next = DirectLibC.openat(current, name, OpenFlags.DIRECTORY_HANDLE_NOFOLLOW);
                 } catch (LastErrorException e) {
                     if (e.getErrorCode() == MountSyscalls.ENOTDIR && isSymlink(current, name)) {
-                        throw new ErrnoException("openat", reached, MountSyscalls.ELOOP,
-                                LibC.INSTANCE.strerror(MountSyscalls.ELOOP));
+                        throw new ErrnoException(
+                                "openat", reached, MountSyscalls.ELOOP, LibC.INSTANCE.strerror(MountSyscalls.ELOOP));
                     }
                     throw JnaMountSyscalls.errno("openat", reached, e);
                 }
@@ -185,8 +190,7 @@ public final class BeneathResolver {
     private static boolean isSymlink(int dirfd, String name) {
         try (Memory buffer = new Memory(256)) {
             buffer.clear();
-            if (DirectLibC.statx(dirfd, name, OpenFlags.AT_SYMLINK_NOFOLLOW, 1 /* STATX_TYPE */, buffer)
-                    != 0) {
+            if (DirectLibC.statx(dirfd, name, OpenFlags.AT_SYMLINK_NOFOLLOW, 1 /* STATX_TYPE */, buffer) != 0) {
                 return false;
             }
             return (buffer.getShort(28) & 0170000) == 0120000; // stx_mode at offset 28
@@ -194,8 +198,11 @@ public final class BeneathResolver {
     }
 
     private static void requireStrictlyBelow(Path root, Path target) {
-        if (!root.isAbsolute() || !target.isAbsolute() || !root.normalize().equals(root)
-                || !target.normalize().equals(target) || !target.startsWith(root)
+        if (!root.isAbsolute()
+                || !target.isAbsolute()
+                || !root.normalize().equals(root)
+                || !target.normalize().equals(target)
+                || !target.startsWith(root)
                 || target.getNameCount() <= root.getNameCount()) {
             throw new IllegalArgumentException(target + " is not a normalized path strictly below " + root);
         }

@@ -18,8 +18,7 @@ final class DirectLibC {
         Native.register(DirectLibC.class, NativeLibrary.getInstance("c"));
     }
 
-    private DirectLibC() {
-    }
+    private DirectLibC() {}
 
     static native int open(String path, int flags) throws LastErrorException;
 

@@ -16,10 +16,14 @@ public final class EmptyDirectory {
     private static final int ENOTEMPTY = 39;
 
     /** What became of the path. */
-    public enum Outcome { REMOVED, MISSING, NOT_A_DIRECTORY, NOT_EMPTY }
-
-    private EmptyDirectory() {
+    public enum Outcome {
+        REMOVED,
+        MISSING,
+        NOT_A_DIRECTORY,
+        NOT_EMPTY
     }
+
+    private EmptyDirectory() {}
 
     /** @throws ErrnoException for any other error (EBUSY for a mount point, EACCES, ...) */
     public static Outcome remove(Path directory) throws ErrnoException {

@@ -10,8 +10,8 @@ import java.nio.file.Path;
  * usage a CSI node plugin reports for a volume, in bytes and inodes, as the kubelet computes it for its own
  * volumes.
  */
-public record FileSystemUsage(long totalBytes, long availableBytes, long usedBytes, long totalInodes,
-                              long availableInodes, long usedInodes) {
+public record FileSystemUsage(
+        long totalBytes, long availableBytes, long usedBytes, long totalInodes, long availableInodes, long usedInodes) {
 
     public static final FileSystemUsage NONE = new FileSystemUsage(0, 0, 0, 0, 0, 0);
 
@@ -34,8 +34,13 @@ public record FileSystemUsage(long totalBytes, long availableBytes, long usedByt
             long free = buffer.getLong(OFF_BFREE);
             long files = buffer.getLong(OFF_FILES);
             long freeFiles = buffer.getLong(OFF_FFREE);
-            return new FileSystemUsage(blocks * fragment, buffer.getLong(OFF_BAVAIL) * fragment,
-                    Math.max(0, blocks - free) * fragment, files, freeFiles, Math.max(0, files - freeFiles));
+            return new FileSystemUsage(
+                    blocks * fragment,
+                    buffer.getLong(OFF_BAVAIL) * fragment,
+                    Math.max(0, blocks - free) * fragment,
+                    files,
+                    freeFiles,
+                    Math.max(0, files - freeFiles));
         } catch (LastErrorException e) {
             throw JnaMountSyscalls.errno("statvfs", path, e);
         }

@@ -77,9 +77,10 @@ public final class JnaMountSyscalls implements MountSyscalls {
             throws IOException {
         long tree;
         try {
-            // arguments as longs: syscall(2) reads every argument as a long, an int would leave the upper half undefined
-            tree = LibC.INSTANCE.syscall(SYS_OPEN_TREE, (long) AT_FDCWD, source.toString(),
-                    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+            // arguments as longs: syscall(2) reads every argument as a long, an int would leave the upper half
+            // undefined
+            tree = LibC.INSTANCE.syscall(
+                    SYS_OPEN_TREE, (long) AT_FDCWD, source.toString(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
         } catch (LastErrorException e) {
             throw errno("open_tree", source, e);
         }
@@ -137,8 +138,13 @@ public final class JnaMountSyscalls implements MountSyscalls {
     public Optional<FileStatus> statIfExists(Path path) throws IOException {
         Memory buffer = STATX_BUFFER.get();
         buffer.clear();
-        if (DirectLibC.statx(AT_FDCWD, path.toString(), AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
-                STATX_BASIC_STATS | STATX_MNT_ID, buffer) != 0) {
+        if (DirectLibC.statx(
+                        AT_FDCWD,
+                        path.toString(),
+                        AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
+                        STATX_BASIC_STATS | STATX_MNT_ID,
+                        buffer)
+                != 0) {
             int errno = Native.getLastError();
             if (errno == ENOENT) {
                 return Optional.empty();
@@ -154,8 +160,13 @@ public final class JnaMountSyscalls implements MountSyscalls {
         int mode = buffer.getShort(OFF_MODE) & 0xffff;
         long device = (Integer.toUnsignedLong(buffer.getInt(OFF_DEV_MAJOR)) << 32)
                 | Integer.toUnsignedLong(buffer.getInt(OFF_DEV_MINOR));
-        return Optional.of(new FileStatus(mode, device, buffer.getLong(OFF_INO), buffer.getLong(OFF_MNT_ID),
-                (attributes & STATX_ATTR_MOUNT_ROOT) != 0, Integer.toUnsignedLong(buffer.getInt(OFF_NLINK))));
+        return Optional.of(new FileStatus(
+                mode,
+                device,
+                buffer.getLong(OFF_INO),
+                buffer.getLong(OFF_MNT_ID),
+                (attributes & STATX_ATTR_MOUNT_ROOT) != 0,
+                Integer.toUnsignedLong(buffer.getInt(OFF_NLINK))));
     }
 
     static ErrnoException errno(String call, Path path, LastErrorException e) {

@@ -15,8 +15,7 @@ final class NativeLibraries {
 
     static final String SEARCH_PATH_PROPERTY = "jna.platform.library.path";
 
-    private NativeLibraries() {
-    }
+    private NativeLibraries() {}
 
     static <T extends Library> T libc(Class<T> bindings) {
         setSearchPath();
@@ -37,7 +36,7 @@ final class NativeLibraries {
             case "aarch64", "arm64" -> "aarch64-linux-gnu";
             default -> osArch + "-linux-gnu";
         };
-        return String.join(":", "/usr/lib/" + multiarch, "/lib/" + multiarch, "/usr/lib64", "/lib64", "/usr/lib",
-                "/lib");
+        return String.join(
+                ":", "/usr/lib/" + multiarch, "/lib/" + multiarch, "/usr/lib64", "/lib64", "/usr/lib", "/lib");
     }
 }

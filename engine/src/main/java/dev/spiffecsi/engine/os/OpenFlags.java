@@ -15,6 +15,5 @@ final class OpenFlags {
     /** The same, refusing a symlink as the final component (ENOTDIR: O_DIRECTORY applies to the link itself). */
     static final int DIRECTORY_HANDLE_NOFOLLOW = DIRECTORY_HANDLE | O_NOFOLLOW;
 
-    private OpenFlags() {
-    }
+    private OpenFlags() {}
 }

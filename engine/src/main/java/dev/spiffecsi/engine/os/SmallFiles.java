@@ -43,8 +43,7 @@ public final class SmallFiles {
         int close(int fd) throws LastErrorException;
     }
 
-    private SmallFiles() {
-    }
+    private SmallFiles() {}
 
     /**
      * The content of {@code file}.

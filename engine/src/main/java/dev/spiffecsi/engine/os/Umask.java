@@ -3,8 +3,7 @@ package dev.spiffecsi.engine.os;
 /** The process umask, so that a socket can be created with restrictive permissions from the first instant. */
 public final class Umask {
 
-    private Umask() {
-    }
+    private Umask() {}
 
     /**
      * Runs {@code action} with {@code mask} as the process umask, then restores the previous one. The umask is

@@ -56,8 +56,9 @@ public final class Driver implements AutoCloseable {
         return start(config, registry, version, new JnaMountSyscalls(), Clock.systemUTC());
     }
 
-    public static Driver start(LoadedConfig config, BackendRegistry registry, String version, MountSyscalls mounts,
-                               Clock clock) throws IOException {
+    public static Driver start(
+            LoadedConfig config, BackendRegistry registry, String version, MountSyscalls mounts, Clock clock)
+            throws IOException {
         DriverSettings settings = config.settings();
         if (settings.nodeId() == null || settings.nodeId().isEmpty()) {
             throw new ConfigException("the node id is empty: pass -node-id, or set the environment variable "
@@ -67,30 +68,48 @@ public final class Driver implements AutoCloseable {
         BackendProvider provider = registry.select(settings.backend());
         Path stateDir = usableStateDirectory(settings);
         Path backendState = ownerOnlyDirectory(stateDir.resolve("backends").resolve(provider.name()));
-        EngineContext context = new EngineContext(settings.nodeId(), settings.pluginName(),
-                settings.workloadApiSocketDir(), settings.kubeletPodsDir(), backendState, clock, mounts,
+        EngineContext context = new EngineContext(
+                settings.nodeId(),
+                settings.pluginName(),
+                settings.workloadApiSocketDir(),
+                settings.kubeletPodsDir(),
+                backendState,
+                clock,
+                mounts,
                 System.getLogger("dev.spiffecsi.backend." + provider.name()));
         Backend backend = provider.create(config.backendConfig(provider.name()), context);
         MetricsServer metricsServer = null;
         try {
             StateStore state = StateStore.open(stateDir, settings.kubeletPodsDir());
-            backend.resume(state.forBackend(provider.name()).stream().map(VolumeRecord::toRequest).toList());
-            RequestValidator validator = new RequestValidator(new TargetPathPolicy(settings.kubeletPodsDir()),
-                    settings.requireReadonlyVolume(), settings.volumeContextMaxBytes());
+            backend.resume(state.forBackend(provider.name()).stream()
+                    .map(VolumeRecord::toRequest)
+                    .toList());
+            RequestValidator validator = new RequestValidator(
+                    new TargetPathPolicy(settings.kubeletPodsDir()),
+                    settings.requireReadonlyVolume(),
+                    settings.volumeContextMaxBytes());
             VolumeEngine engine = new VolumeEngine(validator, state, backend, provider.name(), clock);
             CallRecorder calls = CallRecorder.NONE;
             if (settings.metricsAddress().isPresent()) {
-                DriverMetrics metrics = new DriverMetrics(engine::publishedVolumes, () -> engine.health().ready());
+                DriverMetrics metrics = new DriverMetrics(
+                        engine::publishedVolumes, () -> engine.health().ready());
                 metricsServer = MetricsServer.start(settings.metricsAddress().get(), metrics);
                 calls = metrics;
             }
-            CsiSocketServer server = CsiSocketServer.start(settings.csiSocketPath(),
+            CsiSocketServer server = CsiSocketServer.start(
+                    settings.csiSocketPath(),
                     CsiServices.create(settings.pluginName(), version, settings.nodeId(), engine, calls),
                     settings.shutdownGracePeriod());
-            LOG.info("spiffe-csi-driver {} started: plugin={} node={} backend={} workload-api-socket-dir={} "
-                            + "kubelet-pods-dir={} published-volumes={}", version, settings.pluginName(),
-                    settings.nodeId(), provider.name(), settings.workloadApiSocketDir(),
-                    settings.kubeletPodsDir(), state.size());
+            LOG.info(
+                    "spiffe-csi-driver {} started: plugin={} node={} backend={} workload-api-socket-dir={} "
+                            + "kubelet-pods-dir={} published-volumes={}",
+                    version,
+                    settings.pluginName(),
+                    settings.nodeId(),
+                    provider.name(),
+                    settings.workloadApiSocketDir(),
+                    settings.kubeletPodsDir(),
+                    state.size());
             return new Driver(server, metricsServer, backend, engine);
         } catch (IOException | RuntimeException e) {
             if (metricsServer != null) {
@@ -112,17 +131,20 @@ public final class Driver implements AutoCloseable {
             return ownerOnlyDirectory(settings.stateDir());
         } catch (IOException e) {
             Path fallback = settings.csiSocketPath().getParent().resolve("spiffe-csi-state");
-            LOG.warn("cannot use the state directory {} ({}); keeping the records in {} beside the CSI socket "
-                    + "instead (set state-dir to a writable directory that survives restarts)",
-                    settings.stateDir(), e.toString(), fallback);
+            LOG.warn(
+                    "cannot use the state directory {} ({}); keeping the records in {} beside the CSI socket "
+                            + "instead (set state-dir to a writable directory that survives restarts)",
+                    settings.stateDir(),
+                    e.toString(),
+                    fallback);
             return ownerOnlyDirectory(fallback);
         }
     }
 
     private static Path ownerOnlyDirectory(Path directory) throws IOException {
         if (!Files.isDirectory(directory)) {
-            Files.createDirectories(directory,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(
+                    directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
         return directory;
     }

@@ -64,8 +64,8 @@ public final class StateStore {
         Path directory = stateDir.resolve("volumes");
         if (!Files.isDirectory(directory)) {
             // the records name pods: readable by root only, whatever the state directory's own mode
-            Files.createDirectories(directory,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(
+                    directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
         StateStore store = new StateStore(directory, podsDir.normalize());
         store.load();
@@ -92,7 +92,9 @@ public final class StateStore {
     /** A record for a target outside the pods directory is not one the engine wrote; nothing may act on it. */
     private void requireConfined(VolumeRecord record) throws IOException {
         Path target = record.target();
-        if (!target.isAbsolute() || !target.equals(target.normalize()) || !target.startsWith(podsDir)
+        if (!target.isAbsolute()
+                || !target.equals(target.normalize())
+                || !target.startsWith(podsDir)
                 || target.getNameCount() <= podsDir.getNameCount()) {
             throw new IOException("its target " + LogSafe.value(record.targetPath()) + " is not below the kubelet "
                     + "pods directory " + podsDir);

@@ -15,8 +15,14 @@ import java.util.OptionalInt;
  *                         driver restart gives its files the same group; empty in records of drivers that did not
  *                         advertise VOLUME_MOUNT_GROUP
  */
-public record VolumeRecord(String volumeId, String targetPath, String backend, boolean readOnly,
-                           Map<String, String> volumeContext, OptionalInt volumeMountGroup, Instant publishedAt) {
+public record VolumeRecord(
+        String volumeId,
+        String targetPath,
+        String backend,
+        boolean readOnly,
+        Map<String, String> volumeContext,
+        OptionalInt volumeMountGroup,
+        Instant publishedAt) {
 
     /** The context as recorded: without the service account tokens, also when read from a record that held them. */
     public VolumeRecord {
@@ -25,8 +31,13 @@ public record VolumeRecord(String volumeId, String targetPath, String backend, b
     }
 
     /** A record without a volume mount group. */
-    public VolumeRecord(String volumeId, String targetPath, String backend, boolean readOnly,
-                        Map<String, String> volumeContext, Instant publishedAt) {
+    public VolumeRecord(
+            String volumeId,
+            String targetPath,
+            String backend,
+            boolean readOnly,
+            Map<String, String> volumeContext,
+            Instant publishedAt) {
         this(volumeId, targetPath, backend, readOnly, volumeContext, OptionalInt.empty(), publishedAt);
     }
 
@@ -37,8 +48,14 @@ public record VolumeRecord(String volumeId, String targetPath, String backend, b
     public static final String SERVICE_ACCOUNT_TOKENS = "csi.storage.k8s.io/serviceAccount.tokens";
 
     public static VolumeRecord of(PublishRequest request, String backend, Instant publishedAt) {
-        return new VolumeRecord(request.volumeId(), request.targetPath().toString(), backend, request.readOnly(),
-                request.volumeContext(), request.volumeMountGroup(), publishedAt);
+        return new VolumeRecord(
+                request.volumeId(),
+                request.targetPath().toString(),
+                backend,
+                request.readOnly(),
+                request.volumeContext(),
+                request.volumeMountGroup(),
+                publishedAt);
     }
 
     /** {@code volumeContext} as a record keeps it: without the service account tokens. */
@@ -56,7 +73,12 @@ public record VolumeRecord(String volumeId, String targetPath, String backend, b
     }
 
     public PublishRequest toRequest() {
-        return new PublishRequest(volumeId, target(), readOnly, PodInfo.fromVolumeContext(volumeContext),
-                volumeContext, volumeMountGroup);
+        return new PublishRequest(
+                volumeId,
+                target(),
+                readOnly,
+                PodInfo.fromVolumeContext(volumeContext),
+                volumeContext,
+                volumeMountGroup);
     }
 }

@@ -24,11 +24,11 @@ final class VolumeRecordCodec {
 
     private static final JsonFactory JSON = new JsonFactory();
 
-    private VolumeRecordCodec() {
-    }
+    private VolumeRecordCodec() {}
 
     static byte[] encode(VolumeRecord record) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + 64 * record.volumeContext().size());
+        ByteArrayOutputStream bytes =
+                new ByteArrayOutputStream(256 + 64 * record.volumeContext().size());
         try (JsonGenerator json = JSON.createGenerator(bytes, JsonEncoding.UTF8)) {
             json.writeStartObject();
             json.writeStringField("volumeId", record.volumeId());
@@ -41,7 +41,8 @@ final class VolumeRecordCodec {
             }
             json.writeEndObject();
             if (record.volumeMountGroup().isPresent()) {
-                json.writeNumberField("volumeMountGroup", record.volumeMountGroup().getAsInt());
+                json.writeNumberField(
+                        "volumeMountGroup", record.volumeMountGroup().getAsInt());
             }
             if (record.publishedAt() != null) {
                 json.writeStringField("publishedAt", record.publishedAt().toString());
@@ -92,8 +93,7 @@ final class VolumeRecordCodec {
         return new VolumeRecord(volumeId, targetPath, backend, readOnly, context, volumeMountGroup, publishedAt);
     }
 
-    private static void readContext(JsonParser json, JsonToken value, Map<String, String> context)
-            throws IOException {
+    private static void readContext(JsonParser json, JsonToken value, Map<String, String> context) throws IOException {
         if (value == JsonToken.VALUE_NULL) {
             return;
         }

@@ -25,8 +25,12 @@ public record PublishCommand(
      * @param volumeMountGroup {@code mount.volume_mount_group} as received (the pod's fsGroup), unvalidated; empty
      *                         when absent
      */
-    public record Capability(AccessType accessType, String fsType, List<String> mountFlags, AccessMode accessMode,
-                             String volumeMountGroup) {
+    public record Capability(
+            AccessType accessType,
+            String fsType,
+            List<String> mountFlags,
+            AccessMode accessMode,
+            String volumeMountGroup) {
         public Capability {
             mountFlags = List.copyOf(mountFlags);
             volumeMountGroup = volumeMountGroup == null ? "" : volumeMountGroup;
@@ -39,12 +43,23 @@ public record PublishCommand(
     }
 
     /** Which access_type oneof member was set. */
-    public enum AccessType { NONE, MOUNT, BLOCK }
+    public enum AccessType {
+        NONE,
+        MOUNT,
+        BLOCK
+    }
 
     /** CSI AccessMode.Mode; {@code MISSING} when the capability has no access_mode. */
     public enum AccessMode {
-        MISSING, UNKNOWN, SINGLE_NODE_WRITER, SINGLE_NODE_READER_ONLY, MULTI_NODE_READER_ONLY,
-        MULTI_NODE_SINGLE_WRITER, MULTI_NODE_MULTI_WRITER, SINGLE_NODE_SINGLE_WRITER, SINGLE_NODE_MULTI_WRITER;
+        MISSING,
+        UNKNOWN,
+        SINGLE_NODE_WRITER,
+        SINGLE_NODE_READER_ONLY,
+        MULTI_NODE_READER_ONLY,
+        MULTI_NODE_SINGLE_WRITER,
+        MULTI_NODE_MULTI_WRITER,
+        SINGLE_NODE_SINGLE_WRITER,
+        SINGLE_NODE_MULTI_WRITER;
 
         boolean readerOnly() {
             return this == SINGLE_NODE_READER_ONLY || this == MULTI_NODE_READER_ONLY;

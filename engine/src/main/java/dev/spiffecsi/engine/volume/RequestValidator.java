@@ -23,6 +23,7 @@ public final class RequestValidator {
 
     /** The kubelet's target of an inline volume: {@code <pods>/<pod uid>/volumes/kubernetes.io~csi/<name>/mount}. */
     private static final String VOLUMES = "volumes";
+
     private static final String CSI_PLUGIN_DIR = "kubernetes.io~csi";
     private static final String MOUNT = "mount";
 
@@ -64,8 +65,8 @@ public final class RequestValidator {
             throw VolumeException.invalid("volume_capability.access_type must be mount, not block");
         }
         if (!capability.fsType().isEmpty()) {
-            throw VolumeException.invalid("volume_capability.mount.fs_type must be empty, got "
-                    + LogSafe.value(capability.fsType(), 64));
+            throw VolumeException.invalid(
+                    "volume_capability.mount.fs_type must be empty, got " + LogSafe.value(capability.fsType(), 64));
         }
         if (!capability.mountFlags().isEmpty()) {
             throw VolumeException.invalid("volume_capability.mount.mount_flags must be empty, got "
@@ -76,7 +77,8 @@ public final class RequestValidator {
         if (capability.accessMode() == PublishCommand.AccessMode.MISSING) {
             throw VolumeException.invalid("volume_capability.access_mode is required");
         }
-        if (capability.accessMode() == PublishCommand.AccessMode.UNKNOWN || capability.accessMode().readerOnly()) {
+        if (capability.accessMode() == PublishCommand.AccessMode.UNKNOWN
+                || capability.accessMode().readerOnly()) {
             throw VolumeException.invalid("volume_capability.access_mode " + capability.accessMode()
                     + " is not supported (use a writer mode such as SINGLE_NODE_WRITER; the volume is read-only "
                     + "regardless)");
@@ -95,8 +97,8 @@ public final class RequestValidator {
         if (!pod.uid().isEmpty()) {
             requireKubeletTarget(target, pod.uid());
         }
-        return new PublishRequest(command.volumeId(), target, command.readOnly(), pod, command.volumeContext(),
-                mountGroup);
+        return new PublishRequest(
+                command.volumeId(), target, command.readOnly(), pod, command.volumeContext(), mountGroup);
     }
 
     /**

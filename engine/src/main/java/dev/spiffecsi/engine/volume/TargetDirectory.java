@@ -19,8 +19,7 @@ final class TargetDirectory {
 
     private static final int MODE_0750 = 0750;
 
-    private TargetDirectory() {
-    }
+    private TargetDirectory() {}
 
     /** Ensures the target is an empty directory; returns whether it had to be created. */
     static boolean prepare(OpenedTarget target) {
@@ -31,11 +30,15 @@ final class TargetDirectory {
         } catch (MountSyscalls.ErrnoException e) {
             if (e.errno() == MountSyscalls.ENOENT) {
                 // the held parent was deleted since it was resolved
-                throw new VolumeException(VolumeException.Reason.FAILED_PRECONDITION, "the parent directory of "
-                        + "target_path " + target.path() + " does not exist (the kubelet creates it)");
+                throw new VolumeException(
+                        VolumeException.Reason.FAILED_PRECONDITION,
+                        "the parent directory of " + "target_path " + target.path()
+                                + " does not exist (the kubelet creates it)");
             }
-            throw new VolumeException(VolumeException.Reason.INTERNAL,
-                    "cannot create target_path " + target.path() + ": " + e.getMessage(), e);
+            throw new VolumeException(
+                    VolumeException.Reason.INTERNAL,
+                    "cannot create target_path " + target.path() + ": " + e.getMessage(),
+                    e);
         }
         requireEmptyDirectory(target);
         return false;
@@ -47,18 +50,22 @@ final class TargetDirectory {
             BasicFileAttributes attributes =
                     Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             if (!attributes.isDirectory()) {
-                throw new VolumeException(VolumeException.Reason.FAILED_PRECONDITION,
+                throw new VolumeException(
+                        VolumeException.Reason.FAILED_PRECONDITION,
                         "target_path " + target.path() + " exists and is not a directory");
             }
             try (var entries = Files.list(entry)) {
                 if (entries.findAny().isPresent()) {
-                    throw new VolumeException(VolumeException.Reason.FAILED_PRECONDITION, "target_path "
-                            + target.path() + " is a non-empty directory; refusing to publish over it");
+                    throw new VolumeException(
+                            VolumeException.Reason.FAILED_PRECONDITION,
+                            "target_path " + target.path() + " is a non-empty directory; refusing to publish over it");
                 }
             }
         } catch (IOException e) {
-            throw new VolumeException(VolumeException.Reason.INTERNAL,
-                    "cannot inspect target_path " + target.path() + ": " + e.getMessage(), e);
+            throw new VolumeException(
+                    VolumeException.Reason.INTERNAL,
+                    "cannot inspect target_path " + target.path() + ": " + e.getMessage(),
+                    e);
         }
     }
 
@@ -70,20 +77,29 @@ final class TargetDirectory {
         } catch (MountSyscalls.ErrnoException e) {
             if (e.errno() == MountSyscalls.EBUSY) {
                 // something was mounted on the target again after the backend's unmount: the kubelet retries
-                throw new VolumeException(VolumeException.Reason.UNAVAILABLE, "target_path " + target.path()
-                        + " is still a mount point after unpublish (something mounted it again); retry", e);
+                throw new VolumeException(
+                        VolumeException.Reason.UNAVAILABLE,
+                        "target_path " + target.path()
+                                + " is still a mount point after unpublish (something mounted it again); retry",
+                        e);
             }
-            throw new VolumeException(VolumeException.Reason.INTERNAL,
-                    "cannot remove target_path " + target.path() + ": " + e.getMessage(), e);
+            throw new VolumeException(
+                    VolumeException.Reason.INTERNAL,
+                    "cannot remove target_path " + target.path() + ": " + e.getMessage(),
+                    e);
         }
         switch (outcome) {
             case REMOVED, MISSING -> {
                 // gone; MISSING is the node-reboot case
             }
-            case NOT_A_DIRECTORY -> throw new VolumeException(VolumeException.Reason.FAILED_PRECONDITION,
-                    "target_path " + target.path() + " is not a directory after unpublish; left in place");
-            case NOT_EMPTY -> throw new VolumeException(VolumeException.Reason.FAILED_PRECONDITION,
-                    "target_path " + target.path() + " is not empty after unpublish; left in place");
+            case NOT_A_DIRECTORY ->
+                throw new VolumeException(
+                        VolumeException.Reason.FAILED_PRECONDITION,
+                        "target_path " + target.path() + " is not a directory after unpublish; left in place");
+            case NOT_EMPTY ->
+                throw new VolumeException(
+                        VolumeException.Reason.FAILED_PRECONDITION,
+                        "target_path " + target.path() + " is not empty after unpublish; left in place");
         }
     }
 

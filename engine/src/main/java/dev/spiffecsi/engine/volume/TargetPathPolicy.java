@@ -57,8 +57,8 @@ public final class TargetPathPolicy {
             throw VolumeException.invalid(field + " contains a NUL character");
         }
         if (raw.length() >= PATH_MAX) {
-            throw VolumeException.invalid(field + " is " + raw.length() + " characters long; the limit is "
-                    + (PATH_MAX - 1));
+            throw VolumeException.invalid(
+                    field + " is " + raw.length() + " characters long; the limit is " + (PATH_MAX - 1));
         }
         if (!raw.startsWith("/")) {
             throw VolumeException.invalid(field + " must be an absolute path: " + quote(raw));
@@ -66,18 +66,17 @@ public final class TargetPathPolicy {
         String[] segments = raw.substring(1).split("/", -1);
         for (String segment : segments) {
             if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-                throw VolumeException.invalid(field + " must be a normalized path (no empty, '.' or '..' "
-                        + "segments): " + quote(raw));
+                throw VolumeException.invalid(
+                        field + " must be a normalized path (no empty, '.' or '..' " + "segments): " + quote(raw));
             }
             if (segment.length() > NAME_MAX) {
-                throw VolumeException.invalid(field + " has a path segment longer than " + NAME_MAX
-                        + " characters");
+                throw VolumeException.invalid(field + " has a path segment longer than " + NAME_MAX + " characters");
             }
         }
         Path path = Path.of(raw);
         if (!path.startsWith(podsDir) || path.getNameCount() <= podsDir.getNameCount()) {
-            throw VolumeException.invalid(field + " must be below the kubelet pods directory " + podsDir + ": "
-                    + quote(raw));
+            throw VolumeException.invalid(
+                    field + " must be below the kubelet pods directory " + podsDir + ": " + quote(raw));
         }
         rejectLinkedParents(field, path);
         return path;
@@ -97,12 +96,18 @@ public final class TargetPathPolicy {
         } catch (MountSyscalls.ErrnoException e) {
             return switch (e.errno()) {
                 case MountSyscalls.ENOENT -> Optional.empty();
-                case MountSyscalls.ELOOP -> throw VolumeException.invalid(field + " " + target
-                        + " passes through a symlink below the kubelet pods directory; refusing to follow it");
-                case MountSyscalls.ENOTDIR -> throw VolumeException.invalid(field + " " + target
-                        + " passes through something that is not a directory below the kubelet pods directory");
-                default -> throw new VolumeException(VolumeException.Reason.INTERNAL, "cannot resolve " + field + " "
-                        + target + " beneath the kubelet pods directory: " + e.getMessage(), e);
+                case MountSyscalls.ELOOP ->
+                    throw VolumeException.invalid(field + " " + target
+                            + " passes through a symlink below the kubelet pods directory; refusing to follow it");
+                case MountSyscalls.ENOTDIR ->
+                    throw VolumeException.invalid(field + " " + target
+                            + " passes through something that is not a directory below the kubelet pods directory");
+                default ->
+                    throw new VolumeException(
+                            VolumeException.Reason.INTERNAL,
+                            "cannot resolve " + field + " " + target + " beneath the kubelet pods directory: "
+                                    + e.getMessage(),
+                            e);
             };
         }
     }
@@ -117,17 +122,19 @@ public final class TargetPathPolicy {
             } catch (NoSuchFileException e) {
                 return; // nothing below a missing directory exists either
             } catch (IOException e) {
-                throw new VolumeException(VolumeException.Reason.INTERNAL,
+                throw new VolumeException(
+                        VolumeException.Reason.INTERNAL,
                         "cannot inspect " + quote(current.toString()) + " while checking " + field + ": "
-                                + e.getMessage(), e);
+                                + e.getMessage(),
+                        e);
             }
             if (attributes.isSymbolicLink()) {
                 throw VolumeException.invalid(field + " passes through a symlink at " + quote(current.toString())
                         + "; refusing to follow it");
             }
             if (!attributes.isDirectory()) {
-                throw VolumeException.invalid(field + " passes through " + quote(current.toString())
-                        + ", which is not a directory");
+                throw VolumeException.invalid(
+                        field + " passes through " + quote(current.toString()) + ", which is not a directory");
             }
         }
     }

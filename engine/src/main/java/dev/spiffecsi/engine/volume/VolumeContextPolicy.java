@@ -42,8 +42,8 @@ final class VolumeContextPolicy {
         for (Map.Entry<String, String> entry : context.entrySet()) {
             total += utf8Length(entry.getKey(), maxBytes) + utf8Length(entry.getValue(), maxBytes);
             if (total > maxBytes) {
-                throw VolumeException.invalid("volume_context holds more than " + maxBytes + " bytes ("
-                        + context.size() + " keys); the limit is spiffe-csi.limits.volume-context-max-bytes");
+                throw VolumeException.invalid("volume_context holds more than " + maxBytes + " bytes (" + context.size()
+                        + " keys); the limit is spiffe-csi.limits.volume-context-max-bytes");
             }
         }
         for (Map.Entry<String, String> entry : context.entrySet()) {
@@ -61,17 +61,18 @@ final class VolumeContextPolicy {
             case RequestValidator.EPHEMERAL, SERVICE_ACCOUNT_TOKENS -> {
                 // the ephemeral flag's value is checked by the validator; tokens are bounded by the total
             }
-            default -> throw VolumeException.invalid("volume_context[" + LogSafe.value(key) + "] is not a key the "
-                    + "kubelet sends; keys under " + PublishRequest.KUBELET_ATTRIBUTE_PREFIX + " are reserved for "
-                    + "the kubelet (pod.name, pod.namespace, pod.uid, serviceAccount.name, ephemeral, "
-                    + "serviceAccount.tokens)");
+            default ->
+                throw VolumeException.invalid("volume_context[" + LogSafe.value(key) + "] is not a key the "
+                        + "kubelet sends; keys under " + PublishRequest.KUBELET_ATTRIBUTE_PREFIX + " are reserved for "
+                        + "the kubelet (pod.name, pod.namespace, pod.uid, serviceAccount.name, ephemeral, "
+                        + "serviceAccount.tokens)");
         }
     }
 
     private static void require(String key, String value, Pattern pattern, int maxLength, String what) {
         if (value.length() > maxLength || !pattern.matcher(value).matches()) {
-            throw VolumeException.invalid("volume_context[\"" + key + "\"] must be " + what + " of at most "
-                    + maxLength + " characters, got " + LogSafe.value(value, 80));
+            throw VolumeException.invalid("volume_context[\"" + key + "\"] must be " + what + " of at most " + maxLength
+                    + " characters, got " + LogSafe.value(value, 80));
         }
     }
 

@@ -7,12 +7,12 @@ import dev.spiffecsi.engine.state.VolumeRecord;
 import dev.spiffecsi.spi.Backend;
 import dev.spiffecsi.spi.BackendException;
 import dev.spiffecsi.spi.Health;
+import dev.spiffecsi.spi.LogSafe;
 import dev.spiffecsi.spi.MountSyscalls;
 import dev.spiffecsi.spi.PublishRequest;
 import dev.spiffecsi.spi.TargetState;
 import dev.spiffecsi.spi.UnpublishRequest;
 import dev.spiffecsi.spi.VolumeCondition;
-import dev.spiffecsi.spi.LogSafe;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -37,8 +37,8 @@ public final class VolumeEngine {
     private final String backendName;
     private final Clock clock;
 
-    public VolumeEngine(RequestValidator validator, StateStore state, Backend backend, String backendName,
-                        Clock clock) {
+    public VolumeEngine(
+            RequestValidator validator, StateStore state, Backend backend, String backendName, Clock clock) {
         this.validator = validator;
         this.state = state;
         this.backend = backend;
@@ -48,8 +48,8 @@ public final class VolumeEngine {
 
     /** Publishes, idempotently: a target already published for the same volume succeeds without a new mount. */
     public void publish(PublishCommand command) {
-        PublishRequest request = logged("publish", command.volumeId(), command.targetPath(),
-                () -> validator.validate(command));
+        PublishRequest request =
+                logged("publish", command.volumeId(), command.targetPath(), () -> validator.validate(command));
         logged("publish", request.volumeId(), command.targetPath(), () -> {
             try (VolumeLocks.Held ignored = locks.acquire(request.volumeId(), request.targetPath())) {
                 doPublish(request);
@@ -64,13 +64,16 @@ public final class VolumeEngine {
         TargetState found = backend.inspect(target);
         if (existing.isPresent() && !existing.get().volumeId().equals(request.volumeId())) {
             if (found == TargetState.PUBLISHED || found == TargetState.BROKEN) {
-                throw new VolumeException(VolumeException.Reason.ALREADY_EXISTS, "target_path " + target
-                        + " is already published for volume " + existing.get().volumeId());
+                throw new VolumeException(
+                        VolumeException.Reason.ALREADY_EXISTS,
+                        "target_path " + target + " is already published for volume "
+                                + existing.get().volumeId());
             }
             state.remove(target); // a stale record: its volume is gone from the node
         }
         // this volume's own record at the target, if any (another volume's was refused or removed above)
-        Optional<VolumeRecord> recorded = existing.filter(record -> record.volumeId().equals(request.volumeId()));
+        Optional<VolumeRecord> recorded =
+                existing.filter(record -> record.volumeId().equals(request.volumeId()));
         if (recorded.isPresent() && (found == TargetState.PUBLISHED || found == TargetState.BROKEN)) {
             requireCompatible(recorded.get(), request);
         }
@@ -85,20 +88,23 @@ public final class VolumeEngine {
             case BROKEN -> {
                 backend.publish(request);
                 record(request, Optional.empty());
-                LOG.info("volume {} repaired at {} for pod {}", request.volumeId(), target,
+                LOG.info(
+                        "volume {} repaired at {} for pod {}",
+                        request.volumeId(),
+                        target,
                         request.pod().displayName());
             }
             case FOREIGN -> {
                 if (recorded.isEmpty()) {
-                    throw new VolumeException(VolumeException.Reason.ALREADY_EXISTS, "target_path " + target
-                            + " holds something this driver did not publish; not touching it");
+                    throw new VolumeException(
+                            VolumeException.Reason.ALREADY_EXISTS,
+                            "target_path " + target + " holds something this driver did not publish; not touching it");
                 }
                 // our record says this volume is here, but the backend no longer recognizes it (e.g. a bind of an
                 // agent directory that was deleted and recreated): take the stale publication away, publish anew
                 backend.unpublish(new UnpublishRequest(request.volumeId(), target, true));
                 publishAfresh(request);
-                LOG.info("volume {} republished at {}: the earlier publication was stale", request.volumeId(),
-                        target);
+                LOG.info("volume {} republished at {}: the earlier publication was stale", request.volumeId(), target);
             }
             case ABSENT -> publishAfresh(request);
         }
@@ -111,14 +117,18 @@ public final class VolumeEngine {
      */
     private static void requireCompatible(VolumeRecord published, PublishRequest request) {
         if (published.readOnly() != request.readOnly()) {
-            throw new VolumeException(VolumeException.Reason.ALREADY_EXISTS, "volume " + request.volumeId()
-                    + " is already published at target_path " + request.targetPath() + " with readonly="
-                    + published.readOnly() + "; unpublish it first");
+            throw new VolumeException(
+                    VolumeException.Reason.ALREADY_EXISTS,
+                    "volume " + request.volumeId()
+                            + " is already published at target_path " + request.targetPath() + " with readonly="
+                            + published.readOnly() + "; unpublish it first");
         }
         if (!published.volumeContext().equals(VolumeRecord.recordedContext(request.volumeContext()))) {
-            throw new VolumeException(VolumeException.Reason.ALREADY_EXISTS, "volume " + request.volumeId()
-                    + " is already published at target_path " + request.targetPath()
-                    + " with another volume_context; unpublish it first");
+            throw new VolumeException(
+                    VolumeException.Reason.ALREADY_EXISTS,
+                    "volume " + request.volumeId()
+                            + " is already published at target_path " + request.targetPath()
+                            + " with another volume_context; unpublish it first");
         }
     }
 
@@ -128,9 +138,13 @@ public final class VolumeEngine {
      */
     private void publishAfresh(PublishRequest request) {
         Path target = request.targetPath();
-        try (OpenedTarget opened = validator.paths().open("target_path", target).orElseThrow(() ->
-                new VolumeException(VolumeException.Reason.FAILED_PRECONDITION, "the parent directory of "
-                        + "target_path " + target + " does not exist (the kubelet creates it)"))) {
+        try (OpenedTarget opened = validator
+                .paths()
+                .open("target_path", target)
+                .orElseThrow(() -> new VolumeException(
+                        VolumeException.Reason.FAILED_PRECONDITION,
+                        "the parent directory of " + "target_path " + target
+                                + " does not exist (the kubelet creates it)"))) {
             boolean created = TargetDirectory.prepare(opened);
             try {
                 backend.publish(request);
@@ -143,7 +157,11 @@ public final class VolumeEngine {
             record(request, created ? Optional.of(opened) : Optional.empty());
         }
         // debug: the per-call log line already says so at info; one line per call keeps storms cheap
-        LOG.debug("volume {} published at {} for pod {}", request.volumeId(), target, request.pod().displayName());
+        LOG.debug(
+                "volume {} published at {} for pod {}",
+                request.volumeId(),
+                target,
+                request.pod().displayName());
     }
 
     /**
@@ -158,17 +176,25 @@ public final class VolumeEngine {
         try {
             state.put(VolumeRecord.of(request, backendName, clock.instant()));
         } catch (UncheckedIOException e) {
-            VolumeException failure = new VolumeException(VolumeException.Reason.UNAVAILABLE, "cannot record volume "
-                    + request.volumeId() + " in the state directory (" + e.getCause().getMessage()
-                    + "); the publication was taken back, retry when the state directory is writable", e);
+            VolumeException failure = new VolumeException(
+                    VolumeException.Reason.UNAVAILABLE,
+                    "cannot record volume "
+                            + request.volumeId() + " in the state directory ("
+                            + e.getCause().getMessage()
+                            + "); the publication was taken back, retry when the state directory is writable",
+                    e);
             try {
                 backend.unpublish(new UnpublishRequest(request.volumeId(), request.targetPath(), true));
                 createdTarget.ifPresent(TargetDirectory::removeQuietly);
             } catch (RuntimeException undo) {
                 failure.addSuppressed(undo);
-                throw new VolumeException(VolumeException.Reason.INTERNAL, "cannot record volume "
-                        + request.volumeId() + " in the state directory (" + e.getCause().getMessage()
-                        + ") nor take its publication back (" + undo.getMessage() + ")", failure);
+                throw new VolumeException(
+                        VolumeException.Reason.INTERNAL,
+                        "cannot record volume "
+                                + request.volumeId() + " in the state directory ("
+                                + e.getCause().getMessage()
+                                + ") nor take its publication back (" + undo.getMessage() + ")",
+                        failure);
             }
             throw failure;
         }
@@ -176,8 +202,8 @@ public final class VolumeEngine {
 
     /** Unpublishes; a target that is missing or not published succeeds (the node-reboot case). */
     public void unpublish(String volumeId, String targetPath) {
-        UnpublishRequest request = logged("unpublish", volumeId, targetPath,
-                () -> validator.validateUnpublish(volumeId, targetPath));
+        UnpublishRequest request =
+                logged("unpublish", volumeId, targetPath, () -> validator.validateUnpublish(volumeId, targetPath));
         logged("unpublish", volumeId, targetPath, () -> {
             try (VolumeLocks.Held ignored = locks.acquire(request.volumeId(), request.targetPath())) {
                 doUnpublish(request);
@@ -195,8 +221,10 @@ public final class VolumeEngine {
         Path target = request.targetPath();
         Optional<VolumeRecord> existing = state.get(target);
         if (existing.isPresent() && !existing.get().volumeId().equals(request.volumeId())) {
-            throw new VolumeException(VolumeException.Reason.NOT_FOUND, "volume " + request.volumeId()
-                    + " is not published at target_path " + target + " (volume " + existing.get().volumeId() + " is)");
+            throw new VolumeException(
+                    VolumeException.Reason.NOT_FOUND,
+                    "volume " + request.volumeId() + " is not published at target_path " + target + " (volume "
+                            + existing.get().volumeId() + " is)");
         }
         Optional<OpenedTarget> opened = validator.paths().open("target_path", target);
         try {
@@ -227,23 +255,29 @@ public final class VolumeEngine {
     public VolumeStats stats(String volumeId, String volumePath) {
         validator.validateStats(volumeId, volumePath);
         return logged("stats", volumeId, volumePath, () -> {
-            Optional<VolumeRecord> record = volumePath.startsWith("/") ? state.get(Path.of(volumePath))
-                    : Optional.empty();
+            Optional<VolumeRecord> record =
+                    volumePath.startsWith("/") ? state.get(Path.of(volumePath)) : Optional.empty();
             if (record.isEmpty() || !record.get().volumeId().equals(volumeId)) {
-                throw new VolumeException(VolumeException.Reason.NOT_FOUND, "volume " + volumeId
-                        + " is not published at volume_path " + volumePath);
+                throw new VolumeException(
+                        VolumeException.Reason.NOT_FOUND,
+                        "volume " + volumeId + " is not published at volume_path " + volumePath);
             }
             Path path = record.get().target();
             if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-                throw new VolumeException(VolumeException.Reason.NOT_FOUND,
+                throw new VolumeException(
+                        VolumeException.Reason.NOT_FOUND,
                         "volume_path " + path + " of volume " + volumeId + " does not exist");
             }
             VolumeCondition condition = backend.condition(path);
             try {
                 return new VolumeStats(condition, FileSystemUsage.of(backend.contentPath(path)));
             } catch (MountSyscalls.ErrnoException e) {
-                return new VolumeStats(condition.abnormal() ? condition : VolumeCondition.abnormal(
-                        "the kernel reports no usage for " + path + ": " + e.getMessage()), FileSystemUsage.NONE);
+                return new VolumeStats(
+                        condition.abnormal()
+                                ? condition
+                                : VolumeCondition.abnormal(
+                                        "the kernel reports no usage for " + path + ": " + e.getMessage()),
+                        FileSystemUsage.NONE);
             }
         });
     }

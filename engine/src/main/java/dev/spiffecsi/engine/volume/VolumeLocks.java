@@ -51,7 +51,8 @@ public final class VolumeLocks {
     }
 
     private static VolumeException pending(String volumeId, Path target) {
-        return new VolumeException(VolumeException.Reason.OPERATION_PENDING,
+        return new VolumeException(
+                VolumeException.Reason.OPERATION_PENDING,
                 "an operation for volume " + volumeId + " or target " + target + " is already in progress");
     }
 }

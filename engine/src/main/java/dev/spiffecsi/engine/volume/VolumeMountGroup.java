@@ -15,8 +15,7 @@ final class VolumeMountGroup {
     /** At most ten digits, so that no value is parsed beyond what a gid may have. */
     private static final Pattern DECIMAL = Pattern.compile("[0-9]{1,10}");
 
-    private VolumeMountGroup() {
-    }
+    private VolumeMountGroup() {}
 
     /**
      * The group; empty for an empty field (a pod without fsGroup).

@@ -40,11 +40,14 @@ import org.junit.jupiter.api.Test;
  */
 class CallRoutingTest {
 
-    private static final Set<String> CONTROL_METHODS = Set.of("csi.v1.Identity/GetPluginInfo",
-            "csi.v1.Identity/GetPluginCapabilities", "csi.v1.Identity/Probe", "csi.v1.Node/NodeGetCapabilities",
+    private static final Set<String> CONTROL_METHODS = Set.of(
+            "csi.v1.Identity/GetPluginInfo",
+            "csi.v1.Identity/GetPluginCapabilities",
+            "csi.v1.Identity/Probe",
+            "csi.v1.Node/NodeGetCapabilities",
             "csi.v1.Node/NodeGetInfo");
-    private static final List<ServiceDescriptor> SERVICES = List.of(IdentityGrpc.getServiceDescriptor(),
-            NodeGrpc.getServiceDescriptor());
+    private static final List<ServiceDescriptor> SERVICES =
+            List.of(IdentityGrpc.getServiceDescriptor(), NodeGrpc.getServiceDescriptor());
 
     @Test
     void everyIdentityMethodAndNodeInfoAndCapabilitiesAreClassifiedControlEveryOtherNodeMethodVolume() {
@@ -56,9 +59,12 @@ class CallRoutingTest {
             }
         }
         assertEquals(CONTROL_METHODS, control);
-        assertEquals(NodeGrpc.getServiceDescriptor().getMethods().stream().map(MethodDescriptor::getFullMethodName)
-                .filter(name -> !name.endsWith("/NodeGetCapabilities") && !name.endsWith("/NodeGetInfo"))
-                .collect(Collectors.toSet()), volume);
+        assertEquals(
+                NodeGrpc.getServiceDescriptor().getMethods().stream()
+                        .map(MethodDescriptor::getFullMethodName)
+                        .filter(name -> !name.endsWith("/NodeGetCapabilities") && !name.endsWith("/NodeGetInfo"))
+                        .collect(Collectors.toSet()),
+                volume);
         assertEquals(true, volume.contains("csi.v1.Node/NodePublishVolume"));
     }
 
@@ -69,14 +75,17 @@ class CallRoutingTest {
     @Test
     void theServerRunsEveryControlMethodOnTheControlPoolAndEveryOtherOnTheCallPool() throws Exception {
         Path socket = Files.createTempDirectory("cr").resolve("csi.sock"); // Unix socket paths stay under 108 bytes
-        List<ServerServiceDefinition> standIns = SERVICES.stream().map(CallRoutingTest::answeringWithThreadName)
-                .toList();
+        List<ServerServiceDefinition> standIns =
+                SERVICES.stream().map(CallRoutingTest::answeringWithThreadName).toList();
         EpollEventLoopGroup group = new EpollEventLoopGroup(1);
         Map<String, String> poolOf = new TreeMap<>();
         Map<String, String> expected = new TreeMap<>();
         try (CsiSocketServer server = CsiSocketServer.start(socket, standIns, Duration.ofSeconds(1))) {
             ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                    .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
+                    .eventLoopGroup(group)
+                    .channelType(EpollDomainSocketChannel.class)
+                    .usePlaintext()
+                    .build();
             try {
                 for (ServiceDescriptor service : SERVICES) {
                     for (MethodDescriptor<?, ?> method : service.getMethods()) {
@@ -103,19 +112,24 @@ class CallRoutingTest {
         return builder.build();
     }
 
-    private static <Q, A> void addThreadNameAnswer(ServerServiceDefinition.Builder builder,
-                                                   MethodDescriptor<Q, A> method) {
-        builder.addMethod(method, ServerCalls.asyncUnaryCall((request, response) -> response.onError(
-                Status.UNIMPLEMENTED.withDescription(Thread.currentThread().getName()).asRuntimeException())));
+    private static <Q, A> void addThreadNameAnswer(
+            ServerServiceDefinition.Builder builder, MethodDescriptor<Q, A> method) {
+        builder.addMethod(
+                method,
+                ServerCalls.asyncUnaryCall((request, response) -> response.onError(Status.UNIMPLEMENTED
+                        .withDescription(Thread.currentThread().getName())
+                        .asRuntimeException())));
     }
 
     /** Calls {@code method} with an empty message (a valid one of every proto3 type); the thread name it answers. */
     private static String threadThatRan(ManagedChannel channel, MethodDescriptor<?, ?> method) {
         MethodDescriptor<byte[], byte[]> raw = method.toBuilder(BYTES, BYTES).build();
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(
-                channel, raw, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), new byte[0]));
-        assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode(), method.getFullMethodName() + ": "
-                + e.getStatus());
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
+                () -> ClientCalls.blockingUnaryCall(
+                        channel, raw, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), new byte[0]));
+        assertEquals(
+                Status.Code.UNIMPLEMENTED, e.getStatus().getCode(), method.getFullMethodName() + ": " + e.getStatus());
         return e.getStatus().getDescription();
     }
 

@@ -71,13 +71,21 @@ class CsiSocketServerTest {
 
         try (CsiSocketServer server = CsiSocketServer.start(socket, List.of(), Duration.ofSeconds(1))) {
             ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                    .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
+                    .eventLoopGroup(group)
+                    .channelType(EpollDomainSocketChannel.class)
+                    .usePlaintext()
+                    .build();
             try {
                 // a server without services answers every call, with UNIMPLEMENTED: an answer from this server
-                StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () ->
-                        IdentityGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                StatusRuntimeException e = assertThrows(
+                        StatusRuntimeException.class,
+                        () -> IdentityGrpc.newBlockingStub(channel)
+                                .withDeadlineAfter(10, TimeUnit.SECONDS)
                                 .probe(ProbeRequest.getDefaultInstance()));
-                assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode(), e.getStatus().toString());
+                assertEquals(
+                        Status.Code.UNIMPLEMENTED,
+                        e.getStatus().getCode(),
+                        e.getStatus().toString());
             } finally {
                 channel.shutdownNow();
             }
@@ -92,8 +100,8 @@ class CsiSocketServerTest {
     void refusesToReplaceAnythingButASocket() throws Exception {
         Path file = shortTempDir().resolve("csi.sock");
         Files.writeString(file, "precious");
-        IOException e = assertThrows(IOException.class,
-                () -> CsiSocketServer.start(file, List.of(), Duration.ofSeconds(1)));
+        IOException e =
+                assertThrows(IOException.class, () -> CsiSocketServer.start(file, List.of(), Duration.ofSeconds(1)));
         assertTrue(e.getMessage().contains("not a socket"), e.getMessage());
         assertEquals("precious", Files.readString(file));
     }

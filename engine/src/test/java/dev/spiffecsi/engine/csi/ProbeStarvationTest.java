@@ -45,34 +45,52 @@ class ProbeStarvationTest {
     void probeIsAnsweredWhileEveryCallThreadIsInASlowPublish() throws Exception {
         Path pods = Files.createDirectories(root.resolve("pods"));
         FakeBackend backend = new FakeBackend();
-        VolumeEngine engine = new VolumeEngine(new RequestValidator(new TargetPathPolicy(pods), false),
-                StateStore.open(Files.createDirectories(root.resolve("state")), pods), backend, "fake", Clock.systemUTC());
+        VolumeEngine engine = new VolumeEngine(
+                new RequestValidator(new TargetPathPolicy(pods), false),
+                StateStore.open(Files.createDirectories(root.resolve("state")), pods),
+                backend,
+                "fake",
+                Clock.systemUTC());
         Path socket = Files.createTempDirectory("ps").resolve("csi.sock");
         EpollEventLoopGroup group = new EpollEventLoopGroup(1);
-        try (CsiSocketServer server = CsiSocketServer.start(socket,
-                CsiServices.create("csi.spiffe.io", "t", "n", engine, CallRecorder.NONE), Duration.ofSeconds(1))) {
+        try (CsiSocketServer server = CsiSocketServer.start(
+                socket,
+                CsiServices.create("csi.spiffe.io", "t", "n", engine, CallRecorder.NONE),
+                Duration.ofSeconds(1))) {
             ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                    .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
+                    .eventLoopGroup(group)
+                    .channelType(EpollDomainSocketChannel.class)
+                    .usePlaintext()
+                    .build();
             CountDownLatch everyCallThreadBlocked = backend.blockPublishes(CsiSocketServer.callThreads());
             List<CompletableFuture<?>> publishes = new ArrayList<>();
             for (int i = 0; i < CsiSocketServer.callThreads(); i++) { // as many slow publishes as call threads
-                Path target = Files.createDirectories(pods.resolve(EngineFixture.POD_UID + "/volumes/kubernetes.io~csi/" + UUID.randomUUID()))
+                Path target = Files.createDirectories(
+                                pods.resolve(EngineFixture.POD_UID + "/volumes/kubernetes.io~csi/" + UUID.randomUUID()))
                         .resolve("mount");
                 String volume = "vol-" + i;
-                publishes.add(CompletableFuture.runAsync(() -> NodeGrpc.newBlockingStub(channel)
-                        .nodePublishVolume(publish(volume, target).build()), runnable -> Thread.ofPlatform().start(runnable)));
+                publishes.add(CompletableFuture.runAsync(
+                        () -> NodeGrpc.newBlockingStub(channel)
+                                .nodePublishVolume(publish(volume, target).build()),
+                        runnable -> Thread.ofPlatform().start(runnable)));
             }
             boolean ready;
             try {
                 // the probe is only worth sending once the publishes hold every call thread; a generous bound that
                 // only a hung or misrouted publish reaches, never a timing the test depends on
-                assertTrue(everyCallThreadBlocked.await(30, TimeUnit.SECONDS), "the publishes never held every call "
-                        + "thread: " + everyCallThreadBlocked.getCount() + " did not reach the backend");
-                ready = IdentityGrpc.newBlockingStub(channel).withDeadlineAfter(3, TimeUnit.SECONDS) // --probe-timeout
-                        .probe(ProbeRequest.getDefaultInstance()).getReady().getValue();
+                assertTrue(
+                        everyCallThreadBlocked.await(30, TimeUnit.SECONDS),
+                        "the publishes never held every call " + "thread: " + everyCallThreadBlocked.getCount()
+                                + " did not reach the backend");
+                ready = IdentityGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(3, TimeUnit.SECONDS) // --probe-timeout
+                        .probe(ProbeRequest.getDefaultInstance())
+                        .getReady()
+                        .getValue();
             } finally {
                 backend.releasePublishes();
-                CompletableFuture.allOf(publishes.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+                CompletableFuture.allOf(publishes.toArray(CompletableFuture[]::new))
+                        .get(10, TimeUnit.SECONDS);
                 channel.shutdownNow();
             }
             assertTrue(ready);

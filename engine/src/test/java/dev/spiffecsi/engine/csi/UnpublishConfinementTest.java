@@ -28,6 +28,7 @@ class UnpublishConfinementTest {
 
     @TempDir
     Path root;
+
     private EngineFixture fixture;
     private Path outsideTarget;
 
@@ -72,11 +73,12 @@ class UnpublishConfinementTest {
         Files.createSymbolicLink(pods.resolve("uid-2/volumes"), outsideRoot.resolve("uid/volumes"));
         escapes.add(pods + "/uid-2/volumes/kubernetes.io~csi/spiffe/mount");
         Files.createDirectories(pods.resolve("uid-3/volumes"));
-        Files.createSymbolicLink(pods.resolve("uid-3/volumes/kubernetes.io~csi"),
-                outsideRoot.resolve("uid/volumes/kubernetes.io~csi"));
+        Files.createSymbolicLink(
+                pods.resolve("uid-3/volumes/kubernetes.io~csi"), outsideRoot.resolve("uid/volumes/kubernetes.io~csi"));
         escapes.add(pods + "/uid-3/volumes/kubernetes.io~csi/spiffe/mount");
         Files.createDirectories(pods.resolve("uid-4/volumes/kubernetes.io~csi"));
-        Files.createSymbolicLink(pods.resolve("uid-4/volumes/kubernetes.io~csi/spiffe"),
+        Files.createSymbolicLink(
+                pods.resolve("uid-4/volumes/kubernetes.io~csi/spiffe"),
                 outsideRoot.resolve("uid/volumes/kubernetes.io~csi/spiffe"));
         escapes.add(pods + "/uid-4/volumes/kubernetes.io~csi/spiffe/mount");
         return escapes;
@@ -85,16 +87,22 @@ class UnpublishConfinementTest {
     @Test
     void everyEscapingTargetPathIsInvalidArgumentAndTouchesNothingOutside() throws Exception {
         for (String escape : escapes()) {
-            StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+            StatusRuntimeException refused = assertThrows(
+                    StatusRuntimeException.class,
                     () -> fixture.node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
-                            .setVolumeId("vol-1").setTargetPath(escape).build()), escape);
+                            .setVolumeId("vol-1")
+                            .setTargetPath(escape)
+                            .build()),
+                    escape);
 
             String shown = escape.length() > 120 ? escape.substring(0, 120) + "..." : escape;
             assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode(), shown);
-            assertTrue(refused.getStatus().getDescription().contains("target_path"),
+            assertTrue(
+                    refused.getStatus().getDescription().contains("target_path"),
                     refused.getStatus().getDescription());
             assertTrue(Files.isRegularFile(outsideTarget.resolve(FakeBackend.MARKER)), "marker deleted by " + shown);
-            assertTrue(Files.isDirectory(root.resolve("empty-target"), LinkOption.NOFOLLOW_LINKS),
+            assertTrue(
+                    Files.isDirectory(root.resolve("empty-target"), LinkOption.NOFOLLOW_LINKS),
                     "empty directory removed by " + shown);
         }
     }

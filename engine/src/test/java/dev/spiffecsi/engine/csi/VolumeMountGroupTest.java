@@ -33,6 +33,7 @@ class VolumeMountGroupTest {
 
     @TempDir
     Path root;
+
     private EngineFixture fixture;
 
     @BeforeEach
@@ -58,8 +59,14 @@ class VolumeMountGroupTest {
         fixture.node.nodePublishVolume(withGroup("vol-1", target, "2000"));
 
         assertEquals(OptionalInt.of(2000), fixture.backend.lastPublished().volumeMountGroup());
-        assertEquals(OptionalInt.of(2000), StateStore.open(fixture.stateDir, fixture.podsDir).get(target).orElseThrow().toRequest()
-                .volumeMountGroup(), "a driver restart serves the volume again with the same group");
+        assertEquals(
+                OptionalInt.of(2000),
+                StateStore.open(fixture.stateDir, fixture.podsDir)
+                        .get(target)
+                        .orElseThrow()
+                        .toRequest()
+                        .volumeMountGroup(),
+                "a driver restart serves the volume again with the same group");
     }
 
     @Test
@@ -68,8 +75,12 @@ class VolumeMountGroupTest {
         fixture.node.nodePublishVolume(publish("vol-1", target).build());
 
         assertEquals(OptionalInt.empty(), fixture.backend.lastPublished().volumeMountGroup());
-        assertEquals(OptionalInt.empty(), StateStore.open(fixture.stateDir, fixture.podsDir).get(target).orElseThrow()
-                .volumeMountGroup());
+        assertEquals(
+                OptionalInt.empty(),
+                StateStore.open(fixture.stateDir, fixture.podsDir)
+                        .get(target)
+                        .orElseThrow()
+                        .volumeMountGroup());
     }
 
     @Test
@@ -77,25 +88,45 @@ class VolumeMountGroupTest {
         Path target = fixture.newTarget();
         fixture.node.nodePublishVolume(withGroup("vol-1", target, "0"));
         assertEquals(OptionalInt.of(0), fixture.backend.lastPublished().volumeMountGroup());
-        fixture.node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId("vol-1")
-                .setTargetPath(target.toString()).build());
+        fixture.node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                .setVolumeId("vol-1")
+                .setTargetPath(target.toString())
+                .build());
 
         fixture.node.nodePublishVolume(withGroup("vol-1", target, "2147483647"));
-        assertEquals(OptionalInt.of(Integer.MAX_VALUE), fixture.backend.lastPublished().volumeMountGroup());
+        assertEquals(
+                OptionalInt.of(Integer.MAX_VALUE),
+                fixture.backend.lastPublished().volumeMountGroup());
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"wheel", "-1", "+5", " 5", "5 ", "2147483648", "4294967295", "99999999999999999999",
-            "1e3", "0x10", "5\n[FORGED] a log line", "\u0665"})
+    @ValueSource(
+            strings = {
+                "wheel",
+                "-1",
+                "+5",
+                " 5",
+                "5 ",
+                "2147483648",
+                "4294967295",
+                "99999999999999999999",
+                "1e3",
+                "0x10",
+                "5\n[FORGED] a log line",
+                "\u0665"
+            })
     void anythingButADecimalGidIsInvalidArgumentNamingTheField(String group) throws Exception {
         Path target = fixture.newTarget();
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> fixture.node.nodePublishVolume(withGroup("vol-1", target, group)));
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class, () -> fixture.node.nodePublishVolume(withGroup("vol-1", target, group)));
 
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().startsWith(FIELD + " must be a decimal group id"),
+        assertTrue(
+                e.getStatus().getDescription().startsWith(FIELD + " must be a decimal group id"),
                 e.getStatus().getDescription());
-        assertTrue(!e.getStatus().getDescription().contains("\n"), "escaped: " + e.getStatus().getDescription());
+        assertTrue(
+                !e.getStatus().getDescription().contains("\n"),
+                "escaped: " + e.getStatus().getDescription());
         assertEquals(0, fixture.backend.publishCalls(), "nothing reached the backend");
         assertTrue(!Files.exists(target), "nothing was created");
     }
@@ -104,8 +135,11 @@ class VolumeMountGroupTest {
     void aHugeValueIsQuotedTruncated() throws Exception {
         Path target = fixture.newTarget();
         String huge = "1".repeat(100_000);
-        String message = assertThrows(StatusRuntimeException.class,
-                () -> fixture.node.nodePublishVolume(withGroup("vol-1", target, huge))).getStatus().getDescription();
+        String message = assertThrows(
+                        StatusRuntimeException.class,
+                        () -> fixture.node.nodePublishVolume(withGroup("vol-1", target, huge)))
+                .getStatus()
+                .getDescription();
 
         assertTrue(message.startsWith(FIELD), message);
         assertTrue(message.length() < 512, "truncated: " + message.length() + " characters");

@@ -25,20 +25,28 @@ class DriverMetricsTest {
     @Test
     void callsVolumesAndReadinessAreExported() throws Exception {
         try (EngineFixture fixture = new EngineFixture(root, false);
-             MetricsServer server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), fixture.metrics)) {
+                MetricsServer server = MetricsServer.start(
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), fixture.metrics)) {
             fixture.node.nodePublishVolume(publish("vol-1", fixture.newTarget()).build());
-            assertThrows(StatusRuntimeException.class, () -> fixture.node.nodePublishVolume(
-                    publish("", fixture.newTarget()).build()));
+            assertThrows(
+                    StatusRuntimeException.class,
+                    () -> fixture.node.nodePublishVolume(
+                            publish("", fixture.newTarget()).build()));
             fixture.backend.setHealthy(false);
 
-            String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + server.port() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String body = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
 
-            assertTrue(body.contains("spiffe_csi_rpc_requests_total{code=\"OK\",method=\"NodePublishVolume\"} 1"),
+            assertTrue(
+                    body.contains("spiffe_csi_rpc_requests_total{code=\"OK\",method=\"NodePublishVolume\"} 1"), body);
+            assertTrue(
+                    body.contains(
+                            "spiffe_csi_rpc_requests_total{code=\"INVALID_ARGUMENT\",method=\"NodePublishVolume\"} 1"),
                     body);
-            assertTrue(body.contains(
-                    "spiffe_csi_rpc_requests_total{code=\"INVALID_ARGUMENT\",method=\"NodePublishVolume\"} 1"), body);
             assertTrue(body.contains("spiffe_csi_rpc_duration_seconds_count{method=\"NodePublishVolume\"} 2"), body);
             assertTrue(body.contains("spiffe_csi_published_volumes 1"), body);
             assertTrue(body.contains("spiffe_csi_backend_ready 0"), body);

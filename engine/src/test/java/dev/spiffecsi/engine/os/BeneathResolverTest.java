@@ -26,6 +26,7 @@ class BeneathResolverTest {
 
     @TempDir
     Path root;
+
     private Path pods;
     private Path outside;
 
@@ -150,7 +151,8 @@ class BeneathResolverTest {
         MountSyscalls mounts = new JnaMountSyscalls();
         mounts.mount("tmpfs", uid, "tmpfs", 0, null);
         try {
-            Path target = Files.createDirectories(uid.resolve("volumes/kubernetes.io~csi/spiffe")).resolve("mount");
+            Path target = Files.createDirectories(uid.resolve("volumes/kubernetes.io~csi/spiffe"))
+                    .resolve("mount");
             try (OpenedTarget opened = resolver.resolve(pods, target)) {
                 assertTrue(opened.makeDirectory(0750));
                 assertTrue(Files.isDirectory(target));
@@ -170,7 +172,8 @@ class BeneathResolverTest {
             return -errno;
         });
         Path target = volumeDir("uid").resolve("mount");
-        Files.createSymbolicLink(pods.resolve("linked"), outside.getParent().getParent().getParent());
+        Files.createSymbolicLink(
+                pods.resolve("linked"), outside.getParent().getParent().getParent());
 
         try (OpenedTarget opened = resolver.resolve(pods, target)) {
             assertTrue(opened.makeDirectory(0750));
@@ -189,7 +192,8 @@ class BeneathResolverTest {
 
     @Test
     void aClosedTargetGivesNoPathThatCouldNameAnotherFile() throws Exception {
-        OpenedTarget opened = BeneathResolver.SYSTEM.resolve(pods, volumeDir("uid").resolve("mount"));
+        OpenedTarget opened =
+                BeneathResolver.SYSTEM.resolve(pods, volumeDir("uid").resolve("mount"));
         opened.close();
         assertThrows(IllegalStateException.class, opened::parent);
         assertThrows(IllegalStateException.class, opened::openDirectory);
@@ -200,12 +204,13 @@ class BeneathResolverTest {
     void onlyNormalizedPathsStrictlyBelowTheRootAreResolved() {
         assertThrows(IllegalArgumentException.class, () -> BeneathResolver.SYSTEM.resolve(pods, pods));
         assertThrows(IllegalArgumentException.class, () -> BeneathResolver.SYSTEM.resolve(pods, root.resolve("x")));
-        assertThrows(IllegalArgumentException.class,
-                () -> BeneathResolver.SYSTEM.resolve(pods, pods.resolve("a/../../x")));
+        assertThrows(
+                IllegalArgumentException.class, () -> BeneathResolver.SYSTEM.resolve(pods, pods.resolve("a/../../x")));
     }
 
     private void assertErrno(int expected, BeneathResolver resolver, Path target) {
-        ErrnoException refused = assertThrows(ErrnoException.class, () -> resolver.resolve(pods, target).close());
+        ErrnoException refused = assertThrows(
+                ErrnoException.class, () -> resolver.resolve(pods, target).close());
         assertEquals(expected, refused.errno(), refused.getMessage());
     }
 }

@@ -33,7 +33,9 @@ class EmptyDirectoryTest {
         assertEquals(EmptyDirectory.Outcome.NOT_A_DIRECTORY, EmptyDirectory.remove(file));
         assertEquals(EmptyDirectory.Outcome.NOT_A_DIRECTORY, EmptyDirectory.remove(link));
         assertEquals(EmptyDirectory.Outcome.NOT_EMPTY, EmptyDirectory.remove(full));
-        assertTrue(Files.isRegularFile(file) && Files.isSymbolicLink(link) && Files.isDirectory(target)
+        assertTrue(Files.isRegularFile(file)
+                && Files.isSymbolicLink(link)
+                && Files.isDirectory(target)
                 && Files.isRegularFile(full.resolve("inside")));
     }
 }

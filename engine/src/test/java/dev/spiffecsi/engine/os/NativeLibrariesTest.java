@@ -31,7 +31,8 @@ class NativeLibrariesTest {
 
     @Test
     void theSearchPathIsJnasDefaultWithDebiansMultiarchFirst() {
-        assertEquals("/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu:/usr/lib64:/lib64:/usr/lib:/lib",
+        assertEquals(
+                "/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu:/usr/lib64:/lib64:/usr/lib:/lib",
                 NativeLibraries.defaultSearchPath("amd64"));
         assertTrue(NativeLibraries.defaultSearchPath("aarch64").startsWith("/usr/lib/aarch64-linux-gnu:"));
     }

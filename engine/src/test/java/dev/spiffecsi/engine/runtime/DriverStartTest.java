@@ -44,17 +44,25 @@ class DriverStartTest {
     void anUnusableStateDirectoryFallsBackToTheCsiSocketsDirectory() throws Exception {
         Path notADirectory = Files.writeString(root.resolve("file"), "x"); // like a read-only root file system
         Path socket = Files.createTempDirectory("ds").resolve("csi.sock"); // short: Unix socket path limit
-        var config = ConfigLoader.load(new ConfigSources(Map.of(
-                "spiffe-csi.node-id", "n1",
-                "spiffe-csi.backend", "fake",
-                "spiffe-csi.csi-socket-path", socket.toString(),
-                "spiffe-csi.workload-api-socket-dir", root.toString(),
-                "spiffe-csi.kubelet-pods-dir", Files.createDirectories(root.resolve("pods")).toString(),
-                "spiffe-csi.state-dir", notADirectory.resolve("state").toString()),
-                Map.of(), Optional.empty(), getClass().getClassLoader()));
+        var config = ConfigLoader.load(new ConfigSources(
+                Map.of(
+                        "spiffe-csi.node-id", "n1",
+                        "spiffe-csi.backend", "fake",
+                        "spiffe-csi.csi-socket-path", socket.toString(),
+                        "spiffe-csi.workload-api-socket-dir", root.toString(),
+                        "spiffe-csi.kubelet-pods-dir",
+                                Files.createDirectories(root.resolve("pods")).toString(),
+                        "spiffe-csi.state-dir", notADirectory.resolve("state").toString()),
+                Map.of(),
+                Optional.empty(),
+                getClass().getClassLoader()));
 
-        try (Driver driver = Driver.start(config, BackendRegistry.of(List.of(new FakeProvider())), "test",
-                new JnaMountSyscalls(), Clock.systemUTC())) {
+        try (Driver driver = Driver.start(
+                config,
+                BackendRegistry.of(List.of(new FakeProvider())),
+                "test",
+                new JnaMountSyscalls(),
+                Clock.systemUTC())) {
             Path records = socket.getParent().resolve("spiffe-csi-state/volumes");
             assertTrue(Files.isDirectory(records), "records kept beside the CSI socket");
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(records)));

@@ -17,10 +17,12 @@ class StateStoreRecoveryTest {
     @Test
     void aRecordWhoseTargetIsNoPathIsMovedAsideNotFatal() throws Exception {
         Files.createDirectories(stateDir.resolve("volumes"));
-        Files.writeString(stateDir.resolve("volumes/nul.json"), "{\"volumeId\":\"a\",\"targetPath\":\"/pods/a\\u0000b\"}");
+        Files.writeString(
+                stateDir.resolve("volumes/nul.json"), "{\"volumeId\":\"a\",\"targetPath\":\"/pods/a\\u0000b\"}");
         Files.writeString(stateDir.resolve("volumes/relative.json"), "{\"volumeId\":\"b\",\"targetPath\":\"\"}");
 
-        StateStore reopened = StateStore.open(stateDir, Path.of("/pods")); // threw InvalidPathException: the driver could not start
+        StateStore reopened =
+                StateStore.open(stateDir, Path.of("/pods")); // threw InvalidPathException: the driver could not start
 
         assertEquals(0, reopened.size());
         assertTrue(Files.exists(stateDir.resolve("volumes/nul.json.corrupt")));
@@ -31,11 +33,15 @@ class StateStoreRecoveryTest {
     @Test
     void aRecordWrittenWithServiceAccountTokensIsReadWithoutThem() throws Exception {
         Files.createDirectories(stateDir.resolve("volumes"));
-        Files.writeString(stateDir.resolve("volumes/old.json"), "{\"volumeId\":\"a\",\"targetPath\":\"/pods/a\","
-                + "\"volumeContext\":{\"csi.storage.k8s.io/pod.name\":\"web\","
-                + "\"csi.storage.k8s.io/serviceAccount.tokens\":\"{}\"}}");
+        Files.writeString(
+                stateDir.resolve("volumes/old.json"),
+                "{\"volumeId\":\"a\",\"targetPath\":\"/pods/a\","
+                        + "\"volumeContext\":{\"csi.storage.k8s.io/pod.name\":\"web\","
+                        + "\"csi.storage.k8s.io/serviceAccount.tokens\":\"{}\"}}");
 
-        VolumeRecord record = StateStore.open(stateDir, Path.of("/pods")).get(Path.of("/pods/a")).orElseThrow();
+        VolumeRecord record = StateStore.open(stateDir, Path.of("/pods"))
+                .get(Path.of("/pods/a"))
+                .orElseThrow();
 
         assertEquals(java.util.Map.of("csi.storage.k8s.io/pod.name", "web"), record.volumeContext());
     }
@@ -53,8 +59,8 @@ class StateStoreRecoveryTest {
         byte[] big = new byte[StateStore.MAX_RECORD_BYTES + 1];
         java.util.Arrays.fill(big, (byte) ' ');
         Files.write(volumes.resolve("oversized.json"), big);
-        Path secret = Files.writeString(stateDir.resolve("outside-secret"), "{\"volumeId\":\"s\",\"targetPath\":"
-                + "\"/pods/s\"}");
+        Path secret = Files.writeString(
+                stateDir.resolve("outside-secret"), "{\"volumeId\":\"s\",\"targetPath\":" + "\"/pods/s\"}");
         Files.createSymbolicLink(volumes.resolve("link.json"), secret);
         Files.writeString(volumes.resolve("escaped.json"), "{\"volumeId\":\"e\",\"targetPath\":\"/etc\"}");
         Files.writeString(volumes.resolve("dotdot.json"), "{\"volumeId\":\"d\",\"targetPath\":\"/pods/../etc/x\"}");
@@ -68,7 +74,8 @@ class StateStoreRecoveryTest {
         assertEquals(1, reopened.size());
         assertTrue(reopened.get(Path.of("/pods/a")).isPresent());
         for (String name : new String[] {"oversized", "link", "escaped", "dotdot", "the-dir-itself", "fifo"}) {
-            assertTrue(Files.exists(volumes.resolve(name + ".json.corrupt"), java.nio.file.LinkOption.NOFOLLOW_LINKS),
+            assertTrue(
+                    Files.exists(volumes.resolve(name + ".json.corrupt"), java.nio.file.LinkOption.NOFOLLOW_LINKS),
                     name + " was not moved aside");
             assertTrue(Files.notExists(volumes.resolve(name + ".json"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
         }

@@ -21,8 +21,10 @@ class StateStoreTest {
 
     private static VolumeRecord record(String volumeId, String target) {
         Map<String, String> context = Map.of(PodInfo.POD_NAME, "p", PodInfo.POD_UID, "u");
-        return VolumeRecord.of(new PublishRequest(volumeId, Path.of(target), true,
-                PodInfo.fromVolumeContext(context), context), "bindmount", Instant.parse("2026-01-02T03:04:05Z"));
+        return VolumeRecord.of(
+                new PublishRequest(volumeId, Path.of(target), true, PodInfo.fromVolumeContext(context), context),
+                "bindmount",
+                Instant.parse("2026-01-02T03:04:05Z"));
     }
 
     @Test
@@ -62,23 +64,32 @@ class StateStoreTest {
                 "readOnly":true,"volumeContext":{"csi.storage.k8s.io/pod.name":"web","csi.storage.k8s.io/pod.uid":"u1"},\
                 "publishedAt":"2026-01-02T03:04:05.123456Z","futureField":{"nested":[1,2,{"x":null}]}}""");
 
-        VolumeRecord record = StateStore.open(stateDir, PODS).get(Path.of("/pods/a/volumes/kubernetes.io~csi/v/mount"))
+        VolumeRecord record = StateStore.open(stateDir, PODS)
+                .get(Path.of("/pods/a/volumes/kubernetes.io~csi/v/mount"))
                 .orElseThrow();
 
-        assertEquals(new VolumeRecord("csi-1", "/pods/a/volumes/kubernetes.io~csi/v/mount", "bindmount", true,
-                Map.of("csi.storage.k8s.io/pod.name", "web", "csi.storage.k8s.io/pod.uid", "u1"),
-                Instant.parse("2026-01-02T03:04:05.123456Z")), record);
+        assertEquals(
+                new VolumeRecord(
+                        "csi-1",
+                        "/pods/a/volumes/kubernetes.io~csi/v/mount",
+                        "bindmount",
+                        true,
+                        Map.of("csi.storage.k8s.io/pod.name", "web", "csi.storage.k8s.io/pod.uid", "u1"),
+                        Instant.parse("2026-01-02T03:04:05.123456Z")),
+                record);
         assertEquals("web", record.toRequest().pod().name());
     }
 
     @Test
     void keysAndValuesThatNeedEscapingSurviveTheRoundTrip() throws Exception {
         Map<String, String> context = Map.of("quote\"key", "line\nbreak \u00e9\t\\", "", "");
-        VolumeRecord record = new VolumeRecord("v\"1", "/pods/é/mount", "fuse-proxy", false, context,
-                Instant.parse("2026-01-02T03:04:05Z"));
+        VolumeRecord record = new VolumeRecord(
+                "v\"1", "/pods/é/mount", "fuse-proxy", false, context, Instant.parse("2026-01-02T03:04:05Z"));
         StateStore.open(stateDir, PODS).put(record);
 
-        assertEquals(record, StateStore.open(stateDir, PODS).get(Path.of("/pods/é/mount")).orElseThrow());
+        assertEquals(
+                record,
+                StateStore.open(stateDir, PODS).get(Path.of("/pods/é/mount")).orElseThrow());
     }
 
     @Test

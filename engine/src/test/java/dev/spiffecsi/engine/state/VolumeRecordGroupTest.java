@@ -19,12 +19,19 @@ class VolumeRecordGroupTest {
 
     @Test
     void theGroupSurvivesTheRoundTripAndReachesTheResumedRequest() throws Exception {
-        VolumeRecord record = new VolumeRecord("v1", "/pods/a/mount", "fuse-proxy", true,
-                Map.of("csi.storage.k8s.io/pod.name", "p"), OptionalInt.of(2000),
+        VolumeRecord record = new VolumeRecord(
+                "v1",
+                "/pods/a/mount",
+                "fuse-proxy",
+                true,
+                Map.of("csi.storage.k8s.io/pod.name", "p"),
+                OptionalInt.of(2000),
                 Instant.parse("2026-01-02T03:04:05Z"));
         StateStore.open(stateDir, Path.of("/pods")).put(record);
 
-        VolumeRecord read = StateStore.open(stateDir, Path.of("/pods")).get(Path.of("/pods/a/mount")).orElseThrow();
+        VolumeRecord read = StateStore.open(stateDir, Path.of("/pods"))
+                .get(Path.of("/pods/a/mount"))
+                .orElseThrow();
         assertEquals(record, read);
         assertEquals(OptionalInt.of(2000), read.toRequest().volumeMountGroup());
     }
@@ -34,8 +41,10 @@ class VolumeRecordGroupTest {
         Files.createDirectories(stateDir.resolve("volumes"));
         String[] groups = {"-1", "2147483648", "\"2000\"", "1.5", "99999999999999999999999"};
         for (int i = 0; i < groups.length; i++) {
-            Files.writeString(stateDir.resolve("volumes/g" + i + ".json"), "{\"volumeId\":\"v" + i
-                    + "\",\"targetPath\":\"/pods/" + i + "/mount\",\"volumeMountGroup\":" + groups[i] + "}");
+            Files.writeString(
+                    stateDir.resolve("volumes/g" + i + ".json"),
+                    "{\"volumeId\":\"v" + i + "\",\"targetPath\":\"/pods/" + i + "/mount\",\"volumeMountGroup\":"
+                            + groups[i] + "}");
         }
 
         StateStore reopened = StateStore.open(stateDir, Path.of("/pods"));

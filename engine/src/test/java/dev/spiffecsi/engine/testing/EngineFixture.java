@@ -39,12 +39,18 @@ public final class EngineFixture implements AutoCloseable {
     public EngineFixture(Path root, boolean requireReadonly) throws IOException {
         podsDir = Files.createDirectories(root.resolve("pods"));
         stateDir = Files.createDirectories(root.resolve("state"));
-        engine = new VolumeEngine(new RequestValidator(new TargetPathPolicy(podsDir), requireReadonly),
-                StateStore.open(stateDir, podsDir), backend, "fake", Clock.systemUTC());
+        engine = new VolumeEngine(
+                new RequestValidator(new TargetPathPolicy(podsDir), requireReadonly),
+                StateStore.open(stateDir, podsDir),
+                backend,
+                "fake",
+                Clock.systemUTC());
         String name = "engine-" + UUID.randomUUID();
         InProcessServerBuilder builder = InProcessServerBuilder.forName(name).directExecutor();
-        metrics = new DriverMetrics(engine::publishedVolumes, () -> engine.health().ready());
-        CsiServices.create("csi.spiffe.io", "test-version", "node-1", engine, metrics).forEach(builder::addService);
+        metrics = new DriverMetrics(
+                engine::publishedVolumes, () -> engine.health().ready());
+        CsiServices.create("csi.spiffe.io", "test-version", "node-1", engine, metrics)
+                .forEach(builder::addService);
         server = builder.build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
         node = NodeGrpc.newBlockingStub(channel);
@@ -56,7 +62,9 @@ public final class EngineFixture implements AutoCloseable {
      * leaves it before a publish; each call a volume of its own name.
      */
     public Path newTarget() throws IOException {
-        Path parent = podsDir.resolve(POD_UID).resolve("volumes/kubernetes.io~csi").resolve(UUID.randomUUID().toString());
+        Path parent = podsDir.resolve(POD_UID)
+                .resolve("volumes/kubernetes.io~csi")
+                .resolve(UUID.randomUUID().toString());
         Files.createDirectories(parent);
         return parent.resolve("mount");
     }
@@ -91,8 +99,11 @@ public final class EngineFixture implements AutoCloseable {
     static String podUidOf(String target) {
         String[] segments = target.split("/");
         int n = segments.length;
-        if (n >= 6 && segments[n - 1].equals("mount") && segments[n - 3].equals("kubernetes.io~csi")
-                && segments[n - 4].equals("volumes") && segments[n - 5].matches("[A-Za-z0-9][-A-Za-z0-9_]*")) {
+        if (n >= 6
+                && segments[n - 1].equals("mount")
+                && segments[n - 3].equals("kubernetes.io~csi")
+                && segments[n - 4].equals("volumes")
+                && segments[n - 5].matches("[A-Za-z0-9][-A-Za-z0-9_]*")) {
             return segments[n - 5];
         }
         return POD_UID;

@@ -97,7 +97,8 @@ public final class FakeBackend implements Backend {
 
     @Override
     public VolumeCondition condition(Path target) {
-        return inspect(target) == TargetState.PUBLISHED ? VolumeCondition.healthy("fake: published")
+        return inspect(target) == TargetState.PUBLISHED
+                ? VolumeCondition.healthy("fake: published")
                 : VolumeCondition.abnormal("fake: not published");
     }
 

@@ -18,6 +18,7 @@ class TargetPathPolicyTest {
 
     @TempDir
     Path root;
+
     private Path pods;
     private TargetPathPolicy policy;
 
@@ -41,8 +42,15 @@ class TargetPathPolicyTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/../../etc/mount", "/uid/../../../etc", "/uid/./volumes/mount", "/uid//mount",
-            "/uid/volumes/mount/", "/uid/volumes/.."})
+    @ValueSource(
+            strings = {
+                "/../../etc/mount",
+                "/uid/../../../etc",
+                "/uid/./volumes/mount",
+                "/uid//mount",
+                "/uid/volumes/mount/",
+                "/uid/volumes/.."
+            })
     void rejectsUnnormalizedPaths(String suffix) {
         rejected(pods + suffix);
     }

@@ -35,6 +35,7 @@ class TargetSwapTest {
 
     @TempDir
     Path root;
+
     private Path pods;
     private Path outside;
     private Path parent;
@@ -48,8 +49,11 @@ class TargetSwapTest {
         outside = Files.createDirectories(root.resolve("outside"));
         parent = Files.createDirectories(pods.resolve("uid-1/volumes/kubernetes.io~csi/spiffe"));
         target = parent.resolve("mount");
-        engine = new VolumeEngine(new RequestValidator(new TargetPathPolicy(pods), false),
-                StateStore.open(Files.createDirectories(root.resolve("state")), pods), backend, "fake",
+        engine = new VolumeEngine(
+                new RequestValidator(new TargetPathPolicy(pods), false),
+                StateStore.open(Files.createDirectories(root.resolve("state")), pods),
+                backend,
+                "fake",
                 Clock.systemUTC());
     }
 
@@ -64,12 +68,24 @@ class TargetSwapTest {
     }
 
     private static PublishCommand publish(Path target) {
-        return new PublishCommand("vol-1", target.toString(), "",
-                new PublishCommand.Capability(PublishCommand.AccessType.MOUNT, "", List.of(),
-                        PublishCommand.AccessMode.SINGLE_NODE_WRITER), true,
-                Map.of("csi.storage.k8s.io/ephemeral", "true", "csi.storage.k8s.io/pod.name", "workload",
-                        "csi.storage.k8s.io/pod.namespace", "default", "csi.storage.k8s.io/pod.uid", "uid-1",
-                        "csi.storage.k8s.io/serviceAccount.name", "default"));
+        return new PublishCommand(
+                "vol-1",
+                target.toString(),
+                "",
+                new PublishCommand.Capability(
+                        PublishCommand.AccessType.MOUNT, "", List.of(), PublishCommand.AccessMode.SINGLE_NODE_WRITER),
+                true,
+                Map.of(
+                        "csi.storage.k8s.io/ephemeral",
+                        "true",
+                        "csi.storage.k8s.io/pod.name",
+                        "workload",
+                        "csi.storage.k8s.io/pod.namespace",
+                        "default",
+                        "csi.storage.k8s.io/pod.uid",
+                        "uid-1",
+                        "csi.storage.k8s.io/serviceAccount.name",
+                        "default"));
     }
 
     @Test
@@ -79,7 +95,9 @@ class TargetSwapTest {
         VolumeException refused = assertThrows(VolumeException.class, () -> engine.publish(publish(target)));
 
         assertEquals(VolumeException.Reason.INVALID_ARGUMENT, refused.reason());
-        assertTrue(refused.getMessage().contains("target_path") && refused.getMessage().contains("symlink"),
+        assertTrue(
+                refused.getMessage().contains("target_path")
+                        && refused.getMessage().contains("symlink"),
                 refused.getMessage());
         assertFalse(Files.exists(outside.resolve("mount"), LinkOption.NOFOLLOW_LINKS), "a directory outside");
         assertEquals(0, backend.fake.publishCalls(), "the backend was asked to publish");
@@ -94,7 +112,8 @@ class TargetSwapTest {
         engine.unpublish("vol-1", target.toString());
 
         assertTrue(Files.isDirectory(outside.resolve("mount")), "the empty directory outside was removed");
-        assertFalse(Files.exists(parent.resolveSibling("moved").resolve("mount")),
+        assertFalse(
+                Files.exists(parent.resolveSibling("moved").resolve("mount")),
                 "the target was removed from the directory the engine resolved");
     }
 
@@ -105,7 +124,8 @@ class TargetSwapTest {
         // past the validator's own lstat check, as if the swap came right after it
         TargetPathPolicy paths = new TargetPathPolicy(pods);
 
-        VolumeException refused = assertThrows(VolumeException.class,
+        VolumeException refused = assertThrows(
+                VolumeException.class,
                 () -> paths.open("target_path", target).orElseThrow().close());
 
         assertEquals(VolumeException.Reason.INVALID_ARGUMENT, refused.reason());
@@ -149,7 +169,7 @@ class TargetSwapTest {
 
     @Test
     void aFailedPublishRemovesTheEmptyDirectoryItCreated() {
-        backend.duringPublish = () -> { };
+        backend.duringPublish = () -> {};
 
         assertThrows(BackendException.class, () -> engine.publish(publish(target)));
 
@@ -172,9 +192,9 @@ class TargetSwapTest {
     /** A {@link FakeBackend} with hooks: after inspect, during a publish (which then fails), after unpublish. */
     private static final class HookedBackend implements Backend {
         final FakeBackend fake = new FakeBackend();
-        volatile Runnable afterInspect = () -> { };
+        volatile Runnable afterInspect = () -> {};
         volatile Runnable duringPublish;
-        volatile Runnable afterUnpublish = () -> { };
+        volatile Runnable afterUnpublish = () -> {};
 
         @Override
         public TargetState inspect(Path targetPath) {

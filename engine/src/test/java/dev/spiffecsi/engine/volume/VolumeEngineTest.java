@@ -36,6 +36,7 @@ class VolumeEngineTest {
 
     @TempDir
     Path root;
+
     private Path pods;
     private Path stateDir;
     private StateStore state;
@@ -47,27 +48,41 @@ class VolumeEngineTest {
         pods = Files.createDirectories(root.resolve("pods"));
         stateDir = Files.createDirectories(root.resolve("state"));
         state = StateStore.open(stateDir, pods);
-        engine = new VolumeEngine(new RequestValidator(new TargetPathPolicy(pods), false), state, backend, "fake",
-                Clock.systemUTC());
+        engine = new VolumeEngine(
+                new RequestValidator(new TargetPathPolicy(pods), false), state, backend, "fake", Clock.systemUTC());
     }
 
     /** A kubelet target of pod {@value EngineFixture#POD_UID}, its parent created as the kubelet leaves it. */
     private Path newTarget() throws IOException {
-        Path parent = pods.resolve(EngineFixture.POD_UID).resolve("volumes/kubernetes.io~csi")
+        Path parent = pods.resolve(EngineFixture.POD_UID)
+                .resolve("volumes/kubernetes.io~csi")
                 .resolve(UUID.randomUUID().toString());
         return Files.createDirectories(parent).resolve("mount");
     }
 
     private static Map<String, String> podContext() {
-        return Map.of("csi.storage.k8s.io/ephemeral", "true", "csi.storage.k8s.io/pod.name", "workload",
-                "csi.storage.k8s.io/pod.namespace", "default", "csi.storage.k8s.io/pod.uid", EngineFixture.POD_UID,
-                "csi.storage.k8s.io/serviceAccount.name", "default");
+        return Map.of(
+                "csi.storage.k8s.io/ephemeral",
+                "true",
+                "csi.storage.k8s.io/pod.name",
+                "workload",
+                "csi.storage.k8s.io/pod.namespace",
+                "default",
+                "csi.storage.k8s.io/pod.uid",
+                EngineFixture.POD_UID,
+                "csi.storage.k8s.io/serviceAccount.name",
+                "default");
     }
 
     private static PublishCommand publish(String volumeId, Path target, boolean readOnly, Map<String, String> context) {
-        return new PublishCommand(volumeId, target.toString(), "",
-                new PublishCommand.Capability(PublishCommand.AccessType.MOUNT, "", List.of(),
-                        PublishCommand.AccessMode.SINGLE_NODE_WRITER), readOnly, context);
+        return new PublishCommand(
+                volumeId,
+                target.toString(),
+                "",
+                new PublishCommand.Capability(
+                        PublishCommand.AccessType.MOUNT, "", List.of(), PublishCommand.AccessMode.SINGLE_NODE_WRITER),
+                readOnly,
+                context);
     }
 
     private static PublishCommand publish(String volumeId, Path target) {
@@ -183,8 +198,8 @@ class VolumeEngineTest {
         Path target = newTarget();
         engine.publish(publish("vol-1", target));
 
-        VolumeException e = refusal(VolumeException.Reason.ALREADY_EXISTS,
-                () -> engine.publish(publish("vol-2", target)));
+        VolumeException e =
+                refusal(VolumeException.Reason.ALREADY_EXISTS, () -> engine.publish(publish("vol-2", target)));
 
         assertTrue(e.getMessage().contains("vol-1"), e.getMessage());
         assertEquals("vol-1", Files.readString(target.resolve(FakeBackend.MARKER)));
@@ -211,7 +226,8 @@ class VolumeEngineTest {
         Path target = newTarget();
         engine.publish(publish("vol-1", target));
 
-        VolumeException e = refusal(VolumeException.Reason.ALREADY_EXISTS,
+        VolumeException e = refusal(
+                VolumeException.Reason.ALREADY_EXISTS,
                 () -> engine.publish(publish("vol-1", target, false, podContext())));
 
         assertTrue(e.getMessage().contains("readonly=true"), e.getMessage());
@@ -226,8 +242,8 @@ class VolumeEngineTest {
         Map<String, String> other = new HashMap<>(podContext());
         other.put("example.org/audience", "db");
 
-        VolumeException e = refusal(VolumeException.Reason.ALREADY_EXISTS,
-                () -> engine.publish(publish("vol-1", target, true, other)));
+        VolumeException e = refusal(
+                VolumeException.Reason.ALREADY_EXISTS, () -> engine.publish(publish("vol-1", target, true, other)));
 
         assertTrue(e.getMessage().contains("volume_context"), e.getMessage());
         assertEquals(1, backend.publishCalls());
@@ -275,8 +291,8 @@ class VolumeEngineTest {
         Path target = newTarget();
         engine.publish(publish("vol-1", target));
 
-        VolumeException e = refusal(VolumeException.Reason.NOT_FOUND,
-                () -> engine.unpublish("vol-2", target.toString()));
+        VolumeException e =
+                refusal(VolumeException.Reason.NOT_FOUND, () -> engine.unpublish("vol-2", target.toString()));
 
         assertTrue(e.getMessage().contains("volume vol-1 is"), e.getMessage());
         assertEquals("vol-1", Files.readString(target.resolve(FakeBackend.MARKER)));
@@ -290,8 +306,8 @@ class VolumeEngineTest {
         Files.createDirectory(target);
         Files.writeString(target.resolve(FakeBackend.FOREIGN), "precious");
 
-        VolumeException e = refusal(VolumeException.Reason.FAILED_PRECONDITION,
-                () -> engine.unpublish("vol-1", target.toString()));
+        VolumeException e =
+                refusal(VolumeException.Reason.FAILED_PRECONDITION, () -> engine.unpublish("vol-1", target.toString()));
 
         assertTrue(e.getCause() instanceof BackendException, String.valueOf(e.getCause()));
         assertEquals("precious", Files.readString(target.resolve(FakeBackend.FOREIGN)));
@@ -319,7 +335,9 @@ class VolumeEngineTest {
         Path unrecorded = newTarget();
         publishedOutsideTheEngine(unrecorded, "vol-1");
 
-        assertEquals(VolumeCondition.healthy("fake: published"), engine.stats("vol-1", target.toString()).condition(),
+        assertEquals(
+                VolumeCondition.healthy("fake: published"),
+                engine.stats("vol-1", target.toString()).condition(),
                 "the recorded volume's own condition");
         refusal(VolumeException.Reason.NOT_FOUND, () -> engine.stats("vol-2", target.toString()));
         refusal(VolumeException.Reason.NOT_FOUND, () -> engine.stats("vol-1", unrecorded.toString()));

@@ -54,8 +54,7 @@ public abstract class BackendContractTest {
     protected abstract void occupyWithForeignObject(Path target) throws Exception;
 
     /** Skip (with an assumption) when the environment cannot run this backend, e.g. no privilege to mount. */
-    protected void assumeEnvironmentSupportsBackend() {
-    }
+    protected void assumeEnvironmentSupportsBackend() {}
 
     /** Removes whatever {@link #occupyWithForeignObject} put at the target. */
     protected abstract void removeForeignObject(Path target) throws Exception;
@@ -95,19 +94,33 @@ public abstract class BackendContractTest {
     protected PublishRequest publishRequest(Path target) {
         targets.add(target);
         Map<String, String> context = Map.of(
-                PodInfo.POD_NAME, "workload", PodInfo.POD_NAMESPACE, "default",
-                PodInfo.POD_UID, target.getParent().getParent().getParent().getParent().getFileName().toString(),
-                PodInfo.SERVICE_ACCOUNT, "default", "csi.storage.k8s.io/ephemeral", "true");
-        return new PublishRequest("csi-" + target.hashCode(), target, true, PodInfo.fromVolumeContext(context),
-                context);
+                PodInfo.POD_NAME,
+                "workload",
+                PodInfo.POD_NAMESPACE,
+                "default",
+                PodInfo.POD_UID,
+                target.getParent()
+                        .getParent()
+                        .getParent()
+                        .getParent()
+                        .getFileName()
+                        .toString(),
+                PodInfo.SERVICE_ACCOUNT,
+                "default",
+                "csi.storage.k8s.io/ephemeral",
+                "true");
+        return new PublishRequest(
+                "csi-" + target.hashCode(), target, true, PodInfo.fromVolumeContext(context), context);
     }
 
     @Test
     void providerIsDiscoverableByServiceLoaderUnderItsName() {
         boolean found = ServiceLoader.load(BackendProvider.class).stream()
                 .anyMatch(p -> p.type().equals(provider().getClass()));
-        assertTrue(found, "META-INF/services/" + BackendProvider.class.getName() + " lists "
-                + provider().getClass().getName());
+        assertTrue(
+                found,
+                "META-INF/services/" + BackendProvider.class.getName() + " lists "
+                        + provider().getClass().getName());
         assertTrue(provider().name().matches("[a-z0-9][a-z0-9-]*"), "name is lower-case, digits and dashes");
     }
 
@@ -143,8 +156,8 @@ public abstract class BackendContractTest {
         Path target = fixture.newTarget();
         PublishRequest plain = publishRequest(target);
 
-        backend.publish(new PublishRequest(plain.volumeId(), target, plain.readOnly(), plain.pod(),
-                plain.volumeContext(), OptionalInt.of(4242)));
+        backend.publish(new PublishRequest(
+                plain.volumeId(), target, plain.readOnly(), plain.pod(), plain.volumeContext(), OptionalInt.of(4242)));
 
         assertEquals(TargetState.PUBLISHED, backend.inspect(target));
         assertServesWorkloadApi(target.resolve(ContractFixture.SOCKET_NAME));
@@ -159,9 +172,12 @@ public abstract class BackendContractTest {
             entries.forEach(paths::add);
         }
         for (Path path : paths) {
-            ownership.put(path, List.of(Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS),
-                    Files.getAttribute(path, "unix:gid", LinkOption.NOFOLLOW_LINKS),
-                    Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS)));
+            ownership.put(
+                    path,
+                    List.of(
+                            Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS),
+                            Files.getAttribute(path, "unix:gid", LinkOption.NOFOLLOW_LINKS),
+                            Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS)));
         }
         return ownership;
     }
@@ -173,7 +189,9 @@ public abstract class BackendContractTest {
 
         assertEquals(TargetState.PUBLISHED, backend.inspect(target));
         assertServesWorkloadApi(target.resolve(ContractFixture.SOCKET_NAME));
-        assertFalse(backend.condition(target).abnormal(), () -> backend.condition(target).message());
+        assertFalse(
+                backend.condition(target).abnormal(),
+                () -> backend.condition(target).message());
     }
 
     @Test
@@ -198,7 +216,8 @@ public abstract class BackendContractTest {
 
         assertEquals(TargetState.ABSENT, backend.inspect(target));
         assertFalse(Files.exists(target.resolve(ContractFixture.SOCKET_NAME), LinkOption.NOFOLLOW_LINKS));
-        assertEquals(FakeAgentSocket.GREETING,
+        assertEquals(
+                FakeAgentSocket.GREETING,
                 FakeAgentSocket.greetingAt(fixture.socketDir().resolve(ContractFixture.SOCKET_NAME)),
                 "the agent socket itself still works");
     }
@@ -219,8 +238,8 @@ public abstract class BackendContractTest {
         occupyWithForeignObject(target);
         try {
             assertEquals(TargetState.FOREIGN, backend.inspect(target));
-            BackendException e = assertThrows(BackendException.class,
-                    () -> backend.unpublish(new UnpublishRequest("vol-foreign", target)));
+            BackendException e = assertThrows(
+                    BackendException.class, () -> backend.unpublish(new UnpublishRequest("vol-foreign", target)));
             assertEquals(BackendException.Failure.TARGET_OCCUPIED, e.failure());
             assertEquals(TargetState.FOREIGN, backend.inspect(target), "the foreign object is still there");
         } finally {
@@ -279,7 +298,8 @@ public abstract class BackendContractTest {
     void aPublishThroughASymlinkedParentIsRefusedAndChangesNothingOutside() throws Exception {
         Path target = fixture.newTarget();
         Path outsideParent = outsideTargetParent();
-        Path outsideTarget = Files.createDirectory(outsideParent.resolve(target.getFileName().toString()));
+        Path outsideTarget =
+                Files.createDirectory(outsideParent.resolve(target.getFileName().toString()));
         Path parent = target.getParent();
         Files.move(parent, parent.resolveSibling("moved"));
         Files.createSymbolicLink(parent, outsideParent);

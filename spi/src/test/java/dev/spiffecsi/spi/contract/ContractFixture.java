@@ -55,7 +55,8 @@ public final class ContractFixture implements AutoCloseable {
         Path parent = podsDir.resolve(UUID.randomUUID().toString()).resolve("volumes/kubernetes.io~csi/spiffe");
         Files.createDirectories(parent);
         Path target = parent.resolve("mount");
-        Files.createDirectory(target, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-x---")));
+        Files.createDirectory(
+                target, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-x---")));
         return target;
     }
 
@@ -63,8 +64,15 @@ public final class ContractFixture implements AutoCloseable {
     public EngineContext context(Path workloadApiSocketDir, MountSyscalls mounts, String backendName)
             throws IOException {
         Path backendState = Files.createDirectories(stateDir.resolve(backendName));
-        return new EngineContext("test-node", "csi.spiffe.io", workloadApiSocketDir, podsDir,
-                backendState, Clock.systemUTC(), mounts, System.getLogger("test." + backendName));
+        return new EngineContext(
+                "test-node",
+                "csi.spiffe.io",
+                workloadApiSocketDir,
+                podsDir,
+                backendState,
+                Clock.systemUTC(),
+                mounts,
+                System.getLogger("test." + backendName));
     }
 
     @Override

@@ -52,8 +52,8 @@ public final class FakeAgentSocket implements AutoCloseable {
     public static String greetingAt(Path socket) throws IOException {
         Path shortDir = Files.createTempDirectory("fa");
         Path link = Files.createSymbolicLink(shortDir.resolve("d"), socket.getParent());
-        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(
-                link.resolve(socket.getFileName())))) {
+        try (SocketChannel channel =
+                SocketChannel.open(UnixDomainSocketAddress.of(link.resolve(socket.getFileName())))) {
             ByteBuffer buffer = ByteBuffer.allocate(64);
             while (buffer.position() < GREETING.length() && channel.read(buffer) >= 0) {
                 // keep reading until the whole greeting arrived or the server closed

@@ -17,8 +17,7 @@ public final class Privileges {
     /** Set by .ci/run to the mount namespace it was started in, before it unshares a private one. */
     public static final String OUTER_NS_VARIABLE = "SPIFFECSI_OUTER_MOUNT_NS";
 
-    private Privileges() {
-    }
+    private Privileges() {}
 
     /** Skips the calling test, with the reason, unless mounting is both possible and contained. */
     public static void assumeCanMountPrivately() {
@@ -42,7 +41,8 @@ public final class Privileges {
             long capEff = 0;
             for (String line : status.split("\n")) {
                 if (line.startsWith("CapEff:")) {
-                    capEff = Long.parseUnsignedLong(line.substring("CapEff:".length()).trim(), 16);
+                    capEff = Long.parseUnsignedLong(
+                            line.substring("CapEff:".length()).trim(), 16);
                 }
             }
             if ((capEff & (1L << CAP_SYS_ADMIN)) == 0) {

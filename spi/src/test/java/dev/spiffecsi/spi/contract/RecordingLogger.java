@@ -9,8 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class RecordingLogger implements System.Logger {
 
     /** One logged record: its level and formatted message. */
-    public record Entry(Level level, String message) {
-    }
+    public record Entry(Level level, String message) {}
 
     private final List<Entry> entries = new CopyOnWriteArrayList<>();
 

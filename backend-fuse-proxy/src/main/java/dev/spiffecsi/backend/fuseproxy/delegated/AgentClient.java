@@ -42,8 +42,8 @@ import java.util.concurrent.TimeUnit;
 public final class AgentClient implements AutoCloseable {
 
     /** The failure of a call made for a workload process that has exited. */
-    public static final Status WORKLOAD_EXITED = Status.PERMISSION_DENIED.withDescription(
-            "the process that opened this connection has exited; reconnect");
+    public static final Status WORKLOAD_EXITED =
+            Status.PERMISSION_DENIED.withDescription("the process that opened this connection has exited; reconnect");
 
     private static final Duration RECONNECT_INTERVAL = Duration.ofMillis(500);
 
@@ -57,8 +57,12 @@ public final class AgentClient implements AutoCloseable {
      * @param timeout   how long a unary call may take, and how long a new subscription may wait for its first answer
      * @param scheduler runs the reconnect nudges and the retries of the subscriptions made with this client
      */
-    public AgentClient(Path adminSocket, Duration timeout, EventLoopGroup eventLoops, Executor executor,
-                       ScheduledExecutorService scheduler) {
+    public AgentClient(
+            Path adminSocket,
+            Duration timeout,
+            EventLoopGroup eventLoops,
+            Executor executor,
+            ScheduledExecutorService scheduler) {
         this.adminSocket = adminSocket;
         this.timeout = timeout;
         this.scheduler = scheduler;
@@ -85,7 +89,8 @@ public final class AgentClient implements AutoCloseable {
             return;
         }
         if (current == ConnectivityState.TRANSIENT_FAILURE) {
-            var unused = scheduler.schedule(channel::resetConnectBackoff, RECONNECT_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+            var unused = scheduler.schedule(
+                    channel::resetConnectBackoff, RECONNECT_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         }
         channel.notifyWhenStateChanged(current, () -> watchConnectivity(channel.getState(false)));
     }
@@ -118,8 +123,8 @@ public final class AgentClient implements AutoCloseable {
     }
 
     /** FetchJWTSVIDs, bounded by the timeout. */
-    public void fetchJwtSvids(Delegation workload, List<String> audience,
-                              StreamObserver<FetchJWTSVIDsResponse> answer) {
+    public void fetchJwtSvids(
+            Delegation workload, List<String> audience, StreamObserver<FetchJWTSVIDsResponse> answer) {
         if (refusedAsExited(workload, answer)) {
             return;
         }

@@ -7,13 +7,17 @@ import java.util.Set;
 public final class AgentStatus {
 
     /** The agent looked at the request and refused it; asking again the same way gets the same answer. */
-    private static final Set<Status.Code> ANSWERS = Set.of(Status.Code.INVALID_ARGUMENT,
-            Status.Code.PERMISSION_DENIED, Status.Code.UNAUTHENTICATED, Status.Code.UNIMPLEMENTED,
-            Status.Code.NOT_FOUND, Status.Code.FAILED_PRECONDITION, Status.Code.OUT_OF_RANGE,
+    private static final Set<Status.Code> ANSWERS = Set.of(
+            Status.Code.INVALID_ARGUMENT,
+            Status.Code.PERMISSION_DENIED,
+            Status.Code.UNAUTHENTICATED,
+            Status.Code.UNIMPLEMENTED,
+            Status.Code.NOT_FOUND,
+            Status.Code.FAILED_PRECONDITION,
+            Status.Code.OUT_OF_RANGE,
             Status.Code.ALREADY_EXISTS);
 
-    private AgentStatus() {
-    }
+    private AgentStatus() {}
 
     /** True for a refusal by the agent; false for a lost connection, a restart, a timeout or an agent fault. */
     public static boolean isAnswer(Status status) {

@@ -27,35 +27,54 @@ public final class BundleFeed implements AutoCloseable {
     private final AtomicBoolean started = new AtomicBoolean();
     /** One per workload call: adding and removing must not cost in proportion to how many there are. */
     private final Set<Consumer<Map<String, ByteString>>> watchers = ConcurrentHashMap.newKeySet();
+
     private volatile Map<String, ByteString> latest;
     /** Orders the first delivery to a new watcher with the deliveries of updates. */
     private final Object delivery = new Object();
 
-    private <R> BundleFeed(String subject, Consumer<StreamObserver<R>> subscribe,
-                           Function<R, Map<String, ByteString>> bundlesOf, AgentClient agent, System.Logger log) {
-        this.subscription = new Resubscription<R>(subject, subscribe, new Resubscription.Listener<>() {
-            @Override
-            public void onUpdate(R update) {
-                publish(bundlesOf.apply(update));
-            }
+    private <R> BundleFeed(
+            String subject,
+            Consumer<StreamObserver<R>> subscribe,
+            Function<R, Map<String, ByteString>> bundlesOf,
+            AgentClient agent,
+            System.Logger log) {
+        this.subscription = new Resubscription<R>(
+                subject,
+                subscribe,
+                new Resubscription.Listener<>() {
+                    @Override
+                    public void onUpdate(R update) {
+                        publish(bundlesOf.apply(update));
+                    }
 
-            @Override
-            public void onFailure(Status status) {
-                throw new IllegalStateException("a KEEP_TRYING subscription does not fail: " + status);
-            }
-        }, Resubscription.Policy.KEEP_TRYING, agent, log);
+                    @Override
+                    public void onFailure(Status status) {
+                        throw new IllegalStateException("a KEEP_TRYING subscription does not fail: " + status);
+                    }
+                },
+                Resubscription.Policy.KEEP_TRYING,
+                agent,
+                log);
     }
 
     /** The X.509 CA certificates (concatenated DER) of each trust domain. */
     public static BundleFeed x509(AgentClient agent, System.Logger log) {
-        return new BundleFeed("the X.509 bundles of the SPIRE agent at " + agent.adminSocket(),
-                agent::subscribeToX509Bundles, SubscribeToX509BundlesResponse::getCaCertificatesMap, agent, log);
+        return new BundleFeed(
+                "the X.509 bundles of the SPIRE agent at " + agent.adminSocket(),
+                agent::subscribeToX509Bundles,
+                SubscribeToX509BundlesResponse::getCaCertificatesMap,
+                agent,
+                log);
     }
 
     /** The JWT signing keys (a JWKS document) of each trust domain. */
     public static BundleFeed jwt(AgentClient agent, System.Logger log) {
-        return new BundleFeed("the JWT bundles of the SPIRE agent at " + agent.adminSocket(),
-                agent::subscribeToJwtBundles, SubscribeToJWTBundlesResponse::getBundlesMap, agent, log);
+        return new BundleFeed(
+                "the JWT bundles of the SPIRE agent at " + agent.adminSocket(),
+                agent::subscribeToJwtBundles,
+                SubscribeToJWTBundlesResponse::getBundlesMap,
+                agent,
+                log);
     }
 
     /**

@@ -1,9 +1,9 @@
 package dev.spiffecsi.backend.fuseproxy.delegated;
 
+import dev.spiffecsi.backend.fuseproxy.peer.PeerProcess;
 import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.FetchJWTSVIDsRequest;
 import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsRequest;
 import dev.spiffecsi.backend.fuseproxy.protocol.types.Selector;
-import dev.spiffecsi.backend.fuseproxy.peer.PeerProcess;
 import java.util.List;
 
 /**
@@ -57,7 +57,10 @@ public sealed interface Delegation {
 
         @Override
         public FetchJWTSVIDsRequest jwtSvidsRequest(List<String> audience) {
-            return FetchJWTSVIDsRequest.newBuilder().addAllAudience(audience).setPid(pid).build();
+            return FetchJWTSVIDsRequest.newBuilder()
+                    .addAllAudience(audience)
+                    .setPid(pid)
+                    .build();
         }
 
         @Override
@@ -80,17 +83,25 @@ public sealed interface Delegation {
 
         @Override
         public SubscribeToX509SVIDsRequest x509SvidsRequest() {
-            return SubscribeToX509SVIDsRequest.newBuilder().addAllSelectors(selectors).build();
+            return SubscribeToX509SVIDsRequest.newBuilder()
+                    .addAllSelectors(selectors)
+                    .build();
         }
 
         @Override
         public FetchJWTSVIDsRequest jwtSvidsRequest(List<String> audience) {
-            return FetchJWTSVIDsRequest.newBuilder().addAllAudience(audience).addAllSelectors(selectors).build();
+            return FetchJWTSVIDsRequest.newBuilder()
+                    .addAllAudience(audience)
+                    .addAllSelectors(selectors)
+                    .build();
         }
 
         @Override
         public String toString() {
-            return "selectors " + selectors.stream().map(s -> s.getType() + ":" + s.getValue()).toList();
+            return "selectors "
+                    + selectors.stream()
+                            .map(s -> s.getType() + ":" + s.getValue())
+                            .toList();
         }
     }
 }

@@ -30,8 +30,7 @@ public final class Resubscription<R> {
         void onFailure(Status status);
 
         /** The stream broke and is being opened again; the next update, if any, comes from the new one. */
-        default void onInterrupted(Status status) {
-        }
+        default void onInterrupted(Status status) {}
     }
 
     /** When a broken stream is given up. */
@@ -74,8 +73,13 @@ public final class Resubscription<R> {
      * @param subject   what is subscribed to and for whom, for log lines (with the volume id and target path)
      * @param subscribe opens one attempt of the stream with the given observer
      */
-    public Resubscription(String subject, Consumer<StreamObserver<R>> subscribe, Listener<R> listener, Policy policy,
-                          AgentClient agent, System.Logger log) {
+    public Resubscription(
+            String subject,
+            Consumer<StreamObserver<R>> subscribe,
+            Listener<R> listener,
+            Policy policy,
+            AgentClient agent,
+            System.Logger log) {
         this.subject = subject;
         this.subscribe = subscribe;
         this.listener = listener;
@@ -87,8 +91,8 @@ public final class Resubscription<R> {
     public void start() {
         if (policy == Policy.FAIL_UNTIL_FIRST_UPDATE) {
             synchronized (lock) {
-                timer = agent.scheduler().schedule(this::firstUpdateOverdue, agent.timeout().toMillis(),
-                        TimeUnit.MILLISECONDS);
+                timer = agent.scheduler()
+                        .schedule(this::firstUpdateOverdue, agent.timeout().toMillis(), TimeUnit.MILLISECONDS);
             }
         }
         attempt();
@@ -134,8 +138,8 @@ public final class Resubscription<R> {
         if (attempt != null) {
             attempt.cancel();
         }
-        listener.onFailure(Status.UNAVAILABLE.withDescription("the SPIRE agent sent nothing within "
-                + agent.timeout().toMillis() + " ms"));
+        listener.onFailure(Status.UNAVAILABLE.withDescription(
+                "the SPIRE agent sent nothing within " + agent.timeout().toMillis() + " ms"));
     }
 
     private void delivered(Attempt attempt, R update) {
@@ -183,10 +187,12 @@ public final class Resubscription<R> {
             listener.onFailure(status);
         } else {
             listener.onInterrupted(status);
-            log.log(firstOfOutage ? policy.outageLevel : Level.DEBUG, "lost the stream of " + subject + " ("
-                    + status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription())
-                    + "); resubscribing in " + delay.toMillis() + " ms"
-                    + (firstOfOutage ? " and with backoff until the agent answers" : ""));
+            log.log(
+                    firstOfOutage ? policy.outageLevel : Level.DEBUG,
+                    "lost the stream of " + subject + " ("
+                            + status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription())
+                            + "); resubscribing in " + delay.toMillis() + " ms"
+                            + (firstOfOutage ? " and with backoff until the agent answers" : ""));
         }
     }
 

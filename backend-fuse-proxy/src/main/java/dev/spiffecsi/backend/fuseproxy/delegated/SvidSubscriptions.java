@@ -36,6 +36,7 @@ public final class SvidSubscriptions {
     private final System.Logger log;
     /** Guards {@link #byCaller} and each subscription's members and end. Never held while calling out. */
     private final Object membership = new Object();
+
     private final Map<Object, Shared> byCaller = new HashMap<>();
 
     /**
@@ -65,8 +66,7 @@ public final class SvidSubscriptions {
             if (shared != null && caller.hasExited()) {
                 // this connection's process is gone, so the pid is not its own: nothing may reach it
                 agent.scheduler().execute(() -> listener.onFailure(AgentClient.WORKLOAD_EXITED));
-                return () -> {
-                };
+                return () -> {};
             }
             if (shared == null) {
                 shared = new Shared(key, caller);
@@ -126,6 +126,7 @@ public final class SvidSubscriptions {
         final Delegation owner;
         /** Changed under {@link #membership}; iterated under {@link #delivery} (O(1) add and remove). */
         final Set<Resubscription.Listener<SubscribeToX509SVIDsResponse>> members = ConcurrentHashMap.newKeySet();
+
         final Resubscription<SubscribeToX509SVIDsResponse> upstream;
         /** Orders a late joiner's first update with the deliveries to every member. */
         final Object delivery = new Object();
@@ -133,14 +134,19 @@ public final class SvidSubscriptions {
         boolean ended;
         /** Under {@link #delivery}. */
         SubscribeToX509SVIDsResponse latest;
+
         Status failure;
 
         Shared(Object key, Delegation owner) {
             this.key = key;
             this.owner = owner;
-            this.upstream = new Resubscription<>("the X.509-SVIDs of " + owner + " (the calls on " + volume + ")",
-                    updates -> agent.subscribeToX509Svids(owner, updates), this,
-                    Resubscription.Policy.FAIL_UNTIL_FIRST_UPDATE, agent, log);
+            this.upstream = new Resubscription<>(
+                    "the X.509-SVIDs of " + owner + " (the calls on " + volume + ")",
+                    updates -> agent.subscribeToX509Svids(owner, updates),
+                    this,
+                    Resubscription.Policy.FAIL_UNTIL_FIRST_UPDATE,
+                    agent,
+                    log);
         }
 
         void catchUp(Resubscription.Listener<SubscribeToX509SVIDsResponse> member) {

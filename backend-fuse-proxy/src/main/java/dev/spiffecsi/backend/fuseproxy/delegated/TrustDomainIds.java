@@ -11,13 +11,13 @@ public final class TrustDomainIds {
 
     private static final String SCHEME = "spiffe://";
 
-    private TrustDomainIds() {
-    }
+    private TrustDomainIds() {}
 
     /** {@code example.org} or {@code spiffe://example.org} as {@code spiffe://example.org}. */
     public static String of(String nameOrId) {
         String name = nameOrId.regionMatches(true, 0, SCHEME, 0, SCHEME.length())
-                ? nameOrId.substring(SCHEME.length()) : nameOrId;
+                ? nameOrId.substring(SCHEME.length())
+                : nameOrId;
         return SCHEME + name.toLowerCase(Locale.ROOT);
     }
 

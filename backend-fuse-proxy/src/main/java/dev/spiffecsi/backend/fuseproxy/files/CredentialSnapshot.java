@@ -16,8 +16,12 @@ import java.util.Objects;
  * @param jwtBundles   JWKS documents keyed by trust domain ID; a trust domain may have none (yet)
  * @param jwtSvids     the current token of each audience that has one, keyed by audience
  */
-record CredentialSnapshot(X509SVIDWithKey svid, List<String> trustDomains, Map<String, ByteString> x509Bundles,
-                          Map<String, ByteString> jwtBundles, Map<String, String> jwtSvids) {
+record CredentialSnapshot(
+        X509SVIDWithKey svid,
+        List<String> trustDomains,
+        Map<String, ByteString> x509Bundles,
+        Map<String, ByteString> jwtBundles,
+        Map<String, String> jwtSvids) {
 
     CredentialSnapshot {
         Objects.requireNonNull(svid, "svid");

@@ -38,8 +38,7 @@ final class FileComposer {
 
     /** One file as planned: its name, whether it is secret, and its bytes. */
     @SuppressWarnings("ArrayRecordComponent") // a carrier of bytes to write, never compared
-    private record Planned(String name, boolean secret, byte[] bytes) {
-    }
+    private record Planned(String name, boolean secret, byte[] bytes) {}
 
     /**
      * The files of {@code snapshot}, reusing the content of {@code previous} where the bytes are the same.
@@ -58,7 +57,8 @@ final class FileComposer {
         int mode = planned.secret() ? options.keyMode() : FileOptions.PUBLIC_MODE;
         int group = planned.secret() ? options.keyGroup().orElse(OWNER) : OWNER;
         Optional<ServedFile> same = previous.get(planned.name())
-                .filter(file -> file.mode() == mode && file.gid() == group
+                .filter(file -> file.mode() == mode
+                        && file.gid() == group
                         && file.content().isSecret() == planned.secret()
                         && file.content().sameBytesAs(planned.bytes()));
         if (same.isPresent()) {
@@ -67,14 +67,15 @@ final class FileComposer {
             }
             return same.get();
         }
-        FileContent content = planned.secret() ? FileContent.ofSecret(planned.bytes())
-                : FileContent.ofPublic(planned.bytes());
+        FileContent content =
+                planned.secret() ? FileContent.ofSecret(planned.bytes()) : FileContent.ofPublic(planned.bytes());
         return new ServedFile(planned.name(), mode, OWNER, group, content, now);
     }
 
     private List<Planned> plan(CredentialSnapshot snapshot) throws CertificateException {
         List<Pem.Block> chain = snapshot.svid().getX509Svid().getCertChainList().stream()
-                .map(der -> new Pem.Block(Pem.CERTIFICATE, der)).toList();
+                .map(der -> new Pem.Block(Pem.CERTIFICATE, der))
+                .toList();
         Pem.Block key = new Pem.Block(Pem.PRIVATE_KEY, snapshot.svid().getX509SvidKey());
         List<Planned> files = new ArrayList<>();
         switch (options.layout()) {
@@ -83,7 +84,9 @@ final class FileComposer {
                 credential.addAll(chain);
                 files.add(new Planned(FileLayout.CREDENTIAL_BUNDLE, true, Pem.encode(credential)));
                 for (String trustDomain : snapshot.trustDomains()) {
-                    files.add(new Planned(name(trustDomain) + FileLayout.TRUST_BUNDLE_SUFFIX, false,
+                    files.add(new Planned(
+                            name(trustDomain) + FileLayout.TRUST_BUNDLE_SUFFIX,
+                            false,
                             Pem.encode(certificates(snapshot.x509Bundles().get(trustDomain)))));
                 }
                 addJwtBundleFiles(snapshot, files);
@@ -104,8 +107,8 @@ final class FileComposer {
         for (String audience : options.jwtAudiences()) {
             String token = snapshot.jwtSvids().get(audience);
             if (token != null) {
-                files.add(new Planned(JwtFileNames.of(audience).orElseThrow(), true,
-                        token.getBytes(StandardCharsets.US_ASCII)));
+                files.add(new Planned(
+                        JwtFileNames.of(audience).orElseThrow(), true, token.getBytes(StandardCharsets.US_ASCII)));
             }
         }
         return files;
@@ -129,8 +132,12 @@ final class FileComposer {
         for (String trustDomain : snapshot.trustDomains()) {
             ByteString jwks = snapshot.jwtBundles().get(trustDomain);
             if (jwks != null) {
-                json.append(json.length() > 1 ? "," : "").append('"').append(name(trustDomain)).append("\":\"")
-                        .append(Base64.getEncoder().encodeToString(jwks.toByteArray())).append('"');
+                json.append(json.length() > 1 ? "," : "")
+                        .append('"')
+                        .append(name(trustDomain))
+                        .append("\":\"")
+                        .append(Base64.getEncoder().encodeToString(jwks.toByteArray()))
+                        .append('"');
             }
         }
         return json.append("}").toString().getBytes(StandardCharsets.US_ASCII);

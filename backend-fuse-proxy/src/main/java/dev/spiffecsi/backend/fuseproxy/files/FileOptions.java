@@ -14,8 +14,8 @@ import java.util.OptionalInt;
  * @param keyMode          the permission bits of the files holding the private key or a JWT-SVID (read bits only)
  * @param keyGroup         the group owning those files ({@code key-group}, else the pod's fsGroup); empty for root's
  */
-public record FileOptions(FileLayout layout, List<String> jwtAudiences, boolean federatedBundles, int keyMode,
-                          OptionalInt keyGroup) {
+public record FileOptions(
+        FileLayout layout, List<String> jwtAudiences, boolean federatedBundles, int keyMode, OptionalInt keyGroup) {
 
     /** Certificates and bundles: public, readable by every user of the pod. */
     public static final int PUBLIC_MODE = 0444;
@@ -25,7 +25,8 @@ public record FileOptions(FileLayout layout, List<String> jwtAudiences, boolean 
         Objects.requireNonNull(keyGroup, "keyGroup");
         jwtAudiences = List.copyOf(jwtAudiences);
         if ((keyMode & ~0444) != 0) {
-            throw new IllegalArgumentException("a key mode grants read permission only: " + Integer.toOctalString(keyMode));
+            throw new IllegalArgumentException(
+                    "a key mode grants read permission only: " + Integer.toOctalString(keyMode));
         }
     }
 }

@@ -15,10 +15,10 @@ public final class JwtFileNames {
 
     /** NAME_MAX. */
     private static final int MAX_NAME = 255;
+
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
-    private JwtFileNames() {
-    }
+    private JwtFileNames() {}
 
     /** The file name, or empty when it would be longer than a file name may be. */
     public static Optional<String> of(String audience) {

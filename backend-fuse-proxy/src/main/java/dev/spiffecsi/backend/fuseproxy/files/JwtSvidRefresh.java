@@ -49,8 +49,14 @@ final class JwtSvidRefresh {
     private boolean failing;
     private boolean stopped;
 
-    JwtSvidRefresh(String audience, Delegation pod, AgentClient agent, Clock clock, Listener listener,
-                   VolumeLabel volume, System.Logger log) {
+    JwtSvidRefresh(
+            String audience,
+            Delegation pod,
+            AgentClient agent,
+            Clock clock,
+            Listener listener,
+            VolumeLabel volume,
+            System.Logger log) {
         this.audience = audience;
         this.pod = pod;
         this.agent = agent;
@@ -78,22 +84,24 @@ final class JwtSvidRefresh {
             }
         }
         // not in the caller's gRPC context (a CSI call's): the fetch must outlive the publish that started it
-        Context.current().fork().run(() -> agent.fetchJwtSvids(pod, List.of(audience), new StreamObserver<>() {
-            @Override
-            public void onNext(FetchJWTSVIDsResponse answer) {
-                fetched(answer);
-            }
+        Context.current()
+                .fork()
+                .run(() -> agent.fetchJwtSvids(pod, List.of(audience), new StreamObserver<>() {
+                    @Override
+                    public void onNext(FetchJWTSVIDsResponse answer) {
+                        fetched(answer);
+                    }
 
-            @Override
-            public void onError(Throwable t) {
-                failed(Status.fromThrowable(t));
-            }
+                    @Override
+                    public void onError(Throwable t) {
+                        failed(Status.fromThrowable(t));
+                    }
 
-            @Override
-            public void onCompleted() {
-                // the one answer came with onNext
-            }
-        }));
+                    @Override
+                    public void onCompleted() {
+                        // the one answer came with onNext
+                    }
+                }));
     }
 
     private synchronized void fetched(FetchJWTSVIDsResponse answer) {
@@ -113,11 +121,13 @@ final class JwtSvidRefresh {
             failed(Status.INTERNAL.withDescription("the agent's JWT-SVID is not a signed JWT: " + e.getMessage()));
             return;
         }
-        if (claims.getExpirationTime() == null || !claims.getExpirationTime().toInstant().isAfter(now)) {
+        if (claims.getExpirationTime() == null
+                || !claims.getExpirationTime().toInstant().isAfter(now)) {
             failed(Status.INTERNAL.withDescription("the agent's JWT-SVID has no expiry, or has expired"));
             return;
         }
-        Instant issued = claims.getIssueTime() == null ? now : claims.getIssueTime().toInstant();
+        Instant issued =
+                claims.getIssueTime() == null ? now : claims.getIssueTime().toInstant();
         expiresAt = claims.getExpirationTime().toInstant();
         Instant refreshAt = issued.plus(Duration.between(issued, expiresAt).dividedBy(2));
         if (failing) {
@@ -134,11 +144,12 @@ final class JwtSvidRefresh {
             return;
         }
         Instant now = clock.instant();
-        String problem = "no JWT-SVID for audience \"" + audience + "\": the SPIRE agent answered "
-                + status.getCode() + (status.getDescription() == null ? "" : " " + status.getDescription());
+        String problem = "no JWT-SVID for audience \"" + audience + "\": the SPIRE agent answered " + status.getCode()
+                + (status.getDescription() == null ? "" : " " + status.getDescription());
         if (!failing) {
-            log.log(AgentStatus.isAnswer(status) ? Level.INFO : Level.WARNING, volume + ": " + problem
-                    + "; retrying with backoff");
+            log.log(
+                    AgentStatus.isAnswer(status) ? Level.INFO : Level.WARNING,
+                    volume + ": " + problem + "; retrying with backoff");
         }
         failing = true;
         boolean valid = expiresAt != null && expiresAt.isAfter(now);
@@ -161,8 +172,10 @@ final class JwtSvidRefresh {
                 return;
             }
             expiresAt = null;
-            listener.onToken(audience, Optional.empty(), "the JWT-SVID for audience \"" + audience
-                    + "\" expired before the SPIRE agent issued another");
+            listener.onToken(
+                    audience,
+                    Optional.empty(),
+                    "the JWT-SVID for audience \"" + audience + "\" expired before the SPIRE agent issued another");
         }
         fetch();
     }

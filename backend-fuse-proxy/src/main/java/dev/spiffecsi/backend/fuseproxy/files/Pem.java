@@ -24,11 +24,9 @@ public final class Pem {
     private static final Base64.Encoder ENCODER = Base64.getMimeEncoder(LINE, NEWLINE);
 
     /** One block to write: its type and its DER. */
-    public record Block(String type, ByteString der) {
-    }
+    public record Block(String type, ByteString der) {}
 
-    private Pem() {
-    }
+    private Pem() {}
 
     /** The blocks, one after the other, in one array of exactly their length. */
     public static byte[] encode(List<Block> blocks) {

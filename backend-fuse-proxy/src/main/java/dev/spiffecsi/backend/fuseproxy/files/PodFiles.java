@@ -6,10 +6,10 @@ import dev.spiffecsi.backend.fuseproxy.delegated.BundleFeed;
 import dev.spiffecsi.backend.fuseproxy.delegated.Delegation;
 import dev.spiffecsi.backend.fuseproxy.delegated.Resubscription;
 import dev.spiffecsi.backend.fuseproxy.delegated.TrustDomainIds;
-import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsResponse;
-import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.X509SVIDWithKey;
 import dev.spiffecsi.backend.fuseproxy.fuse.FileSet;
 import dev.spiffecsi.backend.fuseproxy.fuse.ServedFiles;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.X509SVIDWithKey;
 import dev.spiffecsi.backend.fuseproxy.volume.VolumeLabel;
 import io.grpc.Status;
 import java.lang.System.Logger.Level;
@@ -56,13 +56,22 @@ public final class PodFiles implements AutoCloseable {
     private Map<String, ByteString> x509Bundles;
     /** Empty until the agent's JWT bundles first arrive. */
     private Map<String, ByteString> jwtBundles;
+
     private final Map<String, String> jwtSvids = new LinkedHashMap<>();
     private final Map<String, String> tokenProblems = new LinkedHashMap<>();
     private String compositionProblem = "";
     private boolean closed;
 
-    private PodFiles(VolumeLabel volume, Delegation pod, FileOptions options, AgentClient agent, BundleFeed x509Feed,
-                     BundleFeed jwtFeed, ServedFiles served, Clock clock, System.Logger log) {
+    private PodFiles(
+            VolumeLabel volume,
+            Delegation pod,
+            FileOptions options,
+            AgentClient agent,
+            BundleFeed x509Feed,
+            BundleFeed jwtFeed,
+            ServedFiles served,
+            Clock clock,
+            System.Logger log) {
         this.volume = volume;
         this.pod = pod;
         this.options = options;
@@ -72,8 +81,10 @@ public final class PodFiles implements AutoCloseable {
         this.clock = clock;
         this.log = log;
         this.composer = new FileComposer(options);
-        this.svids = new Resubscription<>("the X.509-SVIDs of " + pod + " (credential files of " + volume + ")",
-                updates -> agent.subscribeToX509Svids(pod, updates), new Resubscription.Listener<>() {
+        this.svids = new Resubscription<>(
+                "the X.509-SVIDs of " + pod + " (credential files of " + volume + ")",
+                updates -> agent.subscribeToX509Svids(pod, updates),
+                new Resubscription.Listener<>() {
                     @Override
                     public void onUpdate(SubscribeToX509SVIDsResponse update) {
                         onSvids(update);
@@ -83,7 +94,10 @@ public final class PodFiles implements AutoCloseable {
                     public void onFailure(Status status) {
                         throw new IllegalStateException("a KEEP_TRYING subscription does not fail: " + status);
                     }
-                }, Resubscription.Policy.KEEP_TRYING, agent, log);
+                },
+                Resubscription.Policy.KEEP_TRYING,
+                agent,
+                log);
         for (String audience : options.jwtAudiences()) {
             tokens.add(new JwtSvidRefresh(audience, pod, agent, clock, this::onToken, volume, log));
             tokenProblems.put(audience, "no JWT-SVID for audience \"" + audience + "\" yet");
@@ -95,9 +109,16 @@ public final class PodFiles implements AutoCloseable {
      *
      * @param pod named by selectors: the pod's own, from the kubelet's pod info
      */
-    public static PodFiles start(VolumeLabel volume, Delegation.BySelectors pod, FileOptions options,
-                                 AgentClient agent, BundleFeed x509Bundles, BundleFeed jwtBundles, ServedFiles served,
-                                 Clock clock, System.Logger log) {
+    public static PodFiles start(
+            VolumeLabel volume,
+            Delegation.BySelectors pod,
+            FileOptions options,
+            AgentClient agent,
+            BundleFeed x509Bundles,
+            BundleFeed jwtBundles,
+            ServedFiles served,
+            Clock clock,
+            System.Logger log) {
         PodFiles files = new PodFiles(volume, pod, options, agent, x509Bundles, jwtBundles, served, clock, log);
         files.svids.start();
         x509Bundles.watch(files.x509Watcher);
@@ -117,8 +138,8 @@ public final class PodFiles implements AutoCloseable {
     /** Why the volume does not hold every file it should now; empty when it does. */
     public synchronized Optional<String> problem() {
         if (latest == null) {
-            return Optional.of("no credential files yet: waiting for the SPIRE agent's first X.509-SVID for "
-                    + pod + " (reads get ENOENT until then)");
+            return Optional.of("no credential files yet: waiting for the SPIRE agent's first X.509-SVID for " + pod
+                    + " (reads get ENOENT until then)");
         }
         if (latest.getX509SvidsCount() == 0) {
             return Optional.of("no credential files: the SPIRE agent has no identity for " + pod
@@ -135,18 +156,23 @@ public final class PodFiles implements AutoCloseable {
         if (!compositionProblem.isEmpty()) {
             return Optional.of(compositionProblem);
         }
-        Instant expiry = Instant.ofEpochSecond(latest.getX509Svids(0).getX509Svid().getExpiresAt());
+        Instant expiry =
+                Instant.ofEpochSecond(latest.getX509Svids(0).getX509Svid().getExpiresAt());
         if (latest.getX509Svids(0).getX509Svid().getExpiresAt() > 0 && !expiry.isAfter(clock.instant())) {
             return Optional.of("the X.509-SVID in the credential files expired at " + expiry + " and the SPIRE "
                     + "agent has sent no other");
         }
-        return tokenProblems.values().stream().filter(problem -> !problem.isEmpty()).findFirst();
+        return tokenProblems.values().stream()
+                .filter(problem -> !problem.isEmpty())
+                .findFirst();
     }
 
     private synchronized void onSvids(SubscribeToX509SVIDsResponse update) {
         if (latest != null && latest.getX509SvidsCount() > 0 && update.getX509SvidsCount() == 0) {
-            log.log(Level.WARNING, volume + ": the SPIRE agent no longer issues an identity for " + pod
-                    + "; its credential files are removed");
+            log.log(
+                    Level.WARNING,
+                    volume + ": the SPIRE agent no longer issues an identity for " + pod
+                            + "; its credential files are removed");
         }
         latest = update;
         recompose();
@@ -218,8 +244,8 @@ public final class PodFiles implements AutoCloseable {
                 }
             }
         }
-        return Optional.of(new CredentialSnapshot(svid, trustDomains, x509Bundles,
-                jwtBundles == null ? Map.of() : jwtBundles, jwtSvids));
+        return Optional.of(new CredentialSnapshot(
+                svid, trustDomains, x509Bundles, jwtBundles == null ? Map.of() : jwtBundles, jwtSvids));
     }
 
     /** The trust domain ID of {@code svid}: the one bundle the credential files cannot be served without. */

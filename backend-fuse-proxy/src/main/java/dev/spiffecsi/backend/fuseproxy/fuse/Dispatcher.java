@@ -66,7 +66,8 @@ final class Dispatcher {
         ByteBuffer in = request.payload();
         switch (header.opcode()) {
             case Opcode.LOOKUP -> entry(directory.lookup(node, request.name()), out);
-            case Opcode.GETATTR -> attr(directory.attributes(node, GetattrIn.decode(in).handle()), out);
+            case Opcode.GETATTR ->
+                attr(directory.attributes(node, GetattrIn.decode(in).handle()), out);
             case Opcode.SETATTR -> {
                 requireDriver(header);
                 attr(directory.setattr(node, SetattrIn.decode(in)), out);
@@ -81,15 +82,21 @@ final class Dispatcher {
                 directory.unlink(node, request.name());
             }
             // the socket is the only entry there may be, and it stays under its own name
-            case Opcode.MKDIR, Opcode.SYMLINK, Opcode.LINK, Opcode.CREATE, Opcode.TMPFILE, Opcode.RENAME,
-                 Opcode.RENAME2 -> throw new FuseError(Errno.EPERM);
+            case Opcode.MKDIR,
+                    Opcode.SYMLINK,
+                    Opcode.LINK,
+                    Opcode.CREATE,
+                    Opcode.TMPFILE,
+                    Opcode.RENAME,
+                    Opcode.RENAME2 -> throw new FuseError(Errno.EPERM);
             case Opcode.OPENDIR -> {
                 SocketDirectory.requireDirectory(node);
                 OpenOut.encode(out);
             }
             case Opcode.READDIR -> readdir(directory.list(node), ReadIn.decode(in), out);
-            case Opcode.OPEN -> OpenOut.encode(out, directory.files().open(node, OpenIn.decode(in).flags()),
-                    OpenOut.FOPEN_DIRECT_IO);
+            case Opcode.OPEN ->
+                OpenOut.encode(
+                        out, directory.files().open(node, OpenIn.decode(in).flags()), OpenOut.FOPEN_DIRECT_IO);
             case Opcode.READ -> {
                 FileReadIn read = FileReadIn.decodeRead(in);
                 directory.files().read(read.handle(), read.offset(), Math.min(read.size(), out.remaining()), out);
@@ -102,7 +109,8 @@ final class Dispatcher {
                 // nothing held per open directory or per connection
             }
             case Opcode.STATFS -> directory.statfs().encode(out);
-            case Opcode.ACCESS -> directory.checkAccess(node, AccessIn.decode(in).mask(), header.uid(), header.gid());
+            case Opcode.ACCESS ->
+                directory.checkAccess(node, AccessIn.decode(in).mask(), header.uid(), header.gid());
             case Opcode.FORGET, Opcode.BATCH_FORGET, Opcode.INTERRUPT -> {
                 // no state per kernel lookup to release; every request is answered before the next is read, so an
                 // interrupt always comes too late to matter
@@ -131,7 +139,9 @@ final class Dispatcher {
     /** Whether the reply to {@code request} carried secret bytes, which must not stay in the reply buffer. */
     boolean carriesSecret(FuseRequest request) {
         return request.header().opcode() == Opcode.READ
-                && directory.files().isSecret(FileReadIn.decodeRead(request.payload()).handle());
+                && directory
+                        .files()
+                        .isSecret(FileReadIn.decodeRead(request.payload()).handle());
     }
 
     private void requireDriver(InHeader header) throws FuseError {

@@ -19,6 +19,5 @@ final class Errno {
     static final int EPROTO = 71;
     static final int ECONNABORTED = 103;
 
-    private Errno() {
-    }
+    private Errno() {}
 }

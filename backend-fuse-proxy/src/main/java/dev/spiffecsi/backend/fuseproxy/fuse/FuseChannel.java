@@ -33,7 +33,8 @@ final class FuseChannel implements Connection {
     private final int stopFd;
     private final ByteBuffer requests;
     private final Pointer requestsAddress;
-    private final ByteBuffer pollFds = ByteBuffer.allocateDirect(2 * POLLFD_SIZE).order(ByteOrder.nativeOrder());
+    private final ByteBuffer pollFds =
+            ByteBuffer.allocateDirect(2 * POLLFD_SIZE).order(ByteOrder.nativeOrder());
     private final ByteBuffer stopWord = ByteBuffer.allocateDirect(Long.BYTES).order(ByteOrder.nativeOrder());
     private boolean closed;
 
@@ -98,8 +99,7 @@ final class FuseChannel implements Connection {
             } catch (LastErrorException e) {
                 switch (e.getErrorCode()) {
                     // EAGAIN: nothing queued after all; ENOENT: the request was interrupted and withdrawn
-                    case Errno.EAGAIN, Errno.ENOENT, Errno.EINTR -> {
-                    }
+                    case Errno.EAGAIN, Errno.ENOENT, Errno.EINTR -> {}
                     case Errno.ENODEV, Errno.ECONNABORTED -> {
                         return null;
                     }
@@ -131,8 +131,8 @@ final class FuseChannel implements Connection {
     public void send(ByteBuffer reply) throws IOException {
         int length = reply.remaining();
         try {
-            long written = LibC.INSTANCE.write(deviceFd,
-                    Native.getDirectBufferPointer(reply).share(reply.position()), length);
+            long written = LibC.INSTANCE.write(
+                    deviceFd, Native.getDirectBufferPointer(reply).share(reply.position()), length);
             if (written != length) {
                 throw new IOException("the kernel took " + written + " of a " + length + "-byte reply");
             }

@@ -35,10 +35,10 @@ public final class FuseMount implements AutoCloseable {
 
     /** The filesystem type shown in /proc/self/mountinfo: FUSE with this driver's subtype. */
     public static final String FS_TYPE = "fuse.spiffe-csi";
+
     static final String THREAD_NAME_PREFIX = "fuse-server ";
 
-    private static final long MOUNT_FLAGS = MountSyscalls.MS_NOSUID | MountSyscalls.MS_NODEV
-            | MountSyscalls.MS_NOEXEC;
+    private static final long MOUNT_FLAGS = MountSyscalls.MS_NOSUID | MountSyscalls.MS_NODEV | MountSyscalls.MS_NOEXEC;
     /** The kernel queues INIT before mount(2) returns, so the wait only bounds a kernel that misbehaves. */
     private static final Duration INIT_TIMEOUT = Duration.ofSeconds(5);
     /** Stopping wakes the thread's poll(2): it ends at once unless something is badly wrong. */
@@ -52,8 +52,13 @@ public final class FuseMount implements AutoCloseable {
     private final ServedFiles files;
     private volatile boolean closed;
 
-    private FuseMount(Path target, ResolvedTarget resolved, FuseOptions options, Thread server, FuseChannel channel,
-                      ServedFiles files) {
+    private FuseMount(
+            Path target,
+            ResolvedTarget resolved,
+            FuseOptions options,
+            Thread server,
+            FuseChannel channel,
+            ServedFiles files) {
         this.target = target;
         this.resolved = resolved;
         this.options = options;
@@ -94,8 +99,9 @@ public final class FuseMount implements AutoCloseable {
         }
     }
 
-    private static FuseMount mount(Path target, ResolvedTarget resolved, Optional<String> socketName,
-                                   ServedFiles files, FuseOptions options) throws IOException {
+    private static FuseMount mount(
+            Path target, ResolvedTarget resolved, Optional<String> socketName, ServedFiles files, FuseOptions options)
+            throws IOException {
         SocketDirectory directory = new SocketDirectory(socketName, files, options.clock());
         long flags = MOUNT_FLAGS | (socketName.isEmpty() ? MountSyscalls.MS_RDONLY : 0);
         // before the channel: a target that is not a directory (a symlink, say) costs no /dev/fuse connection
@@ -110,8 +116,11 @@ public final class FuseMount implements AutoCloseable {
         Thread server;
         try {
             String protocol = Handshake.perform(channel, INIT_TIMEOUT);
-            server = Thread.ofPlatform().name(THREAD_NAME_PREFIX + target).daemon().start(new ServingLoop(channel,
-                    new Dispatcher(directory, OwnProcess::hasThread), target, options.logger()));
+            server = Thread.ofPlatform()
+                    .name(THREAD_NAME_PREFIX + target)
+                    .daemon()
+                    .start(new ServingLoop(
+                            channel, new Dispatcher(directory, OwnProcess::hasThread), target, options.logger()));
             options.logger().log(Level.DEBUG, () -> "serving FUSE " + protocol + " at " + target);
         } catch (IOException | RuntimeException e) {
             channel.close(); // aborts the connection, so that unmounting cannot wait on it
@@ -202,8 +211,11 @@ public final class FuseMount implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (server.isAlive()) {
-            options.logger().log(Level.ERROR, "the FUSE server thread of " + target + " did not stop within "
-                    + STOP_TIMEOUT + "; it releases its device when it does");
+            options.logger()
+                    .log(
+                            Level.ERROR,
+                            "the FUSE server thread of " + target + " did not stop within " + STOP_TIMEOUT
+                                    + "; it releases its device when it does");
         }
         files.close();
     }
@@ -214,9 +226,12 @@ public final class FuseMount implements AutoCloseable {
             return;
         }
         // still busy, or interrupted while waiting (the flag is kept): the path must be freed either way
-        options.logger().log(Level.WARNING, target + " is still busy after " + options.unmountBusyTimeout()
-                + " (a listener still bound, or a process with its working directory or a file there); detaching "
-                + "it: the path is free now, and what still uses the filesystem gets ENOTCONN");
+        options.logger()
+                .log(
+                        Level.WARNING,
+                        target + " is still busy after " + options.unmountBusyTimeout()
+                                + " (a listener still bound, or a process with its working directory or a file there); detaching "
+                                + "it: the path is free now, and what still uses the filesystem gets ENOTCONN");
         mounts.umount2(resolved.entry(), MountSyscalls.UMOUNT_NOFOLLOW | MountSyscalls.MNT_DETACH);
     }
 }

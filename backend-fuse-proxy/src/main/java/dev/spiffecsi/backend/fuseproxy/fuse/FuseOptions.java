@@ -18,8 +18,13 @@ import java.util.Objects;
  * @param targetsBeneath     the directory every mount target is resolved beneath, following no symlink below it
  *                           ({@link MountSyscalls#resolveBeneath}): the kubelet pods directory
  */
-public record FuseOptions(MountSyscalls mounts, String source, Duration unmountBusyTimeout, Clock clock,
-                          System.Logger logger, Path targetsBeneath) {
+public record FuseOptions(
+        MountSyscalls mounts,
+        String source,
+        Duration unmountBusyTimeout,
+        Clock clock,
+        System.Logger logger,
+        Path targetsBeneath) {
 
     public static final String DEFAULT_SOURCE = "spiffe-csi";
     public static final Duration DEFAULT_UNMOUNT_BUSY_TIMEOUT = Duration.ofSeconds(1);
@@ -43,8 +48,8 @@ public record FuseOptions(MountSyscalls mounts, String source, Duration unmountB
      * Targets resolved beneath the file system root: no symlink is followed anywhere in their path. For tests and
      * tools; the driver confines them to the kubelet pods directory.
      */
-    public FuseOptions(MountSyscalls mounts, String source, Duration unmountBusyTimeout, Clock clock,
-                       System.Logger logger) {
+    public FuseOptions(
+            MountSyscalls mounts, String source, Duration unmountBusyTimeout, Clock clock, System.Logger logger) {
         this(mounts, source, unmountBusyTimeout, clock, logger, Path.of("/"));
     }
 

@@ -34,8 +34,7 @@ final class Handshake {
     /** Timestamps are kept to the nanosecond. */
     private static final int TIME_GRANULARITY = 1;
 
-    private Handshake() {
-    }
+    private Handshake() {}
 
     /**
      * The reply to the kernel's INIT. Both sides then speak the lower minor version. A kernel with another major
@@ -48,8 +47,7 @@ final class Handshake {
         if (in.major() != MAJOR || in.minor() < MIN_MINOR) {
             throw new FuseError(Errno.EPROTO);
         }
-        return new InitOut(MAJOR, Math.min(in.minor(), MAX_MINOR), in.maxReadahead(), 0, MAX_WRITE,
-                TIME_GRANULARITY);
+        return new InitOut(MAJOR, Math.min(in.minor(), MAX_MINOR), in.maxReadahead(), 0, MAX_WRITE, TIME_GRANULARITY);
     }
 
     /**

@@ -16,8 +16,7 @@ final class OwnProcess {
 
     private static final Path TASKS = Path.of("/proc/self/task");
 
-    private OwnProcess() {
-    }
+    private OwnProcess() {}
 
     static boolean hasThread(int tid) {
         return tid > 0 && Files.isDirectory(TASKS.resolve(Integer.toString(tid)));

@@ -19,8 +19,12 @@ public record ServedFile(String name, int mode, int uid, int gid, FileContent co
         Objects.requireNonNull(content, "content");
         Objects.requireNonNull(changed, "changed");
         byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
-        if (bytes.length == 0 || bytes.length > Kstatfs.NAME_MAX || name.indexOf('/') >= 0
-                || name.indexOf('\0') >= 0 || name.equals(".") || name.equals("..")) {
+        if (bytes.length == 0
+                || bytes.length > Kstatfs.NAME_MAX
+                || name.indexOf('/') >= 0
+                || name.indexOf('\0') >= 0
+                || name.equals(".")
+                || name.equals("..")) {
             throw new IllegalArgumentException("not a valid file name: '" + name + "'");
         }
         if ((mode & ~07777) != 0) {

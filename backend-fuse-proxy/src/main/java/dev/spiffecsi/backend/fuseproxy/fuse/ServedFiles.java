@@ -26,6 +26,7 @@ public final class ServedFiles {
 
     /** File node ids start here, far above the few ids the socket's place uses. */
     static final long FIRST_NODE_ID = 1L << 32;
+
     static final int S_IFREG = 0100000;
     /** The bound on open handles of a mount whose limit is not configured (the socket-only mounts of tests). */
     static final int DEFAULT_MAX_OPEN = 256;
@@ -42,8 +43,7 @@ public final class ServedFiles {
     private boolean closed;
 
     public ServedFiles(Clock clock) {
-        this(clock, DEFAULT_MAX_OPEN, () -> {
-        });
+        this(clock, DEFAULT_MAX_OPEN, () -> {});
     }
 
     /**
@@ -72,7 +72,9 @@ public final class ServedFiles {
         next.files().forEach(file -> file.content().retain());
         FileSet previous = current;
         current = next;
-        if (!previous.files().stream().map(ServedFile::name).toList()
+        if (!previous.files().stream()
+                .map(ServedFile::name)
+                .toList()
                 .equals(next.files().stream().map(ServedFile::name).toList())) {
             membershipChanged = clock.instant();
         }
@@ -89,8 +91,8 @@ public final class ServedFiles {
     }
 
     synchronized Attr lookup(byte[] name) throws FuseError {
-        ServedFile file = current.get(new String(name, StandardCharsets.UTF_8))
-                .orElseThrow(() -> new FuseError(Errno.ENOENT));
+        ServedFile file =
+                current.get(new String(name, StandardCharsets.UTF_8)).orElseThrow(() -> new FuseError(Errno.ENOENT));
         return attr(nodeIdOf(file.name()), file, file.content());
     }
 
@@ -170,7 +172,8 @@ public final class ServedFiles {
     synchronized List<Dirent> entries() {
         List<Dirent> entries = new ArrayList<>(current.files().size());
         for (ServedFile file : current.files()) {
-            entries.add(new Dirent(nodeIdOf(file.name()), Dirent.DT_REG, file.name().getBytes(StandardCharsets.UTF_8)));
+            entries.add(
+                    new Dirent(nodeIdOf(file.name()), Dirent.DT_REG, file.name().getBytes(StandardCharsets.UTF_8)));
         }
         return entries;
     }
@@ -213,7 +216,15 @@ public final class ServedFiles {
     }
 
     private static Attr attr(long nodeId, ServedFile file, FileContent content) {
-        return new Attr(nodeId, S_IFREG | file.mode(), 1, file.uid(), file.gid(), content.length(), file.changed(),
-                file.changed(), file.changed());
+        return new Attr(
+                nodeId,
+                S_IFREG | file.mode(),
+                1,
+                file.uid(),
+                file.gid(),
+                content.length(),
+                file.changed(),
+                file.changed(),
+                file.changed());
     }
 }

@@ -42,8 +42,11 @@ final class ServingLoop implements Runnable {
                 serve(message);
             }
         } catch (IOException | RuntimeException e) {
-            log.log(Level.ERROR, "the FUSE server of " + target + " failed; the mount is aborted and answers "
-                    + "ENOTCONN until it is unmounted", e);
+            log.log(
+                    Level.ERROR,
+                    "the FUSE server of " + target + " failed; the mount is aborted and answers "
+                            + "ENOTCONN until it is unmounted",
+                    e);
         } finally {
             connection.close();
         }
@@ -78,7 +81,10 @@ final class ServingLoop implements Runnable {
 
     private void report(InHeader header, String what, Exception e) {
         boolean first = reportedOpcodes.add(header.opcode());
-        log.log(first ? Level.WARNING : Level.DEBUG, "FUSE " + Opcode.name(header.opcode()) + " on " + target
-                + " " + what + (first ? " (later failures of this operation are logged at DEBUG)" : ""), e);
+        log.log(
+                first ? Level.WARNING : Level.DEBUG,
+                "FUSE " + Opcode.name(header.opcode()) + " on " + target + " " + what
+                        + (first ? " (later failures of this operation are logged at DEBUG)" : ""),
+                e);
     }
 }

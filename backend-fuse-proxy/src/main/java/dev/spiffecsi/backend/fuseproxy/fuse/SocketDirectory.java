@@ -27,6 +27,7 @@ final class SocketDirectory {
     private static final int PERMISSION_BITS = 07777;
     /** Owned by root like the mount (user_id=0): only the driver may add the socket, anyone may list and traverse. */
     private static final int ROOT_MODE = S_IFDIR | 0755;
+
     private static final int R_OK = 4;
     private static final int W_OK = 2;
     private static final int X_OK = 1;
@@ -35,6 +36,7 @@ final class SocketDirectory {
 
     /** Empty when the volume has no socket: nothing can be bound then. */
     private final byte[] socketName;
+
     private final ServedFiles files;
     private final Clock clock;
     private Instant rootChanged;
@@ -59,9 +61,13 @@ final class SocketDirectory {
      */
     SocketDirectory(Optional<String> socketName, ServedFiles files, Clock clock) {
         byte[] name = socketName.map(s -> s.getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
-        if (socketName.isPresent() && (name.length == 0 || name.length > Kstatfs.NAME_MAX
-                || socketName.get().indexOf('/') >= 0 || socketName.get().indexOf('\0') >= 0
-                || socketName.get().equals(".") || socketName.get().equals(".."))) {
+        if (socketName.isPresent()
+                && (name.length == 0
+                        || name.length > Kstatfs.NAME_MAX
+                        || socketName.get().indexOf('/') >= 0
+                        || socketName.get().indexOf('\0') >= 0
+                        || socketName.get().equals(".")
+                        || socketName.get().equals(".."))) {
             throw new IllegalArgumentException("not a valid file name for the socket: '" + socketName.get() + "'");
         }
         this.socketName = name;
@@ -91,7 +97,9 @@ final class SocketDirectory {
         if (nodeId == ROOT_ID) {
             return rootAttr();
         }
-        return ServedFiles.owns(nodeId) ? files.attributes(nodeId, handle) : socketNode(nodeId).attr();
+        return ServedFiles.owns(nodeId)
+                ? files.attributes(nodeId, handle)
+                : socketNode(nodeId).attr();
     }
 
     ServedFiles files() {
@@ -117,8 +125,12 @@ final class SocketDirectory {
         requireDirectory(parent);
         if (socket == null || !Arrays.equals(name, socketName)) {
             // the files are the driver's to change, by replacing the set, never by unlink(2)
-            throw new FuseError(files.current().get(new String(name, StandardCharsets.UTF_8)).isPresent()
-                    ? Errno.EPERM : Errno.ENOENT);
+            throw new FuseError(
+                    files.current()
+                                    .get(new String(name, StandardCharsets.UTF_8))
+                                    .isPresent()
+                            ? Errno.EPERM
+                            : Errno.ENOENT);
         }
         socket = null;
         rootChanged = clock.instant();
@@ -138,11 +150,13 @@ final class SocketDirectory {
             throw new FuseError(Errno.EPERM);
         }
         int valid = change.valid();
-        socket = new Socket(node.nodeId(),
+        socket = new Socket(
+                node.nodeId(),
                 (valid & SetattrIn.FATTR_MODE) != 0 ? S_IFSOCK | (change.mode() & PERMISSION_BITS) : node.mode(),
                 (valid & SetattrIn.FATTR_UID) != 0 ? change.uid() : node.uid(),
                 (valid & SetattrIn.FATTR_GID) != 0 ? change.gid() : node.gid(),
-                node.created(), clock.instant());
+                node.created(),
+                clock.instant());
         return socket.attr();
     }
 

@@ -40,7 +40,8 @@ final class PeerCredentialsHandler extends InternalProtocolNegotiators.ProtocolN
             ProtocolNegotiationEvent event = getProtocolNegotiationEvent();
             Attributes attributes = InternalProtocolNegotiationEvent.getAttributes(event).toBuilder()
                     .set(PeerCredentialsNegotiator.PEER, peer)
-                    .set(PeerCredentialsNegotiator.PROCESS, process).build();
+                    .set(PeerCredentialsNegotiator.PROCESS, process)
+                    .build();
             replaceProtocolNegotiationEvent(InternalProtocolNegotiationEvent.withAttributes(event, attributes));
         }
         fireProtocolNegotiationEvent(ctx);

@@ -70,8 +70,8 @@ public final class PeerCredentialsNegotiator implements InternalProtocolNegotiat
 
     @Override
     public ChannelHandler newHandler(GrpcHttp2ConnectionHandler grpcHandler) {
-        return new PeerCredentialsHandler(plaintext.newHandler(grpcHandler), grpcHandler.getNegotiationLogger(),
-                tracker);
+        return new PeerCredentialsHandler(
+                plaintext.newHandler(grpcHandler), grpcHandler.getNegotiationLogger(), tracker);
     }
 
     @Override

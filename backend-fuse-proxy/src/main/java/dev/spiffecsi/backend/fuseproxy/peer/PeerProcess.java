@@ -22,8 +22,7 @@ public interface PeerProcess extends AutoCloseable {
 
     /** Releases what tracks the process (the pidfd); idempotent. */
     @Override
-    default void close() {
-    }
+    default void close() {}
 
     /** Starts tracking the process at the other end of a newly accepted connection. */
     @FunctionalInterface

@@ -70,6 +70,7 @@ public final class PidFd implements PeerProcess {
 
     /** -1 once closed; guarded by this, so that a check never reaches an fd number reused after close. */
     private int fd;
+
     private final int pid;
     private final Origin origin;
 
@@ -102,19 +103,24 @@ public final class PidFd implements PeerProcess {
             int errno = e.getErrorCode();
             if (errno == ENOPROTOOPT) {
                 if (WARNED_NO_PEER_PIDFD.compareAndSet(false, true)) {
-                    LOG.log(Level.WARNING, "getsockopt(SO_PEERPIDFD) is not available (ENOPROTOOPT; Linux 6.5 or "
-                            + "later needed): each caller's pidfd is opened from its pid after its connection is "
-                            + "accepted, so a caller that exits at once and whose pid is reused in that moment would "
-                            + "be tracked as the process that reused it");
+                    LOG.log(
+                            Level.WARNING,
+                            "getsockopt(SO_PEERPIDFD) is not available (ENOPROTOOPT; Linux 6.5 or "
+                                    + "later needed): each caller's pidfd is opened from its pid after its connection is "
+                                    + "accepted, so a caller that exits at once and whose pid is reused in that moment would "
+                                    + "be tracked as the process that reused it");
                 }
                 return track(pid);
             }
             // EINVAL (ESRCH on some kernels): the peer has exited and been reaped already. Anything else would fail
             // for every connection (a pod opens as many as it likes): said once per driver process
             if (errno != EINVAL && errno != ESRCH && WARNED_PEER_PIDFD_FAILS.compareAndSet(false, true)) {
-                LOG.log(Level.WARNING, "cannot get the pidfd of a caller (pid " + pid + ") from its socket "
-                        + "(getsockopt SO_PEERPIDFD: errno " + errno + "); the calls of every caller for which this "
-                        + "fails are refused as if it had exited (said once)");
+                LOG.log(
+                        Level.WARNING,
+                        "cannot get the pidfd of a caller (pid " + pid + ") from its socket "
+                                + "(getsockopt SO_PEERPIDFD: errno " + errno
+                                + "); the calls of every caller for which this "
+                                + "fails are refused as if it had exited (said once)");
             }
             return EXITED;
         } catch (LinkageError e) {
@@ -148,8 +154,10 @@ public final class PidFd implements PeerProcess {
                 return UNTRACKED;
             }
             if (e.getErrorCode() != ESRCH) {
-                LOG.log(Level.WARNING, "cannot open a pidfd for pid " + pid + " (errno " + e.getErrorCode()
-                        + "); its calls are refused as if it had exited");
+                LOG.log(
+                        Level.WARNING,
+                        "cannot open a pidfd for pid " + pid + " (errno " + e.getErrorCode()
+                                + "); its calls are refused as if it had exited");
             }
             return EXITED;
         } catch (LinkageError e) {
@@ -160,9 +168,11 @@ public final class PidFd implements PeerProcess {
 
     private static void warnUnavailable(String why) {
         if (WARNED_UNAVAILABLE.compareAndSet(false, true)) {
-            LOG.log(Level.WARNING, why + ": callers are not tracked by pidfd, so in identity = pid mode a caller "
-                    + "that exits while another process keeps its connection, and whose pid is reused, would be "
-                    + "mistaken for the process that reused it");
+            LOG.log(
+                    Level.WARNING,
+                    why + ": callers are not tracked by pidfd, so in identity = pid mode a caller "
+                            + "that exits while another process keeps its connection, and whose pid is reused, would be "
+                            + "mistaken for the process that reused it");
         }
     }
 

@@ -29,34 +29,31 @@ final class PodCgroups {
 
     /** cgroupfs: {@code pod<uid>}. */
     private static final Pattern CGROUPFS_POD = Pattern.compile("pod([0-9a-fA-F-]+)");
+
     private static final Set<String> CGROUPFS_PARENTS = Set.of("kubepods", "burstable", "besteffort");
     /** systemd: {@code <parent slice>-pod<uid with underscores>.slice}, the parent being kubepods or its QoS. */
     private static final Pattern SYSTEMD_POD =
             Pattern.compile("((?:[^/]+-)?kubepods(?:-burstable|-besteffort)?)-pod([0-9a-fA-F_]+)\\.slice");
+
     private static final Pattern LINE = Pattern.compile("[0-9]+:[^:\n]*:(/[^\n]*)");
     private static final String UP = "..";
 
     /** What a reading says. */
     sealed interface Placement {
         /** Every line that names a pod names this one (its UID, dashes as the kubelet sends it). */
-        record InPod(String uid) implements Placement {
-        }
+        record InPod(String uid) implements Placement {}
 
         /** No line names a pod: a process of the node, not of a pod. */
-        record NotInAPod() implements Placement {
-        }
+        record NotInAPod() implements Placement {}
 
         /** Lines name different pods. */
-        record Ambiguous(Set<String> uids) implements Placement {
-        }
+        record Ambiguous(Set<String> uids) implements Placement {}
 
         /** Not what the kernel writes. */
-        record Malformed(String why) implements Placement {
-        }
+        record Malformed(String why) implements Placement {}
     }
 
-    private PodCgroups() {
-    }
+    private PodCgroups() {}
 
     /** Where {@code content}, a process's {@code /proc/PID/cgroup}, places the process. */
     static Placement placementOf(String content) {

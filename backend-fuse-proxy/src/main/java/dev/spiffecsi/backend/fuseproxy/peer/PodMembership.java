@@ -45,8 +45,7 @@ public final class PodMembership {
      * @param verdict the outcome
      * @param detail  what was seen, for the log: made safe ({@link LogSafe}), since the process may have chosen it
      */
-    public record Check(Verdict verdict, String detail) {
-    }
+    public record Check(Verdict verdict, String detail) {}
 
     /** Reads a process's {@code /proc/PID/cgroup}, at most {@code limit} bytes (one more tells it was longer). */
     @FunctionalInterface
@@ -73,8 +72,8 @@ public final class PodMembership {
 
     static PodMembership of(String podUid, CgroupFile cgroups) {
         if (!isPodUid(podUid)) {
-            throw new IllegalArgumentException("not a pod UID (hexadecimal digits and dashes, at most 64): "
-                    + LogSafe.value(podUid));
+            throw new IllegalArgumentException(
+                    "not a pod UID (hexadecimal digits and dashes, at most 64): " + LogSafe.value(podUid));
         }
         return new PodMembership(podUid, cgroups);
     }
@@ -102,30 +101,41 @@ public final class PodMembership {
         } catch (NoSuchFileException e) {
             return new Check(Verdict.EXITED, "/proc/" + pid + " is gone");
         } catch (IOException e) {
-            return process.hasExited() ? new Check(Verdict.EXITED, "exited while its cgroups were read")
-                    : new Check(Verdict.UNREADABLE, "cannot read /proc/" + pid + "/cgroup: "
-                    + LogSafe.value(String.valueOf(e.getMessage())));
+            return process.hasExited()
+                    ? new Check(Verdict.EXITED, "exited while its cgroups were read")
+                    : new Check(
+                            Verdict.UNREADABLE,
+                            "cannot read /proc/" + pid + "/cgroup: " + LogSafe.value(String.valueOf(e.getMessage())));
         }
         // after the read: still there, so the pid was not reused, and what was read is this process's
         if (process.hasExited()) {
             return new Check(Verdict.EXITED, "exited before its cgroups could be checked");
         }
         if (content.length > MAX_CGROUP_BYTES) {
-            return new Check(Verdict.UNREADABLE, "/proc/" + pid + "/cgroup is longer than " + MAX_CGROUP_BYTES
-                    + " bytes");
+            return new Check(
+                    Verdict.UNREADABLE, "/proc/" + pid + "/cgroup is longer than " + MAX_CGROUP_BYTES + " bytes");
         }
         String text = new String(content, StandardCharsets.ISO_8859_1);
         return switch (PodCgroups.placementOf(text)) {
-            case PodCgroups.Placement.InPod inPod when inPod.uid().equals(podUid) ->
-                    new Check(Verdict.IN_POD, "in pod " + podUid);
-            case PodCgroups.Placement.InPod inPod -> new Check(Verdict.NOT_IN_POD, "in another pod, "
-                    + LogSafe.value(inPod.uid()) + " (cgroups " + LogSafe.value(text.strip()) + ")");
-            case PodCgroups.Placement.NotInAPod notInAPod -> new Check(Verdict.NOT_IN_POD, "in no pod's cgroup "
-                    + "(cgroups " + LogSafe.value(text.strip()) + ")");
-            case PodCgroups.Placement.Ambiguous ambiguous -> new Check(Verdict.NOT_IN_POD, "in the cgroups of "
-                    + "several pods " + LogSafe.value(ambiguous.uids().toString()));
-            case PodCgroups.Placement.Malformed malformed -> new Check(Verdict.UNREADABLE, "its /proc/" + pid
-                    + "/cgroup is malformed (" + malformed.why() + "): " + LogSafe.value(text.strip()));
+            case PodCgroups.Placement.InPod inPod
+            when inPod.uid().equals(podUid) -> new Check(Verdict.IN_POD, "in pod " + podUid);
+            case PodCgroups.Placement.InPod inPod ->
+                new Check(
+                        Verdict.NOT_IN_POD,
+                        "in another pod, " + LogSafe.value(inPod.uid()) + " (cgroups " + LogSafe.value(text.strip())
+                                + ")");
+            case PodCgroups.Placement.NotInAPod notInAPod ->
+                new Check(Verdict.NOT_IN_POD, "in no pod's cgroup " + "(cgroups " + LogSafe.value(text.strip()) + ")");
+            case PodCgroups.Placement.Ambiguous ambiguous ->
+                new Check(
+                        Verdict.NOT_IN_POD,
+                        "in the cgroups of " + "several pods "
+                                + LogSafe.value(ambiguous.uids().toString()));
+            case PodCgroups.Placement.Malformed malformed ->
+                new Check(
+                        Verdict.UNREADABLE,
+                        "its /proc/" + pid + "/cgroup is malformed (" + malformed.why() + "): "
+                                + LogSafe.value(text.strip()));
         };
     }
 

@@ -7,8 +7,7 @@ import io.grpc.Status;
 /** How a server interceptor of the Workload API or the Delegated Identity API refuses a call. */
 public final class CallRefusal {
 
-    private CallRefusal() {
-    }
+    private CallRefusal() {}
 
     /**
      * Closes {@code call} with {@code status} before it reaches the service; the listener returned, which the
@@ -16,7 +15,6 @@ public final class CallRefusal {
      */
     public static <Q, A> ServerCall.Listener<Q> refuse(ServerCall<Q, A> call, Status status) {
         call.close(status, new Metadata());
-        return new ServerCall.Listener<>() {
-        };
+        return new ServerCall.Listener<>() {};
     }
 }

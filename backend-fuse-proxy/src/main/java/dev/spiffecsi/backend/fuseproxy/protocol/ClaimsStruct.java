@@ -14,8 +14,7 @@ import java.util.Map;
  */
 public final class ClaimsStruct {
 
-    private ClaimsStruct() {
-    }
+    private ClaimsStruct() {}
 
     public static Struct of(Map<String, Object> claims) {
         Struct.Builder struct = Struct.newBuilder();
@@ -29,8 +28,12 @@ public final class ClaimsStruct {
             case null -> Value.newBuilder().setNullValue(NullValue.NULL_VALUE).build();
             case String text -> Value.newBuilder().setStringValue(text).build();
             case Boolean flag -> Value.newBuilder().setBoolValue(flag).build();
-            case Number number -> Value.newBuilder().setNumberValue(number.doubleValue()).build();
-            case Date date -> Value.newBuilder().setNumberValue((double) date.toInstant().getEpochSecond()).build();
+            case Number number ->
+                Value.newBuilder().setNumberValue(number.doubleValue()).build();
+            case Date date ->
+                Value.newBuilder()
+                        .setNumberValue((double) date.toInstant().getEpochSecond())
+                        .build();
             case Collection<?> items -> {
                 ListValue.Builder list = ListValue.newBuilder();
                 items.forEach(item -> list.addValues(value(item)));

@@ -19,8 +19,7 @@ public final class WorkloadApiSecurityHeader {
     /** Why a call was refused, for the server's log. */
     public static final String MISSING = "the security header workload.spiffe.io: true is missing";
 
-    private WorkloadApiSecurityHeader() {
-    }
+    private WorkloadApiSecurityHeader() {}
 
     public static boolean isPresent(Metadata headers) {
         return "true".equals(headers.get(KEY));
@@ -28,7 +27,7 @@ public final class WorkloadApiSecurityHeader {
 
     /** Closes {@code call} with the standard's INVALID_ARGUMENT; return what this returns from the interceptor. */
     public static <Q, A> ServerCall.Listener<Q> refuseMissing(ServerCall<Q, A> call) {
-        return CallRefusal.refuse(call,
-                Status.INVALID_ARGUMENT.withDescription("security header missing from request"));
+        return CallRefusal.refuse(
+                call, Status.INVALID_ARGUMENT.withDescription("security header missing from request"));
     }
 }

@@ -35,30 +35,36 @@ final class CallLimiter implements ServerInterceptor {
     }
 
     @Override
-    public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
-                                                      ServerCallHandler<Q, A> next) {
+    public <Q, A> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
         if (!own.tryAcquire()) {
-            return refuse(call, "this volume's Workload API has " + own.limit() + " calls in progress, the most "
-                    + "limits.max-calls admits");
+            return refuse(
+                    call,
+                    "this volume's Workload API has " + own.limit() + " calls in progress, the most "
+                            + "limits.max-calls admits");
         }
         if (!node.tryAcquire()) {
             own.release();
-            return refuse(call, "the driver has " + node.limit() + " Workload API calls in progress on the node's "
-                    + "volumes, the most limits.node-max-calls admits");
+            return refuse(
+                    call,
+                    "the driver has " + node.limit() + " Workload API calls in progress on the node's "
+                            + "volumes, the most limits.node-max-calls admits");
         }
         Release release = new Release();
         ServerCall.Listener<Q> listener;
         try {
-            listener = next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
-                @Override
-                public void close(Status status, Metadata trailers) {
-                    try {
-                        super.close(status, trailers);
-                    } finally {
-                        release.run();
-                    }
-                }
-            }, headers);
+            listener = next.startCall(
+                    new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                        @Override
+                        public void close(Status status, Metadata trailers) {
+                            try {
+                                super.close(status, trailers);
+                            } finally {
+                                release.run();
+                            }
+                        }
+                    },
+                    headers);
         } catch (RuntimeException e) {
             release.run();
             throw e;
@@ -81,12 +87,14 @@ final class CallLimiter implements ServerInterceptor {
 
     private <Q, A> ServerCall.Listener<Q> refuse(ServerCall<Q, A> call, String why) {
         String method = call.getMethodDescriptor().getBareMethodName();
-        refusals.log(() -> volume + ": refused " + method + " from " + PeerCredentialsNegotiator.peerOf(call)
-                .map(UnixPeer::toString).orElse("an unidentified caller") + " with RESOURCE_EXHAUSTED: " + why);
-        call.close(Status.RESOURCE_EXHAUSTED.withDescription("too many Workload API calls: " + why
-                + "; end some calls or retry later"), new Metadata());
-        return new ServerCall.Listener<>() {
-        };
+        refusals.log(() -> volume + ": refused " + method + " from "
+                + PeerCredentialsNegotiator.peerOf(call).map(UnixPeer::toString).orElse("an unidentified caller")
+                + " with RESOURCE_EXHAUSTED: " + why);
+        call.close(
+                Status.RESOURCE_EXHAUSTED.withDescription(
+                        "too many Workload API calls: " + why + "; end some calls or retry later"),
+                new Metadata());
+        return new ServerCall.Listener<>() {};
     }
 
     /** Gives the call's places back exactly once, however the call ends. */

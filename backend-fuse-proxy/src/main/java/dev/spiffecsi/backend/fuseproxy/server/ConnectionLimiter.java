@@ -45,14 +45,17 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object message) {
         Channel accepted = (Channel) message;
         if (!own.tryAcquire()) {
-            refuse(accepted, "the volume has " + own.limit() + " connections open, the most limits.max-connections "
-                    + "admits");
+            refuse(
+                    accepted,
+                    "the volume has " + own.limit() + " connections open, the most limits.max-connections " + "admits");
             return;
         }
         if (!node.tryAcquire()) {
             own.release();
-            refuse(accepted, "the driver has " + node.limit() + " Workload API connections open on the node's "
-                    + "volumes, the most limits.node-max-connections admits");
+            refuse(
+                    accepted,
+                    "the driver has " + node.limit() + " Workload API connections open on the node's "
+                            + "volumes, the most limits.node-max-connections admits");
             return;
         }
         // a connection whose registration with an event loop fails (only while the server shuts down) is closed

@@ -40,8 +40,8 @@ final class DirectoryHandle implements AutoCloseable {
     /** Opens {@code directory}, which must be a directory and not a symlink. */
     static DirectoryHandle open(Path directory) throws IOException {
         try {
-            return new DirectoryHandle(LibC.INSTANCE.open(directory.toString(),
-                    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            return new DirectoryHandle(
+                    LibC.INSTANCE.open(directory.toString(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         } catch (LastErrorException e) {
             throw new ErrnoException("open", directory, e.getErrorCode(), LibC.INSTANCE.strerror(e.getErrorCode()));
         }

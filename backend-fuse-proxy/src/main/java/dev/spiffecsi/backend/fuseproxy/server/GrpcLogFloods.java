@@ -20,6 +20,7 @@ final class GrpcLogFloods {
     /** Held: java.util.logging forgets what is set on a logger that nobody references. */
     private static final Logger SERVER_STREAM =
             Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerStream");
+
     private static final Logger SERVER_HANDLER =
             Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler");
     private static final String DEFRAME_FAILED = "Exception processing message";
@@ -30,8 +31,7 @@ final class GrpcLogFloods {
         chain(SERVER_HANDLER, line -> !isClientProtocolError(line) || firstInInterval());
     }
 
-    private GrpcLogFloods() {
-    }
+    private GrpcLogFloods() {}
 
     /** Installs the filters; idempotent (class initialization does it once). */
     static void install() {

@@ -30,7 +30,8 @@ final class RefusedRequestLog extends ServerStreamTracer.Factory {
         return new ServerStreamTracer() {
             @Override
             public void streamClosed(Status status) {
-                if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED && status.getDescription() != null
+                if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED
+                        && status.getDescription() != null
                         && status.getDescription().startsWith("gRPC message exceeds maximum size")) {
                     refusals.log(() -> volume + ": ended a call to " + LogSafe.value(fullMethodName)
                             + " with RESOURCE_EXHAUSTED: its request is larger than " + maxRequestBytes

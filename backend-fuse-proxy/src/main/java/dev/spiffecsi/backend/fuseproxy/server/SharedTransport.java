@@ -35,22 +35,30 @@ public final class SharedTransport implements AutoCloseable {
     /** @throws IOException if netty's epoll transport cannot run here (it needs Linux and its native library) */
     public static SharedTransport start() throws IOException {
         if (!Epoll.isAvailable()) {
-            throw new IOException("netty's epoll transport is unavailable: " + Epoll.unavailabilityCause(),
+            throw new IOException(
+                    "netty's epoll transport is unavailable: " + Epoll.unavailabilityCause(),
                     Epoll.unavailabilityCause());
         }
         EventLoopGroup eventLoops = new EpollEventLoopGroup(IO_THREADS, daemonThreads("fuse-proxy-io-"));
-        ThreadPoolExecutor calls = new ThreadPoolExecutor(CALL_THREADS, CALL_THREADS, 0, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), daemonThreads("fuse-proxy-call-"));
+        ThreadPoolExecutor calls = new ThreadPoolExecutor(
+                CALL_THREADS,
+                CALL_THREADS,
+                0,
+                TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(),
+                daemonThreads("fuse-proxy-call-"));
         // every shared thread starts now: their count is the same from the first volume on
         calls.prestartAllCoreThreads();
-        eventLoops.forEach(loop -> loop.execute(() -> {
-        }));
+        eventLoops.forEach(loop -> loop.execute(() -> {}));
         return new SharedTransport(eventLoops, calls);
     }
 
     private static ThreadFactory daemonThreads(String prefix) {
         AtomicInteger counter = new AtomicInteger();
-        return runnable -> Thread.ofPlatform().name(prefix + counter.incrementAndGet()).daemon().unstarted(runnable);
+        return runnable -> Thread.ofPlatform()
+                .name(prefix + counter.incrementAndGet())
+                .daemon()
+                .unstarted(runnable);
     }
 
     public EventLoopGroup eventLoops() {

@@ -21,9 +21,15 @@ import java.time.Duration;
  * @param maxOpenFiles          the volume's credential files open at a time (all of the pod's processes together);
  *                              one more open(2) fails with EMFILE
  */
-public record VolumeLimits(int maxConnections, int maxCallsPerConnection, int maxCalls, int maxRequestBytes,
-                           int maxHeaderListBytes, Duration connectionIdleTimeout, Duration handshakeTimeout,
-                           int maxOpenFiles) {
+public record VolumeLimits(
+        int maxConnections,
+        int maxCallsPerConnection,
+        int maxCalls,
+        int maxRequestBytes,
+        int maxHeaderListBytes,
+        Duration connectionIdleTimeout,
+        Duration handshakeTimeout,
+        int maxOpenFiles) {
 
     public VolumeLimits {
         positive("maxConnections", maxConnections);

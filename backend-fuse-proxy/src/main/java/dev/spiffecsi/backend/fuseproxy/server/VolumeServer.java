@@ -38,8 +38,7 @@ public final class VolumeServer {
     private static final Duration SERVER_STOP_TIMEOUT = Duration.ofSeconds(5);
 
     /** The Workload API socket of a volume: its one name, its permissions, and the service it answers. */
-    public record SocketService(String name, Set<PosixFilePermission> mode, ServerServiceDefinition service) {
-    }
+    public record SocketService(String name, Set<PosixFilePermission> mode, ServerServiceDefinition service) {}
 
     private final VolumeLabel volume;
     private final FuseMount mount;
@@ -48,8 +47,13 @@ public final class VolumeServer {
     private final Optional<PodFiles> files;
     private final System.Logger log;
 
-    private VolumeServer(VolumeLabel volume, FuseMount mount, DirectoryHandle directory, Server server,
-                         Optional<PodFiles> files, System.Logger log) {
+    private VolumeServer(
+            VolumeLabel volume,
+            FuseMount mount,
+            DirectoryHandle directory,
+            Server server,
+            Optional<PodFiles> files,
+            System.Logger log) {
         this.volume = volume;
         this.mount = mount;
         this.directory = directory;
@@ -68,14 +72,23 @@ public final class VolumeServer {
      * @param limits what the volume's pod may make the driver hold
      * @param node   the connections and calls of all volumes, against the node's limits
      */
-    public static VolumeServer start(VolumeLabel volume, Optional<SocketService> socket,
-                                     Optional<Function<ServedFiles, PodFiles>> files, SharedTransport transport,
-                                     FuseOptions fuse, PeerProcess.Tracker processes, VolumeLimits limits,
-                                     NodeBudget node) throws IOException {
+    public static VolumeServer start(
+            VolumeLabel volume,
+            Optional<SocketService> socket,
+            Optional<Function<ServedFiles, PodFiles>> files,
+            SharedTransport transport,
+            FuseOptions fuse,
+            PeerProcess.Tracker processes,
+            VolumeLimits limits,
+            NodeBudget node)
+            throws IOException {
         RateLimitedLog tooManyOpenFiles = new RateLimitedLog(fuse.logger(), Level.WARNING);
-        ServedFiles served = new ServedFiles(fuse.clock(), limits.maxOpenFiles(), () -> tooManyOpenFiles.log(() ->
-                volume + ": refused to open a credential file with EMFILE: the pod has " + limits.maxOpenFiles()
-                        + " of the volume's files open, the most limits.max-open-files admits"));
+        ServedFiles served = new ServedFiles(
+                fuse.clock(),
+                limits.maxOpenFiles(),
+                () -> tooManyOpenFiles.log(() ->
+                        volume + ": refused to open a credential file with EMFILE: the pod has " + limits.maxOpenFiles()
+                                + " of the volume's files open, the most limits.max-open-files admits"));
         FuseMount mount;
         try {
             mount = FuseMount.mount(volume.target(), socket.map(SocketService::name), served, fuse);
@@ -109,18 +122,26 @@ public final class VolumeServer {
         }
     }
 
-    private static Server listen(VolumeLabel volume, DirectoryHandle directory, SocketService socket,
-                                 SharedTransport transport, PeerProcess.Tracker processes, VolumeLimits limits,
-                                 NodeBudget node, System.Logger log) throws IOException {
-        ConnectionLimiter connections = new ConnectionLimiter(volume, new Budget(limits.maxConnections()),
-                node.connections(), log);
-        Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(directory.alias(socket.name()).toString()))
+    private static Server listen(
+            VolumeLabel volume,
+            DirectoryHandle directory,
+            SocketService socket,
+            SharedTransport transport,
+            PeerProcess.Tracker processes,
+            VolumeLimits limits,
+            NodeBudget node,
+            System.Logger log)
+            throws IOException {
+        ConnectionLimiter connections =
+                new ConnectionLimiter(volume, new Budget(limits.maxConnections()), node.connections(), log);
+        Server server = NettyServerBuilder.forAddress(
+                        new DomainSocketAddress(directory.alias(socket.name()).toString()))
                 .channelFactory(connections::newServerChannel)
                 .bossEventLoopGroup(transport.eventLoops())
                 .workerEventLoopGroup(transport.eventLoops())
                 .executor(transport.calls())
-                .protocolNegotiator(new StreamLimitNegotiator(new PeerCredentialsNegotiator(processes),
-                        limits.maxCallsPerConnection()))
+                .protocolNegotiator(new StreamLimitNegotiator(
+                        new PeerCredentialsNegotiator(processes), limits.maxCallsPerConnection()))
                 // grpc sets SO_KEEPALIVE on every connection; a Unix socket has none, and netty warns each time
                 .withChildOption(ChannelOption.SO_KEEPALIVE, null)
                 .handshakeTimeout(limits.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS)
@@ -194,9 +215,11 @@ public final class VolumeServer {
         if (stop(server)) {
             directory.close();
         } else {
-            log.log(Level.ERROR, volume + ": the Workload API server did not stop within " + SERVER_STOP_TIMEOUT
-                    + "; keeping its directory handle open (one fd) so that its late socket cleanup cannot reach "
-                    + "another directory; the unmount will have to detach the busy mount");
+            log.log(
+                    Level.ERROR,
+                    volume + ": the Workload API server did not stop within " + SERVER_STOP_TIMEOUT
+                            + "; keeping its directory handle open (one fd) so that its late socket cleanup cannot reach "
+                            + "another directory; the unmount will have to detach the busy mount");
         }
     }
 

@@ -18,23 +18,21 @@ public interface CallerResolver {
     Resolution resolve(Optional<UnixPeer> peer, PeerProcess process);
 
     /** A caller named, or refused. */
-    sealed interface Resolution permits Named, Refused {
-    }
+    sealed interface Resolution permits Named, Refused {}
 
     /** The caller, as the agent is asked about it. */
-    record Named(Delegation delegation) implements Resolution {
-    }
+    record Named(Delegation delegation) implements Resolution {}
 
     /**
      * @param status what the caller gets
      * @param reason why, for the volume's log; values the caller may have chosen are already made safe
      */
-    record Refused(Status status, String reason) implements Resolution {
-    }
+    record Refused(Status status, String reason) implements Resolution {}
 
     /** The refusal of a caller the kernel did not report (no SO_PEERCRED). */
     static Refused unidentified() {
-        return new Refused(Status.UNAUTHENTICATED.withDescription("the driver cannot tell who is calling"),
+        return new Refused(
+                Status.UNAUTHENTICATED.withDescription("the driver cannot tell who is calling"),
                 "the kernel did not report the caller's process (SO_PEERCRED)");
     }
 }

@@ -40,6 +40,7 @@ final class CallerStream<M> {
     private final System.Logger log;
     /** The volume's log of answers its callers can cause at will (no identity, say): one line a minute. */
     private final RateLimitedLog refusals;
+
     private final SvidSubscriptions subscriptions;
     private final Consumer<Map<String, ByteString>> bundleWatcher = this::onBundles;
 
@@ -54,11 +55,19 @@ final class CallerStream<M> {
      * reads makes the driver hold one message for it, not one per SVID rotation for as long as it stays connected.
      */
     private M unsent;
+
     private boolean ended;
 
-    CallerStream(String call, Delegation caller, ResponseComposer<M> composer, SvidSubscriptions subscriptions,
-                 BundleFeed bundles, StreamObserver<M> responses, VolumeLabel volume, RateLimitedLog refusals,
-                 System.Logger log) {
+    CallerStream(
+            String call,
+            Delegation caller,
+            ResponseComposer<M> composer,
+            SvidSubscriptions subscriptions,
+            BundleFeed bundles,
+            StreamObserver<M> responses,
+            VolumeLabel volume,
+            RateLimitedLog refusals,
+            System.Logger log) {
         this.call = call;
         this.caller = caller;
         this.composer = composer;

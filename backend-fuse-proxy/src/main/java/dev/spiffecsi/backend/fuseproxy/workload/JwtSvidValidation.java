@@ -43,6 +43,7 @@ final class JwtSvidValidation {
     private final System.Logger log;
     /** The volume's log of answers its callers can cause at will (an invalid token, say): one line a minute. */
     private final RateLimitedLog refusals;
+
     private final CompletableFuture<SubscribeToX509SVIDsResponse> identities = new CompletableFuture<>();
     private final CompletableFuture<Map<String, ByteString>> bundles = new CompletableFuture<>();
     private final Consumer<Map<String, ByteString>> bundleWatcher = bundles::complete;
@@ -50,12 +51,19 @@ final class JwtSvidValidation {
     private volatile Future<?> bundleTimeout;
     /** This call's share of the caller's subscription, once joined; left when the call ends. */
     private SvidSubscriptions.Share identityShare;
+
     private boolean stopped;
 
-    JwtSvidValidation(ValidateJWTSVIDRequest request, Delegation caller, AgentClient agent,
-                      SvidSubscriptions subscriptions, BundleFeed jwtBundles,
-                      StreamObserver<ValidateJWTSVIDResponse> response, VolumeLabel volume, RateLimitedLog refusals,
-                      System.Logger log) {
+    JwtSvidValidation(
+            ValidateJWTSVIDRequest request,
+            Delegation caller,
+            AgentClient agent,
+            SvidSubscriptions subscriptions,
+            BundleFeed jwtBundles,
+            StreamObserver<ValidateJWTSVIDResponse> response,
+            VolumeLabel volume,
+            RateLimitedLog refusals,
+            System.Logger log) {
         this.request = request;
         this.caller = caller;
         this.agent = agent;
@@ -69,10 +77,12 @@ final class JwtSvidValidation {
 
     void start() {
         // scheduled before the cancel handler is set, so that a cancellation always finds the timer to cancel
-        bundleTimeout = agent.scheduler().schedule(() -> bundles.completeExceptionally(agentFailure(
-                        Status.DEADLINE_EXCEEDED.withDescription("no JWT bundles within " + agent.timeout().toMillis()
-                                + " ms"))),
-                agent.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        bundleTimeout = agent.scheduler()
+                .schedule(
+                        () -> bundles.completeExceptionally(agentFailure(Status.DEADLINE_EXCEEDED.withDescription(
+                                "no JWT bundles within " + agent.timeout().toMillis() + " ms"))),
+                        agent.timeout().toMillis(),
+                        TimeUnit.MILLISECONDS);
         response.setOnCancelHandler(this::stop);
         SvidSubscriptions.Share joined = subscriptions.join(caller, new Resubscription.Listener<>() {
             @Override
@@ -99,8 +109,8 @@ final class JwtSvidValidation {
 
     private ValidateJWTSVIDResponse validate(SubscribeToX509SVIDsResponse current, Map<String, ByteString> keys) {
         if (current.getX509SvidsCount() == 0) {
-            throw new CompletionException(new StatusException(Status.PERMISSION_DENIED
-                    .withDescription("no identity issued")));
+            throw new CompletionException(
+                    new StatusException(Status.PERMISSION_DENIED.withDescription("no identity issued")));
         }
         try {
             return JwtSvidValidator.validate(request.getSvid(), request.getAudience(), TrustScope.of(current), keys);
@@ -125,8 +135,10 @@ final class JwtSvidValidation {
 
     private StatusException agentFailure(Status status) {
         if (!AgentStatus.isAnswer(status)) {
-            log.log(Level.WARNING, volume + ": ValidateJWTSVID for " + caller + ": the SPIRE agent did not answer: "
-                    + status.getCode() + " " + LogSafe.value(status.getDescription()));
+            log.log(
+                    Level.WARNING,
+                    volume + ": ValidateJWTSVID for " + caller + ": the SPIRE agent did not answer: " + status.getCode()
+                            + " " + LogSafe.value(status.getDescription()));
         }
         return new StatusException(AgentStatus.forWorkload(status));
     }

@@ -41,15 +41,22 @@ import java.util.Set;
 final class JwtSvidValidator {
 
     /** The JWT-SVID standard's algorithms: RS, ES and PS with SHA-256, -384 and -512. */
-    private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384,
-            JWSAlgorithm.RS512, JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512, JWSAlgorithm.PS256,
-            JWSAlgorithm.PS384, JWSAlgorithm.PS512);
+    private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(
+            JWSAlgorithm.RS256,
+            JWSAlgorithm.RS384,
+            JWSAlgorithm.RS512,
+            JWSAlgorithm.ES256,
+            JWSAlgorithm.ES384,
+            JWSAlgorithm.ES512,
+            JWSAlgorithm.PS256,
+            JWSAlgorithm.PS384,
+            JWSAlgorithm.PS512);
+
     private static final Set<String> REQUIRED_CLAIMS = Set.of("sub", "aud", "exp");
     /** How a SPIFFE bundle marks an X.509 authority. */
     private static final KeyUse X509_SVID_USE = new KeyUse("x509-svid");
 
-    private JwtSvidValidator() {
-    }
+    private JwtSvidValidator() {}
 
     /**
      * @param jwtBundles the caller's JWT bundles (JWKS documents) keyed by trust domain ID
@@ -57,8 +64,9 @@ final class JwtSvidValidator {
      *                         token and its claims are the caller's choice, so nothing of them is echoed but the
      *                         trust domain, bounded and escaped (the description is logged)
      */
-    static ValidateJWTSVIDResponse validate(String token, String audience, TrustScope scope,
-                                            Map<String, ByteString> jwtBundles) throws StatusException {
+    static ValidateJWTSVIDResponse validate(
+            String token, String audience, TrustScope scope, Map<String, ByteString> jwtBundles)
+            throws StatusException {
         SignedJWT jwt;
         String subject;
         try {
@@ -77,11 +85,11 @@ final class JwtSvidValidator {
         }
         DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
         try {
-            processor.setJWSKeySelector(new SpiffeKeySelector(new ImmutableJWKSet<>(jwtAuthorities(
-                    JWKSet.parse(bundle.toStringUtf8())))));
+            processor.setJWSKeySelector(
+                    new SpiffeKeySelector(new ImmutableJWKSet<>(jwtAuthorities(JWKSet.parse(bundle.toStringUtf8())))));
         } catch (ParseException e) {
-            throw new StatusException(Status.INTERNAL.withDescription("the SPIRE agent's JWT bundle of "
-                    + trustDomain + " is not a JWK set: " + LogSafe.value(e.getMessage())));
+            throw new StatusException(Status.INTERNAL.withDescription("the SPIRE agent's JWT bundle of " + trustDomain
+                    + " is not a JWK set: " + LogSafe.value(e.getMessage())));
         }
         processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(audience, null, REQUIRED_CLAIMS));
         try {
@@ -139,7 +147,11 @@ final class JwtSvidValidator {
         @Override
         protected JWKMatcher createJWKMatcher(JWSHeader header) {
             JWKMatcher standard = super.createJWKMatcher(header);
-            return standard == null ? null : new JWKMatcher.Builder(standard).keyUses((Set<KeyUse>) null).build();
+            return standard == null
+                    ? null
+                    : new JWKMatcher.Builder(standard)
+                            .keyUses((Set<KeyUse>) null)
+                            .build();
         }
     }
 

@@ -56,7 +56,11 @@ public final class RateLimitedLog {
             left = suppressed;
             suppressed = 0;
         }
-        log.log(level, left == 0 ? line.get() : line.get() + " (and " + left + " more like it since the last such "
-                + "line, not logged: at most one a minute)");
+        log.log(
+                level,
+                left == 0
+                        ? line.get()
+                        : line.get() + " (and " + left + " more like it since the last such "
+                                + "line, not logged: at most one a minute)");
     }
 }

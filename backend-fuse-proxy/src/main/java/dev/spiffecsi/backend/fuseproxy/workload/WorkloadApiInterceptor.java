@@ -30,6 +30,7 @@ final class WorkloadApiInterceptor implements ServerInterceptor {
      * caller refused), with the count of the others.
      */
     private final RateLimitedLog headerMissing;
+
     private final RateLimitedLog refusedCallers;
 
     WorkloadApiInterceptor(CallerResolver resolver, VolumeLabel volume, System.Logger log) {
@@ -40,8 +41,8 @@ final class WorkloadApiInterceptor implements ServerInterceptor {
     }
 
     @Override
-    public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
-                                                      ServerCallHandler<Q, A> next) {
+    public <Q, A> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
         Optional<UnixPeer> peer = PeerCredentialsNegotiator.peerOf(call);
         String method = call.getMethodDescriptor().getBareMethodName();
         if (!WorkloadApiSecurityHeader.isPresent(headers)) {
@@ -58,5 +59,4 @@ final class WorkloadApiInterceptor implements ServerInterceptor {
         Delegation named = ((CallerResolver.Named) caller).delegation();
         return Contexts.interceptCall(Context.current().withValue(CALLER, named), call, headers, next);
     }
-
 }

@@ -38,6 +38,7 @@ public final class WorkloadApiProxy extends SpiffeWorkloadAPIGrpc.SpiffeWorkload
     private final AgentClient agent;
     /** The X.509-SVID subscriptions of this volume's callers, one per caller, shared by its calls. */
     private final SvidSubscriptions identities;
+
     private final BundleFeed x509Bundles;
     private final BundleFeed jwtBundles;
     private final VolumeLabel volume;
@@ -48,8 +49,8 @@ public final class WorkloadApiProxy extends SpiffeWorkloadAPIGrpc.SpiffeWorkload
      */
     private final RateLimitedLog refusals;
 
-    private WorkloadApiProxy(AgentClient agent, BundleFeed x509Bundles, BundleFeed jwtBundles, VolumeLabel volume,
-                             System.Logger log) {
+    private WorkloadApiProxy(
+            AgentClient agent, BundleFeed x509Bundles, BundleFeed jwtBundles, VolumeLabel volume, System.Logger log) {
         this.agent = agent;
         this.identities = new SvidSubscriptions(agent, volume.toString(), log);
         this.refusals = new RateLimitedLog(log, Level.INFO);
@@ -60,10 +61,15 @@ public final class WorkloadApiProxy extends SpiffeWorkloadAPIGrpc.SpiffeWorkload
     }
 
     /** The service for one volume, behind the interceptor that checks the security header and names the caller. */
-    public static ServerServiceDefinition forVolume(VolumeLabel volume, CallerResolver callers, AgentClient agent,
-                                                    BundleFeed x509Bundles, BundleFeed jwtBundles,
-                                                    System.Logger log) {
-        return ServerInterceptors.intercept(new WorkloadApiProxy(agent, x509Bundles, jwtBundles, volume, log),
+    public static ServerServiceDefinition forVolume(
+            VolumeLabel volume,
+            CallerResolver callers,
+            AgentClient agent,
+            BundleFeed x509Bundles,
+            BundleFeed jwtBundles,
+            System.Logger log) {
+        return ServerInterceptors.intercept(
+                new WorkloadApiProxy(agent, x509Bundles, jwtBundles, volume, log),
                 new WorkloadApiInterceptor(callers, volume, log));
     }
 
@@ -73,26 +79,54 @@ public final class WorkloadApiProxy extends SpiffeWorkloadAPIGrpc.SpiffeWorkload
 
     @Override
     public void fetchX509SVID(X509SVIDRequest request, StreamObserver<X509SVIDResponse> responses) {
-        new CallerStream<>("FetchX509SVID", caller(), WorkloadResponses.X509_SVIDS, identities, x509Bundles,
-                responses, volume, refusals, log).start();
+        new CallerStream<>(
+                        "FetchX509SVID",
+                        caller(),
+                        WorkloadResponses.X509_SVIDS,
+                        identities,
+                        x509Bundles,
+                        responses,
+                        volume,
+                        refusals,
+                        log)
+                .start();
     }
 
     @Override
     public void fetchX509Bundles(X509BundlesRequest request, StreamObserver<X509BundlesResponse> responses) {
-        new CallerStream<>("FetchX509Bundles", caller(), WorkloadResponses.X509_BUNDLES, identities, x509Bundles,
-                responses, volume, refusals, log).start();
+        new CallerStream<>(
+                        "FetchX509Bundles",
+                        caller(),
+                        WorkloadResponses.X509_BUNDLES,
+                        identities,
+                        x509Bundles,
+                        responses,
+                        volume,
+                        refusals,
+                        log)
+                .start();
     }
 
     @Override
     public void fetchJWTBundles(JWTBundlesRequest request, StreamObserver<JWTBundlesResponse> responses) {
-        new CallerStream<>("FetchJWTBundles", caller(), WorkloadResponses.JWT_BUNDLES, identities, jwtBundles,
-                responses, volume, refusals, log).start();
+        new CallerStream<>(
+                        "FetchJWTBundles",
+                        caller(),
+                        WorkloadResponses.JWT_BUNDLES,
+                        identities,
+                        jwtBundles,
+                        responses,
+                        volume,
+                        refusals,
+                        log)
+                .start();
     }
 
     @Override
     public void fetchJWTSVID(JWTSVIDRequest request, StreamObserver<JWTSVIDResponse> response) {
         if (request.getAudienceList().stream().allMatch(String::isEmpty)) {
-            response.onError(Status.INVALID_ARGUMENT.withDescription("audience must be specified")
+            response.onError(Status.INVALID_ARGUMENT
+                    .withDescription("audience must be specified")
                     .asRuntimeException());
             return;
         }
@@ -101,15 +135,21 @@ public final class WorkloadApiProxy extends SpiffeWorkloadAPIGrpc.SpiffeWorkload
             @Override
             public void onNext(FetchJWTSVIDsResponse issued) {
                 List<JWTSVID> svids = issued.getSvidsList().stream()
-                        .map(svid -> JWTSVID.newBuilder().setSpiffeId(WorkloadResponses.spiffeId(svid.getId()))
-                                .setSvid(svid.getToken()).setHint(svid.getHint()).build())
+                        .map(svid -> JWTSVID.newBuilder()
+                                .setSpiffeId(WorkloadResponses.spiffeId(svid.getId()))
+                                .setSvid(svid.getToken())
+                                .setHint(svid.getHint())
+                                .build())
                         .filter(svid -> request.getSpiffeId().isEmpty()
                                 || svid.getSpiffeId().equals(request.getSpiffeId()))
                         .toList();
                 if (svids.isEmpty()) {
-                    response.onError(Status.PERMISSION_DENIED.withDescription(request.getSpiffeId().isEmpty()
-                            ? "no identity issued"
-                            : "no identity issued for " + LogSafe.value(request.getSpiffeId())).asRuntimeException());
+                    response.onError(Status.PERMISSION_DENIED
+                            .withDescription(
+                                    request.getSpiffeId().isEmpty()
+                                            ? "no identity issued"
+                                            : "no identity issued for " + LogSafe.value(request.getSpiffeId()))
+                            .asRuntimeException());
                     return;
                 }
                 response.onNext(JWTSVIDResponse.newBuilder().addAllSvids(svids).build());
@@ -119,10 +159,11 @@ public final class WorkloadApiProxy extends SpiffeWorkloadAPIGrpc.SpiffeWorkload
             @Override
             public void onError(Throwable t) {
                 Status status = Status.fromThrowable(t);
-                String line = volume + ": FetchJWTSVID for " + caller + (AgentClient.isWorkloadExited(status)
-                        ? ": the process that opened the connection has exited; answered PERMISSION_DENIED"
-                        : ": the SPIRE agent answered " + status.getCode() + " "
-                        + LogSafe.value(status.getDescription()));
+                String line = volume + ": FetchJWTSVID for " + caller
+                        + (AgentClient.isWorkloadExited(status)
+                                ? ": the process that opened the connection has exited; answered PERMISSION_DENIED"
+                                : ": the SPIRE agent answered " + status.getCode() + " "
+                                        + LogSafe.value(status.getDescription()));
                 if (AgentStatus.isAnswer(status)) {
                     refusals.log(() -> line);
                 } else {
@@ -141,8 +182,10 @@ public final class WorkloadApiProxy extends SpiffeWorkloadAPIGrpc.SpiffeWorkload
     @Override
     public void validateJWTSVID(ValidateJWTSVIDRequest request, StreamObserver<ValidateJWTSVIDResponse> response) {
         if (request.getAudience().isEmpty() || request.getSvid().isEmpty()) {
-            response.onError(Status.INVALID_ARGUMENT.withDescription(request.getAudience().isEmpty()
-                    ? "audience must be specified" : "svid must be specified").asRuntimeException());
+            response.onError(Status.INVALID_ARGUMENT
+                    .withDescription(
+                            request.getAudience().isEmpty() ? "audience must be specified" : "svid must be specified")
+                    .asRuntimeException());
             return;
         }
         new JwtSvidValidation(request, caller(), agent, identities, jwtBundles, response, volume, refusals, log)

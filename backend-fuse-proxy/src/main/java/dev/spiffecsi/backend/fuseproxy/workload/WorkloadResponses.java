@@ -22,20 +22,21 @@ final class WorkloadResponses {
     static final ResponseComposer<X509SVIDResponse> X509_SVIDS = WorkloadResponses::x509Svids;
 
     /** FetchX509Bundles: the X.509 bundles of the caller's own and federated trust domains. */
-    static final ResponseComposer<X509BundlesResponse> X509_BUNDLES = (identities, bundles) ->
-            TrustScope.of(identities).select(bundles)
-                    .map(selected -> X509BundlesResponse.newBuilder().putAllBundles(selected).build());
+    static final ResponseComposer<X509BundlesResponse> X509_BUNDLES = (identities, bundles) -> TrustScope.of(identities)
+            .select(bundles)
+            .map(selected ->
+                    X509BundlesResponse.newBuilder().putAllBundles(selected).build());
 
     /** FetchJWTBundles: the JWKS documents of the caller's own and federated trust domains. */
-    static final ResponseComposer<JWTBundlesResponse> JWT_BUNDLES = (identities, bundles) ->
-            TrustScope.of(identities).select(bundles)
-                    .map(selected -> JWTBundlesResponse.newBuilder().putAllBundles(selected).build());
+    static final ResponseComposer<JWTBundlesResponse> JWT_BUNDLES = (identities, bundles) -> TrustScope.of(identities)
+            .select(bundles)
+            .map(selected ->
+                    JWTBundlesResponse.newBuilder().putAllBundles(selected).build());
 
-    private WorkloadResponses() {
-    }
+    private WorkloadResponses() {}
 
-    private static Optional<X509SVIDResponse> x509Svids(SubscribeToX509SVIDsResponse identities,
-                                                        Map<String, ByteString> bundles) {
+    private static Optional<X509SVIDResponse> x509Svids(
+            SubscribeToX509SVIDsResponse identities, Map<String, ByteString> bundles) {
         TrustScope scope = TrustScope.of(identities);
         Optional<Map<String, ByteString>> selected = scope.select(bundles);
         if (selected.isEmpty()) {
@@ -51,8 +52,10 @@ final class WorkloadResponses {
                     .setBundle(selected.get().get(TrustDomainIds.of(id.getTrustDomain())))
                     .setHint(issued.getX509Svid().getHint()));
         }
-        scope.federated().stream().filter(selected.get()::containsKey)
-                .forEach(trustDomain -> response.putFederatedBundles(trustDomain, selected.get().get(trustDomain)));
+        scope.federated().stream()
+                .filter(selected.get()::containsKey)
+                .forEach(trustDomain ->
+                        response.putFederatedBundles(trustDomain, selected.get().get(trustDomain)));
         return Optional.of(response.build());
     }
 

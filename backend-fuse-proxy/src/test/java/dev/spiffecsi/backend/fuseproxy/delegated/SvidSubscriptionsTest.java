@@ -8,7 +8,6 @@ import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX50
 import dev.spiffecsi.backend.fuseproxy.server.SharedTransport;
 import dev.spiffecsi.backend.fuseproxy.testing.FakeDelegatedAgent;
 import io.grpc.Status;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,7 +48,11 @@ class SvidSubscriptionsTest {
         agent = new FakeDelegatedAgent(tempDir.resolve("admin.sock"), "example.org").start();
         agent.registerPid(OWN_PID, "spiffe://example.org/workload");
         transport = SharedTransport.start();
-        client = new AgentClient(agent.socket(), Duration.ofSeconds(5), transport.eventLoops(), transport.calls(),
+        client = new AgentClient(
+                agent.socket(),
+                Duration.ofSeconds(5),
+                transport.eventLoops(),
+                transport.calls(),
                 transport.eventLoops());
         subscriptions = new SvidSubscriptions(client, "volume test", LOG);
     }
@@ -114,8 +117,9 @@ class SvidSubscriptionsTest {
         long left = System.nanoTime();
         eventually("the last to leave cancels the subscription", () -> agent.openSvidStreams() == 0);
         assertEquals(0, subscriptions.open());
-        System.out.printf("%d calls of one caller: joined and updated in %.0f ms, left in %.0f ms%n", calls,
-                (joined - start) / 1e6, (left - joined) / 1e6);
+        System.out.printf(
+                "%d calls of one caller: joined and updated in %.0f ms, left in %.0f ms%n",
+                calls, (joined - start) / 1e6, (left - joined) / 1e6);
     }
 
     @Test
@@ -123,12 +127,16 @@ class SvidSubscriptionsTest {
         Member self = new Member();
         Member selectors = new Member();
         subscriptions.join(new Delegation.ByPid(OWN_PID), self);
-        subscriptions.join(new Delegation.BySelectors(List.of(
-                dev.spiffecsi.backend.fuseproxy.protocol.types.Selector.newBuilder().setType("k8s")
-                        .setValue("ns:default").build())), selectors);
+        subscriptions.join(
+                new Delegation.BySelectors(List.of(dev.spiffecsi.backend.fuseproxy.protocol.types.Selector.newBuilder()
+                        .setType("k8s")
+                        .setValue("ns:default")
+                        .build())),
+                selectors);
         self.awaitUpdate();
         selectors.awaitUpdate();
-        assertEquals(2, agent.x509SvidRequests().size(), agent.x509SvidRequests().toString());
+        assertEquals(
+                2, agent.x509SvidRequests().size(), agent.x509SvidRequests().toString());
     }
 
     @Test
@@ -194,8 +202,9 @@ class SvidSubscriptionsTest {
             added.forEach(feed::unwatch);
             long unwatched = System.nanoTime();
             assertEquals(0, feed.watchers());
-            System.out.printf("%d bundle watchers: added and served in %.0f ms, removed in %.0f ms%n", watchers,
-                    (watched - start) / 1e6, (unwatched - watched) / 1e6);
+            System.out.printf(
+                    "%d bundle watchers: added and served in %.0f ms, removed in %.0f ms%n",
+                    watchers, (watched - start) / 1e6, (unwatched - watched) / 1e6);
         }
     }
 }

@@ -34,25 +34,42 @@ class PodFilesConditionTest {
         Path dir = Files.createTempDirectory("pf");
         Set<String> selectors = Set.of("k8s:ns:shop", "k8s:sa:web");
         try (SharedTransport transport = SharedTransport.start();
-             FakeDelegatedAgent fake = new FakeDelegatedAgent(dir.resolve("admin.sock"), "example.org")
-                     .registerSelectors(selectors, "spiffe://example.org/web").start();
-             AgentClient agent = new AgentClient(fake.socket(), Duration.ofSeconds(5), transport.eventLoops(),
-                     transport.calls(), transport.eventLoops());
-             // the bundle streams do not answer (yet): an agent slow to send them, or a stream being resumed
-             AgentClient silent = new AgentClient(dir.resolve("silent.sock"), Duration.ofSeconds(5),
-                     transport.eventLoops(), transport.calls(), transport.eventLoops());
-             BundleFeed x509 = BundleFeed.x509(silent, log);
-             BundleFeed jwt = BundleFeed.jwt(silent, log)) {
+                FakeDelegatedAgent fake = new FakeDelegatedAgent(dir.resolve("admin.sock"), "example.org")
+                        .registerSelectors(selectors, "spiffe://example.org/web")
+                        .start();
+                AgentClient agent = new AgentClient(
+                        fake.socket(),
+                        Duration.ofSeconds(5),
+                        transport.eventLoops(),
+                        transport.calls(),
+                        transport.eventLoops());
+                // the bundle streams do not answer (yet): an agent slow to send them, or a stream being resumed
+                AgentClient silent = new AgentClient(
+                        dir.resolve("silent.sock"),
+                        Duration.ofSeconds(5),
+                        transport.eventLoops(),
+                        transport.calls(),
+                        transport.eventLoops());
+                BundleFeed x509 = BundleFeed.x509(silent, log);
+                BundleFeed jwt = BundleFeed.jwt(silent, log)) {
             ServedFiles served = new ServedFiles(Clock.systemUTC());
             FileOptions options = new FileOptions(FileLayout.SPIFFE, List.of(), false, 0444, OptionalInt.empty());
-            PodFiles files = PodFiles.start(new VolumeLabel("vol", dir), new Delegation.BySelectors(List.of(
-                    k8s("pod-uid:1234"), k8s("ns:shop"), k8s("sa:web"))), options, agent, x509, jwt, served,
-                    Clock.systemUTC(), log);
+            PodFiles files = PodFiles.start(
+                    new VolumeLabel("vol", dir),
+                    new Delegation.BySelectors(List.of(k8s("pod-uid:1234"), k8s("ns:shop"), k8s("sa:web"))),
+                    options,
+                    agent,
+                    x509,
+                    jwt,
+                    served,
+                    Clock.systemUTC(),
+                    log);
             try {
                 // the case under test starts once the SVID is there and only the bundles are missing: a first SVID
                 // that never arrives must fail the test, not leave it checking the condition of a volume still waiting
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                while (files.problem().map(p -> p.contains("waiting for the SPIRE agent's first X.509-SVID"))
+                while (files.problem()
+                        .map(p -> p.contains("waiting for the SPIRE agent's first X.509-SVID"))
                         .orElse(false)) {
                     assertTrue(System.nanoTime() - deadline < 0, "the agent's first X.509-SVID never arrived");
                     Thread.sleep(10); // polling, not synchronisation: the loop ends on the condition

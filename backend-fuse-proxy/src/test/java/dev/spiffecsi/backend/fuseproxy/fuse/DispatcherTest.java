@@ -37,8 +37,8 @@ class DispatcherTest {
     private static final String SOCKET = "spire-agent.sock";
     private static final Instant NOW = Instant.parse("2025-01-02T03:04:05.123456789Z");
 
-    private final Dispatcher dispatcher = new Dispatcher(
-            new SocketDirectory(SOCKET, Clock.fixed(NOW, ZoneOffset.UTC)), tid -> tid == DRIVER_TID);
+    private final Dispatcher dispatcher =
+            new Dispatcher(new SocketDirectory(SOCKET, Clock.fixed(NOW, ZoneOffset.UTC)), tid -> tid == DRIVER_TID);
     private final Reply reply = new Reply();
 
     private static byte[] readIn(long offset, int size) {
@@ -46,7 +46,12 @@ class DispatcherTest {
     }
 
     private static byte[] setattr(int valid, int mode, int uid, int gid) {
-        return buffer(SetattrIn.SIZE).putInt(0, valid).putInt(68, mode).putInt(76, uid).putInt(80, gid).array();
+        return buffer(SetattrIn.SIZE)
+                .putInt(0, valid)
+                .putInt(68, mode)
+                .putInt(76, uid)
+                .putInt(80, gid)
+                .array();
     }
 
     /** The operation's output, or null when it takes no reply. */
@@ -65,7 +70,8 @@ class DispatcherTest {
     }
 
     private int errno(int opcode, long node, int uid, int tid, byte[] payload) {
-        return assertThrows(FuseError.class, () -> call(opcode, node, uid, tid, payload)).errno();
+        return assertThrows(FuseError.class, () -> call(opcode, node, uid, tid, payload))
+                .errno();
     }
 
     private int errno(int opcode, long node, byte[] payload) {
@@ -73,7 +79,8 @@ class DispatcherTest {
     }
 
     private long bind() throws FuseError {
-        return call(Opcode.MKNOD, ROOT, mknod(SocketDirectory.S_IFSOCK | 0755, SOCKET)).getLong(0);
+        return call(Opcode.MKNOD, ROOT, mknod(SocketDirectory.S_IFSOCK | 0755, SOCKET))
+                .getLong(0);
     }
 
     private List<String> list(long offset, int size) throws FuseError {
@@ -130,8 +137,9 @@ class DispatcherTest {
         assertEquals(Errno.EPERM, errno(Opcode.MKNOD, ROOT, mknod(0010644, SOCKET)), "fifo");
         assertEquals(Errno.EPERM, errno(Opcode.MKNOD, ROOT, mknod(SocketDirectory.S_IFSOCK | 0755, "other.sock")));
         assertEquals(Errno.EPERM, errno(Opcode.MKNOD, ROOT, mknod(SocketDirectory.S_IFSOCK | 0755, SOCKET + "x")));
-        for (int opcode : new int[] {Opcode.MKDIR, Opcode.SYMLINK, Opcode.LINK, Opcode.CREATE, Opcode.TMPFILE,
-                Opcode.RENAME, Opcode.RENAME2}) {
+        for (int opcode : new int[] {
+            Opcode.MKDIR, Opcode.SYMLINK, Opcode.LINK, Opcode.CREATE, Opcode.TMPFILE, Opcode.RENAME, Opcode.RENAME2
+        }) {
             assertEquals(Errno.EPERM, errno(opcode, ROOT, name("x")), Opcode.name(opcode));
         }
     }
@@ -162,8 +170,8 @@ class DispatcherTest {
         long node = bind();
         ByteBuffer changed = call(Opcode.SETATTR, node, setattr(SetattrIn.FATTR_MODE, 0666, 0, 0));
         assertEquals(SocketDirectory.S_IFSOCK | 0666, changed.getInt(16 + 60), "keeps its type");
-        changed = call(Opcode.SETATTR, node,
-                setattr(SetattrIn.FATTR_UID | SetattrIn.FATTR_GID | 1 << 6, 0, 1000, 2000));
+        changed =
+                call(Opcode.SETATTR, node, setattr(SetattrIn.FATTR_UID | SetattrIn.FATTR_GID | 1 << 6, 0, 1000, 2000));
         assertEquals(1000, changed.getInt(16 + 68));
         assertEquals(2000, changed.getInt(16 + 72));
         assertEquals(SocketDirectory.S_IFSOCK | 0666, changed.getInt(16 + 60));
@@ -219,7 +227,10 @@ class DispatcherTest {
     @Test
     void forgetsAndInterruptsAreNotAnswered() throws FuseError {
         assertNull(call(Opcode.FORGET, 2, buffer(8).putLong(0, 1).array()));
-        assertNull(call(Opcode.BATCH_FORGET, 0, buffer(24).putInt(0, 1).putLong(8, 2).putLong(16, 1).array()));
+        assertNull(call(
+                Opcode.BATCH_FORGET,
+                0,
+                buffer(24).putInt(0, 1).putLong(8, 2).putLong(16, 1).array()));
         assertNull(call(Opcode.INTERRUPT, 0, buffer(8).putLong(0, 5).array()));
     }
 

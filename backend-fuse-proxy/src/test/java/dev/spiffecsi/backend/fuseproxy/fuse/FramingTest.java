@@ -45,7 +45,8 @@ class FramingTest {
     @Test
     void aNameWithoutNulIsRejected() {
         ByteBuffer b = Requests.buffer(InHeader.SIZE + 3);
-        b.putInt(0, InHeader.SIZE + 3).putInt(4, Opcode.LOOKUP)
+        b.putInt(0, InHeader.SIZE + 3)
+                .putInt(4, Opcode.LOOKUP)
                 .put(InHeader.SIZE, "abc".getBytes(StandardCharsets.UTF_8));
         FuseRequest request = FuseRequest.decode(InHeader.peek(b), b);
         assertThrows(IllegalArgumentException.class, request::name);

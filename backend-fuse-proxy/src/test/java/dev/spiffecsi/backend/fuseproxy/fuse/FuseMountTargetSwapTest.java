@@ -32,7 +32,7 @@ class FuseMountTargetSwapTest {
 
     private final MountSyscalls real = new JnaMountSyscalls();
     private final List<Path> toUnmount = new ArrayList<>();
-    private volatile Runnable beforeMount = () -> { };
+    private volatile Runnable beforeMount = () -> {};
     private Path root;
     private Path pods;
     private Path parent;
@@ -100,9 +100,17 @@ class FuseMountTargetSwapTest {
     }
 
     private FuseMount mount() throws IOException {
-        return FuseMount.mount(target, Optional.of(SOCKET), new ServedFiles(Clock.systemUTC()),
-                new FuseOptions(mounts, FuseOptions.DEFAULT_SOURCE, FuseOptions.DEFAULT_UNMOUNT_BUSY_TIMEOUT,
-                        Clock.systemUTC(), System.getLogger(FuseMountTargetSwapTest.class.getName()), pods));
+        return FuseMount.mount(
+                target,
+                Optional.of(SOCKET),
+                new ServedFiles(Clock.systemUTC()),
+                new FuseOptions(
+                        mounts,
+                        FuseOptions.DEFAULT_SOURCE,
+                        FuseOptions.DEFAULT_UNMOUNT_BUSY_TIMEOUT,
+                        Clock.systemUTC(),
+                        System.getLogger(FuseMountTargetSwapTest.class.getName()),
+                        pods));
     }
 
     /** The parent moved aside, a symlink to the outside directory in its place; returns the target's new path. */

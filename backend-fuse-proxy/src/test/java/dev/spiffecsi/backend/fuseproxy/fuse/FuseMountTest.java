@@ -58,7 +58,9 @@ class FuseMountTest {
     }
 
     private FuseMount mount(Duration busyTimeout) throws IOException {
-        mount = FuseMount.mount(target, SOCKET,
+        mount = FuseMount.mount(
+                target,
+                SOCKET,
                 new FuseOptions(mounts, FuseOptions.DEFAULT_SOURCE, busyTimeout, Clock.systemUTC(), log));
         return mount;
     }
@@ -84,7 +86,7 @@ class FuseMountTest {
     /** Connects through {@code path}, sends "ping" and expects the server to answer "pong". */
     private static void exchange(ServerSocketChannel server, Path path) throws IOException {
         try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(path));
-             SocketChannel accepted = server.accept()) {
+                SocketChannel accepted = server.accept()) {
             client.write(StandardCharsets.US_ASCII.encode("ping"));
             assertEquals("ping", read(accepted, 4));
             accepted.write(StandardCharsets.US_ASCII.encode("pong"));
@@ -106,8 +108,7 @@ class FuseMountTest {
         }
     }
 
-    private record Run(int exitCode, String output) {
-    }
+    private record Run(int exitCode, String output) {}
 
     private static Run run(String... command) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -116,20 +117,27 @@ class FuseMountTest {
     }
 
     private static String[] asNobody(String... command) {
-        return Stream.concat(Stream.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--"),
-                Stream.of(command)).toArray(String[]::new);
+        return Stream.concat(
+                        Stream.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--"),
+                        Stream.of(command))
+                .toArray(String[]::new);
     }
 
     /** A Unix socket client in another process, which connects to {@code socket} and sends "ping". */
     private static String[] pingClient(Path socket) {
         // perl-base is on every Debian system
-        return new String[] {"perl", "-MIO::Socket::UNIX", "-e", "my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM(), "
-                + "Peer => $ARGV[0]) or die \"connect: $!\\n\"; print $s \"ping\"; close $s", socket.toString()};
+        return new String[] {
+            "perl",
+            "-MIO::Socket::UNIX",
+            "-e",
+            "my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM(), "
+                    + "Peer => $ARGV[0]) or die \"connect: $!\\n\"; print $s \"ping\"; close $s",
+            socket.toString()
+        };
     }
 
     /** The /proc/self/mountinfo fields of the topmost mount at a path. */
-    private record MountInfo(String options, String fsType, String source, String superOptions) {
-    }
+    private record MountInfo(String options, String fsType, String source, String superOptions) {}
 
     private static Optional<MountInfo> mountInfo(Path path) throws IOException {
         MountInfo found = null;
@@ -150,7 +158,8 @@ class FuseMountTest {
 
     private static void assertRefused(Exception e) {
         String message = String.valueOf(e.getMessage());
-        assertTrue(message.contains("Operation not permitted") || message.contains("Permission denied"),
+        assertTrue(
+                message.contains("Operation not permitted") || message.contains("Permission denied"),
                 "expected EPERM or EACCES, got " + e);
     }
 
@@ -167,8 +176,10 @@ class FuseMountTest {
         assertEquals(FuseMount.FS_TYPE, info.fsType());
         assertEquals(FuseOptions.DEFAULT_SOURCE, info.source());
         assertTrue(optionList(info.options()).containsAll(List.of("rw", "nosuid", "nodev", "noexec")), info.options());
-        assertTrue(optionList(info.superOptions()).containsAll(
-                List.of("rw", "user_id=0", "group_id=0", "default_permissions", "allow_other")), info.superOptions());
+        assertTrue(
+                optionList(info.superOptions())
+                        .containsAll(List.of("rw", "user_id=0", "group_id=0", "default_permissions", "allow_other")),
+                info.superOptions());
 
         Run otherUser = run(asNobody("ls", "-a", target.toString()));
         assertEquals(0, otherUser.exitCode(), "allow_other lets the pod's users in: " + otherUser.output());
@@ -197,8 +208,8 @@ class FuseMountTest {
         mount();
         assertRefused(assertThrows(FileSystemException.class, () -> Files.createFile(target.resolve("file"))));
         assertRefused(assertThrows(FileSystemException.class, () -> Files.createDirectory(target.resolve("dir"))));
-        assertRefused(assertThrows(FileSystemException.class,
-                () -> Files.createSymbolicLink(target.resolve("link"), Path.of("/"))));
+        assertRefused(assertThrows(
+                FileSystemException.class, () -> Files.createSymbolicLink(target.resolve("link"), Path.of("/"))));
         assertRefused(assertThrows(IOException.class, () -> listen(target.resolve("other.sock"))));
         Run fifo = run("mkfifo", target.resolve("fifo").toString());
         assertNotEquals(0, fifo.exitCode());
@@ -208,10 +219,10 @@ class FuseMountTest {
         try (ServerSocketChannel server = listen(socketPath())) {
             assertThrows(FileAlreadyExistsException.class, () -> Files.createFile(socketPath()));
             assertThrows(IOException.class, () -> listen(socketPath()), "the name is taken");
-            assertRefused(assertThrows(FileSystemException.class,
-                    () -> Files.createLink(target.resolve("alias"), socketPath())));
-            assertRefused(assertThrows(FileSystemException.class,
-                    () -> Files.move(socketPath(), target.resolve("moved"))));
+            assertRefused(assertThrows(
+                    FileSystemException.class, () -> Files.createLink(target.resolve("alias"), socketPath())));
+            assertRefused(
+                    assertThrows(FileSystemException.class, () -> Files.move(socketPath(), target.resolve("moved"))));
             assertEquals(List.of(SOCKET), entries(target));
             exchange(server, socketPath());
         }
@@ -229,8 +240,9 @@ class FuseMountTest {
             assertNotEquals(0, chmod.exitCode());
             assertTrue(chmod.output().contains("Operation not permitted"), chmod.output());
             Run touch = run(asNobody("touch", target.resolve("x").toString()));
-            assertTrue(touch.output().contains("Permission denied"), "the kernel checks the root's mode: "
-                    + touch.output());
+            assertTrue(
+                    touch.output().contains("Permission denied"),
+                    "the kernel checks the root's mode: " + touch.output());
             exchange(server, socketPath());
         }
     }
@@ -251,8 +263,9 @@ class FuseMountTest {
             try (SocketChannel accepted = server.accept()) {
                 assertEquals("ping", read(accepted, 4));
             }
-            assertRefused(assertThrows(FileSystemException.class, () -> Files.setPosixFilePermissions(target,
-                    PosixFilePermissions.fromString("rwxrwxrwx"))));
+            assertRefused(assertThrows(
+                    FileSystemException.class,
+                    () -> Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxrwxrwx"))));
         }
     }
 
@@ -320,14 +333,18 @@ class FuseMountTest {
 
         // what a driver process that died leaves: the mount, without anyone reading its device
         FuseChannel orphan = FuseChannel.open(Handshake.REQUEST_BUFFER_SIZE);
-        mounts.mount("spiffe-csi", target, FuseMount.FS_TYPE, MountSyscalls.MS_NOSUID | MountSyscalls.MS_NODEV
-                | MountSyscalls.MS_NOEXEC, "fd=" + orphan.fd() + ",rootmode=40000,user_id=0,group_id=0,allow_other");
+        mounts.mount(
+                "spiffe-csi",
+                target,
+                FuseMount.FS_TYPE,
+                MountSyscalls.MS_NOSUID | MountSyscalls.MS_NODEV | MountSyscalls.MS_NOEXEC,
+                "fd=" + orphan.fd() + ",rootmode=40000,user_id=0,group_id=0,allow_other");
         try {
             Handshake.perform(orphan, Duration.ofSeconds(5));
             orphan.close();
             assertTrue(FuseMount.isDisconnected(mounts, target));
-            MountSyscalls.ErrnoException e = assertThrows(MountSyscalls.ErrnoException.class,
-                    () -> mounts.stat(target));
+            MountSyscalls.ErrnoException e =
+                    assertThrows(MountSyscalls.ErrnoException.class, () -> mounts.stat(target));
             assertEquals(MountSyscalls.ENOTCONN, e.errno());
         } finally {
             orphan.close();
@@ -339,8 +356,9 @@ class FuseMountTest {
     @Test
     void mountFailsCleanlyOnAMissingTarget() throws Exception {
         int fdsBefore = openFds();
-        assertThrows(IOException.class, () -> FuseMount.mount(target.resolve("missing"), SOCKET,
-                FuseOptions.defaults(mounts, log)));
+        assertThrows(
+                IOException.class,
+                () -> FuseMount.mount(target.resolve("missing"), SOCKET, FuseOptions.defaults(mounts, log)));
         assertEquals(fdsBefore, openFds());
         assertTrue(serverThreads().isEmpty());
     }
@@ -358,8 +376,9 @@ class FuseMountTest {
         double millisPerCycle = (System.nanoTime() - start) / 1e6 / cycles;
         int fdsAfter = openFds();
         int tasksAfter = tasks();
-        System.out.printf("%d cycles of mount, bind, connect and exchange, close, unmount: %.2f ms per cycle; "
-                + "open fds %d before, %d after; threads %d before, %d after%n",
+        System.out.printf(
+                "%d cycles of mount, bind, connect and exchange, close, unmount: %.2f ms per cycle; "
+                        + "open fds %d before, %d after; threads %d before, %d after%n",
                 cycles, millisPerCycle, fdsBefore, fdsAfter, tasksBefore, tasksAfter);
         assertEquals(fdsBefore, fdsAfter);
         assertTrue(serverThreads().isEmpty(), serverThreads().toString());
@@ -388,7 +407,9 @@ class FuseMountTest {
     }
 
     private static List<String> serverThreads() {
-        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
-                .filter(name -> name.startsWith(FuseMount.THREAD_NAME_PREFIX)).toList();
+        return Thread.getAllStackTraces().keySet().stream()
+                .map(Thread::getName)
+                .filter(name -> name.startsWith(FuseMount.THREAD_NAME_PREFIX))
+                .toList();
     }
 }

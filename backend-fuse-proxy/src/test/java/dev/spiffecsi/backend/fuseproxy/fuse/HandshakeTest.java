@@ -24,19 +24,23 @@ class HandshakeTest {
 
     @Test
     void acceptsSevenThirtyOneOnwardsAndCapsTheMinorAtTheNewestKnown() throws FuseError {
-        assertEquals(new InitOut(7, 31, 65536, 0, Handshake.MAX_WRITE, 1),
-                Handshake.negotiate(new InitIn(7, 31, 65536)));
-        assertEquals(Handshake.MAX_MINOR, Handshake.negotiate(new InitIn(7, 99, 0)).minor());
-        assertEquals(Errno.EPROTO,
-                assertThrows(FuseError.class, () -> Handshake.negotiate(new InitIn(7, 30, 0))).errno());
-        assertEquals(Errno.EPROTO,
-                assertThrows(FuseError.class, () -> Handshake.negotiate(new InitIn(8, 0, 0))).errno());
+        assertEquals(
+                new InitOut(7, 31, 65536, 0, Handshake.MAX_WRITE, 1), Handshake.negotiate(new InitIn(7, 31, 65536)));
+        assertEquals(
+                Handshake.MAX_MINOR, Handshake.negotiate(new InitIn(7, 99, 0)).minor());
+        assertEquals(
+                Errno.EPROTO,
+                assertThrows(FuseError.class, () -> Handshake.negotiate(new InitIn(7, 30, 0)))
+                        .errno());
+        assertEquals(
+                Errno.EPROTO,
+                assertThrows(FuseError.class, () -> Handshake.negotiate(new InitIn(8, 0, 0)))
+                        .errno());
     }
 
     @Test
     void answersTheKernelsInitWithTheAgreedVersion() throws IOException {
-        FakeConnection connection = new FakeConnection()
-                .request(request(1, Opcode.INIT, 0, 0, 0, initIn(7, 45)));
+        FakeConnection connection = new FakeConnection().request(request(1, Opcode.INIT, 0, 0, 0, initIn(7, 45)));
         assertEquals("7." + Handshake.MAX_MINOR, Handshake.perform(connection, TIMEOUT));
         ByteBuffer reply = connection.replies().getFirst();
         assertEquals(Reply.HEADER_SIZE + InitOut.SIZE, reply.getInt(0));
@@ -44,15 +48,15 @@ class HandshakeTest {
         assertEquals(7, reply.getInt(16));
         assertEquals(Handshake.MAX_MINOR, reply.getInt(20));
         assertEquals(Handshake.MAX_WRITE, reply.getInt(16 + 20));
-        assertTrue(Handshake.REQUEST_BUFFER_SIZE >= InHeader.SIZE + ReadIn.SIZE + Handshake.MAX_WRITE,
+        assertTrue(
+                Handshake.REQUEST_BUFFER_SIZE >= InHeader.SIZE + ReadIn.SIZE + Handshake.MAX_WRITE,
                 "the kernel refuses reads smaller than a full WRITE request");
         assertTrue(Handshake.REQUEST_BUFFER_SIZE >= 8192, "nor smaller than FUSE_MIN_READ_BUFFER");
     }
 
     @Test
     void refusesAnOldKernelWithEproto() {
-        FakeConnection connection = new FakeConnection()
-                .request(request(1, Opcode.INIT, 0, 0, 0, initIn(7, 26)));
+        FakeConnection connection = new FakeConnection().request(request(1, Opcode.INIT, 0, 0, 0, initIn(7, 26)));
         IOException e = assertThrows(IOException.class, () -> Handshake.perform(connection, TIMEOUT));
         assertTrue(e.getMessage().contains("7.26"), e.getMessage());
         assertEquals(-Errno.EPROTO, error(connection.replies().getFirst()));

@@ -13,7 +13,9 @@ class OwnProcessTest {
     @Test
     void knowsItsOwnThreadsAndNoOneElses() throws IOException {
         // /proc/thread-self -> <pid>/task/<tid>
-        int tid = Integer.parseInt(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
+        int tid = Integer.parseInt(Files.readSymbolicLink(Path.of("/proc/thread-self"))
+                .getFileName()
+                .toString());
         assertTrue(OwnProcess.hasThread(tid));
         assertTrue(OwnProcess.hasThread((int) ProcessHandle.current().pid()), "the main thread");
         assertFalse(OwnProcess.hasThread(0), "a caller outside the driver's pid namespace");

@@ -9,8 +9,7 @@ import java.nio.charset.StandardCharsets;
 /** Requests as the kernel writes them, for tests that run without one. */
 final class Requests {
 
-    private Requests() {
-    }
+    private Requests() {}
 
     static ByteBuffer buffer(int size) {
         return ByteBuffer.allocate(size).order(ByteOrder.nativeOrder());
@@ -19,8 +18,14 @@ final class Requests {
     /** A whole request: fuse_in_header, then {@code payload}. */
     static ByteBuffer request(long unique, int opcode, long node, int uid, int tid, byte[] payload) {
         ByteBuffer message = buffer(InHeader.SIZE + payload.length);
-        message.putInt(0, message.capacity()).putInt(4, opcode).putLong(8, unique).putLong(16, node)
-                .putInt(24, uid).putInt(28, uid).putInt(32, tid).put(InHeader.SIZE, payload);
+        message.putInt(0, message.capacity())
+                .putInt(4, opcode)
+                .putLong(8, unique)
+                .putLong(16, node)
+                .putInt(24, uid)
+                .putInt(28, uid)
+                .putInt(32, tid)
+                .put(InHeader.SIZE, payload);
         return message;
     }
 

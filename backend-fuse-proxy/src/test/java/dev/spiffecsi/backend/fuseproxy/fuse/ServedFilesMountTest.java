@@ -43,10 +43,10 @@ class ServedFilesMountTest {
         Path target = Files.createTempDirectory("sf");
         ServedFiles served = new ServedFiles(Clock.systemUTC());
         byte[] token = "header.payload.signature".getBytes(StandardCharsets.US_ASCII);
-        served.replace(new FileSet(List.of(new ServedFile("vault.jwt-svid.token", 0444, 0, 0,
-                FileContent.ofSecret(token.clone()), Instant.now()))));
-        FuseOptions options = FuseOptions.defaults(new JnaMountSyscalls(),
-                System.getLogger(ServedFilesMountTest.class.getName()));
+        served.replace(new FileSet(List.of(new ServedFile(
+                "vault.jwt-svid.token", 0444, 0, 0, FileContent.ofSecret(token.clone()), Instant.now()))));
+        FuseOptions options =
+                FuseOptions.defaults(new JnaMountSyscalls(), System.getLogger(ServedFilesMountTest.class.getName()));
         try (FuseMount mount = FuseMount.mount(target, Optional.empty(), served, options)) {
             int fd = C.INSTANCE.open(target.resolve("vault.jwt-svid.token").toString(), 0);
             try {
@@ -69,12 +69,16 @@ class ServedFilesMountTest {
     void anOpenPastTheMountsBoundFailsWithEmfile() throws Exception {
         Privileges.assumeCanMountPrivately();
         Path target = Files.createTempDirectory("sf");
-        ServedFiles served = new ServedFiles(Clock.systemUTC(), 2, () -> {
-        });
-        served.replace(new FileSet(List.of(new ServedFile("bundle.pem", 0444, 0, 0,
-                FileContent.ofPublic("bundle".getBytes(StandardCharsets.US_ASCII)), Instant.now()))));
-        FuseOptions options = FuseOptions.defaults(new JnaMountSyscalls(),
-                System.getLogger(ServedFilesMountTest.class.getName()));
+        ServedFiles served = new ServedFiles(Clock.systemUTC(), 2, () -> {});
+        served.replace(new FileSet(List.of(new ServedFile(
+                "bundle.pem",
+                0444,
+                0,
+                0,
+                FileContent.ofPublic("bundle".getBytes(StandardCharsets.US_ASCII)),
+                Instant.now()))));
+        FuseOptions options =
+                FuseOptions.defaults(new JnaMountSyscalls(), System.getLogger(ServedFilesMountTest.class.getName()));
         try (FuseMount mount = FuseMount.mount(target, Optional.empty(), served, options)) {
             String file = target.resolve("bundle.pem").toString();
             int first = C.INSTANCE.open(file, 0);

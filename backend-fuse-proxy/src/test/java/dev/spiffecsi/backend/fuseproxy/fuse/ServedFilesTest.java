@@ -21,8 +21,13 @@ class ServedFilesTest {
     void anOpenPastTheBoundFailsWithEmfileUntilAHandleIsReleased() throws Exception {
         AtomicInteger refused = new AtomicInteger();
         ServedFiles served = new ServedFiles(Clock.systemUTC(), 3, refused::incrementAndGet);
-        served.replace(new FileSet(List.of(new ServedFile("svid.pem", 0444, 0, 0,
-                FileContent.ofPublic("certificate".getBytes(StandardCharsets.US_ASCII)), Instant.now()))));
+        served.replace(new FileSet(List.of(new ServedFile(
+                "svid.pem",
+                0444,
+                0,
+                0,
+                FileContent.ofPublic("certificate".getBytes(StandardCharsets.US_ASCII)),
+                Instant.now()))));
         long node = served.lookup(NAME).ino();
         List<Long> handles = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -30,8 +35,10 @@ class ServedFilesTest {
         }
 
         for (int i = 0; i < 100; i++) {
-            assertEquals(Errno.EMFILE, assertThrows(FuseError.class, () -> served.open(node, OpenIn.O_RDONLY))
-                    .errno());
+            assertEquals(
+                    Errno.EMFILE,
+                    assertThrows(FuseError.class, () -> served.open(node, OpenIn.O_RDONLY))
+                            .errno());
         }
         assertEquals(100, refused.get(), "each refusal is reported (the caller rate-limits its log line)");
         assertEquals(3, served.openHandles());

@@ -1,9 +1,5 @@
 package dev.spiffecsi.backend.fuseproxy.fuse;
 
-import dev.spiffecsi.backend.fuseproxy.fuse.wire.AttrOut;
-import dev.spiffecsi.backend.fuseproxy.fuse.wire.MknodIn;
-import dev.spiffecsi.backend.fuseproxy.fuse.wire.Opcode;
-import dev.spiffecsi.spi.contract.RecordingLogger;
 import static dev.spiffecsi.backend.fuseproxy.fuse.FakeConnection.error;
 import static dev.spiffecsi.backend.fuseproxy.fuse.FakeConnection.unique;
 import static dev.spiffecsi.backend.fuseproxy.fuse.Requests.buffer;
@@ -12,6 +8,10 @@ import static dev.spiffecsi.backend.fuseproxy.fuse.Requests.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.AttrOut;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.MknodIn;
+import dev.spiffecsi.backend.fuseproxy.fuse.wire.Opcode;
+import dev.spiffecsi.spi.contract.RecordingLogger;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -34,7 +34,8 @@ class ServingLoopTest {
 
     /** MKNOD whose name lacks its NUL: the dispatcher throws while decoding it. */
     private static ByteBuffer malformed(long unique) {
-        byte[] payload = Requests.concat(buffer(MknodIn.SIZE).putInt(0, SocketDirectory.S_IFSOCK).array(),
+        byte[] payload = Requests.concat(
+                buffer(MknodIn.SIZE).putInt(0, SocketDirectory.S_IFSOCK).array(),
                 "s.sock".getBytes(StandardCharsets.UTF_8));
         return request(unique, Opcode.MKNOD, ROOT, 0, 1, payload);
     }
@@ -45,13 +46,17 @@ class ServingLoopTest {
 
     @Test
     void aFailingRequestIsAnsweredEioAndServingGoesOn() {
-        FakeConnection connection = new FakeConnection().request(malformed(1))
-                .request(request(2, Opcode.LOOKUP, ROOT, 0, 1, name("nothing"))).request(malformed(3))
+        FakeConnection connection = new FakeConnection()
+                .request(malformed(1))
+                .request(request(2, Opcode.LOOKUP, ROOT, 0, 1, name("nothing")))
+                .request(malformed(3))
                 .request(getattr(4));
         serve(connection);
         List<ByteBuffer> replies = connection.replies();
         assertEquals(4, replies.size());
-        assertEquals(List.of(1L, 2L, 3L, 4L), replies.stream().map(FakeConnection::unique).toList());
+        assertEquals(
+                List.of(1L, 2L, 3L, 4L),
+                replies.stream().map(FakeConnection::unique).toList());
         assertEquals(-Errno.EIO, error(replies.get(0)));
         assertEquals(-Errno.ENOENT, error(replies.get(1)));
         assertEquals(-Errno.EIO, error(replies.get(2)));
@@ -64,22 +69,30 @@ class ServingLoopTest {
     @Test
     void forgetsGetNoReply() {
         FakeConnection connection = new FakeConnection()
-                .request(request(5, Opcode.FORGET, 2, 0, 0, buffer(8).putLong(0, 1).array())).request(getattr(6));
+                .request(request(
+                        5, Opcode.FORGET, 2, 0, 0, buffer(8).putLong(0, 1).array()))
+                .request(getattr(6));
         serve(connection);
-        assertEquals(List.of(6L), connection.replies().stream().map(FakeConnection::unique).toList());
+        assertEquals(
+                List.of(6L),
+                connection.replies().stream().map(FakeConnection::unique).toList());
     }
 
     @Test
     void aReplyTheKernelRejectsIsLoggedAndServingGoesOn() {
-        FakeConnection connection = new FakeConnection().failSends(1).request(getattr(7)).request(getattr(8));
+        FakeConnection connection =
+                new FakeConnection().failSends(1).request(getattr(7)).request(getattr(8));
         serve(connection);
-        assertEquals(List.of(8L), connection.replies().stream().map(FakeConnection::unique).toList());
+        assertEquals(
+                List.of(8L),
+                connection.replies().stream().map(FakeConnection::unique).toList());
         assertEquals(List.of(Level.WARNING), log.levels());
     }
 
     @Test
     void aFailingDeviceEndsServingAndClosesTheConnection() {
-        FakeConnection connection = new FakeConnection().request(getattr(9))
+        FakeConnection connection = new FakeConnection()
+                .request(getattr(9))
                 .failAtEnd(new IOException("read(/dev/fuse): Input/output error (errno 5)"));
         serve(connection);
         assertEquals(1, connection.replies().size());

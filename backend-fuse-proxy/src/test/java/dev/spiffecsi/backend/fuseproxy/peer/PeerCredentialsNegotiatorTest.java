@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.spiffecsi.backend.fuseproxy.testing.WorkloadClient;
 import dev.spiffecsi.backend.fuseproxy.protocol.workload.SpiffeWorkloadAPIGrpc;
+import dev.spiffecsi.backend.fuseproxy.testing.WorkloadClient;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -34,8 +34,8 @@ class PeerCredentialsNegotiatorTest {
         AtomicReference<PeerProcess> process = new AtomicReference<>();
         ServerInterceptor capture = new ServerInterceptor() {
             @Override
-            public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
-                                                              ServerCallHandler<Q, A> next) {
+            public <Q, A> ServerCall.Listener<Q> interceptCall(
+                    ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
                 peer.set(PeerCredentialsNegotiator.peerOf(call).orElse(null));
                 process.set(PeerCredentialsNegotiator.processOf(call));
                 return next.startCall(call, headers);
@@ -45,18 +45,25 @@ class PeerCredentialsNegotiatorTest {
         Path socket = dir.resolve("s.sock");
         EventLoopGroup loops = new EpollEventLoopGroup(1);
         Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loops)
-                .workerEventLoopGroup(loops).protocolNegotiator(new PeerCredentialsNegotiator())
-                .addService(ServerInterceptors.intercept(new SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIImplBase() {
-                }, capture)).build().start();
+                .channelType(EpollServerDomainSocketChannel.class)
+                .bossEventLoopGroup(loops)
+                .workerEventLoopGroup(loops)
+                .protocolNegotiator(new PeerCredentialsNegotiator())
+                .addService(
+                        ServerInterceptors.intercept(new SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIImplBase() {}, capture))
+                .build()
+                .start();
         try (WorkloadClient client = WorkloadClient.connect(socket)) {
-            assertEquals(Status.Code.UNIMPLEMENTED, WorkloadClient.statusOf(client::fetchJwtBundles).getCode());
+            assertEquals(
+                    Status.Code.UNIMPLEMENTED,
+                    WorkloadClient.statusOf(client::fetchJwtBundles).getCode());
 
             int ownPid = (int) ProcessHandle.current().pid();
             assertEquals(ownPid, peer.get().pid());
             PidFd pidfd = assertInstanceOf(PidFd.class, process.get());
             assertEquals(PidFd.Origin.SO_PEERPIDFD, pidfd.origin(), "from the socket, not looked up by pid");
-            assertTrue(Files.readString(Path.of("/proc/self/fdinfo/" + pidfd.fd())).contains("Pid:\t" + ownPid),
+            assertTrue(
+                    Files.readString(Path.of("/proc/self/fdinfo/" + pidfd.fd())).contains("Pid:\t" + ownPid),
                     "the pidfd names the process that connected");
             assertFalse(pidfd.hasExited());
         } finally {

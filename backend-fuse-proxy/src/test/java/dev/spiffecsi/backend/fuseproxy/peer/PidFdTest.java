@@ -66,8 +66,14 @@ class PidFdTest {
                 assertEquals(before + 1, openFds());
                 String info = fdinfo(pidfd.fd());
                 assertTrue(info.contains("Pid:\t" + OWN_PID + "\n"), "a pidfd naming the peer: " + info);
-                int flags = Integer.parseInt(info.lines().filter(line -> line.startsWith("flags:")).findFirst()
-                        .orElseThrow().substring("flags:".length()).trim(), 8);
+                int flags = Integer.parseInt(
+                        info.lines()
+                                .filter(line -> line.startsWith("flags:"))
+                                .findFirst()
+                                .orElseThrow()
+                                .substring("flags:".length())
+                                .trim(),
+                        8);
                 assertTrue((flags & 02000000) != 0, "close-on-exec, so that no child inherits it: " + info);
                 assertFalse(pidfd.hasExited());
             } finally {
@@ -80,8 +86,8 @@ class PidFdTest {
     @Test
     void withoutSoPeerPidfdThePidfdIsOpenedFromThePid() throws Exception {
         try (SocketPair sockets = SocketPair.open();
-             PidFd pidfd = assertInstanceOf(PidFd.class, PidFd.ofPeer(sockets.one(), OWN_PID,
-                     failingWith(PidFd.ENOPROTOOPT)))) {
+                PidFd pidfd = assertInstanceOf(
+                        PidFd.class, PidFd.ofPeer(sockets.one(), OWN_PID, failingWith(PidFd.ENOPROTOOPT)))) {
             assertEquals(PidFd.Origin.PIDFD_OPEN, pidfd.origin());
             assertTrue(fdinfo(pidfd.fd()).contains("Pid:\t" + OWN_PID + "\n"));
             assertFalse(pidfd.hasExited());
@@ -132,7 +138,8 @@ class PidFdTest {
             PeerProcess tracked = PidFd.track((int) child.pid());
             PidFd pidfd = assertInstanceOf(PidFd.class, tracked);
             assertEquals(before + 1, openFds());
-            assertTrue(Files.readString(Path.of("/proc/self/fdinfo/" + pidfd.fd())).contains("Pid:\t" + child.pid()),
+            assertTrue(
+                    Files.readString(Path.of("/proc/self/fdinfo/" + pidfd.fd())).contains("Pid:\t" + child.pid()),
                     "the fd is a pidfd for the child");
             assertFalse(tracked.hasExited());
 
@@ -154,7 +161,8 @@ class PidFdTest {
         int pid = (int) child.pid();
         child.destroyForcibly().waitFor();
 
-        LastErrorException gone = assertThrows(LastErrorException.class, () -> PidFd.open(pid).close());
+        LastErrorException gone =
+                assertThrows(LastErrorException.class, () -> PidFd.open(pid).close());
         assertEquals(PidFd.ESRCH, gone.getErrorCode());
         assertSame(PeerProcess.EXITED, PidFd.track(pid));
         assertSame(PeerProcess.EXITED, PidFd.track(0));

@@ -31,7 +31,9 @@ class PodMembershipTest {
     }
 
     private static Verdict verdict(String podUid, String content) {
-        return PodMembership.of(podUid, file(content)).check(4242, PeerProcess.UNTRACKED).verdict();
+        return PodMembership.of(podUid, file(content))
+                .check(4242, PeerProcess.UNTRACKED)
+                .verdict();
     }
 
     @Test
@@ -81,15 +83,24 @@ class PodMembershipTest {
 
     @Test
     void aProcessGoneFromProcOrUnreadableIsNotInThePod() {
-        assertEquals(Verdict.EXITED, PodMembership.of(UID, (pid, limit) -> {
-            throw new NoSuchFileException("/proc/4242/cgroup");
-        }).check(4242, PeerProcess.UNTRACKED).verdict());
+        assertEquals(
+                Verdict.EXITED,
+                PodMembership.of(UID, (pid, limit) -> {
+                            throw new NoSuchFileException("/proc/4242/cgroup");
+                        })
+                        .check(4242, PeerProcess.UNTRACKED)
+                        .verdict());
         PodMembership failing = PodMembership.of(UID, (pid, limit) -> {
             throw new IOException("No such process");
         });
-        assertEquals(Verdict.UNREADABLE, failing.check(4242, PeerProcess.UNTRACKED).verdict());
+        assertEquals(
+                Verdict.UNREADABLE, failing.check(4242, PeerProcess.UNTRACKED).verdict());
         assertEquals(Verdict.EXITED, failing.check(4242, PeerProcess.EXITED).verdict());
-        assertEquals(Verdict.EXITED, PodMembership.of(UID, file(IN_POD)).check(0, PeerProcess.UNTRACKED).verdict());
+        assertEquals(
+                Verdict.EXITED,
+                PodMembership.of(UID, file(IN_POD))
+                        .check(0, PeerProcess.UNTRACKED)
+                        .verdict());
     }
 
     @Test
@@ -120,11 +131,16 @@ class PodMembershipTest {
 
                 PodMembership.Check check = PodMembership.of(uid).check((int) child.pid(), pidfd);
                 assertEquals(Verdict.IN_POD, check.verdict(), check.detail());
-                assertEquals(Verdict.NOT_IN_POD, PodMembership.of(UUID.randomUUID().toString())
-                        .check((int) child.pid(), pidfd).verdict());
+                assertEquals(
+                        Verdict.NOT_IN_POD,
+                        PodMembership.of(UUID.randomUUID().toString())
+                                .check((int) child.pid(), pidfd)
+                                .verdict());
 
                 child.destroyForcibly().waitFor();
-                assertEquals(Verdict.EXITED, PodMembership.of(uid).check((int) child.pid(), pidfd).verdict(),
+                assertEquals(
+                        Verdict.EXITED,
+                        PodMembership.of(uid).check((int) child.pid(), pidfd).verdict(),
                         "exited and reaped: refused, whatever its pid names now");
             } finally {
                 child.destroyForcibly().waitFor();

@@ -26,11 +26,13 @@ public final class ConnectionFlood {
     static {
         byte[] magic = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         byte[] settings = {0, 0, 0, 4, 0, 0, 0, 0, 0};
-        PREFACE_AND_SETTINGS = ByteBuffer.allocate(magic.length + settings.length).put(magic).put(settings).array();
+        PREFACE_AND_SETTINGS = ByteBuffer.allocate(magic.length + settings.length)
+                .put(magic)
+                .put(settings)
+                .array();
     }
 
-    private ConnectionFlood() {
-    }
+    private ConnectionFlood() {}
 
     public static void main(String[] args) throws IOException {
         UnixDomainSocketAddress socket = UnixDomainSocketAddress.of(args[0]);

@@ -51,8 +51,7 @@ import java.util.stream.Collectors;
 public final class FakeDelegatedAgent implements AutoCloseable {
 
     /** A registration entry: who (pid, or selectors all of which must be present) gets which SPIFFE ID. */
-    private record Entry(int pid, Set<String> selectors, String spiffeId, List<String> federatesWith) {
-    }
+    private record Entry(int pid, Set<String> selectors, String spiffeId, List<String> federatesWith) {}
 
     private final Path socket;
     private final EventLoopGroup eventLoops = new EpollEventLoopGroup(1);
@@ -65,6 +64,7 @@ public final class FakeDelegatedAgent implements AutoCloseable {
     /** The open SubscribeToX509SVIDs streams, each with what it asked for, so that {@link #rotate} reaches them. */
     private final Map<StreamObserver<SubscribeToX509SVIDsResponse>, SubscribeToX509SVIDsRequest> svidStreams =
             new ConcurrentHashMap<>();
+
     private final List<String> x509SvidRequests = new CopyOnWriteArrayList<>();
     private Server server;
 
@@ -170,42 +170,55 @@ public final class FakeDelegatedAgent implements AutoCloseable {
     }
 
     private List<Entry> matching(int pid, List<Selector> selectors) {
-        Set<String> given = selectors.stream().map(s -> s.getType() + ":" + s.getValue()).collect(Collectors.toSet());
+        Set<String> given =
+                selectors.stream().map(s -> s.getType() + ":" + s.getValue()).collect(Collectors.toSet());
         return entries.stream()
-                .filter(entry -> pid != 0 ? entry.pid() == pid
+                .filter(entry -> pid != 0
+                        ? entry.pid() == pid
                         : !entry.selectors().isEmpty() && given.containsAll(entry.selectors()))
                 .toList();
     }
 
     private static Status validate(int pid, List<Selector> selectors) {
         if ((pid != 0) == !selectors.isEmpty()) {
-            return Status.INVALID_ARGUMENT.withDescription("must provide either selectors or non-zero PID, but not "
-                    + "both");
+            return Status.INVALID_ARGUMENT.withDescription(
+                    "must provide either selectors or non-zero PID, but not " + "both");
         }
         return null;
     }
 
     private static SPIFFEID spiffeIdOf(String spiffeId) {
         URI uri = URI.create(spiffeId);
-        return SPIFFEID.newBuilder().setTrustDomain(uri.getHost()).setPath(uri.getPath()).build();
+        return SPIFFEID.newBuilder()
+                .setTrustDomain(uri.getHost())
+                .setPath(uri.getPath())
+                .build();
     }
 
     private SubscribeToX509SVIDsResponse issue(List<Entry> matched) {
         SubscribeToX509SVIDsResponse.Builder response = SubscribeToX509SVIDsResponse.newBuilder();
         List<String> federatesWith = new ArrayList<>();
         for (Entry entry : matched) {
-            TrustDomainAuthority.IssuedSvid svid = authority(URI.create(entry.spiffeId()).getHost())
-                    .issue(entry.spiffeId());
+            TrustDomainAuthority.IssuedSvid svid =
+                    authority(URI.create(entry.spiffeId()).getHost()).issue(entry.spiffeId());
             try {
                 response.addX509Svids(X509SVIDWithKey.newBuilder()
-                        .setX509Svid(X509SVID.newBuilder().setId(spiffeIdOf(entry.spiffeId()))
-                                .addCertChain(ByteString.copyFrom(svid.certificate().getEncoded()))
-                                .setExpiresAt(svid.certificate().getNotAfter().toInstant().getEpochSecond()))
-                        .setX509SvidKey(ByteString.copyFrom(svid.keys().getPrivate().getEncoded())));
+                        .setX509Svid(X509SVID.newBuilder()
+                                .setId(spiffeIdOf(entry.spiffeId()))
+                                .addCertChain(
+                                        ByteString.copyFrom(svid.certificate().getEncoded()))
+                                .setExpiresAt(svid.certificate()
+                                        .getNotAfter()
+                                        .toInstant()
+                                        .getEpochSecond()))
+                        .setX509SvidKey(
+                                ByteString.copyFrom(svid.keys().getPrivate().getEncoded())));
             } catch (CertificateEncodingException e) {
                 throw new IllegalStateException(e);
             }
-            entry.federatesWith().stream().map(td -> "spiffe://" + td).filter(id -> !federatesWith.contains(id))
+            entry.federatesWith().stream()
+                    .map(td -> "spiffe://" + td)
+                    .filter(id -> !federatesWith.contains(id))
                     .forEach(federatesWith::add);
         }
         return response.addAllFederatesWith(federatesWith).build();
@@ -214,16 +227,21 @@ public final class FakeDelegatedAgent implements AutoCloseable {
     private final class Service extends DelegatedIdentityGrpc.DelegatedIdentityImplBase {
 
         @Override
-        public void subscribeToX509SVIDs(SubscribeToX509SVIDsRequest request,
-                                         StreamObserver<SubscribeToX509SVIDsResponse> responses) {
+        public void subscribeToX509SVIDs(
+                SubscribeToX509SVIDsRequest request, StreamObserver<SubscribeToX509SVIDsResponse> responses) {
             Status invalid = validate(request.getPid(), request.getSelectorsList());
             if (invalid != null) {
                 responses.onError(invalid.asRuntimeException());
                 return;
             }
-            x509SvidRequests.add(request.getPid() != 0 ? "pid " + request.getPid() : "selectors "
-                    + request.getSelectorsList().stream().map(s -> s.getType() + ":" + s.getValue()).sorted()
-                    .toList());
+            x509SvidRequests.add(
+                    request.getPid() != 0
+                            ? "pid " + request.getPid()
+                            : "selectors "
+                                    + request.getSelectorsList().stream()
+                                            .map(s -> s.getType() + ":" + s.getValue())
+                                            .sorted()
+                                            .toList());
             openSvidStreams.incrementAndGet();
             ((ServerCallStreamObserver<SubscribeToX509SVIDsResponse>) responses).setOnCancelHandler(() -> {
                 openSvidStreams.decrementAndGet();
@@ -236,32 +254,37 @@ public final class FakeDelegatedAgent implements AutoCloseable {
         }
 
         @Override
-        public void subscribeToX509Bundles(SubscribeToX509BundlesRequest request,
-                                           StreamObserver<SubscribeToX509BundlesResponse> responses) {
+        public void subscribeToX509Bundles(
+                SubscribeToX509BundlesRequest request, StreamObserver<SubscribeToX509BundlesResponse> responses) {
             Map<String, ByteString> bundles = new LinkedHashMap<>();
             authorities.forEach((name, authority) -> {
                 try {
-                    bundles.put("spiffe://" + name, ByteString.copyFrom(authority.caCertificate().getEncoded()));
+                    bundles.put(
+                            "spiffe://" + name,
+                            ByteString.copyFrom(authority.caCertificate().getEncoded()));
                 } catch (CertificateEncodingException e) {
                     throw new IllegalStateException(e);
                 }
             });
-            responses.onNext(SubscribeToX509BundlesResponse.newBuilder().putAllCaCertificates(bundles).build());
+            responses.onNext(SubscribeToX509BundlesResponse.newBuilder()
+                    .putAllCaCertificates(bundles)
+                    .build());
         }
 
         @Override
-        public void subscribeToJWTBundles(SubscribeToJWTBundlesRequest request,
-                                          StreamObserver<SubscribeToJWTBundlesResponse> responses) {
+        public void subscribeToJWTBundles(
+                SubscribeToJWTBundlesRequest request, StreamObserver<SubscribeToJWTBundlesResponse> responses) {
             SubscribeToJWTBundlesResponse.Builder bundles = SubscribeToJWTBundlesResponse.newBuilder();
-            authorities.forEach((name, authority) -> bundles.putBundles("spiffe://" + name,
-                    ByteString.copyFromUtf8(authority.jwks(jwksFormat))));
+            authorities.forEach((name, authority) ->
+                    bundles.putBundles("spiffe://" + name, ByteString.copyFromUtf8(authority.jwks(jwksFormat))));
             responses.onNext(bundles.build());
         }
 
         @Override
         public void fetchJWTSVIDs(FetchJWTSVIDsRequest request, StreamObserver<FetchJWTSVIDsResponse> response) {
             if (request.getAudienceCount() == 0) {
-                response.onError(Status.INVALID_ARGUMENT.withDescription("audience must be specified")
+                response.onError(Status.INVALID_ARGUMENT
+                        .withDescription("audience must be specified")
                         .asRuntimeException());
                 return;
             }
@@ -272,14 +295,17 @@ public final class FakeDelegatedAgent implements AutoCloseable {
             }
             List<Entry> matched = matching(request.getPid(), request.getSelectorsList());
             if (matched.isEmpty()) {
-                response.onError(Status.PERMISSION_DENIED.withDescription("no identity issued").asRuntimeException());
+                response.onError(Status.PERMISSION_DENIED
+                        .withDescription("no identity issued")
+                        .asRuntimeException());
                 return;
             }
             FetchJWTSVIDsResponse.Builder answer = FetchJWTSVIDsResponse.newBuilder();
             for (Entry entry : matched) {
-                answer.addSvids(JWTSVID.newBuilder().setId(spiffeIdOf(entry.spiffeId()))
-                        .setToken(authority(URI.create(entry.spiffeId()).getHost()).signJwt(entry.spiffeId(),
-                                request.getAudienceList(), jwtLifetime)));
+                answer.addSvids(JWTSVID.newBuilder()
+                        .setId(spiffeIdOf(entry.spiffeId()))
+                        .setToken(authority(URI.create(entry.spiffeId()).getHost())
+                                .signJwt(entry.spiffeId(), request.getAudienceList(), jwtLifetime)));
                 jwtSvidsIssued.incrementAndGet();
             }
             response.onNext(answer.build());

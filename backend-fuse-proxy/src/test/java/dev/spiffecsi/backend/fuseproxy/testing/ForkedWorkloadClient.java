@@ -16,8 +16,7 @@ import java.nio.file.Path;
  */
 public final class ForkedWorkloadClient {
 
-    private ForkedWorkloadClient() {
-    }
+    private ForkedWorkloadClient() {}
 
     public static void main(String[] args) throws Exception {
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();

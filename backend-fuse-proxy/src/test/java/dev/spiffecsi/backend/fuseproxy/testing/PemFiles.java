@@ -25,14 +25,12 @@ public final class PemFiles {
 
     /** One block: its type and DER. */
     @SuppressWarnings("ArrayRecordComponent") // a decoded block handed to a parser, never compared
-    public record Block(String type, byte[] der) {
-    }
+    public record Block(String type, byte[] der) {}
 
-    private static final Pattern BLOCK = Pattern.compile(
-            "-----BEGIN ([A-Z ]+)-----\n([A-Za-z0-9+/=\n]+)\n-----END \\1-----\n");
+    private static final Pattern BLOCK =
+            Pattern.compile("-----BEGIN ([A-Z ]+)-----\n([A-Za-z0-9+/=\n]+)\n-----END \\1-----\n");
 
-    private PemFiles() {
-    }
+    private PemFiles() {}
 
     /** The blocks of {@code content}; fails if anything else is there. */
     public static List<Block> blocks(byte[] content) throws IOException {
@@ -72,11 +70,14 @@ public final class PemFiles {
 
     /** The one PRIVATE KEY block (PKCS#8) as an EC key. */
     public static PrivateKey privateKey(List<Block> blocks) throws GeneralSecurityException {
-        List<Block> keys = blocks.stream().filter(block -> block.type().equals("PRIVATE KEY")).toList();
+        List<Block> keys = blocks.stream()
+                .filter(block -> block.type().equals("PRIVATE KEY"))
+                .toList();
         if (keys.size() != 1) {
             throw new GeneralSecurityException(keys.size() + " PRIVATE KEY blocks");
         }
-        return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(keys.getFirst().der()));
+        return KeyFactory.getInstance("EC")
+                .generatePrivate(new PKCS8EncodedKeySpec(keys.getFirst().der()));
     }
 
     /** Whether {@code key} is the private half of {@code certificate}'s public key: it signs what the latter verifies. */
@@ -95,8 +96,10 @@ public final class PemFiles {
 
     /** The URI SAN of a certificate: its SPIFFE ID. */
     public static String spiffeId(X509Certificate certificate) throws GeneralSecurityException {
-        return certificate.getSubjectAlternativeNames().stream().filter(san -> (Integer) san.get(0) == 6)
-                .map(san -> (String) san.get(1)).findFirst()
+        return certificate.getSubjectAlternativeNames().stream()
+                .filter(san -> (Integer) san.get(0) == 6)
+                .map(san -> (String) san.get(1))
+                .findFirst()
                 .orElseThrow(() -> new GeneralSecurityException("no URI SAN"));
     }
 }

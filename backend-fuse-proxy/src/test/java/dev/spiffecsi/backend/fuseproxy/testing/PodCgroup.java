@@ -38,7 +38,8 @@ public final class PodCgroup implements AutoCloseable {
     public static PodCgroup create(String uid) throws IOException {
         Optional<Path> hierarchy = cgroup2Mount();
         assumeTrue(hierarchy.isPresent(), "skipped: no cgroup v2 hierarchy is mounted");
-        assumeTrue(Files.isWritable(hierarchy.get()) && "root".equals(System.getProperty("user.name")),
+        assumeTrue(
+                Files.isWritable(hierarchy.get()) && "root".equals(System.getProperty("user.name")),
                 "skipped: creating a cgroup needs root and a writable cgroup v2 hierarchy at " + hierarchy.get());
         Path own = hierarchy.get().resolve(ownCgroup().substring(1));
         List<Path> created = new ArrayList<>();
@@ -97,7 +98,10 @@ public final class PodCgroup implements AutoCloseable {
 
     /** This process's cgroup v2 path (the {@code 0::} line). */
     private static String ownCgroup() throws IOException {
-        return Files.readAllLines(Path.of("/proc/self/cgroup")).stream().filter(line -> line.startsWith("0::"))
-                .map(line -> line.substring(3)).findFirst().orElse("/");
+        return Files.readAllLines(Path.of("/proc/self/cgroup")).stream()
+                .filter(line -> line.startsWith("0::"))
+                .map(line -> line.substring(3))
+                .findFirst()
+                .orElse("/");
     }
 }

@@ -97,15 +97,23 @@ public final class RawHttp2 implements AutoCloseable {
     /** Opens stream {@code id} calling {@code method} (with the security header) and sends its one request. */
     public void call(int id, String method, byte[] request) throws IOException {
         open(id, method);
-        ByteBuffer message = ByteBuffer.allocate(5 + request.length).put((byte) 0).putInt(request.length).put(request);
+        ByteBuffer message = ByteBuffer.allocate(5 + request.length)
+                .put((byte) 0)
+                .putInt(request.length)
+                .put(request);
         frame(DATA, END_STREAM, id, message.array());
     }
 
     /** Opens stream {@code id} calling {@code method}: its headers only. */
     public void open(int id, String method) throws IOException {
         Http2Headers headers = new DefaultHttp2Headers()
-                .method("POST").scheme("http").path(method).authority("localhost")
-                .add("content-type", "application/grpc").add("te", "trailers").add("workload.spiffe.io", "true");
+                .method("POST")
+                .scheme("http")
+                .path(method)
+                .authority("localhost")
+                .add("content-type", "application/grpc")
+                .add("te", "trailers")
+                .add("workload.spiffe.io", "true");
         ByteBuf block = Unpooled.buffer();
         try {
             encoder.encodeHeaders(id, headers, block);
@@ -124,7 +132,8 @@ public final class RawHttp2 implements AutoCloseable {
         if (!fill(9, deadline)) {
             return null;
         }
-        int length = ((in.get(in.position()) & 0xff) << 16) | ((in.get(in.position() + 1) & 0xff) << 8)
+        int length = ((in.get(in.position()) & 0xff) << 16)
+                | ((in.get(in.position() + 1) & 0xff) << 8)
                 | (in.get(in.position() + 2) & 0xff);
         if (!fill(9 + length, deadline)) {
             return null;
@@ -188,8 +197,14 @@ public final class RawHttp2 implements AutoCloseable {
 
     private void frame(int type, int flags, int stream, byte[] payload) throws IOException {
         ByteBuffer frame = ByteBuffer.allocate(9 + payload.length);
-        frame.put((byte) (payload.length >>> 16)).put((byte) (payload.length >>> 8)).put((byte) payload.length)
-                .put((byte) type).put((byte) flags).putInt(stream).put(payload).flip();
+        frame.put((byte) (payload.length >>> 16))
+                .put((byte) (payload.length >>> 8))
+                .put((byte) payload.length)
+                .put((byte) type)
+                .put((byte) flags)
+                .putInt(stream)
+                .put(payload)
+                .flip();
         write(frame);
     }
 

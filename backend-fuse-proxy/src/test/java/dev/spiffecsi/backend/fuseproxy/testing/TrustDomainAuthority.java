@@ -41,8 +41,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 public final class TrustDomainAuthority {
 
     /** An issued X.509-SVID: the leaf certificate and its private key. */
-    public record IssuedSvid(X509Certificate certificate, KeyPair keys) {
-    }
+    public record IssuedSvid(X509Certificate certificate, KeyPair keys) {}
 
     /** How a JWT bundle is written. */
     public enum JwksFormat {
@@ -70,12 +69,15 @@ public final class TrustDomainAuthority {
         this.name = name;
         try {
             this.caKeys = ecKeys();
-            this.caCertificate = certificate(new X500Name("CN=" + name + " CA"), caKeys.getPublic(),
-                    "spiffe://" + name, true, caKeys);
+            this.caCertificate = certificate(
+                    new X500Name("CN=" + name + " CA"), caKeys.getPublic(), "spiffe://" + name, true, caKeys);
             KeyPair jwtKeys = ecKeys();
             this.jwtKey = new ECKey.Builder(Curve.P_256, (ECPublicKey) jwtKeys.getPublic())
-                    .privateKey((ECPrivateKey) jwtKeys.getPrivate()).keyID(UUID.randomUUID().toString())
-                    .keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.ES256).build();
+                    .privateKey((ECPrivateKey) jwtKeys.getPrivate())
+                    .keyID(UUID.randomUUID().toString())
+                    .keyUse(KeyUse.SIGNATURE)
+                    .algorithm(JWSAlgorithm.ES256)
+                    .build();
         } catch (GeneralSecurityException | OperatorCreationException e) {
             throw new IllegalStateException(e);
         }
@@ -96,16 +98,23 @@ public final class TrustDomainAuthority {
 
     public String jwks(JwksFormat format) {
         try {
-            ECKey.Builder jwtAuthority = new ECKey.Builder(Curve.P_256, jwtKey.toECPublicKey())
-                    .keyID(jwtKey.getKeyID());
+            ECKey.Builder jwtAuthority =
+                    new ECKey.Builder(Curve.P_256, jwtKey.toECPublicKey()).keyID(jwtKey.getKeyID());
             return switch (format) {
                 case SPIRE_DELEGATED -> new JWKSet(jwtAuthority.build()).toString();
-                case SPIFFE_BUNDLE -> new JWKSet(List.of(
-                        new ECKey.Builder(Curve.P_256, (ECPublicKey) caKeys.getPublic()).keyUse(new KeyUse("x509-svid"))
-                                .x509CertChain(List.of(com.nimbusds.jose.util.Base64.encode(caCertificate.getEncoded())))
-                                .build(),
-                        jwtAuthority.keyUse(new KeyUse("jwt-svid")).build()),
-                        java.util.Map.of("spiffe_sequence", 1, "spiffe_refresh_hint", 300)).toString(false);
+                case SPIFFE_BUNDLE ->
+                    new JWKSet(
+                                    List.of(
+                                            new ECKey.Builder(Curve.P_256, (ECPublicKey) caKeys.getPublic())
+                                                    .keyUse(new KeyUse("x509-svid"))
+                                                    .x509CertChain(List.of(com.nimbusds.jose.util.Base64.encode(
+                                                            caCertificate.getEncoded())))
+                                                    .build(),
+                                            jwtAuthority
+                                                    .keyUse(new KeyUse("jwt-svid"))
+                                                    .build()),
+                                    java.util.Map.of("spiffe_sequence", 1, "spiffe_refresh_hint", 300))
+                            .toString(false);
             };
         } catch (JOSEException | java.security.cert.CertificateEncodingException e) {
             throw new IllegalStateException(e);
@@ -116,8 +125,8 @@ public final class TrustDomainAuthority {
     public IssuedSvid issue(String spiffeId) {
         try {
             KeyPair keys = ecKeys();
-            return new IssuedSvid(certificate(new X500Name("O=SPIRE"), keys.getPublic(), spiffeId, false, caKeys),
-                    keys);
+            return new IssuedSvid(
+                    certificate(new X500Name("O=SPIRE"), keys.getPublic(), spiffeId, false, caKeys), keys);
         } catch (GeneralSecurityException | OperatorCreationException e) {
             throw new IllegalStateException(e);
         }
@@ -129,11 +138,18 @@ public final class TrustDomainAuthority {
     /** A JWT-SVID for {@code spiffeId} and the audience, expiring after {@code lifetime} (negative: expired). */
     public String signJwt(String spiffeId, List<String> audience, Duration lifetime) {
         Instant now = Instant.now();
-        JWTClaimsSet claims = new JWTClaimsSet.Builder().subject(spiffeId).audience(audience)
+        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+                .subject(spiffeId)
+                .audience(audience)
                 .issueTime(Date.from(now.minus(JWT_ISSUED_BEFORE_SIGNING)))
-                .expirationTime(Date.from(now.plus(lifetime))).build();
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(jwtKey.getKeyID())
-                .type(JOSEObjectType.JWT).build(), claims);
+                .expirationTime(Date.from(now.plus(lifetime)))
+                .build();
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.ES256)
+                        .keyID(jwtKey.getKeyID())
+                        .type(JOSEObjectType.JWT)
+                        .build(),
+                claims);
         try {
             jwt.sign(new ECDSASigner(jwtKey));
         } catch (JOSEException e) {
@@ -148,23 +164,33 @@ public final class TrustDomainAuthority {
         return generator.generateKeyPair();
     }
 
-    private X509Certificate certificate(X500Name subject, java.security.PublicKey key, String uri, boolean ca,
-                                        KeyPair issuer) throws GeneralSecurityException, OperatorCreationException {
+    private X509Certificate certificate(
+            X500Name subject, java.security.PublicKey key, String uri, boolean ca, KeyPair issuer)
+            throws GeneralSecurityException, OperatorCreationException {
         Instant now = Instant.now();
         X500Name issuerName = ca ? subject : new X500Name("CN=" + name + " CA");
-        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuerName,
-                new BigInteger(64, RANDOM).abs().add(BigInteger.ONE), Date.from(now.minusSeconds(60)),
-                Date.from(now.plus(Duration.ofHours(1))), subject, key);
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                issuerName,
+                new BigInteger(64, RANDOM).abs().add(BigInteger.ONE),
+                Date.from(now.minusSeconds(60)),
+                Date.from(now.plus(Duration.ofHours(1))),
+                subject,
+                key);
         try {
-            builder.addExtension(Extension.subjectAlternativeName, false,
+            builder.addExtension(
+                    Extension.subjectAlternativeName,
+                    false,
                     new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, uri)));
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
-            builder.addExtension(Extension.keyUsage, true, new KeyUsage(ca
-                    ? KeyUsage.keyCertSign | KeyUsage.cRLSign : KeyUsage.digitalSignature));
+            builder.addExtension(
+                    Extension.keyUsage,
+                    true,
+                    new KeyUsage(ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign : KeyUsage.digitalSignature));
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
-        return new JcaX509CertificateConverter().getCertificate(
-                builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuer.getPrivate())));
+        return new JcaX509CertificateConverter()
+                .getCertificate(
+                        builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuer.getPrivate())));
     }
 }

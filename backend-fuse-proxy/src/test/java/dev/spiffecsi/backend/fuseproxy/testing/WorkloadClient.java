@@ -52,8 +52,12 @@ public final class WorkloadClient implements AutoCloseable {
     private final SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIStub stub;
     private final SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIBlockingStub blocking;
 
-    private WorkloadClient(Path shortDir, EventLoopGroup eventLoops, ManagedChannel channel, boolean withHeader,
-                           Map<String, String> extraHeaders) {
+    private WorkloadClient(
+            Path shortDir,
+            EventLoopGroup eventLoops,
+            ManagedChannel channel,
+            boolean withHeader,
+            Map<String, String> extraHeaders) {
         this.shortDir = shortDir;
         this.eventLoops = eventLoops;
         this.channel = channel;
@@ -61,8 +65,8 @@ public final class WorkloadClient implements AutoCloseable {
         if (withHeader) {
             headers.put(WorkloadApiSecurityHeader.KEY, "true");
         }
-        extraHeaders.forEach((name, value) -> headers.put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER),
-                value));
+        extraHeaders.forEach(
+                (name, value) -> headers.put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), value));
         this.stub = SpiffeWorkloadAPIGrpc.newStub(channel)
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
         this.blocking = SpiffeWorkloadAPIGrpc.newBlockingStub(channel)
@@ -83,8 +87,8 @@ public final class WorkloadClient implements AutoCloseable {
         Path shortDir = Files.createTempDirectory("wl");
         Path link = Files.createSymbolicLink(shortDir.resolve("d"), socket.getParent());
         EventLoopGroup eventLoops = new EpollEventLoopGroup(1);
-        ManagedChannel channel = NettyChannelBuilder
-                .forAddress(new DomainSocketAddress(link.resolve(socket.getFileName()).toString()))
+        ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(
+                        link.resolve(socket.getFileName()).toString()))
                 .channelType(EpollDomainSocketChannel.class)
                 .eventLoopGroup(eventLoops)
                 .directExecutor() // no grpc default executor threads, which outlive the client by a minute
@@ -127,12 +131,17 @@ public final class WorkloadClient implements AutoCloseable {
 
     public JWTSVIDResponse fetchJwtSvid(String... audience) {
         return blocking.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .fetchJWTSVID(JWTSVIDRequest.newBuilder().addAllAudience(List.of(audience)).build());
+                .fetchJWTSVID(JWTSVIDRequest.newBuilder()
+                        .addAllAudience(List.of(audience))
+                        .build());
     }
 
     public ValidateJWTSVIDResponse validateJwtSvid(String token, String audience) {
         return blocking.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .validateJWTSVID(ValidateJWTSVIDRequest.newBuilder().setSvid(token).setAudience(audience).build());
+                .validateJWTSVID(ValidateJWTSVIDRequest.newBuilder()
+                        .setSvid(token)
+                        .setAudience(audience)
+                        .build());
     }
 
     /** An open FetchX509SVID stream whose messages and end queue up. */

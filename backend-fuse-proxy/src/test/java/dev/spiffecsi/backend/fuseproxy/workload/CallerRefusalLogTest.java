@@ -32,7 +32,9 @@ class CallerRefusalLogTest {
 
         assertEquals(3, logger.entries().size());
         assertEquals("refused 0", logger.entries().get(0).message());
-        assertEquals(true, logger.entries().get(1).message().startsWith("refused again (and 10000 more like it"),
+        assertEquals(
+                true,
+                logger.entries().get(1).message().startsWith("refused again (and 10000 more like it"),
                 logger.entries().get(1).message());
         assertEquals("refused once more", logger.entries().get(2).message());
     }

@@ -8,11 +8,11 @@ import dev.spiffecsi.backend.fuseproxy.delegated.BundleFeed;
 import dev.spiffecsi.backend.fuseproxy.delegated.Delegation;
 import dev.spiffecsi.backend.fuseproxy.delegated.Resubscription;
 import dev.spiffecsi.backend.fuseproxy.delegated.SvidSubscriptions;
-import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsResponse;
 import dev.spiffecsi.backend.fuseproxy.peer.PeerProcess;
+import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsResponse;
+import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDResponse;
 import dev.spiffecsi.backend.fuseproxy.server.SharedTransport;
 import dev.spiffecsi.backend.fuseproxy.testing.FakeDelegatedAgent;
-import dev.spiffecsi.backend.fuseproxy.protocol.workload.X509SVIDResponse;
 import dev.spiffecsi.backend.fuseproxy.volume.VolumeLabel;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -56,12 +56,10 @@ class CallerStreamTest {
         }
 
         @Override
-        public void setOnCancelHandler(Runnable onCancelHandler) {
-        }
+        public void setOnCancelHandler(Runnable onCancelHandler) {}
 
         @Override
-        public void setCompression(String compression) {
-        }
+        public void setCompression(String compression) {}
 
         @Override
         public boolean isReady() {
@@ -74,16 +72,13 @@ class CallerStreamTest {
         }
 
         @Override
-        public void request(int count) {
-        }
+        public void request(int count) {}
 
         @Override
-        public void setMessageCompression(boolean enable) {
-        }
+        public void setMessageCompression(boolean enable) {}
 
         @Override
-        public void disableAutoInboundFlowControl() {
-        }
+        public void disableAutoInboundFlowControl() {}
 
         @Override
         public void onNext(M value) {
@@ -96,8 +91,7 @@ class CallerStreamTest {
         }
 
         @Override
-        public void onCompleted() {
-        }
+        public void onCompleted() {}
     }
 
     private static int watchers(BundleFeed feed) throws ReflectiveOperationException {
@@ -112,20 +106,33 @@ class CallerStreamTest {
         Path dir = Files.createTempDirectory("cs");
         InlineScheduler scheduler = new InlineScheduler();
         try (SharedTransport transport = SharedTransport.start();
-             AgentClient agent = new AgentClient(dir.resolve("absent.sock"), Duration.ofSeconds(5),
-                     transport.eventLoops(), transport.calls(), scheduler);
-             BundleFeed bundles = BundleFeed.x509(agent, log)) {
-            bundles.watch(update -> {
-            }); // another call's watcher: the feed is running
+                AgentClient agent = new AgentClient(
+                        dir.resolve("absent.sock"),
+                        Duration.ofSeconds(5),
+                        transport.eventLoops(),
+                        transport.calls(),
+                        scheduler);
+                BundleFeed bundles = BundleFeed.x509(agent, log)) {
+            bundles.watch(update -> {}); // another call's watcher: the feed is running
             assertEquals(1, watchers(bundles));
             for (int i = 0; i < 3; i++) {
                 Responses<X509SVIDResponse> responses = new Responses<>();
                 // a connection whose process has exited (a forked child kept it): the call is refused at once
-                new CallerStream<>("FetchX509SVID", new Delegation.ByPid(4242, PeerProcess.EXITED),
-                        WorkloadResponses.X509_SVIDS, new SvidSubscriptions(agent, "vol", log), bundles, responses,
-                        new VolumeLabel("vol", dir), new RateLimitedLog(log, System.Logger.Level.INFO), log).start();
+                new CallerStream<>(
+                                "FetchX509SVID",
+                                new Delegation.ByPid(4242, PeerProcess.EXITED),
+                                WorkloadResponses.X509_SVIDS,
+                                new SvidSubscriptions(agent, "vol", log),
+                                bundles,
+                                responses,
+                                new VolumeLabel("vol", dir),
+                                new RateLimitedLog(log, System.Logger.Level.INFO),
+                                log)
+                        .start();
                 assertNotNull(responses.error);
-                assertEquals(Status.Code.PERMISSION_DENIED, Status.fromThrowable(responses.error).getCode());
+                assertEquals(
+                        Status.Code.PERMISSION_DENIED,
+                        Status.fromThrowable(responses.error).getCode());
             }
             // the ended calls must not stay in the shared feed (each would hold its call and be called forever)
             assertEquals(1, watchers(bundles));
@@ -142,17 +149,29 @@ class CallerStreamTest {
         Path dir = Files.createTempDirectory("cs");
         int pid = (int) ProcessHandle.current().pid();
         try (FakeDelegatedAgent fake = new FakeDelegatedAgent(dir.resolve("admin.sock"), "example.org").start();
-             SharedTransport transport = SharedTransport.start();
-             AgentClient agent = new AgentClient(fake.socket(), Duration.ofSeconds(5), transport.eventLoops(),
-                     transport.calls(), transport.eventLoops());
-             BundleFeed bundles = BundleFeed.x509(agent, log)) {
+                SharedTransport transport = SharedTransport.start();
+                AgentClient agent = new AgentClient(
+                        fake.socket(),
+                        Duration.ofSeconds(5),
+                        transport.eventLoops(),
+                        transport.calls(),
+                        transport.eventLoops());
+                BundleFeed bundles = BundleFeed.x509(agent, log)) {
             fake.registerPid(pid, "spiffe://example.org/workload");
             SvidSubscriptions subscriptions = new SvidSubscriptions(agent, "vol", log);
             Responses<X509SVIDResponse> responses = new Responses<>();
             responses.ready = false;
-            new CallerStream<>("FetchX509SVID", new Delegation.ByPid(pid), WorkloadResponses.X509_SVIDS,
-                    subscriptions, bundles, responses, new VolumeLabel("vol", dir),
-                    new RateLimitedLog(log, System.Logger.Level.INFO), log).start();
+            new CallerStream<>(
+                            "FetchX509SVID",
+                            new Delegation.ByPid(pid),
+                            WorkloadResponses.X509_SVIDS,
+                            subscriptions,
+                            bundles,
+                            responses,
+                            new VolumeLabel("vol", dir),
+                            new RateLimitedLog(log, System.Logger.Level.INFO),
+                            log)
+                    .start();
             // another call of the same caller, sharing the subscription: it shows what the stream was given
             AtomicInteger updates = new AtomicInteger();
             subscriptions.join(new Delegation.ByPid(pid), new Resubscription.Listener<>() {
@@ -162,8 +181,7 @@ class CallerStreamTest {
                 }
 
                 @Override
-                public void onFailure(Status status) {
-                }
+                public void onFailure(Status status) {}
             });
             waitFor(() -> updates.get() == 1);
             int rotations = 20;

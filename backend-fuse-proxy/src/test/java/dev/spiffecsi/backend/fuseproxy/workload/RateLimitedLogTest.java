@@ -28,8 +28,12 @@ class RateLimitedLogTest {
 
         now.addAndGet(Duration.ofSeconds(1).toNanos());
         limited.log(() -> "refused again");
-        assertEquals(List.of("WARNING refused", "WARNING refused again (and 1000 more like it since the last such "
-                + "line, not logged: at most one a minute)"), log.lines);
+        assertEquals(
+                List.of(
+                        "WARNING refused",
+                        "WARNING refused again (and 1000 more like it since the last such "
+                                + "line, not logged: at most one a minute)"),
+                log.lines);
 
         now.addAndGet(Duration.ofMinutes(5).toNanos());
         limited.log(() -> "once more");

@@ -22,16 +22,13 @@ class WorkloadApiInterceptorTest {
         Status closed;
 
         @Override
-        public void request(int count) {
-        }
+        public void request(int count) {}
 
         @Override
-        public void sendHeaders(Metadata headers) {
-        }
+        public void sendHeaders(Metadata headers) {}
 
         @Override
-        public void sendMessage(X509SVIDResponse message) {
-        }
+        public void sendMessage(X509SVIDResponse message) {}
 
         @Override
         public void close(Status status, Metadata trailers) {
@@ -52,8 +49,10 @@ class WorkloadApiInterceptorTest {
     @Test
     void everyCallWithoutTheHeaderIsRefusedAndOneLineAMinuteLogged() {
         CapturingLogger log = new CapturingLogger();
-        WorkloadApiInterceptor interceptor = new WorkloadApiInterceptor((peer, process) -> CallerResolver.unidentified(),
-                new VolumeLabel("vol", Path.of("/pods/uid/volumes/kubernetes.io~csi/v/mount")), log);
+        WorkloadApiInterceptor interceptor = new WorkloadApiInterceptor(
+                (peer, process) -> CallerResolver.unidentified(),
+                new VolumeLabel("vol", Path.of("/pods/uid/volumes/kubernetes.io~csi/v/mount")),
+                log);
         for (int i = 0; i < 500; i++) {
             Call call = new Call();
             interceptor.interceptCall(call, new Metadata(), (c, headers) -> {
@@ -63,8 +62,12 @@ class WorkloadApiInterceptorTest {
             assertEquals("security header missing from request", call.closed.getDescription());
         }
         assertEquals(1, log.lines.size(), log.lines.toString());
-        assertTrue(log.lines.get(0).contains("volume vol at /pods/uid/volumes/kubernetes.io~csi/v/mount: refused "
-                + "FetchX509SVID"), log.lines.get(0));
+        assertTrue(
+                log.lines
+                        .get(0)
+                        .contains("volume vol at /pods/uid/volumes/kubernetes.io~csi/v/mount: refused "
+                                + "FetchX509SVID"),
+                log.lines.get(0));
     }
 
     /** A pod over a limit or refused is named in the line, not only its volume. */
@@ -73,11 +76,16 @@ class WorkloadApiInterceptorTest {
         CapturingLogger log = new CapturingLogger();
         WorkloadApiInterceptor interceptor = new WorkloadApiInterceptor(
                 (peer, process) -> CallerResolver.unidentified(),
-                new VolumeLabel("vol", Path.of("/pods/uid/volumes/kubernetes.io~csi/v/mount"), "shop/web"), log);
+                new VolumeLabel("vol", Path.of("/pods/uid/volumes/kubernetes.io~csi/v/mount"), "shop/web"),
+                log);
         interceptor.interceptCall(new Call(), new Metadata(), (c, headers) -> {
             throw new AssertionError("a call without the security header reached the service");
         });
-        assertTrue(log.lines.get(0).contains("volume vol at /pods/uid/volumes/kubernetes.io~csi/v/mount "
-                + "(pod shop/web): refused FetchX509SVID"), log.lines.get(0));
+        assertTrue(
+                log.lines
+                        .get(0)
+                        .contains("volume vol at /pods/uid/volumes/kubernetes.io~csi/v/mount "
+                                + "(pod shop/web): refused FetchX509SVID"),
+                log.lines.get(0));
     }
 }

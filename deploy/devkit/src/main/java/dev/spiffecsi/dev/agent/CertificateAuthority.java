@@ -56,12 +56,19 @@ final class CertificateAuthority {
         KeyPair keys = newP256KeyPair();
         Instant now = Instant.now();
         try {
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, serialNumber(),
-                    Date.from(now), Date.from(now.plus(Duration.ofDays(CA_LIFETIME_DAYS))), name, keys.getPublic())
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                            name,
+                            serialNumber(),
+                            Date.from(now),
+                            Date.from(now.plus(Duration.ofDays(CA_LIFETIME_DAYS))),
+                            name,
+                            keys.getPublic())
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
                     .addExtension(Extension.subjectAlternativeName, false, uriName(trustDomain.toIdString()))
-                    .addExtension(Extension.subjectKeyIdentifier, false,
+                    .addExtension(
+                            Extension.subjectKeyIdentifier,
+                            false,
                             new JcaX509ExtensionUtils().createSubjectKeyIdentifier(keys.getPublic()));
             return new CertificateAuthority(name, keys, sign(builder, keys.getPrivate()));
         } catch (CertIOException | GeneralSecurityException | OperatorCreationException e) {
@@ -79,16 +86,23 @@ final class CertificateAuthority {
         KeyPair leafKeys = newP256KeyPair();
         Instant now = Instant.now();
         try {
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, serialNumber(),
-                    Date.from(now), Date.from(now.plus(ttl)), new X500Name("O=SPIFFE dev agent"),
-                    leafKeys.getPublic())
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                            name,
+                            serialNumber(),
+                            Date.from(now),
+                            Date.from(now.plus(ttl)),
+                            new X500Name("O=SPIFFE dev agent"),
+                            leafKeys.getPublic())
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-                    .addExtension(Extension.keyUsage, true,
-                            new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement))
-                    .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-                            new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}))
+                    .addExtension(
+                            Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement))
+                    .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {
+                        KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
+                    }))
                     .addExtension(Extension.subjectAlternativeName, false, uriName(spiffeId.toString()))
-                    .addExtension(Extension.authorityKeyIdentifier, false,
+                    .addExtension(
+                            Extension.authorityKeyIdentifier,
+                            false,
                             new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(certificate));
             return new IssuedX509Svid(spiffeId, sign(builder, keys.getPrivate()), leafKeys.getPrivate());
         } catch (CertIOException | GeneralSecurityException | OperatorCreationException e) {

@@ -40,8 +40,8 @@ final class DelegateAuthorizer implements ServerInterceptor {
     }
 
     @Override
-    public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
-                                                      ServerCallHandler<Q, A> next) {
+    public <Q, A> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
         Optional<UnixPeer> peer = PeerCredentialsNegotiator.peerOf(call);
         String method = call.getMethodDescriptor().getBareMethodName();
         if (peer.isEmpty()) {
@@ -51,10 +51,16 @@ final class DelegateAuthorizer implements ServerInterceptor {
         UnixPeer caller = peer.get();
         SpiffeId identity = registrations.identify(caller).spiffeId();
         if (!authorized.contains(identity)) {
-            LOG.warn("refused {} on the admin socket from {}: its identity {} is not an authorized delegate {}",
-                    method, caller, identity, authorized);
-            return CallRefusal.refuse(call, Status.PERMISSION_DENIED.withDescription(
-                    "caller not configured as an authorized delegate: it is attested as " + identity));
+            LOG.warn(
+                    "refused {} on the admin socket from {}: its identity {} is not an authorized delegate {}",
+                    method,
+                    caller,
+                    identity,
+                    authorized);
+            return CallRefusal.refuse(
+                    call,
+                    Status.PERMISSION_DENIED.withDescription(
+                            "caller not configured as an authorized delegate: it is attested as " + identity));
         }
         return Contexts.interceptCall(Context.current().withValue(DELEGATE, caller), call, headers, next);
     }

@@ -1,5 +1,6 @@
 package dev.spiffecsi.dev.agent;
 
+import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
 import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.DelegatedIdentityGrpc;
 import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.FetchJWTSVIDsRequest;
 import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.FetchJWTSVIDsResponse;
@@ -9,7 +10,6 @@ import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX50
 import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509BundlesResponse;
 import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsRequest;
 import dev.spiffecsi.backend.fuseproxy.protocol.delegatedidentity.SubscribeToX509SVIDsResponse;
-import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
@@ -46,8 +46,8 @@ final class DelegatedIdentityService extends DelegatedIdentityGrpc.DelegatedIden
      * freshly issued SVIDs at half their lifetime, like a Workload API stream.
      */
     @Override
-    public void subscribeToX509SVIDs(SubscribeToX509SVIDsRequest request,
-                                     StreamObserver<SubscribeToX509SVIDsResponse> response) {
+    public void subscribeToX509SVIDs(
+            SubscribeToX509SVIDsRequest request, StreamObserver<SubscribeToX509SVIDsResponse> response) {
         UnixPeer delegate = DelegateAuthorizer.DELEGATE.get();
         WorkloadLookup.Workload workload;
         try {
@@ -70,30 +70,43 @@ final class DelegatedIdentityService extends DelegatedIdentityGrpc.DelegatedIden
         SubscribeToX509SVIDsResponse.Builder update = SubscribeToX509SVIDsResponse.newBuilder();
         for (RegistrationEntry entry : workload.entries()) {
             IssuedX509Svid svid = keys.ca().issue(entry.spiffeId(), svidTtl);
-            LOG.info("issued X.509-SVID {} (serial {}, expires {}) for {} to delegate {}", entry.spiffeId(),
-                    svid.certificate().getSerialNumber().toString(16), svid.certificate().getNotAfter().toInstant(),
-                    workload.description(), delegate);
+            LOG.info(
+                    "issued X.509-SVID {} (serial {}, expires {}) for {} to delegate {}",
+                    entry.spiffeId(),
+                    svid.certificate().getSerialNumber().toString(16),
+                    svid.certificate().getNotAfter().toInstant(),
+                    workload.description(),
+                    delegate);
             update.addX509Svids(SpireTypes.x509Svid(svid));
         }
         // trust domain IDs, sorted and once each, as SPIRE lists them
-        workload.entries().stream().flatMap(entry -> entry.federatesWith().stream()).map(TrustDomain::toIdString)
-                .distinct().sorted().forEach(update::addFederatesWith);
+        workload.entries().stream()
+                .flatMap(entry -> entry.federatesWith().stream())
+                .map(TrustDomain::toIdString)
+                .distinct()
+                .sorted()
+                .forEach(update::addFederatesWith);
         return update.build();
     }
 
     @Override
-    public void subscribeToX509Bundles(SubscribeToX509BundlesRequest request,
-                                       StreamObserver<SubscribeToX509BundlesResponse> response) {
-        streams.open("SubscribeToX509Bundles of delegate " + DelegateAuthorizer.DELEGATE.get(), response,
+    public void subscribeToX509Bundles(
+            SubscribeToX509BundlesRequest request, StreamObserver<SubscribeToX509BundlesResponse> response) {
+        streams.open(
+                "SubscribeToX509Bundles of delegate " + DelegateAuthorizer.DELEGATE.get(),
+                response,
                 () -> SubscribeToX509BundlesResponse.newBuilder()
-                        .putAllCaCertificates(keys.x509Bundles(keys.trustDomains())).build());
+                        .putAllCaCertificates(keys.x509Bundles(keys.trustDomains()))
+                        .build());
     }
 
     @Override
     public void fetchJWTSVIDs(FetchJWTSVIDsRequest request, StreamObserver<FetchJWTSVIDsResponse> response) {
         UnixPeer delegate = DelegateAuthorizer.DELEGATE.get();
         if (request.getAudienceCount() == 0) {
-            refuse(response, "FetchJWTSVIDs of delegate " + delegate,
+            refuse(
+                    response,
+                    "FetchJWTSVIDs of delegate " + delegate,
                     Status.INVALID_ARGUMENT.withDescription("audience must be specified"));
             return;
         }
@@ -105,27 +118,35 @@ final class DelegatedIdentityService extends DelegatedIdentityGrpc.DelegatedIden
             return;
         }
         if (workload.entries().isEmpty()) {
-            refuse(response, "FetchJWTSVIDs of delegate " + delegate + " for " + workload.description(),
+            refuse(
+                    response,
+                    "FetchJWTSVIDs of delegate " + delegate + " for " + workload.description(),
                     Status.PERMISSION_DENIED.withDescription("no identity issued"));
             return;
         }
         FetchJWTSVIDsResponse.Builder svids = FetchJWTSVIDsResponse.newBuilder();
         for (RegistrationEntry entry : workload.entries()) {
-            svids.addSvids(SpireTypes.jwtSvid(keys.jwt().issue(entry.spiffeId(), request.getAudienceList(),
-                    svidTtl)));
-            LOG.info("issued JWT-SVID {} for audience {} for {} to delegate {}", entry.spiffeId(),
-                    request.getAudienceList(), workload.description(), delegate);
+            svids.addSvids(SpireTypes.jwtSvid(keys.jwt().issue(entry.spiffeId(), request.getAudienceList(), svidTtl)));
+            LOG.info(
+                    "issued JWT-SVID {} for audience {} for {} to delegate {}",
+                    entry.spiffeId(),
+                    request.getAudienceList(),
+                    workload.description(),
+                    delegate);
         }
         response.onNext(svids.build());
         response.onCompleted();
     }
 
     @Override
-    public void subscribeToJWTBundles(SubscribeToJWTBundlesRequest request,
-                                      StreamObserver<SubscribeToJWTBundlesResponse> response) {
-        streams.open("SubscribeToJWTBundles of delegate " + DelegateAuthorizer.DELEGATE.get(), response,
+    public void subscribeToJWTBundles(
+            SubscribeToJWTBundlesRequest request, StreamObserver<SubscribeToJWTBundlesResponse> response) {
+        streams.open(
+                "SubscribeToJWTBundles of delegate " + DelegateAuthorizer.DELEGATE.get(),
+                response,
                 () -> SubscribeToJWTBundlesResponse.newBuilder()
-                        .putAllBundles(keys.jwtBundles(keys.trustDomains())).build());
+                        .putAllBundles(keys.jwtBundles(keys.trustDomains()))
+                        .build());
     }
 
     private static void refuse(StreamObserver<?> response, String call, Status status) {

@@ -38,12 +38,13 @@ public final class DevAgent implements AutoCloseable {
 
     /** The Workload API's, then the Delegated Identity API's if the agent serves it. */
     private final List<DevAgentSocketServer> servers;
+
     private final UpdateStreams streams;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
 
-    private DevAgent(List<DevAgentSocketServer> servers, UpdateStreams streams, EventLoopGroup boss,
-                     EventLoopGroup workers) {
+    private DevAgent(
+            List<DevAgentSocketServer> servers, UpdateStreams streams, EventLoopGroup boss, EventLoopGroup workers) {
         this.servers = List.copyOf(servers);
         this.streams = streams;
         this.boss = boss;
@@ -83,20 +84,27 @@ public final class DevAgent implements AutoCloseable {
         try {
             started.add(DevAgentSocketServer.start("the Workload API", settings.socket(), workloadApi, boss, workers));
             if (settings.adminSocket() != null) {
-                started.add(DevAgentSocketServer.start("the Delegated Identity API", settings.adminSocket(), adminApi,
-                        boss, workers));
+                started.add(DevAgentSocketServer.start(
+                        "the Delegated Identity API", settings.adminSocket(), adminApi, boss, workers));
             }
         } catch (IOException | RuntimeException e) {
             stop(started, streams, boss, workers);
             throw e;
         }
-        LOG.info("dev SPIFFE agent serving the Workload API on unix://{}: trust domain {}, SVID TTL {}s, "
-                        + "default identity {}, entries {}, federated trust domains {}", settings.socket(),
-                settings.trustDomain(), settings.svidTtl().toSeconds(), settings.defaultId(), settings.entries(),
+        LOG.info(
+                "dev SPIFFE agent serving the Workload API on unix://{}: trust domain {}, SVID TTL {}s, "
+                        + "default identity {}, entries {}, federated trust domains {}",
+                settings.socket(),
+                settings.trustDomain(),
+                settings.svidTtl().toSeconds(),
+                settings.defaultId(),
+                settings.entries(),
                 settings.federatedDomains());
         if (settings.adminSocket() != null) {
-            LOG.info("dev SPIFFE agent serving the Delegated Identity API on unix://{} to the delegates {}",
-                    settings.adminSocket(), settings.authorizedDelegates());
+            LOG.info(
+                    "dev SPIFFE agent serving the Delegated Identity API on unix://{} to the delegates {}",
+                    settings.adminSocket(),
+                    settings.authorizedDelegates());
         }
         return new DevAgent(started, streams, boss, workers);
     }
@@ -121,8 +129,8 @@ public final class DevAgent implements AutoCloseable {
         stop(servers, streams, boss, workers);
     }
 
-    private static void stop(List<DevAgentSocketServer> servers, UpdateStreams streams, EventLoopGroup boss,
-                             EventLoopGroup workers) {
+    private static void stop(
+            List<DevAgentSocketServer> servers, UpdateStreams streams, EventLoopGroup boss, EventLoopGroup workers) {
         servers.forEach(DevAgentSocketServer::shutdown);
         streams.close();
         Instant deadline = Instant.now().plus(GRACE);

@@ -22,8 +22,14 @@ import java.util.function.Function;
  */
 public final class DevAgentCommand extends DescribedCommand {
 
-    private static final Set<String> FLAGS = Set.of("socket", "trust-domain", "svid-ttl", "entries",
-            "federated-domains", "admin-socket", "authorized-delegates");
+    private static final Set<String> FLAGS = Set.of(
+            "socket",
+            "trust-domain",
+            "svid-ttl",
+            "entries",
+            "federated-domains",
+            "admin-socket",
+            "authorized-delegates");
 
     private static final String USAGE = """
         Usage: spiffe-csi-driver dev-agent -socket PATH [flags]
@@ -44,7 +50,9 @@ public final class DevAgentCommand extends DescribedCommand {
         """;
 
     public DevAgentCommand() {
-        super("dev-agent", CommandGroups.DEVELOPMENT,
+        super(
+                "dev-agent",
+                CommandGroups.DEVELOPMENT,
                 "a SPIFFE Workload API server issuing real SVIDs from an in-memory CA",
                 USAGE);
     }
@@ -71,14 +79,18 @@ public final class DevAgentCommand extends DescribedCommand {
     static DevAgentSettings settings(List<String> args) {
         FlagValues flags = FlagValues.parse(args, FLAGS, Set.of(), false);
         try {
-            TrustDomain trustDomain = TrustDomain.parse(flags.string("trust-domain",
-                    DevAgentSettings.DEFAULT_TRUST_DOMAIN.getName()));
-            return new DevAgentSettings(Path.of(flags.required("socket")).toAbsolutePath(), trustDomain,
+            TrustDomain trustDomain =
+                    TrustDomain.parse(flags.string("trust-domain", DevAgentSettings.DEFAULT_TRUST_DOMAIN.getName()));
+            return new DevAgentSettings(
+                    Path.of(flags.required("socket")).toAbsolutePath(),
+                    trustDomain,
                     flags.duration("svid-ttl", DevAgentSettings.DEFAULT_SVID_TTL),
                     list(flags, "entries", RegistrationEntry::parse),
                     list(flags, "federated-domains", TrustDomain::parse),
-                    flags.optional("admin-socket").filter(path -> !path.isEmpty())
-                            .map(path -> Path.of(path).toAbsolutePath()).orElse(null),
+                    flags.optional("admin-socket")
+                            .filter(path -> !path.isEmpty())
+                            .map(path -> Path.of(path).toAbsolutePath())
+                            .orElse(null),
                     list(flags, "authorized-delegates", SpiffeId::parse));
         } catch (InvalidSpiffeIdException | IllegalArgumentException e) {
             throw new ConfigException("flag value rejected: " + e.getMessage());
@@ -88,6 +100,9 @@ public final class DevAgentCommand extends DescribedCommand {
     /** A comma-separated flag value; blanks around the items are ignored. */
     private static <T> List<T> list(FlagValues flags, String name, Function<String, T> parser) {
         return Arrays.stream(flags.string(name, "").split(","))
-                .map(String::trim).filter(item -> !item.isEmpty()).map(parser).toList();
+                .map(String::trim)
+                .filter(item -> !item.isEmpty())
+                .map(parser)
+                .toList();
     }
 }

@@ -26,11 +26,16 @@ public final class DevAgentKeys {
     private final JwtAuthority jwt;
     /** Own trust domain first; each bundle encoded once, since the keys never rotate. */
     private final List<TrustDomain> trustDomains;
+
     private final Map<TrustDomain, ByteString> x509Bundles;
     private final Map<TrustDomain, ByteString> jwtBundles;
 
-    private DevAgentKeys(CertificateAuthority ca, JwtAuthority jwt, List<TrustDomain> trustDomains,
-                         Map<TrustDomain, ByteString> x509Bundles, Map<TrustDomain, ByteString> jwtBundles) {
+    private DevAgentKeys(
+            CertificateAuthority ca,
+            JwtAuthority jwt,
+            List<TrustDomain> trustDomains,
+            Map<TrustDomain, ByteString> x509Bundles,
+            Map<TrustDomain, ByteString> jwtBundles) {
         this.ca = ca;
         this.jwt = jwt;
         this.trustDomains = List.copyOf(trustDomains);
@@ -73,7 +78,7 @@ public final class DevAgentKeys {
     boolean fit(DevAgentSettings settings) {
         return trustDomains.getFirst().equals(settings.trustDomain())
                 && Set.copyOf(trustDomains.subList(1, trustDomains.size()))
-                .equals(Set.copyOf(settings.federatedDomains()));
+                        .equals(Set.copyOf(settings.federatedDomains()));
     }
 
     /** The X.509 bundle of {@code domain}: its CA certificate, DER encoded. */

@@ -23,9 +23,14 @@ import java.util.Objects;
  *                            a caller there is attested as on the Workload API socket, and refused unless the
  *                            identity it gets is listed; required with an admin socket, refused without one
  */
-public record DevAgentSettings(Path socket, TrustDomain trustDomain, Duration svidTtl,
-                               List<RegistrationEntry> entries, List<TrustDomain> federatedDomains,
-                               Path adminSocket, List<SpiffeId> authorizedDelegates) {
+public record DevAgentSettings(
+        Path socket,
+        TrustDomain trustDomain,
+        Duration svidTtl,
+        List<RegistrationEntry> entries,
+        List<TrustDomain> federatedDomains,
+        Path adminSocket,
+        List<SpiffeId> authorizedDelegates) {
 
     public static final TrustDomain DEFAULT_TRUST_DOMAIN = TrustDomain.parse("example.org");
     public static final Duration DEFAULT_SVID_TTL = Duration.ofMinutes(10);
@@ -36,8 +41,8 @@ public record DevAgentSettings(Path socket, TrustDomain trustDomain, Duration sv
         Objects.requireNonNull(socket, "socket");
         Objects.requireNonNull(trustDomain, "trustDomain");
         if (svidTtl.compareTo(MIN_SVID_TTL) < 0) {
-            throw new IllegalArgumentException("the SVID TTL must be at least " + MIN_SVID_TTL.toSeconds()
-                    + "s, got " + svidTtl);
+            throw new IllegalArgumentException(
+                    "the SVID TTL must be at least " + MIN_SVID_TTL.toSeconds() + "s, got " + svidTtl);
         }
         entries = List.copyOf(entries);
         federatedDomains = List.copyOf(federatedDomains);
@@ -49,8 +54,8 @@ public record DevAgentSettings(Path socket, TrustDomain trustDomain, Duration sv
         }
         for (RegistrationEntry entry : entries) {
             if (!entry.spiffeId().memberOf(trustDomain)) {
-                throw new IllegalArgumentException("registration entry " + entry
-                        + " is outside the agent's trust domain " + trustDomain);
+                throw new IllegalArgumentException(
+                        "registration entry " + entry + " is outside the agent's trust domain " + trustDomain);
             }
             if (!federatedDomains.containsAll(entry.federatesWith())) {
                 throw new IllegalArgumentException("registration entry " + entry + " federates with a trust "
@@ -60,19 +65,18 @@ public record DevAgentSettings(Path socket, TrustDomain trustDomain, Duration sv
         requireAdminApiComplete(socket, trustDomain, adminSocket, authorizedDelegates);
     }
 
-    private static void requireAdminApiComplete(Path socket, TrustDomain trustDomain, Path adminSocket,
-                                                List<SpiffeId> authorizedDelegates) {
+    private static void requireAdminApiComplete(
+            Path socket, TrustDomain trustDomain, Path adminSocket, List<SpiffeId> authorizedDelegates) {
         if (adminSocket == null && !authorizedDelegates.isEmpty()) {
-            throw new IllegalArgumentException("authorized delegates " + authorizedDelegates
-                    + " need an admin socket to call");
+            throw new IllegalArgumentException(
+                    "authorized delegates " + authorizedDelegates + " need an admin socket to call");
         }
         if (adminSocket != null && authorizedDelegates.isEmpty()) {
             throw new IllegalArgumentException("the admin socket " + adminSocket
                     + " needs at least one authorized delegate; it would refuse every caller");
         }
         if (socket.equals(adminSocket)) {
-            throw new IllegalArgumentException("the admin socket must differ from the Workload API socket "
-                    + socket);
+            throw new IllegalArgumentException("the admin socket must differ from the Workload API socket " + socket);
         }
         for (SpiffeId delegate : authorizedDelegates) {
             if (!delegate.memberOf(trustDomain)) {
@@ -84,8 +88,8 @@ public record DevAgentSettings(Path socket, TrustDomain trustDomain, Duration sv
 
     /** Trust domain example.org, 10 minute SVIDs, no entries: every caller is spiffe://example.org/workload. */
     public static DevAgentSettings defaults(Path socket) {
-        return new DevAgentSettings(socket, DEFAULT_TRUST_DOMAIN, DEFAULT_SVID_TTL, List.of(), List.of(), null,
-                List.of());
+        return new DevAgentSettings(
+                socket, DEFAULT_TRUST_DOMAIN, DEFAULT_SVID_TTL, List.of(), List.of(), null, List.of());
     }
 
     /** The identity of callers that no entry matches: {@code spiffe://<trust domain>/workload}. */
@@ -94,24 +98,22 @@ public record DevAgentSettings(Path socket, TrustDomain trustDomain, Duration sv
     }
 
     public DevAgentSettings withSvidTtl(Duration ttl) {
-        return new DevAgentSettings(socket, trustDomain, ttl, entries, federatedDomains, adminSocket,
-                authorizedDelegates);
+        return new DevAgentSettings(
+                socket, trustDomain, ttl, entries, federatedDomains, adminSocket, authorizedDelegates);
     }
 
     /** Entries that federate with a trust domain need it among the {@link #withFederatedDomains federated} first. */
     public DevAgentSettings withEntries(List<RegistrationEntry> newEntries) {
-        return new DevAgentSettings(socket, trustDomain, svidTtl, newEntries, federatedDomains, adminSocket,
-                authorizedDelegates);
+        return new DevAgentSettings(
+                socket, trustDomain, svidTtl, newEntries, federatedDomains, adminSocket, authorizedDelegates);
     }
 
     public DevAgentSettings withFederatedDomains(List<TrustDomain> domains) {
-        return new DevAgentSettings(socket, trustDomain, svidTtl, entries, domains, adminSocket,
-                authorizedDelegates);
+        return new DevAgentSettings(socket, trustDomain, svidTtl, entries, domains, adminSocket, authorizedDelegates);
     }
 
     /** Serves the Delegated Identity API on {@code socket} to callers whose identity is one of {@code delegates}. */
     public DevAgentSettings withAdminApi(Path socket, List<SpiffeId> delegates) {
-        return new DevAgentSettings(this.socket, trustDomain, svidTtl, entries, federatedDomains, socket,
-                delegates);
+        return new DevAgentSettings(this.socket, trustDomain, svidTtl, entries, federatedDomains, socket, delegates);
     }
 }

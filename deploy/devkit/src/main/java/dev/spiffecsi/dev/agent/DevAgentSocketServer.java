@@ -47,8 +47,9 @@ final class DevAgentSocketServer {
      *
      * @param api what the service is, for messages
      */
-    static DevAgentSocketServer start(String api, Path socket, ServerServiceDefinition service, EventLoopGroup boss,
-                                  EventLoopGroup workers) throws IOException {
+    static DevAgentSocketServer start(
+            String api, Path socket, ServerServiceDefinition service, EventLoopGroup boss, EventLoopGroup workers)
+            throws IOException {
         CsiSocketServer.prepareSocketPath(socket);
         Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)

@@ -50,7 +50,10 @@ final class JwtAuthority {
 
     static JwtAuthority create(TrustDomain trustDomain) {
         try {
-            ECKey key = new ECKeyGenerator(Curve.P_256).keyUse(JWT_SVID_USE).keyIDFromThumbprint(true).generate();
+            ECKey key = new ECKeyGenerator(Curve.P_256)
+                    .keyUse(JWT_SVID_USE)
+                    .keyIDFromThumbprint(true)
+                    .generate();
             JwtBundle bundle = new JwtBundle(trustDomain, Map.of(key.getKeyID(), key.toECPublicKey()));
             return new JwtAuthority(key, new ECDSASigner(key), bundle);
         } catch (JOSEException e) {
@@ -70,7 +73,10 @@ final class JwtAuthority {
                 .expirationTime(Date.from(expiry))
                 .build();
         SignedJWT token = new SignedJWT(
-                new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).type(JOSEObjectType.JWT).build(),
+                new JWSHeader.Builder(JWSAlgorithm.ES256)
+                        .keyID(key.getKeyID())
+                        .type(JOSEObjectType.JWT)
+                        .build(),
                 claims);
         try {
             token.sign(signer);

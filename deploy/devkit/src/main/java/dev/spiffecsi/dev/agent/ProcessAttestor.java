@@ -18,8 +18,7 @@ final class ProcessAttestor {
 
     private static final Path PROC = Path.of("/proc");
 
-    private ProcessAttestor() {
-    }
+    private ProcessAttestor() {}
 
     /** The process as SO_PEERCRED would report it, had it connected itself. */
     static UnixPeer attest(int pid) throws IOException {

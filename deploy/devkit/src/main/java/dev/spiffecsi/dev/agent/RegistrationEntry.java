@@ -36,8 +36,8 @@ public record RegistrationEntry(Set<WorkloadSelector> selectors, SpiffeId spiffe
     public RegistrationEntry {
         Objects.requireNonNull(spiffeId, "spiffeId");
         if (selectors.isEmpty()) {
-            throw new IllegalArgumentException("registration entry for " + spiffeId + " has no selectors; it "
-                    + "would match every workload");
+            throw new IllegalArgumentException(
+                    "registration entry for " + spiffeId + " has no selectors; it " + "would match every workload");
         }
         selectors.forEach(RegistrationEntry::requireSupported);
         selectors = sorted(selectors, Comparator.naturalOrder());
@@ -59,11 +59,16 @@ public record RegistrationEntry(Set<WorkloadSelector> selectors, SpiffeId spiffe
         int federation = granted.indexOf(FEDERATES_WITH);
         String spiffeId = federation < 0 ? granted : granted.substring(0, federation);
         try {
-            Set<WorkloadSelector> selectors = Arrays.stream(text.substring(0, eq).split("\\+"))
-                    .map(WorkloadSelector::parse).collect(Collectors.toSet());
-            Set<TrustDomain> federatesWith = federation < 0 ? Set.of()
-                    : Arrays.stream(granted.substring(federation + FEDERATES_WITH.length()).split("\\+"))
-                    .map(TrustDomain::parse).collect(Collectors.toSet());
+            Set<WorkloadSelector> selectors = Arrays.stream(
+                            text.substring(0, eq).split("\\+"))
+                    .map(WorkloadSelector::parse)
+                    .collect(Collectors.toSet());
+            Set<TrustDomain> federatesWith = federation < 0
+                    ? Set.of()
+                    : Arrays.stream(granted.substring(federation + FEDERATES_WITH.length())
+                                    .split("\\+"))
+                            .map(TrustDomain::parse)
+                            .collect(Collectors.toSet());
             return new RegistrationEntry(selectors, SpiffeId.parse(spiffeId), federatesWith);
         } catch (InvalidSpiffeIdException | IllegalArgumentException e) {
             throw new IllegalArgumentException("registration entry \"" + text + "\": " + e.getMessage()
@@ -82,7 +87,8 @@ public record RegistrationEntry(Set<WorkloadSelector> selectors, SpiffeId spiffe
                 .noneMatch(prefix -> text.startsWith(prefix) && text.length() > prefix.length())) {
             throw new IllegalArgumentException("selector " + text + " is not supported; use " + SUPPORTED);
         }
-        if (text.startsWith("unix:uid:") && !text.substring("unix:uid:".length()).matches("\\d{1,9}")) {
+        if (text.startsWith("unix:uid:")
+                && !text.substring("unix:uid:".length()).matches("\\d{1,9}")) {
             throw new IllegalArgumentException("selector " + text + ": a uid is a non-negative number");
         }
     }
@@ -95,10 +101,12 @@ public record RegistrationEntry(Set<WorkloadSelector> selectors, SpiffeId spiffe
 
     @Override
     public String toString() {
-        String text = selectors.stream().map(WorkloadSelector::toString).collect(Collectors.joining("+"))
-                + "=" + spiffeId;
-        return federatesWith.isEmpty() ? text
-                : text + FEDERATES_WITH + federatesWith.stream().map(TrustDomain::getName)
-                .collect(Collectors.joining("+"));
+        String text =
+                selectors.stream().map(WorkloadSelector::toString).collect(Collectors.joining("+")) + "=" + spiffeId;
+        return federatesWith.isEmpty()
+                ? text
+                : text
+                        + FEDERATES_WITH
+                        + federatesWith.stream().map(TrustDomain::getName).collect(Collectors.joining("+"));
     }
 }

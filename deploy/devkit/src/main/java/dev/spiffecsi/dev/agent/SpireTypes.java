@@ -11,8 +11,7 @@ import java.security.cert.CertificateEncodingException;
 /** Issued SVIDs as SPIRE's API types ({@code spire.api.types}) carry them. */
 final class SpireTypes {
 
-    private SpireTypes() {
-    }
+    private SpireTypes() {}
 
     /** The chain is the leaf alone (the CA signs leaves directly); the key is PKCS#8 DER, as SPIRE sends it. */
     static X509SVIDWithKey x509Svid(IssuedX509Svid svid) {
@@ -21,7 +20,8 @@ final class SpireTypes {
                     .setX509Svid(X509SVID.newBuilder()
                             .setId(spiffeId(svid.spiffeId()))
                             .addCertChain(ByteString.copyFrom(svid.certificate().getEncoded()))
-                            .setExpiresAt(svid.certificate().getNotAfter().toInstant().getEpochSecond()))
+                            .setExpiresAt(
+                                    svid.certificate().getNotAfter().toInstant().getEpochSecond()))
                     .setX509SvidKey(ByteString.copyFrom(svid.privateKey().getEncoded()))
                     .build();
         } catch (CertificateEncodingException e) {
@@ -40,6 +40,9 @@ final class SpireTypes {
 
     /** The bare trust domain name and the path with its leading slash, as SPIRE splits an ID. */
     private static SPIFFEID spiffeId(SpiffeId id) {
-        return SPIFFEID.newBuilder().setTrustDomain(id.getTrustDomain().getName()).setPath(id.getPath()).build();
+        return SPIFFEID.newBuilder()
+                .setTrustDomain(id.getTrustDomain().getName())
+                .setPath(id.getPath())
+                .build();
     }
 }

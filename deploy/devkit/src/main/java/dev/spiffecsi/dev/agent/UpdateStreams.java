@@ -79,8 +79,8 @@ final class UpdateStreams implements AutoCloseable {
 
         synchronized void repeatEvery(Duration refresh) {
             if (!stopped) {
-                refresher = scheduler.scheduleAtFixedRate(this::send, refresh.toMillis(), refresh.toMillis(),
-                        TimeUnit.MILLISECONDS);
+                refresher = scheduler.scheduleAtFixedRate(
+                        this::send, refresh.toMillis(), refresh.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
 

@@ -57,21 +57,26 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
     public void fetchX509SVID(X509SVIDRequest request, StreamObserver<X509SVIDResponse> response) {
         UnixPeer caller = WorkloadCallerInterceptor.CALLER.get();
         RegistrationEntry entry = registrations.identify(caller);
-        streams.open("FetchX509SVID of " + caller, response, () -> x509SvidResponse(entry, caller),
-                svidTtl.dividedBy(2));
+        streams.open(
+                "FetchX509SVID of " + caller, response, () -> x509SvidResponse(entry, caller), svidTtl.dividedBy(2));
     }
 
     private X509SVIDResponse x509SvidResponse(RegistrationEntry entry, UnixPeer caller) {
         SpiffeId id = entry.spiffeId();
         IssuedX509Svid svid = keys.ca().issue(id, svidTtl);
-        LOG.info("issued X.509-SVID {} (serial {}, expires {}) to {}", id,
-                svid.certificate().getSerialNumber().toString(16), svid.certificate().getNotAfter().toInstant(),
+        LOG.info(
+                "issued X.509-SVID {} (serial {}, expires {}) to {}",
+                id,
+                svid.certificate().getSerialNumber().toString(16),
+                svid.certificate().getNotAfter().toInstant(),
                 caller);
         try {
-            return X509SVIDResponse.newBuilder().addSvids(X509SVID.newBuilder()
+            return X509SVIDResponse.newBuilder()
+                    .addSvids(X509SVID.newBuilder()
                             .setSpiffeId(id.toString())
                             .setX509Svid(ByteString.copyFrom(svid.certificate().getEncoded()))
-                            .setX509SvidKey(ByteString.copyFrom(svid.privateKey().getEncoded()))
+                            .setX509SvidKey(
+                                    ByteString.copyFrom(svid.privateKey().getEncoded()))
                             .setBundle(keys.x509Bundle(id.getTrustDomain())))
                     .putAllFederatedBundles(keys.x509Bundles(entry.federatesWith()))
                     .build();
@@ -84,8 +89,12 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
     public void fetchX509Bundles(X509BundlesRequest request, StreamObserver<X509BundlesResponse> response) {
         UnixPeer caller = WorkloadCallerInterceptor.CALLER.get();
         List<TrustDomain> trusted = trustedBy(registrations.identify(caller));
-        streams.open("FetchX509Bundles of " + caller, response,
-                () -> X509BundlesResponse.newBuilder().putAllBundles(keys.x509Bundles(trusted)).build());
+        streams.open(
+                "FetchX509Bundles of " + caller,
+                response,
+                () -> X509BundlesResponse.newBuilder()
+                        .putAllBundles(keys.x509Bundles(trusted))
+                        .build());
     }
 
     @Override
@@ -97,14 +106,19 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
             return;
         }
         if (!request.getSpiffeId().isEmpty() && !request.getSpiffeId().equals(id.toString())) {
-            refuse(response, "FetchJWTSVID", caller, Status.PERMISSION_DENIED,
+            refuse(
+                    response,
+                    "FetchJWTSVID",
+                    caller,
+                    Status.PERMISSION_DENIED,
                     "no identity issued for " + request.getSpiffeId());
             return;
         }
         String token = keys.jwt().issue(id, request.getAudienceList(), svidTtl).token();
         LOG.info("issued JWT-SVID {} for audience {} to {}", id, request.getAudienceList(), caller);
         response.onNext(JWTSVIDResponse.newBuilder()
-                .addSvids(JWTSVID.newBuilder().setSpiffeId(id.toString()).setSvid(token)).build());
+                .addSvids(JWTSVID.newBuilder().setSpiffeId(id.toString()).setSvid(token))
+                .build());
         response.onCompleted();
     }
 
@@ -112,8 +126,12 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
     public void fetchJWTBundles(JWTBundlesRequest request, StreamObserver<JWTBundlesResponse> response) {
         UnixPeer caller = WorkloadCallerInterceptor.CALLER.get();
         List<TrustDomain> trusted = trustedBy(registrations.identify(caller));
-        streams.open("FetchJWTBundles of " + caller, response,
-                () -> JWTBundlesResponse.newBuilder().putAllBundles(keys.jwtBundles(trusted)).build());
+        streams.open(
+                "FetchJWTBundles of " + caller,
+                response,
+                () -> JWTBundlesResponse.newBuilder()
+                        .putAllBundles(keys.jwtBundles(trusted))
+                        .build());
     }
 
     /** The trust domains whose bundles a workload gets: its own, then those its entry federates with. */
@@ -137,8 +155,7 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
         JwtSvid svid;
         try {
             svid = keys.jwt().validate(request.getSvid(), request.getAudience());
-        } catch (JwtSvidException | BundleNotFoundException | AuthorityNotFoundException
-                 | IllegalArgumentException e) {
+        } catch (JwtSvidException | BundleNotFoundException | AuthorityNotFoundException | IllegalArgumentException e) {
             refuse(response, "ValidateJWTSVID", caller, Status.INVALID_ARGUMENT, e.getMessage());
             return;
         }
@@ -149,8 +166,8 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
         response.onCompleted();
     }
 
-    private static void refuse(StreamObserver<?> response, String method, UnixPeer caller, Status status,
-                               String reason) {
+    private static void refuse(
+            StreamObserver<?> response, String method, UnixPeer caller, Status status, String reason) {
         LOG.warn("refused {} from {}: {}", method, caller, reason);
         response.onError(status.withDescription(reason).asRuntimeException());
     }

@@ -26,8 +26,8 @@ final class WorkloadCallerInterceptor implements ServerInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(WorkloadCallerInterceptor.class);
 
     @Override
-    public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
-                                                      ServerCallHandler<Q, A> next) {
+    public <Q, A> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
         Optional<UnixPeer> caller = PeerCredentialsNegotiator.peerOf(call);
         String method = call.getMethodDescriptor().getBareMethodName();
         if (!WorkloadApiSecurityHeader.isPresent(headers)) {
@@ -36,8 +36,8 @@ final class WorkloadCallerInterceptor implements ServerInterceptor {
         }
         if (caller.isEmpty()) {
             LOG.warn("refused {}: the connection carries no peer credentials", method);
-            return CallRefusal.refuse(call,
-                    Status.UNAUTHENTICATED.withDescription("the agent cannot tell who is calling"));
+            return CallRefusal.refuse(
+                    call, Status.UNAUTHENTICATED.withDescription("the agent cannot tell who is calling"));
         }
         return Contexts.interceptCall(Context.current().withValue(CALLER, caller.get()), call, headers, next);
     }

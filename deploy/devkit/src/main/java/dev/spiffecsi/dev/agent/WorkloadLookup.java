@@ -1,7 +1,7 @@
 package dev.spiffecsi.dev.agent;
 
-import dev.spiffecsi.backend.fuseproxy.protocol.types.Selector;
 import dev.spiffecsi.backend.fuseproxy.peer.UnixPeer;
+import dev.spiffecsi.backend.fuseproxy.protocol.types.Selector;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import java.io.IOException;
@@ -18,8 +18,7 @@ import java.util.TreeSet;
 final class WorkloadLookup {
 
     /** A workload, described for messages, and its entries. */
-    record Workload(String description, List<RegistrationEntry> entries) {
-    }
+    record Workload(String description, List<RegistrationEntry> entries) {}
 
     private final Registrations registrations;
 
@@ -46,7 +45,9 @@ final class WorkloadLookup {
         try {
             process = ProcessAttestor.attest(pid);
         } catch (IOException e) {
-            throw Status.INTERNAL.withDescription("workload attestation failed: " + e.getMessage()).asException();
+            throw Status.INTERNAL
+                    .withDescription("workload attestation failed: " + e.getMessage())
+                    .asException();
         }
         return new Workload("process " + process, List.of(registrations.identify(process)));
     }
@@ -58,7 +59,8 @@ final class WorkloadLookup {
                 parsed.add(new WorkloadSelector(selector.getType(), selector.getValue()));
             }
         } catch (IllegalArgumentException e) {
-            throw Status.INVALID_ARGUMENT.withDescription("could not parse provided selectors: " + e.getMessage())
+            throw Status.INVALID_ARGUMENT
+                    .withDescription("could not parse provided selectors: " + e.getMessage())
                     .asException();
         }
         return new Workload("selectors " + parsed, registrations.matching(parsed));

@@ -13,8 +13,8 @@ public record WorkloadSelector(String type, String value) implements Comparable<
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(value, "value");
         if (type.isEmpty() || type.contains(":") || value.isEmpty()) {
-            throw new IllegalArgumentException("a selector needs a type without ':' and a value, got type \""
-                    + type + "\" and value \"" + value + "\"");
+            throw new IllegalArgumentException("a selector needs a type without ':' and a value, got type \"" + type
+                    + "\" and value \"" + value + "\"");
         }
     }
 
@@ -22,8 +22,8 @@ public record WorkloadSelector(String type, String value) implements Comparable<
     public static WorkloadSelector parse(String text) {
         int colon = text.indexOf(':');
         if (colon < 0) {
-            throw new IllegalArgumentException("selector \"" + text + "\" must look like type:value, e.g. "
-                    + "unix:uid:1000 or k8s:ns:default");
+            throw new IllegalArgumentException(
+                    "selector \"" + text + "\" must look like type:value, e.g. " + "unix:uid:1000 or k8s:ns:default");
         }
         return new WorkloadSelector(text.substring(0, colon), text.substring(colon + 1));
     }

@@ -6,6 +6,5 @@ public final class CommandGroups {
     public static final String DEVELOPMENT = "Development tools (no cluster, no SPIRE needed; never for production)";
     public static final String BENCHMARKS = "Benchmarks (any CSI node plugin; see BENCHMARKS.md)";
 
-    private CommandGroups() {
-    }
+    private CommandGroups() {}
 }

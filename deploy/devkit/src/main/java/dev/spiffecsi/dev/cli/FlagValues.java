@@ -22,11 +22,12 @@ public final class FlagValues {
     }
 
     /** Parses {@code args}; positional arguments are refused unless {@code positionalAllowed}. */
-    public static FlagValues parse(List<String> args, Set<String> valued, Set<String> switches,
-                                   boolean positionalAllowed) {
+    public static FlagValues parse(
+            List<String> args, Set<String> valued, Set<String> switches, boolean positionalAllowed) {
         Flags.Parsed parsed = new Flags(valued, switches).parse(args);
         if (!positionalAllowed && !parsed.positional().isEmpty()) {
-            throw new ConfigException("unexpected argument " + parsed.positional().getFirst());
+            throw new ConfigException(
+                    "unexpected argument " + parsed.positional().getFirst());
         }
         return new FlagValues(parsed);
     }
@@ -73,8 +74,8 @@ public final class FlagValues {
         } catch (IllegalArgumentException e) {
             // reported below, with the flag's name
         }
-        throw new ConfigException("flag -" + name + " must be a duration such as 500ms, 30s, 10m or 1h, got \""
-                + raw.get() + "\"");
+        throw new ConfigException(
+                "flag -" + name + " must be a duration such as 500ms, 30s, 10m or 1h, got \"" + raw.get() + "\"");
     }
 
     /** A non-negative integer. */
@@ -103,8 +104,7 @@ public final class FlagValues {
         return switch (raw.get().trim()) {
             case "true" -> true;
             case "false" -> false;
-            default -> throw new ConfigException("flag -" + name + " must be true or false, got \"" + raw.get()
-                    + "\"");
+            default -> throw new ConfigException("flag -" + name + " must be true or false, got \"" + raw.get() + "\"");
         };
     }
 }

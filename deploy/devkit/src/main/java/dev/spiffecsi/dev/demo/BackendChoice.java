@@ -43,17 +43,19 @@ record BackendChoice(String backend, boolean relaunchPrivately, String reason) {
             return new BackendChoice(backend, false, "root, in a private mount namespace");
         }
         if (host.unshareAvailable()) {
-            return new BackendChoice(backend, true,
-                    "root; the mounts go into a private mount namespace (unshare), never the host's");
+            return new BackendChoice(
+                    backend, true, "root; the mounts go into a private mount namespace (unshare), never the host's");
         }
-        return fallBack(requested, backend + " would mount in the host's mount namespace and unshare(1), which "
-                + "keeps the mounts private, is not on the PATH");
+        return fallBack(
+                requested,
+                backend + " would mount in the host's mount namespace and unshare(1), which "
+                        + "keeps the mounts private, is not on the PATH");
     }
 
     private static BackendChoice fallBack(Optional<String> requested, String why) {
         if (requested.isPresent()) {
-            throw new ConfigException("cannot run the demo with -backend " + requested.get() + ": " + why
-                    + "; use -backend symlink-dev");
+            throw new ConfigException(
+                    "cannot run the demo with -backend " + requested.get() + ": " + why + "; use -backend symlink-dev");
         }
         return new BackendChoice(SYMLINK_DEV, false, why);
     }

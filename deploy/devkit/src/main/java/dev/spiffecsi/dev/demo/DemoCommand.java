@@ -50,7 +50,9 @@ public final class DemoCommand extends DescribedCommand {
      * @param entryPoint the class whose {@code main} runs {@code demo <args>}, to relaunch in a private namespace
      */
     public DemoCommand(String version, Class<?> entryPoint) {
-        super("demo", CommandGroups.DEVELOPMENT,
+        super(
+                "demo",
+                CommandGroups.DEVELOPMENT,
                 "see the driver work end to end: dev agent, driver, one pod's volume, the example workload",
                 USAGE);
         this.version = version;
@@ -63,7 +65,8 @@ public final class DemoCommand extends DescribedCommand {
         BackendChoice choice = BackendChoice.decide(flags.optional("backend"), MountPrivileges.detect());
         boolean files = flags.isSet("files");
         if (files && !choice.backend().equals(BackendChoice.FUSE_PROXY)) {
-            err.println("demo: -files needs -backend " + BackendChoice.FUSE_PROXY + ": only it serves credential files");
+            err.println(
+                    "demo: -files needs -backend " + BackendChoice.FUSE_PROXY + ": only it serves credential files");
             return 2;
         }
         if (choice.relaunchPrivately()) {
@@ -84,10 +87,12 @@ public final class DemoCommand extends DescribedCommand {
 
     private int runHere(BackendChoice choice, boolean files, boolean verbose, PrintStream out, PrintStream err) {
         CleanupStack cleanup = new CleanupStack();
-        Thread onInterrupt = new Thread(() -> {
-            err.println("interrupted: stopping the demo and cleaning up");
-            cleanup.unwind().forEach(err::println);
-        }, "demo-cleanup");
+        Thread onInterrupt = new Thread(
+                () -> {
+                    err.println("interrupted: stopping the demo and cleaning up");
+                    cleanup.unwind().forEach(err::println);
+                },
+                "demo-cleanup");
         Runtime.getRuntime().addShutdownHook(onInterrupt);
         QuietLogging quiet = QuietLogging.unless(verbose);
         try {
@@ -114,8 +119,7 @@ public final class DemoCommand extends DescribedCommand {
         }
     }
 
-    private boolean runSteps(String backend, boolean files, CleanupStack cleanup, PrintStream out,
-                             PrintStream err) {
+    private boolean runSteps(String backend, boolean files, CleanupStack cleanup, PrintStream out, PrintStream err) {
         try {
             new DemoRun(backend, files, version, cleanup).execute(out);
             return true;

@@ -71,21 +71,25 @@ final class DemoRun {
     private String startAgent() throws IOException {
         node = NodeLayout.createTemporary();
         cleanup.push("delete " + node.root(), node::delete);
-        DevAgentSettings settings = proxied() ? FuseProxyDemo.agentSettings(node, pod)
-                : DevAgentSettings.defaults(node.agentSocket());
+        DevAgentSettings settings =
+                proxied() ? FuseProxyDemo.agentSettings(node, pod) : DevAgentSettings.defaults(node.agentSocket());
         DevAgent agent = DevAgent.start(settings);
         cleanup.push("stop the dev SPIFFE agent", agent::close);
         return "dev SPIFFE agent (for demos only) serving the Workload API on unix://" + agent.socket()
-                + agent.adminSocket().map(admin -> " and the Delegated Identity API on unix://" + admin + " to "
-                + settings.authorizedDelegates()).orElse("")
+                + agent.adminSocket()
+                        .map(admin -> " and the Delegated Identity API on unix://" + admin + " to "
+                                + settings.authorizedDelegates())
+                        .orElse("")
                 + " for trust domain " + settings.trustDomain();
     }
 
     private String startDriver() throws IOException {
         ClassLoader classLoader = Thread.currentThread().getContextClassLoader();
         Map<String, String> backendSettings = proxied() ? FuseProxyDemo.DRIVER_SETTINGS : Map.of();
-        Driver driver = Driver.start(node.driverConfig(backend, backendSettings, classLoader),
-                BackendRegistry.discover(classLoader), version);
+        Driver driver = Driver.start(
+                node.driverConfig(backend, backendSettings, classLoader),
+                BackendRegistry.discover(classLoader),
+                version);
         cleanup.push("stop the driver", driver::close);
         kubelet = KubeletSimulator.connect(driver.socket(), node.podsDir(), RetryPolicy.kubeletDefaults());
         cleanup.push("disconnect the kubelet simulator", kubelet::close);
@@ -110,18 +114,22 @@ final class DemoRun {
     }
 
     private String runWorkload() throws Exception {
-        WorkloadEndpoint endpoint = WorkloadEndpoint.reach(target.resolve(NodeLayout.AGENT_SOCKET_NAME),
-                node.shortLink("workload"));
+        WorkloadEndpoint endpoint =
+                WorkloadEndpoint.reach(target.resolve(NodeLayout.AGENT_SOCKET_NAME), node.shortLink("workload"));
         cleanup.push("remove the short link to " + target, endpoint::removeAlias);
         X509Context update;
         try (ExampleWorkload workload = ExampleWorkload.connect(endpoint.address())) {
             update = workload.firstUpdate(WORKLOAD_PATIENCE);
         } catch (TimeoutException e) {
-            throw new IOException("no X.509 context arrived from " + endpoint.address() + " within "
-                    + WORKLOAD_PATIENCE.toSeconds() + "s", e);
+            throw new IOException(
+                    "no X.509 context arrived from " + endpoint.address() + " within " + WORKLOAD_PATIENCE.toSeconds()
+                            + "s",
+                    e);
         }
-        String via = endpoint.alias().isEmpty() ? "" : " (a short link to the target path: Unix socket paths "
-                + "are limited to " + WorkloadEndpoint.MAX_SOCKET_PATH_BYTES + " bytes)";
+        String via = endpoint.alias().isEmpty()
+                ? ""
+                : " (a short link to the target path: Unix socket paths " + "are limited to "
+                        + WorkloadEndpoint.MAX_SOCKET_PATH_BYTES + " bytes)";
         return "the example workload connected to " + endpoint.address() + via + " and received:\n"
                 + X509ContextFormat.format(update).stripTrailing();
     }

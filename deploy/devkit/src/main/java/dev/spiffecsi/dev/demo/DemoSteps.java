@@ -35,8 +35,8 @@ final class DemoSteps {
             report = step.call();
         } catch (Exception | LinkageError e) {
             // a LinkageError is a broken installation (a jar missing from lib/): still this step's failure
-            throw new StepFailedException("demo failed at step " + current + "/" + total + " (" + name + "): "
-                    + describe(e), e);
+            throw new StepFailedException(
+                    "demo failed at step " + current + "/" + total + " (" + name + "): " + describe(e), e);
         }
         out.println("[" + current + "/" + total + "] " + report);
         out.flush();
@@ -47,8 +47,10 @@ final class DemoSteps {
      * error (whose message is only a class name) is shown with its type.
      */
     private static String describe(Throwable failure) {
-        StringBuilder text = new StringBuilder(failure.getMessage() == null || failure instanceof LinkageError
-                ? failure.toString() : failure.getMessage());
+        StringBuilder text = new StringBuilder(
+                failure.getMessage() == null || failure instanceof LinkageError
+                        ? failure.toString()
+                        : failure.getMessage());
         for (Throwable cause = failure.getCause(); cause != null; cause = cause.getCause()) {
             if (cause.getMessage() != null && !text.toString().contains(cause.getMessage())) {
                 text.append(": ").append(cause.getMessage());

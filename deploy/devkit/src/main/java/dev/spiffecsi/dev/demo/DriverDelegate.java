@@ -17,8 +17,7 @@ import java.util.List;
  */
 public final class DriverDelegate {
 
-    private DriverDelegate() {
-    }
+    private DriverDelegate() {}
 
     /** The delegate's identity in the agent's trust domain. */
     public static SpiffeId id(DevAgentSettings settings) {

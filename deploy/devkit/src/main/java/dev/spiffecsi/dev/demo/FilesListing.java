@@ -24,23 +24,28 @@ final class FilesListing {
     private static final String CERTIFICATE_BEGIN = "-----BEGIN CERTIFICATE-----\n";
     private static final String CERTIFICATE_END = "-----END CERTIFICATE-----";
 
-    private FilesListing() {
-    }
+    private FilesListing() {}
 
     static String of(Path volume) throws IOException, CertificateException {
         StringBuilder text = new StringBuilder();
         try (Stream<Path> entries = Files.list(volume)) {
             for (Path entry : entries.sorted().toList()) {
                 int mode = (Integer) Files.getAttribute(entry, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-                text.append(String.format("  %s %04o %d:%d %6d  %s%n", type(mode), mode & 07777,
+                text.append(String.format(
+                        "  %s %04o %d:%d %6d  %s%n",
+                        type(mode),
+                        mode & 07777,
                         (Integer) Files.getAttribute(entry, "unix:uid", LinkOption.NOFOLLOW_LINKS),
                         (Integer) Files.getAttribute(entry, "unix:gid", LinkOption.NOFOLLOW_LINKS),
-                        Files.size(entry), entry.getFileName()));
+                        Files.size(entry),
+                        entry.getFileName()));
             }
         }
-        text.append("  the SPIFFE ID in ").append(FileLayout.CREDENTIAL_BUNDLE).append(": ")
-                .append(spiffeId(Files.readString(volume.resolve(FileLayout.CREDENTIAL_BUNDLE),
-                        StandardCharsets.US_ASCII)));
+        text.append("  the SPIFFE ID in ")
+                .append(FileLayout.CREDENTIAL_BUNDLE)
+                .append(": ")
+                .append(spiffeId(
+                        Files.readString(volume.resolve(FileLayout.CREDENTIAL_BUNDLE), StandardCharsets.US_ASCII)));
         return text.toString();
     }
 
@@ -59,12 +64,16 @@ final class FilesListing {
         if (begin < 0 || end < 0) {
             throw new CertificateException("the credential bundle holds no certificate");
         }
-        byte[] der = Base64.getMimeDecoder().decode(credentialBundle.substring(begin + CERTIFICATE_BEGIN.length(), end));
-        X509Certificate leaf = (X509Certificate) CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(der));
-        List<List<?>> names = leaf.getSubjectAlternativeNames() == null ? List.of()
-                : List.copyOf(leaf.getSubjectAlternativeNames());
-        return names.stream().filter(name -> (Integer) name.get(0) == 6).map(name -> (String) name.get(1))
-                .findFirst().orElseThrow(() -> new CertificateException("the leaf certificate has no URI SAN"));
+        byte[] der =
+                Base64.getMimeDecoder().decode(credentialBundle.substring(begin + CERTIFICATE_BEGIN.length(), end));
+        X509Certificate leaf = (X509Certificate)
+                CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+        List<List<?>> names =
+                leaf.getSubjectAlternativeNames() == null ? List.of() : List.copyOf(leaf.getSubjectAlternativeNames());
+        return names.stream()
+                .filter(name -> (Integer) name.get(0) == 6)
+                .map(name -> (String) name.get(1))
+                .findFirst()
+                .orElseThrow(() -> new CertificateException("the leaf certificate has no URI SAN"));
     }
 }

@@ -24,14 +24,14 @@ final class FuseProxyDemo {
     /** The backend settings, keys relative to its section. */
     static final Map<String, String> DRIVER_SETTINGS = Map.of("identity", "pod-selectors");
 
-    private FuseProxyDemo() {
-    }
+    private FuseProxyDemo() {}
 
     static DevAgentSettings agentSettings(NodeLayout node, Pod pod) throws IOException {
         DevAgentSettings settings = DevAgentSettings.defaults(node.agentSocket());
-        RegistrationEntry podEntry = new RegistrationEntry(Set.of(
-                new WorkloadSelector("k8s", "ns:" + pod.namespace()),
-                new WorkloadSelector("k8s", "sa:" + pod.serviceAccount())),
+        RegistrationEntry podEntry = new RegistrationEntry(
+                Set.of(
+                        new WorkloadSelector("k8s", "ns:" + pod.namespace()),
+                        new WorkloadSelector("k8s", "sa:" + pod.serviceAccount())),
                 SpiffeId.fromSegments(settings.trustDomain(), "ns", pod.namespace(), "sa", pod.serviceAccount()),
                 Set.of());
         return DriverDelegate.authorizeThisProcess(settings.withEntries(List.of(podEntry)), node.adminSocket());

@@ -12,8 +12,7 @@ public final class Leftovers {
 
     private static final Path MOUNT_INFO = Path.of("/proc/self/mountinfo");
 
-    private Leftovers() {
-    }
+    private Leftovers() {}
 
     /**
      * Everything left of a publication at {@code target}, and every mount at or below {@code node}; empty when

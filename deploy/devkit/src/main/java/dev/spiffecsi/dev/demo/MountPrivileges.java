@@ -35,7 +35,8 @@ public record MountPrivileges(boolean canMount, boolean privateNamespace, boolea
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("CapEff:")) {
-                    long effective = Long.parseUnsignedLong(line.substring("CapEff:".length()).trim(), 16);
+                    long effective = Long.parseUnsignedLong(
+                            line.substring("CapEff:".length()).trim(), 16);
                     return (effective & (1L << CAP_SYS_ADMIN)) != 0;
                 }
             }

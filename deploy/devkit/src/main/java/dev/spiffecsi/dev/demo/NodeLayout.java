@@ -97,7 +97,8 @@ public final class NodeLayout {
         Map<String, String> flags = new HashMap<>(Map.of(
                 DriverFlags.KEYS.get("node-id"), NODE_ID,
                 DriverFlags.KEYS.get("csi-socket-path"), csiSocket().toString(),
-                DriverFlags.KEYS.get("workload-api-socket-dir"), agentSocket().getParent().toString(),
+                DriverFlags.KEYS.get("workload-api-socket-dir"),
+                        agentSocket().getParent().toString(),
                 DriverFlags.KEYS.get("kubelet-pods-dir"), podsDir().toString(),
                 DriverFlags.KEYS.get("state-dir"), stateDir().toString(),
                 DriverFlags.KEYS.get("backend"), backend));

@@ -20,12 +20,16 @@ final class PrivateNamespaceRelaunch {
     /** How long this process waits, on Ctrl-C, for the relaunched demo to clean up before it exits itself. */
     private static final long CLEANUP_PATIENCE_SECONDS = 30;
 
-    private PrivateNamespaceRelaunch() {
-    }
+    private PrivateNamespaceRelaunch() {}
 
     static int run(Class<?> entryPoint, List<String> demoArgs, PrintStream out, PrintStream err)
             throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "--",
+        List<String> command = new ArrayList<>(List.of(
+                "unshare",
+                "--mount",
+                "--propagation",
+                "private",
+                "--",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), entryPoint.getName(), "demo"));
@@ -51,13 +55,15 @@ final class PrivateNamespaceRelaunch {
     }
 
     private static Thread relay(InputStream from, OutputStream to) {
-        Thread thread = new Thread(() -> {
-            try {
-                from.transferTo(to);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot relay the demo's standard error", e);
-            }
-        }, "demo-stderr-relay");
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        from.transferTo(to);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot relay the demo's standard error", e);
+                    }
+                },
+                "demo-stderr-relay");
         thread.start();
         return thread;
     }

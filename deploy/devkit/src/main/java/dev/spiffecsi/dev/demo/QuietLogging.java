@@ -12,6 +12,7 @@ final class QuietLogging implements AutoCloseable {
 
     /** Held, not just configured: java.util.logging forgets the level of a logger nobody references. */
     private static final Logger ROOT = Logger.getLogger("");
+
     private static final Logger DRIVER = Logger.getLogger("dev.spiffecsi");
 
     private final boolean quiet;

@@ -32,8 +32,7 @@ public final class CsiConnection implements AutoCloseable {
 
     public static CsiConnection open(Path socket) {
         EventLoopGroup group = new EpollEventLoopGroup(1);
-        ManagedChannel channel = NettyChannelBuilder.forAddress(
-                        new DomainSocketAddress(socket.toString()))
+        ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .eventLoopGroup(group)
                 .channelType(EpollDomainSocketChannel.class)
                 // grpc sets SO_KEEPALIVE on every connection; a Unix socket has none, and netty warns each time

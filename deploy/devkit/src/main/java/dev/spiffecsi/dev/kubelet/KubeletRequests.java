@@ -23,8 +23,7 @@ public final class KubeletRequests {
     private static final FileAttribute<Set<PosixFilePermission>> PARENT_MODE =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-x---"));
 
-    private KubeletRequests() {
-    }
+    private KubeletRequests() {}
 
     /**
      * Creates the parent of the pod volume's target path (and the pod directories above it), as the kubelet does

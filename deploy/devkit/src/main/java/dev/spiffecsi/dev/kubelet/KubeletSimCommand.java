@@ -20,8 +20,16 @@ import java.util.UUID;
  */
 public final class KubeletSimCommand extends DescribedCommand {
 
-    private static final Set<String> FLAGS = Set.of("csi-socket", "pods-dir", "pod-uid", "pod-name", "namespace",
-            "service-account", "volume", "readonly", "max-attempts");
+    private static final Set<String> FLAGS = Set.of(
+            "csi-socket",
+            "pods-dir",
+            "pod-uid",
+            "pod-name",
+            "namespace",
+            "service-account",
+            "volume",
+            "readonly",
+            "max-attempts");
     private static final Set<String> ACTIONS = Set.of("publish", "unpublish");
 
     private static final String USAGE = """
@@ -42,7 +50,9 @@ public final class KubeletSimCommand extends DescribedCommand {
         """;
 
     public KubeletSimCommand() {
-        super("kubelet-sim", CommandGroups.DEVELOPMENT,
+        super(
+                "kubelet-sim",
+                CommandGroups.DEVELOPMENT,
                 "publish|unpublish one pod's volume exactly as the kubelet asks for it",
                 USAGE);
     }
@@ -59,16 +69,22 @@ public final class KubeletSimCommand extends DescribedCommand {
         Pod pod;
         RetryPolicy retry;
         try {
-            pod = new Pod(flags.string("pod-name", "example-workload"), flags.string("namespace", "default"), uid,
-                    flags.string("service-account", "default"), flags.string("volume", Pod.DEFAULT_VOLUME_NAME),
+            pod = new Pod(
+                    flags.string("pod-name", "example-workload"),
+                    flags.string("namespace", "default"),
+                    uid,
+                    flags.string("service-account", "default"),
+                    flags.string("volume", Pod.DEFAULT_VOLUME_NAME),
                     flags.bool("readonly", true));
             RetryPolicy defaults = RetryPolicy.kubeletDefaults();
             retry = defaults.withMaxAttempts(flags.count("max-attempts", defaults.maxAttempts()));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("flag value rejected: " + e.getMessage());
         }
-        try (KubeletSimulator kubelet = KubeletSimulator.connect(Path.of(flags.required("csi-socket")),
-                Path.of(flags.required("pods-dir")).toAbsolutePath(), retry)) {
+        try (KubeletSimulator kubelet = KubeletSimulator.connect(
+                Path.of(flags.required("csi-socket")),
+                Path.of(flags.required("pods-dir")).toAbsolutePath(),
+                retry)) {
             if (publish) {
                 out.println(kubelet.publish(pod));
                 if (!flags.isSet("pod-uid")) {

@@ -40,10 +40,10 @@ public final class KubeletSimulator implements AutoCloseable {
 
     /** Asks the driver who it is, as the kubelet does when node-driver-registrar registers it. */
     public RegisteredDriver register() {
-        GetPluginInfoResponse info = retry.call("GetPluginInfo",
-                () -> csi.identity().getPluginInfo(GetPluginInfoRequest.getDefaultInstance()));
-        String nodeId = retry.call("NodeGetInfo",
-                () -> csi.node().nodeGetInfo(NodeGetInfoRequest.getDefaultInstance())).getNodeId();
+        GetPluginInfoResponse info = retry.call(
+                "GetPluginInfo", () -> csi.identity().getPluginInfo(GetPluginInfoRequest.getDefaultInstance()));
+        String nodeId = retry.call("NodeGetInfo", () -> csi.node().nodeGetInfo(NodeGetInfoRequest.getDefaultInstance()))
+                .getNodeId();
         return new RegisteredDriver(info.getName(), info.getVendorVersion(), nodeId);
     }
 
@@ -56,7 +56,9 @@ public final class KubeletSimulator implements AutoCloseable {
     public Path publish(Pod pod) throws IOException {
         Path target = KubeletRequests.prepareParent(layout, pod);
         NodePublishVolumeRequest request = KubeletRequests.publish(layout, pod);
-        retry.call("NodePublishVolume for pod " + pod.displayName(), () -> csi.node().nodePublishVolume(request));
+        retry.call(
+                "NodePublishVolume for pod " + pod.displayName(),
+                () -> csi.node().nodePublishVolume(request));
         return target;
     }
 
@@ -69,13 +71,16 @@ public final class KubeletSimulator implements AutoCloseable {
     public void unpublish(Pod pod) throws IOException {
         Path target = layout.targetPath(pod);
         NodeUnpublishVolumeRequest request = KubeletRequests.unpublish(layout, pod);
-        retry.call("NodeUnpublishVolume for pod " + pod.displayName(),
+        retry.call(
+                "NodeUnpublishVolume for pod " + pod.displayName(),
                 () -> csi.node().nodeUnpublishVolume(request));
         try {
             Files.deleteIfExists(target);
         } catch (DirectoryNotEmptyException e) {
-            throw new IOException("after NodeUnpublishVolume for pod " + pod.displayName() + ", " + target
-                    + " still has content; left in place", e);
+            throw new IOException(
+                    "after NodeUnpublishVolume for pod " + pod.displayName() + ", " + target
+                            + " still has content; left in place",
+                    e);
         }
     }
 

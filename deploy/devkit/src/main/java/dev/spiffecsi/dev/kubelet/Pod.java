@@ -11,8 +11,14 @@ import java.util.UUID;
  * @param readOnly         the volume's {@code csi.readOnly} in the pod spec
  * @param volumeAttributes the volume's {@code csi.volumeAttributes} in the pod spec
  */
-public record Pod(String name, String namespace, String uid, String serviceAccount, String volumeName,
-                  boolean readOnly, Map<String, String> volumeAttributes) {
+public record Pod(
+        String name,
+        String namespace,
+        String uid,
+        String serviceAccount,
+        String volumeName,
+        boolean readOnly,
+        Map<String, String> volumeAttributes) {
 
     /** The volume name the SPIFFE CSI driver's examples use. */
     public static final String DEFAULT_VOLUME_NAME = "spiffe-workload-api";
@@ -50,8 +56,8 @@ public record Pod(String name, String namespace, String uid, String serviceAccou
     private static void requireSegment(String field, String value) {
         Objects.requireNonNull(value, field);
         if (value.isEmpty() || value.contains("/") || value.equals(".") || value.equals("..")) {
-            throw new IllegalArgumentException("pod " + field + " must be a non-empty name without '/', got \""
-                    + value + "\"");
+            throw new IllegalArgumentException(
+                    "pod " + field + " must be a non-empty name without '/', got \"" + value + "\"");
         }
     }
 }

@@ -20,8 +20,11 @@ public final class PodVolumeLayout {
     }
 
     public Path targetPath(Pod pod) {
-        return podsDir.resolve(pod.uid()).resolve("volumes").resolve("kubernetes.io~csi")
-                .resolve(pod.volumeName()).resolve("mount");
+        return podsDir.resolve(pod.uid())
+                .resolve("volumes")
+                .resolve("kubernetes.io~csi")
+                .resolve(pod.volumeName())
+                .resolve("mount");
     }
 
     public String volumeId(Pod pod) {

@@ -17,8 +17,8 @@ public record RetryPolicy(Duration initialDelay, Duration maxDelay, int maxAttem
 
     public RetryPolicy {
         if (initialDelay.isNegative() || maxDelay.compareTo(initialDelay) < 0) {
-            throw new IllegalArgumentException("need 0 <= initialDelay <= maxDelay, got " + initialDelay + " and "
-                    + maxDelay);
+            throw new IllegalArgumentException(
+                    "need 0 <= initialDelay <= maxDelay, got " + initialDelay + " and " + maxDelay);
         }
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("maxAttempts must be at least 1, got " + maxAttempts);
@@ -47,11 +47,20 @@ public record RetryPolicy(Duration initialDelay, Duration maxDelay, int maxAttem
                 return rpc.get();
             } catch (StatusRuntimeException e) {
                 if (attempt >= maxAttempts) {
-                    throw new KubeletException(what + " failed after " + attempt + " attempt(s): "
-                            + e.getStatus().getCode() + ": " + e.getStatus().getDescription(), e);
+                    throw new KubeletException(
+                            what + " failed after " + attempt + " attempt(s): "
+                                    + e.getStatus().getCode() + ": "
+                                    + e.getStatus().getDescription(),
+                            e);
                 }
-                LOG.warn("{} failed (attempt {}/{}): {}: {}; retrying in {} ms", what, attempt, maxAttempts,
-                        e.getStatus().getCode(), e.getStatus().getDescription(), delayAfter(attempt).toMillis());
+                LOG.warn(
+                        "{} failed (attempt {}/{}): {}: {}; retrying in {} ms",
+                        what,
+                        attempt,
+                        maxAttempts,
+                        e.getStatus().getCode(),
+                        e.getStatus().getDescription(),
+                        delayAfter(attempt).toMillis());
             }
             try {
                 Thread.sleep(delayAfter(attempt));

@@ -29,8 +29,9 @@ public final class ExampleWorkload implements AutoCloseable {
      * @param address the Workload API address, {@code unix:///path/to/socket}
      */
     public static ExampleWorkload connect(String address) throws SocketEndpointAddressException {
-        return new ExampleWorkload(DefaultWorkloadApiClient.newClient(
-                DefaultWorkloadApiClient.ClientOptions.builder().spiffeSocketPath(address).build()));
+        return new ExampleWorkload(DefaultWorkloadApiClient.newClient(DefaultWorkloadApiClient.ClientOptions.builder()
+                .spiffeSocketPath(address)
+                .build()));
     }
 
     /** Calls {@code watcher} with every update until this workload is closed. */
@@ -45,8 +46,7 @@ public final class ExampleWorkload implements AutoCloseable {
      * @throws TimeoutException   when nothing arrived within {@code timeout}; the client keeps retrying an agent
      *                            it cannot reach, so this is how an absent agent shows
      */
-    public X509Context firstUpdate(Duration timeout)
-            throws ExecutionException, TimeoutException, InterruptedException {
+    public X509Context firstUpdate(Duration timeout) throws ExecutionException, TimeoutException, InterruptedException {
         CompletableFuture<X509Context> first = new CompletableFuture<>();
         watch(new Watcher<>() {
             @Override

@@ -36,7 +36,9 @@ public final class WorkloadCommand extends DescribedCommand {
         """;
 
     public WorkloadCommand() {
-        super("workload", CommandGroups.DEVELOPMENT,
+        super(
+                "workload",
+                CommandGroups.DEVELOPMENT,
                 "the example workload: prints every X.509 context update it receives",
                 USAGE);
     }
@@ -46,8 +48,8 @@ public final class WorkloadCommand extends DescribedCommand {
         FlagValues flags = FlagValues.parse(args, Set.of("socket", "updates"), Set.of(), false);
         String address = flags.optional("socket")
                 .or(() -> Optional.ofNullable(System.getenv(Address.SOCKET_ENV_VARIABLE)))
-                .orElseThrow(() -> new ConfigException("flag -socket is required when "
-                        + Address.SOCKET_ENV_VARIABLE + " is not set"));
+                .orElseThrow(() -> new ConfigException(
+                        "flag -socket is required when " + Address.SOCKET_ENV_VARIABLE + " is not set"));
         int updates = flags.count("updates", 0);
         BlockingQueue<Object> events = new LinkedBlockingQueue<>();
         try (ExampleWorkload workload = ExampleWorkload.connect(address)) {

@@ -20,8 +20,7 @@ import java.util.Comparator;
  */
 public final class X509ContextFormat {
 
-    private X509ContextFormat() {
-    }
+    private X509ContextFormat() {}
 
     public static String format(X509Context context) {
         StringBuilder text = new StringBuilder("Update:\n  SVIDs:\n");
@@ -36,6 +35,7 @@ public final class X509ContextFormat {
     }
 
     private static String describe(X509Bundle bundle) {
-        return bundle.getTrustDomain().getName() + " (" + bundle.getX509Authorities().size() + " authorities)";
+        return bundle.getTrustDomain().getName() + " ("
+                + bundle.getX509Authorities().size() + " authorities)";
     }
 }

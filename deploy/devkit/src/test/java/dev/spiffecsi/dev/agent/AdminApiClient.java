@@ -23,7 +23,9 @@ final class AdminApiClient implements AutoCloseable {
 
     AdminApiClient(Path socket) {
         channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext()
+                .eventLoopGroup(group)
+                .channelType(EpollDomainSocketChannel.class)
+                .usePlaintext()
                 // grpc sets SO_KEEPALIVE on every connection; a Unix socket has none, and netty warns each time
                 .withOption(ChannelOption.SO_KEEPALIVE, null)
                 .build();

@@ -70,7 +70,8 @@ class DelegatedIdentityApiTest {
         Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
         settings = DevAgentSettings.defaults(directory.resolve("agent.sock"))
                 .withFederatedDomains(List.of(OTHER))
-                .withEntries(List.of(new RegistrationEntry(ownUid(), DELEGATE),
+                .withEntries(List.of(
+                        new RegistrationEntry(ownUid(), DELEGATE),
                         new RegistrationEntry(1234, SpiffeId.parse("spiffe://example.org/uid-1234")),
                         RegistrationEntry.parse("k8s:ns:shop+k8s:sa:cart=" + CART + ";federates-with=other.org")))
                 .withAdminApi(directory.resolve("admin.sock"), List.of(DELEGATE));
@@ -94,18 +95,27 @@ class DelegatedIdentityApiTest {
     void aDelegateGetsTheX509SvidOfAProcessByPidAndItChainsToTheBundle() throws Exception {
         agent = DevAgent.start(settings);
 
-        SubscribeToX509SVIDsResponse update = firstX509Update(byPid(ProcessHandle.current().pid()));
+        SubscribeToX509SVIDsResponse update =
+                firstX509Update(byPid(ProcessHandle.current().pid()));
 
         assertEquals(1, update.getX509SvidsCount());
         X509SVIDWithKey svid = update.getX509Svids(0);
-        assertEquals(SPIFFEID.newBuilder().setTrustDomain("example.org").setPath("/spiffe-csi-driver").build(),
+        assertEquals(
+                SPIFFEID.newBuilder()
+                        .setTrustDomain("example.org")
+                        .setPath("/spiffe-csi-driver")
+                        .build(),
                 svid.getX509Svid().getId());
-        X509Svid parsed = X509Svid.parseRaw(svid.getX509Svid().getCertChain(0).toByteArray(),
+        X509Svid parsed = X509Svid.parseRaw(
+                svid.getX509Svid().getCertChain(0).toByteArray(),
                 svid.getX509SvidKey().toByteArray());
         assertEquals(DELEGATE, parsed.getSpiffeId());
-        X509SvidValidator.verifyChain(parsed.getChain(), X509Bundle.parse(EXAMPLE, x509Bundles().get(
-                "spiffe://example.org").toByteArray()));
-        assertEquals(parsed.getLeaf().getNotAfter().toInstant().getEpochSecond(),
+        X509SvidValidator.verifyChain(
+                parsed.getChain(),
+                X509Bundle.parse(
+                        EXAMPLE, x509Bundles().get("spiffe://example.org").toByteArray()));
+        assertEquals(
+                parsed.getLeaf().getNotAfter().toInstant().getEpochSecond(),
                 svid.getX509Svid().getExpiresAt());
         assertEquals(0, update.getFederatesWithCount());
     }
@@ -113,18 +123,23 @@ class DelegatedIdentityApiTest {
     /** A child running as uid 1234 (setpriv, a real other process) is attested by its own uid, not the caller's. */
     @Test
     void aProcessOfAnotherUidGetsTheIdentityRegisteredForThatUid() throws Exception {
-        assumeTrue(ownUid() == 0 && Files.isExecutable(Path.of("/usr/bin/setpriv")),
+        assumeTrue(
+                ownUid() == 0 && Files.isExecutable(Path.of("/usr/bin/setpriv")),
                 "skipped: starting a process as another uid needs root and /usr/bin/setpriv");
         agent = DevAgent.start(settings);
-        Process child = new ProcessBuilder("/usr/bin/setpriv", "--reuid=1234", "--regid=1234", "--clear-groups",
-                "sleep", "30").start();
+        Process child = new ProcessBuilder(
+                        "/usr/bin/setpriv", "--reuid=1234", "--regid=1234", "--clear-groups", "sleep", "30")
+                .start();
         try {
             awaitExec(child, "sleep");
 
             SubscribeToX509SVIDsResponse update = firstX509Update(byPid(child.pid()));
 
-            assertEquals(List.of("/uid-1234"), update.getX509SvidsList().stream()
-                    .map(svid -> svid.getX509Svid().getId().getPath()).toList());
+            assertEquals(
+                    List.of("/uid-1234"),
+                    update.getX509SvidsList().stream()
+                            .map(svid -> svid.getX509Svid().getId().getPath())
+                            .toList());
         } finally {
             child.destroyForcibly().waitFor();
         }
@@ -134,13 +149,17 @@ class DelegatedIdentityApiTest {
     void selectorsGetEveryEntryAllOfWhoseSelectorsTheyNameWithItsFederatedTrustDomains() throws Exception {
         agent = DevAgent.start(settings);
 
-        SubscribeToX509SVIDsResponse update = firstX509Update(bySelectors("k8s:pod-uid:8c1f", "k8s:ns:shop",
-                "k8s:sa:cart"));
+        SubscribeToX509SVIDsResponse update =
+                firstX509Update(bySelectors("k8s:pod-uid:8c1f", "k8s:ns:shop", "k8s:sa:cart"));
 
         assertEquals(1, update.getX509SvidsCount());
         X509SVIDWithKey svid = update.getX509Svids(0);
-        assertEquals(CART, X509Svid.parseRaw(svid.getX509Svid().getCertChain(0).toByteArray(),
-                svid.getX509SvidKey().toByteArray()).getSpiffeId());
+        assertEquals(
+                CART,
+                X509Svid.parseRaw(
+                                svid.getX509Svid().getCertChain(0).toByteArray(),
+                                svid.getX509SvidKey().toByteArray())
+                        .getSpiffeId());
         assertEquals(List.of("spiffe://other.org"), update.getFederatesWithList());
     }
 
@@ -163,25 +182,32 @@ class DelegatedIdentityApiTest {
 
         client.async().subscribeToX509SVIDs(byPid(ProcessHandle.current().pid()), stream);
 
-        assertNotEquals(stream.next().getX509Svids(0).getX509Svid().getCertChain(0),
+        assertNotEquals(
+                stream.next().getX509Svids(0).getX509Svid().getCertChain(0),
                 stream.next().getX509Svids(0).getX509Svid().getCertChain(0));
     }
 
     @Test
     void aCallerWhoseIdentityIsNotAnAuthorizedDelegateIsRefused() throws Exception {
-        agent = DevAgent.start(settings.withAdminApi(settings.adminSocket(),
-                List.of(SpiffeId.parse("spiffe://example.org/someone-else"))));
+        agent = DevAgent.start(settings.withAdminApi(
+                settings.adminSocket(), List.of(SpiffeId.parse("spiffe://example.org/someone-else"))));
         DelegatedIdentityBlockingStub stub = client.blocking();
 
-        StatusRuntimeException stream = assertThrows(StatusRuntimeException.class,
-                () -> stub.subscribeToX509Bundles(SubscribeToX509BundlesRequest.getDefaultInstance()).hasNext());
-        StatusRuntimeException unary = assertThrows(StatusRuntimeException.class,
-                () -> stub.fetchJWTSVIDs(FetchJWTSVIDsRequest.newBuilder().addAudience("a")
-                        .setPid((int) ProcessHandle.current().pid()).build()));
+        StatusRuntimeException stream = assertThrows(
+                StatusRuntimeException.class,
+                () -> stub.subscribeToX509Bundles(SubscribeToX509BundlesRequest.getDefaultInstance())
+                        .hasNext());
+        StatusRuntimeException unary = assertThrows(
+                StatusRuntimeException.class,
+                () -> stub.fetchJWTSVIDs(FetchJWTSVIDsRequest.newBuilder()
+                        .addAudience("a")
+                        .setPid((int) ProcessHandle.current().pid())
+                        .build()));
 
         assertEquals(Status.Code.PERMISSION_DENIED, stream.getStatus().getCode());
         assertEquals(Status.Code.PERMISSION_DENIED, unary.getStatus().getCode());
-        assertEquals("caller not configured as an authorized delegate: it is attested as " + DELEGATE_ID,
+        assertEquals(
+                "caller not configured as an authorized delegate: it is attested as " + DELEGATE_ID,
                 unary.getStatus().getDescription());
     }
 
@@ -191,32 +217,51 @@ class DelegatedIdentityApiTest {
 
         Map<String, ByteString> x509 = x509Bundles();
         Map<String, ByteString> jwt = client.blocking()
-                .subscribeToJWTBundles(SubscribeToJWTBundlesRequest.getDefaultInstance()).next().getBundlesMap();
+                .subscribeToJWTBundles(SubscribeToJWTBundlesRequest.getDefaultInstance())
+                .next()
+                .getBundlesMap();
 
         assertEquals(Set.of("spiffe://example.org", "spiffe://other.org"), x509.keySet());
         assertEquals(x509.keySet(), jwt.keySet());
-        X509Certificate otherCa = X509Bundle.parse(OTHER, x509.get("spiffe://other.org").toByteArray())
-                .getX509Authorities().iterator().next();
-        assertEquals(List.of(List.of(6, "spiffe://other.org")),
+        X509Certificate otherCa = X509Bundle.parse(
+                        OTHER, x509.get("spiffe://other.org").toByteArray())
+                .getX509Authorities()
+                .iterator()
+                .next();
+        assertEquals(
+                List.of(List.of(6, "spiffe://other.org")),
                 otherCa.getSubjectAlternativeNames().stream().toList());
-        assertEquals(1, JwtBundle.parse(OTHER, jwt.get("spiffe://other.org").toByteArray())
-                .getJwtAuthorities().size());
+        assertEquals(
+                1,
+                JwtBundle.parse(OTHER, jwt.get("spiffe://other.org").toByteArray())
+                        .getJwtAuthorities()
+                        .size());
     }
 
     @Test
     void jwtSvidsVerifyAgainstTheJwtBundleAndStateTheirTimes() throws Exception {
         agent = DevAgent.start(settings);
 
-        List<JWTSVID> svids = client.blocking().fetchJWTSVIDs(FetchJWTSVIDsRequest.newBuilder()
-                .addAudience("payments").addAudience("audit")
-                .addSelectors(selector("k8s:ns:shop")).addSelectors(selector("k8s:sa:cart")).build()).getSvidsList();
+        List<JWTSVID> svids = client.blocking()
+                .fetchJWTSVIDs(FetchJWTSVIDsRequest.newBuilder()
+                        .addAudience("payments")
+                        .addAudience("audit")
+                        .addSelectors(selector("k8s:ns:shop"))
+                        .addSelectors(selector("k8s:sa:cart"))
+                        .build())
+                .getSvidsList();
         SubscribeToJWTBundlesResponse bundles = client.blocking()
-                .subscribeToJWTBundles(SubscribeToJWTBundlesRequest.getDefaultInstance()).next();
+                .subscribeToJWTBundles(SubscribeToJWTBundlesRequest.getDefaultInstance())
+                .next();
 
         assertEquals(1, svids.size());
         JWTSVID svid = svids.getFirst();
-        JwtSvid verified = JwtSvid.parseAndValidate(svid.getToken(), JwtBundle.parse(EXAMPLE,
-                bundles.getBundlesOrThrow("spiffe://example.org").toByteArray()), Set.of("payments"));
+        JwtSvid verified = JwtSvid.parseAndValidate(
+                svid.getToken(),
+                JwtBundle.parse(
+                        EXAMPLE,
+                        bundles.getBundlesOrThrow("spiffe://example.org").toByteArray()),
+                Set.of("payments"));
         assertEquals(CART, verified.getSpiffeId());
         assertEquals("/cart", svid.getId().getPath());
         assertEquals(verified.getExpiry().toInstant().getEpochSecond(), svid.getExpiresAt());
@@ -227,9 +272,13 @@ class DelegatedIdentityApiTest {
     void aJwtSvidForAWorkloadWithoutEntriesIsPermissionDenied() throws Exception {
         agent = DevAgent.start(settings);
 
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> client.blocking()
-                .fetchJWTSVIDs(FetchJWTSVIDsRequest.newBuilder().addAudience("a")
-                        .addSelectors(selector("k8s:ns:elsewhere")).build()));
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
+                () -> client.blocking()
+                        .fetchJWTSVIDs(FetchJWTSVIDsRequest.newBuilder()
+                                .addAudience("a")
+                                .addSelectors(selector("k8s:ns:elsewhere"))
+                                .build()));
 
         assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
         assertEquals("no identity issued", e.getStatus().getDescription());
@@ -242,23 +291,46 @@ class DelegatedIdentityApiTest {
         DelegatedIdentityBlockingStub stub = client.blocking();
 
         List<StatusRuntimeException> refusals = List.of(
-                assertThrows(StatusRuntimeException.class, () -> stub.subscribeToX509SVIDs(
-                        byPid(pid).toBuilder().addSelectors(selector("k8s:ns:shop")).build()).hasNext()),
-                assertThrows(StatusRuntimeException.class, () -> stub.subscribeToX509SVIDs(
-                        SubscribeToX509SVIDsRequest.getDefaultInstance()).hasNext()),
-                assertThrows(StatusRuntimeException.class, () -> stub.subscribeToX509SVIDs(
-                        SubscribeToX509SVIDsRequest.newBuilder().addSelectors(Selector.newBuilder()
-                                .setType("k8s:ns").setValue("shop")).build()).hasNext()),
-                assertThrows(StatusRuntimeException.class, () -> stub.fetchJWTSVIDs(
-                        FetchJWTSVIDsRequest.newBuilder().addAudience("a").setPid(pid)
-                                .addSelectors(selector("k8s:ns:shop")).build())),
-                assertThrows(StatusRuntimeException.class, () -> stub.fetchJWTSVIDs(
-                        FetchJWTSVIDsRequest.newBuilder().setPid(pid).build())));
+                assertThrows(
+                        StatusRuntimeException.class,
+                        () -> stub.subscribeToX509SVIDs(byPid(pid).toBuilder()
+                                        .addSelectors(selector("k8s:ns:shop"))
+                                        .build())
+                                .hasNext()),
+                assertThrows(
+                        StatusRuntimeException.class,
+                        () -> stub.subscribeToX509SVIDs(SubscribeToX509SVIDsRequest.getDefaultInstance())
+                                .hasNext()),
+                assertThrows(
+                        StatusRuntimeException.class,
+                        () -> stub.subscribeToX509SVIDs(SubscribeToX509SVIDsRequest.newBuilder()
+                                        .addSelectors(Selector.newBuilder()
+                                                .setType("k8s:ns")
+                                                .setValue("shop"))
+                                        .build())
+                                .hasNext()),
+                assertThrows(
+                        StatusRuntimeException.class,
+                        () -> stub.fetchJWTSVIDs(FetchJWTSVIDsRequest.newBuilder()
+                                .addAudience("a")
+                                .setPid(pid)
+                                .addSelectors(selector("k8s:ns:shop"))
+                                .build())),
+                assertThrows(
+                        StatusRuntimeException.class,
+                        () -> stub.fetchJWTSVIDs(
+                                FetchJWTSVIDsRequest.newBuilder().setPid(pid).build())));
 
-        assertEquals(List.of(Status.Code.INVALID_ARGUMENT, Status.Code.INVALID_ARGUMENT,
-                        Status.Code.INVALID_ARGUMENT, Status.Code.INVALID_ARGUMENT, Status.Code.INVALID_ARGUMENT),
+        assertEquals(
+                List.of(
+                        Status.Code.INVALID_ARGUMENT,
+                        Status.Code.INVALID_ARGUMENT,
+                        Status.Code.INVALID_ARGUMENT,
+                        Status.Code.INVALID_ARGUMENT,
+                        Status.Code.INVALID_ARGUMENT),
                 refusals.stream().map(e -> e.getStatus().getCode()).toList());
-        assertEquals("must provide either selectors or non-zero PID, but not both",
+        assertEquals(
+                "must provide either selectors or non-zero PID, but not both",
                 refusals.getFirst().getStatus().getDescription());
     }
 
@@ -268,11 +340,13 @@ class DelegatedIdentityApiTest {
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor();
 
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
                 () -> client.blocking().subscribeToX509SVIDs(byPid(gone.pid())).hasNext());
 
         assertEquals(Status.Code.INTERNAL, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().startsWith("workload attestation failed"),
+        assertTrue(
+                e.getStatus().getDescription().startsWith("workload attestation failed"),
                 e.getStatus().getDescription());
     }
 
@@ -315,7 +389,8 @@ class DelegatedIdentityApiTest {
 
     private Map<String, ByteString> x509Bundles() {
         SubscribeToX509BundlesResponse first = client.blocking()
-                .subscribeToX509Bundles(SubscribeToX509BundlesRequest.getDefaultInstance()).next();
+                .subscribeToX509Bundles(SubscribeToX509BundlesRequest.getDefaultInstance())
+                .next();
         return first.getCaCertificatesMap();
     }
 
@@ -333,7 +408,10 @@ class DelegatedIdentityApiTest {
 
     private static Selector selector(String text) {
         WorkloadSelector parsed = WorkloadSelector.parse(text);
-        return Selector.newBuilder().setType(parsed.type()).setValue(parsed.value()).build();
+        return Selector.newBuilder()
+                .setType(parsed.type())
+                .setValue(parsed.value())
+                .build();
     }
 
     private static int ownUid() throws IOException {

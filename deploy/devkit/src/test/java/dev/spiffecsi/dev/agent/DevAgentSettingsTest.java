@@ -19,16 +19,23 @@ class DevAgentSettingsTest {
 
     @Test
     void theCommandReadsTheAdminApiAndTheFederatedTrustDomainsFromItsFlags() {
-        DevAgentSettings settings = DevAgentCommand.settings(List.of("-socket", "/tmp/a.sock",
-                "-admin-socket", "/tmp/admin.sock", "-authorized-delegates", DELEGATE + ", spiffe://example.org/b",
-                "-federated-domains", "other.org,third.org",
-                "-entries", "unix:uid:0=" + DELEGATE + ",k8s:ns:shop+k8s:sa:cart=spiffe://example.org/cart"
+        DevAgentSettings settings = DevAgentCommand.settings(List.of(
+                "-socket",
+                "/tmp/a.sock",
+                "-admin-socket",
+                "/tmp/admin.sock",
+                "-authorized-delegates",
+                DELEGATE + ", spiffe://example.org/b",
+                "-federated-domains",
+                "other.org,third.org",
+                "-entries",
+                "unix:uid:0=" + DELEGATE + ",k8s:ns:shop+k8s:sa:cart=spiffe://example.org/cart"
                         + ";federates-with=other.org"));
 
         assertEquals(Path.of("/tmp/admin.sock"), settings.adminSocket());
         assertEquals(List.of(DELEGATE, SpiffeId.parse("spiffe://example.org/b")), settings.authorizedDelegates());
-        assertEquals(List.of(TrustDomain.parse("other.org"), TrustDomain.parse("third.org")),
-                settings.federatedDomains());
+        assertEquals(
+                List.of(TrustDomain.parse("other.org"), TrustDomain.parse("third.org")), settings.federatedDomains());
         assertEquals(2, settings.entries().size());
     }
 
@@ -42,17 +49,21 @@ class DevAgentSettingsTest {
 
     @Test
     void anAdminSocketNeedsDelegatesAndDelegatesNeedAnAdminSocket() {
-        ConfigException noDelegates = assertThrows(ConfigException.class, () -> DevAgentCommand.settings(
-                List.of("-socket", "/tmp/a.sock", "-admin-socket", "/tmp/admin.sock")));
-        ConfigException noSocket = assertThrows(ConfigException.class, () -> DevAgentCommand.settings(
-                List.of("-socket", "/tmp/a.sock", "-authorized-delegates", DELEGATE.toString())));
+        ConfigException noDelegates = assertThrows(
+                ConfigException.class,
+                () -> DevAgentCommand.settings(List.of("-socket", "/tmp/a.sock", "-admin-socket", "/tmp/admin.sock")));
+        ConfigException noSocket = assertThrows(
+                ConfigException.class,
+                () -> DevAgentCommand.settings(
+                        List.of("-socket", "/tmp/a.sock", "-authorized-delegates", DELEGATE.toString())));
 
         assertTrue(noDelegates.getMessage().contains("authorized delegate"), noDelegates.getMessage());
         assertTrue(noSocket.getMessage().contains("admin socket"), noSocket.getMessage());
-        assertThrows(IllegalArgumentException.class,
-                () -> DEFAULTS.withAdminApi(DEFAULTS.socket(), List.of(DELEGATE)));
-        assertThrows(IllegalArgumentException.class, () -> DEFAULTS.withAdminApi(Path.of("/tmp/admin.sock"),
-                List.of(SpiffeId.parse("spiffe://other.org/delegate"))));
+        assertThrows(IllegalArgumentException.class, () -> DEFAULTS.withAdminApi(DEFAULTS.socket(), List.of(DELEGATE)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> DEFAULTS.withAdminApi(
+                        Path.of("/tmp/admin.sock"), List.of(SpiffeId.parse("spiffe://other.org/delegate"))));
     }
 
     @Test
@@ -61,9 +72,13 @@ class DevAgentSettingsTest {
                 RegistrationEntry.parse("unix:uid:1=spiffe://example.org/a;federates-with=other.org");
 
         assertThrows(IllegalArgumentException.class, () -> DEFAULTS.withEntries(List.of(federating)));
-        assertEquals(List.of(federating), DEFAULTS.withFederatedDomains(List.of(TrustDomain.parse("other.org")))
-                .withEntries(List.of(federating)).entries());
-        assertThrows(IllegalArgumentException.class,
+        assertEquals(
+                List.of(federating),
+                DEFAULTS.withFederatedDomains(List.of(TrustDomain.parse("other.org")))
+                        .withEntries(List.of(federating))
+                        .entries());
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> DEFAULTS.withFederatedDomains(List.of(DevAgentSettings.DEFAULT_TRUST_DOMAIN)));
     }
 }

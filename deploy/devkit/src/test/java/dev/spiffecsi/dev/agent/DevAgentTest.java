@@ -101,8 +101,17 @@ class DevAgentTest {
         assertEquals(WORKLOAD, svid.getSpiffeId());
         X509SvidValidator.verifyChain(svid.getChain(), context.getX509BundleSet());
         X509Certificate leaf = svid.getLeaf();
-        assertEquals(256, ((ECPublicKey) leaf.getPublicKey()).getParams().getCurve().getField().getFieldSize());
-        assertEquals(ttl, Duration.between(leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant()));
+        assertEquals(
+                256,
+                ((ECPublicKey) leaf.getPublicKey())
+                        .getParams()
+                        .getCurve()
+                        .getField()
+                        .getFieldSize());
+        assertEquals(
+                ttl,
+                Duration.between(
+                        leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant()));
         assertEquals(1, context.getX509BundleSet().getBundles().size());
     }
 
@@ -118,7 +127,10 @@ class DevAgentTest {
 
             assertNotEquals(first.getSerialNumber(), second.getSerialNumber());
             assertNotEquals(first.getPublicKey(), second.getPublicKey());
-            assertTrue(second.getNotBefore().toInstant().isBefore(first.getNotAfter().toInstant()),
+            assertTrue(
+                    second.getNotBefore()
+                            .toInstant()
+                            .isBefore(first.getNotAfter().toInstant()),
                     "the replacement must be issued while the first SVID is still valid");
         }
     }
@@ -128,19 +140,29 @@ class DevAgentTest {
         start(DevAgentSettings.defaults(socket));
         EventLoopGroup group = new EpollEventLoopGroup(1);
         ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
+                .eventLoopGroup(group)
+                .channelType(EpollDomainSocketChannel.class)
+                .usePlaintext()
+                .build();
         try {
             SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIBlockingStub withoutHeader =
                     SpiffeWorkloadAPIGrpc.newBlockingStub(channel);
 
-            StatusRuntimeException streaming = assertThrows(StatusRuntimeException.class,
-                    () -> withoutHeader.fetchX509SVID(Workload.X509SVIDRequest.getDefaultInstance()).hasNext());
-            StatusRuntimeException unary = assertThrows(StatusRuntimeException.class,
-                    () -> withoutHeader.fetchJWTSVID(Workload.JWTSVIDRequest.newBuilder().addAudience("a").build()));
+            StatusRuntimeException streaming = assertThrows(
+                    StatusRuntimeException.class,
+                    () -> withoutHeader
+                            .fetchX509SVID(Workload.X509SVIDRequest.getDefaultInstance())
+                            .hasNext());
+            StatusRuntimeException unary = assertThrows(
+                    StatusRuntimeException.class,
+                    () -> withoutHeader.fetchJWTSVID(Workload.JWTSVIDRequest.newBuilder()
+                            .addAudience("a")
+                            .build()));
 
             assertEquals(Status.Code.INVALID_ARGUMENT, streaming.getStatus().getCode());
             assertEquals(Status.Code.INVALID_ARGUMENT, unary.getStatus().getCode());
-            assertEquals("security header missing from request", unary.getStatus().getDescription());
+            assertEquals(
+                    "security header missing from request", unary.getStatus().getDescription());
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -150,8 +172,10 @@ class DevAgentTest {
     @Test
     void jwtSvidsVerifyAgainstTheJwtBundleAndTheAgentValidatesThem() throws Exception {
         start(DevAgentSettings.defaults(socket));
-        try (WorkloadApiClient client = DefaultWorkloadApiClient.newClient(
-                DefaultWorkloadApiClient.ClientOptions.builder().spiffeSocketPath(address()).build())) {
+        try (WorkloadApiClient client =
+                DefaultWorkloadApiClient.newClient(DefaultWorkloadApiClient.ClientOptions.builder()
+                        .spiffeSocketPath(address())
+                        .build())) {
             JwtSvid svid = client.fetchJwtSvid("payments", "audit");
             JwtBundleSet bundles = client.fetchJwtBundles();
 
@@ -168,17 +192,20 @@ class DevAgentTest {
     @Test
     void aCallerWhoseEntryFederatesGetsTheFederatedBundlesToo() throws Exception {
         int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-        start(DevAgentSettings.defaults(socket).withFederatedDomains(List.of(TrustDomain.parse("other.org")))
-                .withEntries(List.of(RegistrationEntry.parse("unix:uid:" + uid + "=" + WORKLOAD
-                        + ";federates-with=other.org"))));
+        start(DevAgentSettings.defaults(socket)
+                .withFederatedDomains(List.of(TrustDomain.parse("other.org")))
+                .withEntries(List.of(
+                        RegistrationEntry.parse("unix:uid:" + uid + "=" + WORKLOAD + ";federates-with=other.org"))));
         Set<TrustDomain> both = Set.of(TrustDomain.parse("example.org"), TrustDomain.parse("other.org"));
 
         X509Context context;
         try (ExampleWorkload workload = ExampleWorkload.connect(address())) {
             context = workload.firstUpdate(PATIENCE);
         }
-        try (WorkloadApiClient client = DefaultWorkloadApiClient.newClient(
-                DefaultWorkloadApiClient.ClientOptions.builder().spiffeSocketPath(address()).build())) {
+        try (WorkloadApiClient client =
+                DefaultWorkloadApiClient.newClient(DefaultWorkloadApiClient.ClientOptions.builder()
+                        .spiffeSocketPath(address())
+                        .build())) {
             assertEquals(both, client.fetchX509Bundles().getBundles().keySet());
             assertEquals(both, client.fetchJwtBundles().getBundles().keySet());
         }
@@ -192,19 +219,34 @@ class DevAgentTest {
      */
     @Test
     void callersWithDifferentUidsGetTheIdentitiesRegisteredForThem() throws Exception {
-        assumeTrue((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0
-                && Files.isExecutable(Path.of("/usr/bin/setpriv")),
+        assumeTrue(
+                (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0
+                        && Files.isExecutable(Path.of("/usr/bin/setpriv")),
                 "skipped: starting a process as another uid needs root and /usr/bin/setpriv");
         SpiffeId other = SpiffeId.parse("spiffe://example.org/uid-1234");
         start(DevAgentSettings.defaults(socket).withEntries(List.of(new RegistrationEntry(1234, other))));
         Path classes = Files.createDirectory(directory.resolve("cp"));
         String classPath = ReadableClassPath.copyTo(classes);
 
-        Process child = new ProcessBuilder("/usr/bin/setpriv", "--reuid=1234", "--regid=1234", "--clear-groups",
-                "--", Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:-UsePerfData",
-                "--enable-native-access=ALL-UNNAMED", "-cp", classPath, Main.class.getName(),
-                "workload", "-socket", address(), "-updates", "1")
-                .redirectErrorStream(true).start();
+        Process child = new ProcessBuilder(
+                        "/usr/bin/setpriv",
+                        "--reuid=1234",
+                        "--regid=1234",
+                        "--clear-groups",
+                        "--",
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-XX:-UsePerfData",
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        classPath,
+                        Main.class.getName(),
+                        "workload",
+                        "-socket",
+                        address(),
+                        "-updates",
+                        "1")
+                .redirectErrorStream(true)
+                .start();
         String childOutput = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child JVM did not exit");
         X509Context own;

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
 class ExportedFuseProxyApiTest {
 
     private static final String BACKEND = "dev.spiffecsi.backend.fuseproxy..";
-    private static final String[] EXPORTED = {"dev.spiffecsi.backend.fuseproxy.protocol..",
-            "dev.spiffecsi.backend.fuseproxy.peer"};
+    private static final String[] EXPORTED = {
+        "dev.spiffecsi.backend.fuseproxy.protocol..", "dev.spiffecsi.backend.fuseproxy.peer"
+    };
 
     private static JavaClasses devkit;
     private static JavaClasses backend;
@@ -38,20 +39,27 @@ class ExportedFuseProxyApiTest {
 
     @Test
     void theRulesSeeTheDevelopmentKitAndItsTests() {
-        for (String name : new String[] {"dev.spiffecsi.dev.agent.DelegatedIdentityService",
-                "dev.spiffecsi.dev.simulatednode.fuseproxy.FuseProxyEndToEndTest"}) {
+        for (String name : new String[] {
+            "dev.spiffecsi.dev.agent.DelegatedIdentityService",
+            "dev.spiffecsi.dev.simulatednode.fuseproxy.FuseProxyEndToEndTest"
+        }) {
             assertTrue(devkit.contain(name), "the rule below must see " + name);
         }
-        assertTrue(devkit.get("dev.spiffecsi.dev.agent.DelegatedIdentityService").getDirectDependenciesFromSelf()
-                        .stream().anyMatch(d -> d.getTargetClass().getPackageName().startsWith(
-                                "dev.spiffecsi.backend.fuseproxy.protocol")),
+        assertTrue(
+                devkit.get("dev.spiffecsi.dev.agent.DelegatedIdentityService").getDirectDependenciesFromSelf().stream()
+                        .anyMatch(d -> d.getTargetClass()
+                                .getPackageName()
+                                .startsWith("dev.spiffecsi.backend.fuseproxy.protocol")),
                 "the dev agent serves the backend's generated Delegated Identity API");
     }
 
     @Test
     void theDevelopmentKitUsesOnlyWhatFuseProxyExports() {
-        noClasses().that().resideInAPackage("dev.spiffecsi.dev..")
-                .should().dependOnClassesThat(resideInAPackage(BACKEND)
+        noClasses()
+                .that()
+                .resideInAPackage("dev.spiffecsi.dev..")
+                .should()
+                .dependOnClassesThat(resideInAPackage(BACKEND)
                         .and(not(resideInAnyPackage(EXPORTED)))
                         .and(not(belongToAnyOf(FuseProxyProvider.class))))
                 .check(devkit);
@@ -60,8 +68,11 @@ class ExportedFuseProxyApiTest {
     /** What is exported stands alone: using it must not pull in the backend's internals. */
     @Test
     void theExportedPackagesDependOnNothingElseOfTheBackend() {
-        classes().that().resideInAnyPackage(EXPORTED)
-                .should().onlyDependOnClassesThat(not(resideInAPackage(BACKEND)).or(resideInAnyPackage(EXPORTED)))
+        classes()
+                .that()
+                .resideInAnyPackage(EXPORTED)
+                .should()
+                .onlyDependOnClassesThat(not(resideInAPackage(BACKEND)).or(resideInAnyPackage(EXPORTED)))
                 .check(backend);
     }
 }

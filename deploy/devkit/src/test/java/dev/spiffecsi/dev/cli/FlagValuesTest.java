@@ -36,7 +36,7 @@ class FlagValuesTest {
     @ValueSource(strings = {"-PT5S", "PT-5S", "10", "", "99999999999999999999ms", "1d"})
     void refusesWithTheFlagsName(String value) {
         ConfigException e = assertThrows(ConfigException.class, () -> ttl("-ttl=" + value));
-        assertEquals("flag -ttl must be a duration such as 500ms, 30s, 10m or 1h, got \"" + value + "\"",
-                e.getMessage());
+        assertEquals(
+                "flag -ttl must be a duration such as 500ms, 30s, 10m or 1h, got \"" + value + "\"", e.getMessage());
     }
 }

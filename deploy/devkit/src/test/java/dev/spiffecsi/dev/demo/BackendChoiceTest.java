@@ -33,14 +33,18 @@ class BackendChoiceTest {
 
     @Test
     void withoutThePrivilegeOrWithoutUnshareTheDemoFallsBackToSymlinkDev() {
-        assertEquals("symlink-dev", BackendChoice.decide(Optional.empty(), UNPRIVILEGED).backend());
-        assertEquals("symlink-dev", BackendChoice.decide(Optional.empty(), ROOT_WITHOUT_UNSHARE).backend());
+        assertEquals(
+                "symlink-dev",
+                BackendChoice.decide(Optional.empty(), UNPRIVILEGED).backend());
+        assertEquals(
+                "symlink-dev",
+                BackendChoice.decide(Optional.empty(), ROOT_WITHOUT_UNSHARE).backend());
     }
 
     @Test
     void bindmountAskedForWhereItCannotRunSafelyIsRefusedWithTheAlternative() {
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> BackendChoice.decide(Optional.of("bindmount"), ROOT_WITHOUT_UNSHARE));
+        ConfigException e = assertThrows(
+                ConfigException.class, () -> BackendChoice.decide(Optional.of("bindmount"), ROOT_WITHOUT_UNSHARE));
 
         assertTrue(e.getMessage().contains("-backend symlink-dev"), e.getMessage());
         assertThrows(ConfigException.class, () -> BackendChoice.decide(Optional.of("bindmount"), UNPRIVILEGED));
@@ -50,17 +54,23 @@ class BackendChoiceTest {
     void fuseProxyMountsTooSoItRunsOnlyOnRequestAndUnderTheConditionsOfBindmount() {
         BackendChoice onTheHost = BackendChoice.decide(Optional.of("fuse-proxy"), ROOT_ON_THE_HOST);
         BackendChoice inPrivate = BackendChoice.decide(Optional.of("fuse-proxy"), ROOT_IN_PRIVATE_NAMESPACE);
-        ConfigException unprivileged = assertThrows(ConfigException.class,
-                () -> BackendChoice.decide(Optional.of("fuse-proxy"), UNPRIVILEGED));
+        ConfigException unprivileged = assertThrows(
+                ConfigException.class, () -> BackendChoice.decide(Optional.of("fuse-proxy"), UNPRIVILEGED));
 
-        assertEquals(new BackendChoice("fuse-proxy", true,
-                "root; the mounts go into a private mount namespace (unshare), never the host's"), onTheHost);
+        assertEquals(
+                new BackendChoice(
+                        "fuse-proxy",
+                        true,
+                        "root; the mounts go into a private mount namespace (unshare), never the host's"),
+                onTheHost);
         assertEquals("fuse-proxy", inPrivate.backend());
         assertEquals(false, inPrivate.relaunchPrivately());
-        assertEquals("cannot run the demo with -backend fuse-proxy: fuse-proxy needs root (CAP_SYS_ADMIN); use "
-                + "-backend symlink-dev", unprivileged.getMessage());
-        assertThrows(ConfigException.class, () -> BackendChoice.decide(Optional.of("fuse-proxy"),
-                ROOT_WITHOUT_UNSHARE));
+        assertEquals(
+                "cannot run the demo with -backend fuse-proxy: fuse-proxy needs root (CAP_SYS_ADMIN); use "
+                        + "-backend symlink-dev",
+                unprivileged.getMessage());
+        assertThrows(
+                ConfigException.class, () -> BackendChoice.decide(Optional.of("fuse-proxy"), ROOT_WITHOUT_UNSHARE));
     }
 
     @Test

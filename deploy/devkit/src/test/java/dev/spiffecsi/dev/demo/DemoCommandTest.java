@@ -32,8 +32,10 @@ class DemoCommandTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int demo(String... args) {
-        return Main.run(Stream.concat(Stream.of("demo"), Stream.of(args)).toList(),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return Main.run(
+                Stream.concat(Stream.of("demo"), Stream.of(args)).toList(),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
     private String output() {
@@ -61,8 +63,11 @@ class DemoCommandTest {
     void aFailureNamesTheStepAndStillCleansUp() {
         assertEquals(1, demo("-backend", "no-such-backend"));
 
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("demo failed at step 2/5 (start the driver): "
-                + "unknown backend \"no-such-backend\""), err.toString(StandardCharsets.UTF_8));
+        assertTrue(
+                err.toString(StandardCharsets.UTF_8)
+                        .contains(
+                                "demo failed at step 2/5 (start the driver): " + "unknown backend \"no-such-backend\""),
+                err.toString(StandardCharsets.UTF_8));
         Matcher agent = Pattern.compile("unix://(/tmp/sc\\d+)/agent/").matcher(output());
         assertTrue(agent.find(), output());
         assertTrue(Files.notExists(Path.of(agent.group(1))), agent.group(1) + " is left");

@@ -38,8 +38,11 @@ class FuseProxyDemoTest {
     void theWorkloadReceivesItsPodsIdentityThroughTheProxyAndNothingIsLeft() {
         Privileges.assumeCanMountPrivately();
 
-        int exit = new DemoCommand("test", Main.class).run(List.of("-backend", "fuse-proxy"),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit = new DemoCommand("test", Main.class)
+                .run(
+                        List.of("-backend", "fuse-proxy"),
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8));
 
         String output = out.toString(StandardCharsets.UTF_8);
         assertEquals(0, exit, output + err.toString(StandardCharsets.UTF_8));
@@ -56,19 +59,34 @@ class FuseProxyDemoTest {
     void withFilesTheCredentialFilesAreListedAndTheirSpiffeIdReadAndNothingIsLeft() {
         Privileges.assumeCanMountPrivately();
 
-        int exit = new DemoCommand("test", Main.class).run(List.of("-backend", "fuse-proxy", "-files"),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit = new DemoCommand("test", Main.class)
+                .run(
+                        List.of("-backend", "fuse-proxy", "-files"),
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8));
 
         String output = out.toString(StandardCharsets.UTF_8);
         assertEquals(0, exit, output + err.toString(StandardCharsets.UTF_8));
         assertTrue(output.contains(POD_UPDATE + "[5/6] "), "the socket still works beside the files: " + output);
-        assertTrue(Pattern.compile("file   0400 0:0 +\\d+  credential-bundle\\.private-key\\.x509\\.pem")
-                .matcher(output).find(), output);
-        assertTrue(Pattern.compile("file   0444 0:0 +\\d+  example\\.org\\.spiffe-trust-bundle\\.x509\\.pem")
-                .matcher(output).find(), output);
-        assertTrue(Pattern.compile("socket 0666 0:0 +0  agent\\.sock").matcher(output).find(), output);
-        assertTrue(output.contains("the SPIFFE ID in credential-bundle.private-key.x509.pem: "
-                + "spiffe://example.org/ns/default/sa/default\n[6/6] "), output);
+        assertTrue(
+                Pattern.compile("file   0400 0:0 +\\d+  credential-bundle\\.private-key\\.x509\\.pem")
+                        .matcher(output)
+                        .find(),
+                output);
+        assertTrue(
+                Pattern.compile("file   0444 0:0 +\\d+  example\\.org\\.spiffe-trust-bundle\\.x509\\.pem")
+                        .matcher(output)
+                        .find(),
+                output);
+        assertTrue(
+                Pattern.compile("socket 0666 0:0 +0  agent\\.sock")
+                        .matcher(output)
+                        .find(),
+                output);
+        assertTrue(
+                output.contains("the SPIFFE ID in credential-bundle.private-key.x509.pem: "
+                        + "spiffe://example.org/ns/default/sa/default\n[6/6] "),
+                output);
         Matcher node = Pattern.compile("unix://(/tmp/sc\\d+)/csi\\.sock").matcher(output);
         assertTrue(node.find(), output);
         assertTrue(Files.notExists(Path.of(node.group(1))), node.group(1) + " is left");
@@ -76,8 +94,11 @@ class FuseProxyDemoTest {
 
     @Test
     void filesNeedTheFuseProxyBackend() {
-        int exit = new DemoCommand("test", Main.class).run(List.of("-backend", "symlink-dev", "-files"),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit = new DemoCommand("test", Main.class)
+                .run(
+                        List.of("-backend", "symlink-dev", "-files"),
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8));
 
         assertEquals(2, exit);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("-files needs -backend fuse-proxy"));

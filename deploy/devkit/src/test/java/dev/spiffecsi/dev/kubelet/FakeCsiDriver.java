@@ -40,9 +40,12 @@ final class FakeCsiDriver implements AutoCloseable {
     FakeCsiDriver(Path socket) throws IOException {
         server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
-                .bossEventLoopGroup(group).workerEventLoopGroup(group)
-                .addService(new Identity()).addService(new Node())
-                .build().start();
+                .bossEventLoopGroup(group)
+                .workerEventLoopGroup(group)
+                .addService(new Identity())
+                .addService(new Node())
+                .build()
+                .start();
     }
 
     /** The next {@code count} node calls fail with UNAVAILABLE. */
@@ -67,7 +70,9 @@ final class FakeCsiDriver implements AutoCloseable {
     private static final class Identity extends IdentityGrpc.IdentityImplBase {
         @Override
         public void getPluginInfo(GetPluginInfoRequest request, StreamObserver<GetPluginInfoResponse> response) {
-            response.onNext(GetPluginInfoResponse.newBuilder().setName("csi.spiffe.io").setVendorVersion("1.2.3")
+            response.onNext(GetPluginInfoResponse.newBuilder()
+                    .setName("csi.spiffe.io")
+                    .setVendorVersion("1.2.3")
                     .build());
             response.onCompleted();
         }
@@ -81,8 +86,8 @@ final class FakeCsiDriver implements AutoCloseable {
         }
 
         @Override
-        public void nodePublishVolume(NodePublishVolumeRequest request,
-                                      StreamObserver<NodePublishVolumeResponse> response) {
+        public void nodePublishVolume(
+                NodePublishVolumeRequest request, StreamObserver<NodePublishVolumeResponse> response) {
             publishes.add(request);
             if (!refused(response)) {
                 response.onNext(NodePublishVolumeResponse.getDefaultInstance());
@@ -91,8 +96,8 @@ final class FakeCsiDriver implements AutoCloseable {
         }
 
         @Override
-        public void nodeUnpublishVolume(NodeUnpublishVolumeRequest request,
-                                        StreamObserver<NodeUnpublishVolumeResponse> response) {
+        public void nodeUnpublishVolume(
+                NodeUnpublishVolumeRequest request, StreamObserver<NodeUnpublishVolumeResponse> response) {
             unpublishes.add(request);
             if (!refused(response)) {
                 response.onNext(NodeUnpublishVolumeResponse.getDefaultInstance());

@@ -38,9 +38,14 @@ class KubeletSimCommandTest {
     private int run(String... args) {
         List<String> command = new ArrayList<>(List.of("kubelet-sim"));
         command.addAll(List.of(args));
-        command.addAll(List.of("-csi-socket", node.layout().csiSocket().toString(),
-                "-pods-dir", node.layout().podsDir().toString()));
-        return Main.run(command, new PrintStream(out, true, StandardCharsets.UTF_8),
+        command.addAll(List.of(
+                "-csi-socket",
+                node.layout().csiSocket().toString(),
+                "-pods-dir",
+                node.layout().podsDir().toString()));
+        return Main.run(
+                command,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
@@ -49,8 +54,8 @@ class KubeletSimCommandTest {
         assertEquals(0, run("publish", "-pod-uid", "uid-1", "-pod-name", "api"), err.toString(StandardCharsets.UTF_8));
         Path target = Path.of(out.toString(StandardCharsets.UTF_8).strip());
 
-        assertEquals(node.layout().podsDir().resolve("uid-1/volumes/kubernetes.io~csi/spiffe-workload-api/mount"),
-                target);
+        assertEquals(
+                node.layout().podsDir().resolve("uid-1/volumes/kubernetes.io~csi/spiffe-workload-api/mount"), target);
         assertTrue(Files.isSymbolicLink(target));
         assertEquals(0, run("unpublish", "-pod-uid", "uid-1"), err.toString(StandardCharsets.UTF_8));
         assertFalse(Files.exists(target, LinkOption.NOFOLLOW_LINKS));
@@ -59,6 +64,8 @@ class KubeletSimCommandTest {
     @Test
     void withoutAnActionItFailsNamingTheActions() {
         assertEquals(1, run("-pod-uid", "uid-1"));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("publish or unpublish"), err.toString(StandardCharsets.UTF_8));
+        assertTrue(
+                err.toString(StandardCharsets.UTF_8).contains("publish or unpublish"),
+                err.toString(StandardCharsets.UTF_8));
     }
 }

@@ -57,14 +57,18 @@ class KubeletSimulatorTest {
         assertEquals("csi-" + sha256Hex("6f1c2d4e-uid" + "spiffe"), request.getVolumeId());
         assertEquals(target.toString(), request.getTargetPath());
         assertFalse(request.getReadonly());
-        assertEquals(Map.of(
-                "csi.storage.k8s.io/pod.name", "web",
-                "csi.storage.k8s.io/pod.namespace", "shop",
-                "csi.storage.k8s.io/pod.uid", "6f1c2d4e-uid",
-                "csi.storage.k8s.io/serviceAccount.name", "web-sa",
-                "csi.storage.k8s.io/ephemeral", "true"), request.getVolumeContextMap());
+        assertEquals(
+                Map.of(
+                        "csi.storage.k8s.io/pod.name", "web",
+                        "csi.storage.k8s.io/pod.namespace", "shop",
+                        "csi.storage.k8s.io/pod.uid", "6f1c2d4e-uid",
+                        "csi.storage.k8s.io/serviceAccount.name", "web-sa",
+                        "csi.storage.k8s.io/ephemeral", "true"),
+                request.getVolumeContextMap());
         VolumeCapability capability = request.getVolumeCapability();
-        assertEquals(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER, capability.getAccessMode().getMode());
+        assertEquals(
+                VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER,
+                capability.getAccessMode().getMode());
         assertTrue(capability.hasMount());
         assertEquals("", capability.getMount().getFsType());
         assertEquals("", request.getStagingTargetPath());
@@ -75,8 +79,7 @@ class KubeletSimulatorTest {
         Path target = kubelet.publish(pod);
 
         assertFalse(Files.exists(target));
-        assertEquals(PosixFilePermissions.fromString("rwxr-x---"),
-                Files.getPosixFilePermissions(target.getParent()));
+        assertEquals(PosixFilePermissions.fromString("rwxr-x---"), Files.getPosixFilePermissions(target.getParent()));
     }
 
     @Test
@@ -110,8 +113,11 @@ class KubeletSimulatorTest {
     void theBackoffStartsAt500MsAndDoublesUpToItsCap() {
         RetryPolicy kubelet = RetryPolicy.kubeletDefaults();
 
-        assertEquals(List.of(500L, 1000L, 2000L, 4000L, 8000L, 8000L),
-                List.of(1, 2, 3, 4, 5, 6).stream().map(n -> kubelet.delayAfter(n).toMillis()).toList());
+        assertEquals(
+                List.of(500L, 1000L, 2000L, 4000L, 8000L, 8000L),
+                List.of(1, 2, 3, 4, 5, 6).stream()
+                        .map(n -> kubelet.delayAfter(n).toMillis())
+                        .toList());
     }
 
     @Test
@@ -121,7 +127,9 @@ class KubeletSimulatorTest {
 
         kubelet.unpublish(pod);
 
-        assertEquals(driver.publishes.getFirst().getVolumeId(), driver.unpublishes.getFirst().getVolumeId());
+        assertEquals(
+                driver.publishes.getFirst().getVolumeId(),
+                driver.unpublishes.getFirst().getVolumeId());
         assertEquals(target.toString(), driver.unpublishes.getFirst().getTargetPath());
         assertFalse(Files.exists(target));
     }
@@ -132,7 +140,7 @@ class KubeletSimulatorTest {
     }
 
     private static String sha256Hex(String text) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                .digest(text.getBytes(StandardCharsets.UTF_8)));
+        return HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 }

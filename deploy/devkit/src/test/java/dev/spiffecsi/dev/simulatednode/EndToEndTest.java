@@ -41,8 +41,7 @@ abstract class EndToEndTest {
     protected abstract String backend();
 
     /** Skips the tests where the backend cannot run. */
-    protected void assumeBackendCanRun() {
-    }
+    protected void assumeBackendCanRun() {}
 
     @BeforeEach
     void setUp() throws Exception {
@@ -58,27 +57,38 @@ abstract class EndToEndTest {
     }
 
     @Test
-    void concurrentlyPublishedPodsEachReadTheirSvidThroughTheirOwnTargetPathAndLeaveNothingBehind()
-            throws Exception {
-        List<Pod> pods = IntStream.range(0, PODS).mapToObj(i -> Pod.of("workload-" + i, "default", "default"))
+    void concurrentlyPublishedPodsEachReadTheirSvidThroughTheirOwnTargetPathAndLeaveNothingBehind() throws Exception {
+        List<Pod> pods = IntStream.range(0, PODS)
+                .mapToObj(i -> Pod.of("workload-" + i, "default", "default"))
                 .toList();
         ExecutorService executor = Executors.newFixedThreadPool(PODS);
         try {
-            List<Path> targets = all(executor, pods.stream().map(pod -> (Callable<Path>) () ->
-                    node.kubelet().publish(pod)).toList());
+            List<Path> targets = all(
+                    executor,
+                    pods.stream()
+                            .map(pod -> (Callable<Path>) () -> node.kubelet().publish(pod))
+                            .toList());
             assertPublished(targets, node.layout());
 
-            List<X509Context> received = all(executor, IntStream.range(0, PODS).mapToObj(i -> (Callable<X509Context>)
-                    () -> readIdentityThrough(targets.get(i), "pod-" + i)).toList());
+            List<X509Context> received = all(
+                    executor,
+                    IntStream.range(0, PODS)
+                            .mapToObj(
+                                    i -> (Callable<X509Context>) () -> readIdentityThrough(targets.get(i), "pod-" + i))
+                            .toList());
 
             for (X509Context context : received) {
                 assertEquals(WORKLOAD, context.getDefaultSvid().getSpiffeId());
                 X509SvidValidator.verifyChain(context.getDefaultSvid().getChain(), context.getX509BundleSet());
             }
-            all(executor, pods.stream().map(pod -> (Callable<Void>) () -> {
-                node.kubelet().unpublish(pod);
-                return null;
-            }).toList());
+            all(
+                    executor,
+                    pods.stream()
+                            .map(pod -> (Callable<Void>) () -> {
+                                node.kubelet().unpublish(pod);
+                                return null;
+                            })
+                            .toList());
             for (Path target : targets) {
                 assertEquals(List.of(), Leftovers.after(target, node.root()));
             }
@@ -91,8 +101,8 @@ abstract class EndToEndTest {
     protected abstract void assertPublished(List<Path> targets, NodeLayout layout) throws Exception;
 
     private X509Context readIdentityThrough(Path target, String linkName) throws Exception {
-        WorkloadEndpoint endpoint = WorkloadEndpoint.reach(target.resolve(NodeLayout.AGENT_SOCKET_NAME),
-                node.layout().shortLink(linkName));
+        WorkloadEndpoint endpoint = WorkloadEndpoint.reach(
+                target.resolve(NodeLayout.AGENT_SOCKET_NAME), node.layout().shortLink(linkName));
         try (ExampleWorkload workload = ExampleWorkload.connect(endpoint.address())) {
             return workload.firstUpdate(PATIENCE);
         } finally {

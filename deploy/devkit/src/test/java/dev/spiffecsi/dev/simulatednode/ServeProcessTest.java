@@ -54,29 +54,47 @@ class ServeProcessTest {
             driver.destroyForcibly();
         }
         try (var paths = Files.walk(root)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            paths.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         }
     }
 
     private Process start(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", runtimeClassPath(), Main.class.getName()));
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                runtimeClassPath(),
+                Main.class.getName()));
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 
     /** This module's classes and its runtime class path, as the distribution's lib/ has them. */
     private static String runtimeClassPath() throws IOException {
-        String runtime = Files.readString(Path.of(System.getProperty("spiffecsi.runtimeClasspath",
-                "target/runtime-classpath.txt"))).strip();
+        String runtime = Files.readString(
+                        Path.of(System.getProperty("spiffecsi.runtimeClasspath", "target/runtime-classpath.txt")))
+                .strip();
         return Path.of("target/classes").toAbsolutePath() + File.pathSeparator + runtime;
     }
 
     private List<String> serveArgs() {
-        return List.of("-workload-api-socket-dir", agentDir.toString(), "-csi-socket-path", socket.toString(),
-                "--kubelet-pods-dir", podsDir.toString(), "--state-dir", root.resolve("state").toString(),
-                "--backend", "symlink-dev", "--log-format", "json");
+        return List.of(
+                "-workload-api-socket-dir",
+                agentDir.toString(),
+                "-csi-socket-path",
+                socket.toString(),
+                "--kubelet-pods-dir",
+                podsDir.toString(),
+                "--state-dir",
+                root.resolve("state").toString(),
+                "--backend",
+                "symlink-dev",
+                "--log-format",
+                "json");
     }
 
     private void awaitSocket() throws Exception {
@@ -103,8 +121,8 @@ class ServeProcessTest {
         awaitSocket();
 
         Path target;
-        try (KubeletSimulator kubelet = KubeletSimulator.connect(socket, podsDir,
-                new RetryPolicy(Duration.ofMillis(100), Duration.ofMillis(100), 1))) {
+        try (KubeletSimulator kubelet = KubeletSimulator.connect(
+                socket, podsDir, new RetryPolicy(Duration.ofMillis(100), Duration.ofMillis(100), 1))) {
             assertEquals("node-7", kubelet.register().nodeId());
             target = kubelet.publish(Pod.of("web", "default", "default"));
         }
@@ -123,11 +141,14 @@ class ServeProcessTest {
             }
         }
         assertTrue(lines.size() >= 3, this::logText);
-        assertTrue(lines.stream().anyMatch(l -> l.path("msg").asText().startsWith(
-                "rpc method=NodePublishVolume volume_id=csi-") && l.path("msg").asText().contains(
-                "target_path=" + target) && l.path("msg").asText().contains("code=OK")), this::logText);
-        assertTrue(lines.stream().anyMatch(l -> l.path("msg").asText().contains("published volumes stay")),
+        assertTrue(
+                lines.stream()
+                        .anyMatch(l -> l.path("msg").asText().startsWith("rpc method=NodePublishVolume volume_id=csi-")
+                                && l.path("msg").asText().contains("target_path=" + target)
+                                && l.path("msg").asText().contains("code=OK")),
                 this::logText);
+        assertTrue(
+                lines.stream().anyMatch(l -> l.path("msg").asText().contains("published volumes stay")), this::logText);
     }
 
     @Test

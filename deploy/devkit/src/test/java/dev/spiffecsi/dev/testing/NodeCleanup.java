@@ -10,8 +10,7 @@ import java.nio.file.Path;
 /** Test teardown of a node: mounts a failed test left behind are detached first, so that nothing leaks. */
 public final class NodeCleanup {
 
-    private NodeCleanup() {
-    }
+    private NodeCleanup() {}
 
     public static void detachLeftoversAndDelete(NodeLayout layout) throws IOException {
         MountSyscalls mounts = new JnaMountSyscalls();

@@ -17,8 +17,7 @@ import java.util.stream.Stream;
  */
 public final class ReadableClassPath {
 
-    private ReadableClassPath() {
-    }
+    private ReadableClassPath() {}
 
     /** Copies every class path entry below {@code directory} (world-readable) and returns the new class path. */
     public static String copyTo(Path directory) throws IOException {
@@ -58,8 +57,8 @@ public final class ReadableClassPath {
 
     private static void makeReadable(Path path) {
         try {
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(
-                    Files.isDirectory(path) ? "rwxr-xr-x" : "rw-r--r--"));
+            Files.setPosixFilePermissions(
+                    path, PosixFilePermissions.fromString(Files.isDirectory(path) ? "rwxr-xr-x" : "rw-r--r--"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -32,10 +32,10 @@ public final class RunningNode implements AutoCloseable {
         NodeLayout layout = NodeLayout.createTemporary();
         DevAgent agent = DevAgent.start(DevAgentSettings.defaults(layout.agentSocket()));
         ClassLoader classLoader = RunningNode.class.getClassLoader();
-        Driver driver = Driver.start(layout.driverConfig(backend, classLoader), BackendRegistry.discover(classLoader),
-                "test");
-        KubeletSimulator kubelet = KubeletSimulator.connect(driver.socket(), layout.podsDir(),
-                RetryPolicy.kubeletDefaults());
+        Driver driver =
+                Driver.start(layout.driverConfig(backend, classLoader), BackendRegistry.discover(classLoader), "test");
+        KubeletSimulator kubelet =
+                KubeletSimulator.connect(driver.socket(), layout.podsDir(), RetryPolicy.kubeletDefaults());
         return new RunningNode(layout, agent, driver, kubelet);
     }
 

@@ -73,8 +73,8 @@ final class JulLoggers implements ILoggerFactory {
         }
 
         @Override
-        protected void handleNormalizedLoggingCall(org.slf4j.event.Level level, Marker marker, String pattern,
-                                                   Object[] arguments, Throwable throwable) {
+        protected void handleNormalizedLoggingCall(
+                org.slf4j.event.Level level, Marker marker, String pattern, Object[] arguments, Throwable throwable) {
             Level julLevel = level(level);
             if (!logger.isLoggable(julLevel)) {
                 return;

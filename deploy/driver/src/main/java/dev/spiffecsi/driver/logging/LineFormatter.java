@@ -20,8 +20,8 @@ import java.util.logging.LogRecord;
  */
 public final class LineFormatter extends Formatter {
 
-    private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss")
-            .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter SECOND =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
     private static final int LOGGER_WIDTH = 24;
 
     private final boolean json;
@@ -30,8 +30,7 @@ public final class LineFormatter extends Formatter {
     /** The formatted second of the last record: records come in bursts, and formatting dates is slow. */
     private volatile FormattedSecond lastSecond = new FormattedSecond(Long.MIN_VALUE, "");
 
-    private record FormattedSecond(long epochSecond, String text) {
-    }
+    private record FormattedSecond(long epochSecond, String text) {}
 
     public LineFormatter(boolean json) {
         this.json = json;
@@ -50,7 +49,9 @@ public final class LineFormatter extends Formatter {
         String level = levelName(record.getLevel()).toUpperCase(Locale.ROOT);
         line.append(' ').append(level).append(" ".repeat(Math.max(1, 6 - level.length())));
         String logger = String.valueOf(record.getLoggerName());
-        line.append(abbreviations.computeIfAbsent(logger, LineFormatter::abbreviate)).append(" - ").append(message)
+        line.append(abbreviations.computeIfAbsent(logger, LineFormatter::abbreviate))
+                .append(" - ")
+                .append(message)
                 .append('\n');
         if (stack != null) {
             line.append(stack);
@@ -66,7 +67,10 @@ public final class LineFormatter extends Formatter {
             lastSecond = second;
         }
         int millis = time.getNano() / 1_000_000;
-        line.append(second.text()).append('.').append(millis < 10 ? "00" : millis < 100 ? "0" : "").append(millis)
+        line.append(second.text())
+                .append('.')
+                .append(millis < 10 ? "00" : millis < 100 ? "0" : "")
+                .append(millis)
                 .append('Z');
     }
 
@@ -74,8 +78,11 @@ public final class LineFormatter extends Formatter {
         JsonStringEncoder encoder = JsonStringEncoder.getInstance();
         Instant time = record.getInstant();
         StringBuilder line = new StringBuilder(96 + message.length());
-        line.append("{\"level\":\"").append(levelName(record.getLevel()))
-                .append("\",\"ts\":").append(time.getEpochSecond()).append('.')
+        line.append("{\"level\":\"")
+                .append(levelName(record.getLevel()))
+                .append("\",\"ts\":")
+                .append(time.getEpochSecond())
+                .append('.')
                 .append(sixDigits(time.getNano() / 1000))
                 .append(",\"logger\":\"");
         encoder.quoteAsString(String.valueOf(record.getLoggerName()), line);

@@ -20,10 +20,10 @@ public final class LogSetup {
 
     /** The driver's own loggers. Held: java.util.logging forgets the level of a logger nobody references. */
     private static final Logger DRIVER = Logger.getLogger("dev.spiffecsi");
+
     private static final Logger ROOT = Logger.getLogger("");
 
-    private LogSetup() {
-    }
+    private LogSetup() {}
 
     /** Replaces whatever logging configuration there was with {@code settings}. */
     public static synchronized void apply(LogSettings settings) {

@@ -45,9 +45,13 @@ class LogSetupTest {
             LoggerFactory.getLogger("dev.spiffecsi.engine.volume.VolumeEngine").debug("volume {} published", "v1");
             System.getLogger("dev.spiffecsi.backend.bindmount").log(System.Logger.Level.DEBUG, "bind-mounted");
             // what ProcessBuilder and Runtime.exit log at debug, with a stack trace that reads like an error
-            System.getLogger("java.lang.ProcessBuilder").log(System.Logger.Level.DEBUG, "ProcessBuilder.start()",
-                    new RuntimeException("ProcessBuilder.start() debug"));
-            LoggerFactory.getLogger("io.grpc.netty.shaded.io.netty.util.internal.PlatformDependent").debug("internals");
+            System.getLogger("java.lang.ProcessBuilder")
+                    .log(
+                            System.Logger.Level.DEBUG,
+                            "ProcessBuilder.start()",
+                            new RuntimeException("ProcessBuilder.start() debug"));
+            LoggerFactory.getLogger("io.grpc.netty.shaded.io.netty.util.internal.PlatformDependent")
+                    .debug("internals");
             LoggerFactory.getLogger("io.grpc.internal.ServerImpl").info("a library's info line");
         });
         assertTrue(out.contains("DEBUG d.s.e.v.VolumeEngine - volume v1 published"), out);
@@ -65,17 +69,19 @@ class LogSetupTest {
             LoggerFactory.getLogger("dev.spiffecsi.rpc").info("rpc method=NodePublishVolume");
         });
         assertFalse(out.contains("a routine probe"), out);
-        assertTrue(out.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z INFO  dev.spiffecsi.rpc - "
-                + "rpc method=NodePublishVolume\n"), out);
+        assertTrue(
+                out.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z INFO  dev.spiffecsi.rpc - "
+                        + "rpc method=NodePublishVolume\n"),
+                out);
     }
 
     @Test
     void jsonLinesHaveTheGoDriversZapKeysAndEscapeEverything() throws Exception {
         String out = captured(new LogSettings("info", LogSettings.Format.JSON), () -> {
-            LoggerFactory.getLogger("dev.spiffecsi.engine.volume.VolumeEngine").warn("publish refused: \"{}\"\n\tnext",
-                    "a\\b");
-            LoggerFactory.getLogger("dev.spiffecsi.engine.runtime.Driver").error("failed",
-                    new IllegalStateException("boom"));
+            LoggerFactory.getLogger("dev.spiffecsi.engine.volume.VolumeEngine")
+                    .warn("publish refused: \"{}\"\n\tnext", "a\\b");
+            LoggerFactory.getLogger("dev.spiffecsi.engine.runtime.Driver")
+                    .error("failed", new IllegalStateException("boom"));
         });
         List<String> lines = out.lines().toList();
         assertEquals(2, lines.size(), out);
@@ -95,7 +101,8 @@ class LogSetupTest {
         assertEquals("d.s.e.c.CsiSocketServer", LineFormatter.abbreviate("dev.spiffecsi.engine.csi.CsiSocketServer"));
         assertEquals("dev.spiffecsi.rpc", LineFormatter.abbreviate("dev.spiffecsi.rpc"));
         assertEquals("d.s.backend.symlink-dev", LineFormatter.abbreviate("dev.spiffecsi.backend.symlink-dev"));
-        assertEquals("AVeryLongClassNameWithoutAnyPackageAtAll",
+        assertEquals(
+                "AVeryLongClassNameWithoutAnyPackageAtAll",
                 LineFormatter.abbreviate("AVeryLongClassNameWithoutAnyPackageAtAll"));
     }
 
@@ -112,5 +119,4 @@ class LogSetupTest {
         }
         return fields;
     }
-
 }

@@ -16,14 +16,14 @@ final class Chart {
     static final Path CHART = DEPLOY.resolve("helm/spiffe-csi-driver");
     /** The hardened SPIRE chart's spiffe-csi-driver subchart (test resources; see its NOTICE). */
     static final Path HARDENED = DEPLOY.resolve("helm/src/test/resources/hardened-subchart");
+
     static final Path KUBERNETES = DEPLOY.resolve("kubernetes");
     static final String RELEASE = "spiffe-csi-driver";
     static final String NAMESPACE = "spire";
 
     private static final Map<List<String>, Objects> CACHE = new ConcurrentHashMap<>();
 
-    private Chart() {
-    }
+    private Chart() {}
 
     /** Our chart rendered as release spiffe-csi-driver in namespace spire, with {@code --set}-style settings. */
     static Objects render(String... settings) {
@@ -35,11 +35,9 @@ final class Chart {
     }
 
     static Objects template(Path chart, List<String> extra) {
-        List<String> args = new ArrayList<>(List.of("template", RELEASE, chart.toString(), "--namespace",
-                NAMESPACE));
+        List<String> args = new ArrayList<>(List.of("template", RELEASE, chart.toString(), "--namespace", NAMESPACE));
         args.addAll(extra);
-        return CACHE.computeIfAbsent(List.copyOf(args),
-                a -> Objects.parse(String.join(" ", a), Tool.HELM.output(a)));
+        return CACHE.computeIfAbsent(List.copyOf(args), a -> Objects.parse(String.join(" ", a), Tool.HELM.output(a)));
     }
 
     /** {@code helm template} that is expected to fail: its result. */
@@ -51,8 +49,12 @@ final class Chart {
 
     static Objects kustomize(String dir) {
         List<String> key = List.of("kustomize", dir);
-        return CACHE.computeIfAbsent(key, k -> Objects.parse(dir, Tool.KUBECTL.output(
-                List.of("kustomize", KUBERNETES.resolve(dir).toString()))));
+        return CACHE.computeIfAbsent(
+                key,
+                k -> Objects.parse(
+                        dir,
+                        Tool.KUBECTL.output(
+                                List.of("kustomize", KUBERNETES.resolve(dir).toString()))));
     }
 
     private static Path locateDeploy() {

@@ -51,9 +51,15 @@ record DriverLoad(List<String> args, String hocon, LoadedConfig config) {
             if (mount == null) {
                 throw new AssertionError(rendered.source() + ": nothing is mounted at " + path.getParent());
             }
-            String configMap = Objects.named(pod.path("volumes"), mount.path("name").asText())
-                    .path("configMap").path("name").asText();
-            hocon = rendered.one("ConfigMap", configMap).path("data").path(path.getFileName().toString()).asText();
+            String configMap = Objects.named(
+                            pod.path("volumes"), mount.path("name").asText())
+                    .path("configMap")
+                    .path("name")
+                    .asText();
+            hocon = rendered.one("ConfigMap", configMap)
+                    .path("data")
+                    .path(path.getFileName().toString())
+                    .asText();
             try {
                 Path copy = Files.writeString(scratch.resolve("driver-" + System.nanoTime() + ".conf"), hocon);
                 file = Optional.of(copy);
@@ -64,11 +70,15 @@ record DriverLoad(List<String> args, String hocon, LoadedConfig config) {
         Map<String, String> environment = new HashMap<>();
         for (JsonNode variable : container.path("env")) {
             if (variable.has("value")) {
-                environment.put(variable.path("name").asText(), variable.path("value").asText());
+                environment.put(
+                        variable.path("name").asText(), variable.path("value").asText());
             }
         }
         environment.put("MY_NODE_NAME", "node-1");
-        LoadedConfig config = ConfigLoader.load(new ConfigSources(DriverFlags.overrides(flags), environment, file,
+        LoadedConfig config = ConfigLoader.load(new ConfigSources(
+                DriverFlags.overrides(flags),
+                environment,
+                file,
                 Thread.currentThread().getContextClassLoader()));
         return new DriverLoad(args, hocon, config);
     }

@@ -51,11 +51,13 @@ class KustomizeParityTest {
         }
         expectedPod.put("serviceAccountName", Chart.RELEASE);
         assertEquals(expectedPod, podFields(ourPod), "pod fields");
-        assertEquals(base.one("DaemonSet", "spiffe-csi-driver").path("spec").path("updateStrategy"),
+        assertEquals(
+                base.one("DaemonSet", "spiffe-csi-driver").path("spec").path("updateStrategy"),
                 ourDaemonSet.path("spec").path("updateStrategy"));
 
         // the driver container: the overlay's (base's, patched with what the backend needs)
-        ObjectNode expectedDriver = Objects.named(overlayPod.path("containers"), "spiffe-csi-driver").deepCopy();
+        ObjectNode expectedDriver = Objects.named(overlayPod.path("containers"), "spiffe-csi-driver")
+                .deepCopy();
         ArrayNode args = (ArrayNode) expectedDriver.path("args");
         // documented: -plugin-name is always given, as the hardened chart does
         args.insert(2, "-plugin-name");
@@ -66,42 +68,55 @@ class KustomizeParityTest {
             ((ObjectNode) resources.path("requests")).put("memory", "96Mi");
             ((ObjectNode) resources.path("limits")).put("memory", "320Mi");
         }
-        assertEquals(sortedMounts(expectedDriver), sortedMounts(Objects.named(ourPod.path("containers"),
-                "spiffe-csi-driver")), "driver container");
+        assertEquals(
+                sortedMounts(expectedDriver),
+                sortedMounts(Objects.named(ourPod.path("containers"), "spiffe-csi-driver")),
+                "driver container");
 
         // the sidecars: base's, unchanged
         for (String sidecar : List.of("node-driver-registrar", "liveness-probe")) {
-            assertEquals(Objects.named(basePod.path("containers"), sidecar),
-                    Objects.named(ourPod.path("containers"), sidecar), sidecar);
+            assertEquals(
+                    Objects.named(basePod.path("containers"), sidecar),
+                    Objects.named(ourPod.path("containers"), sidecar),
+                    sidecar);
         }
-        assertEquals(List.of("spiffe-csi-driver", "node-driver-registrar", "liveness-probe"),
+        assertEquals(
+                List.of("spiffe-csi-driver", "node-driver-registrar", "liveness-probe"),
                 Objects.names(ourPod.path("containers")));
 
         // the volumes the three containers use: the overlay's, with the chart's ConfigMap name
         for (String name : Objects.names(ourPod.path("volumes"))) {
             JsonNode ours = Objects.named(ourPod.path("volumes"), name);
-            ObjectNode expected = Objects.named(overlayPod.path("volumes"), name).deepCopy();
+            ObjectNode expected =
+                    Objects.named(overlayPod.path("volumes"), name).deepCopy();
             switch (name) {
-                case "spiffe-csi-config" -> ((ObjectNode) expected.path("configMap"))
-                        .put("name", Chart.RELEASE + "-config");
+                case "spiffe-csi-config" ->
+                    ((ObjectNode) expected.path("configMap")).put("name", Chart.RELEASE + "-config");
                 case "spire-agent-admin-socket-dir" -> {
                     // documented: the agent's admin socket reaches a pod of its own through the host
                     expected.remove("emptyDir");
-                    expected.set("hostPath", Objects.YAML.valueToTree(Map.of("path", "/run/spire/admin-sockets",
-                            "type", "DirectoryOrCreate")));
+                    expected.set(
+                            "hostPath",
+                            Objects.YAML.valueToTree(
+                                    Map.of("path", "/run/spire/admin-sockets", "type", "DirectoryOrCreate")));
                 }
-                default -> {
-                }
+                default -> {}
             }
             assertEquals(expected, ours, "volume " + name);
         }
         List<String> used = ourPod.findValues("volumeMounts").stream()
-                .flatMap(mounts -> Objects.names(mounts).stream()).distinct().sorted().toList();
-        assertEquals(used, Objects.names(ourPod.path("volumes")).stream().sorted().toList(),
+                .flatMap(mounts -> Objects.names(mounts).stream())
+                .distinct()
+                .sorted()
+                .toList();
+        assertEquals(
+                used,
+                Objects.names(ourPod.path("volumes")).stream().sorted().toList(),
                 "exactly the volumes the containers mount");
 
         // the CSIDriver object: base/driver's
-        assertEquals(kustomized.one("CSIDriver", "csi.spiffe.io").path("spec"),
+        assertEquals(
+                kustomized.one("CSIDriver", "csi.spiffe.io").path("spec"),
                 chart.one("CSIDriver", "csi.spiffe.io").path("spec"));
 
         // the configuration, as the driver loads it

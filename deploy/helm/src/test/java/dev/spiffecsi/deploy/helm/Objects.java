@@ -16,7 +16,8 @@ record Objects(String source, List<JsonNode> all) {
 
     static Objects parse(String source, String yaml) {
         List<JsonNode> objects = new ArrayList<>();
-        try (MappingIterator<JsonNode> documents = YAML.readerFor(JsonNode.class).readValues(yaml)) {
+        try (MappingIterator<JsonNode> documents =
+                YAML.readerFor(JsonNode.class).readValues(yaml)) {
             while (documents.hasNext()) {
                 JsonNode document = documents.next();
                 if (document != null && !document.isNull() && !document.isEmpty()) {
@@ -34,13 +35,19 @@ record Objects(String source, List<JsonNode> all) {
     }
 
     Optional<JsonNode> find(String kind, String name) {
-        return ofKind(kind).stream().filter(o -> name.equals(o.path("metadata").path("name").asText())).findFirst();
+        return ofKind(kind).stream()
+                .filter(o -> name.equals(o.path("metadata").path("name").asText()))
+                .findFirst();
     }
 
     JsonNode one(String kind, String name) {
-        return find(kind, name).orElseThrow(() -> new AssertionError(source + " has no " + kind + " " + name
-                + "; it has " + all.stream().map(o -> o.path("kind").asText() + " "
-                + o.path("metadata").path("name").asText()).toList()));
+        return find(kind, name)
+                .orElseThrow(() -> new AssertionError(source + " has no " + kind + " " + name
+                        + "; it has "
+                        + all.stream()
+                                .map(o -> o.path("kind").asText() + " "
+                                        + o.path("metadata").path("name").asText())
+                                .toList()));
     }
 
     /** The only object of {@code kind}. */
@@ -53,7 +60,8 @@ record Objects(String source, List<JsonNode> all) {
     }
 
     static JsonNode podSpec(JsonNode workload) {
-        return workload.path("kind").asText().equals("Pod") ? workload.path("spec")
+        return workload.path("kind").asText().equals("Pod")
+                ? workload.path("spec")
                 : workload.path("spec").path("template").path("spec");
     }
 

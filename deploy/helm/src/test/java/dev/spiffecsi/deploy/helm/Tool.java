@@ -20,13 +20,23 @@ import java.util.function.Predicate;
  * /usr/local/bin, and accepted only when its version output passes {@code acceptable}. Without one the calling
  * test is skipped, saying how to install it (under SPIFFECSI_REQUIRE_ALL=1, CI fails on the skip).
  */
-record Tool(String name, String envVariable, List<String> versionCommand, Predicate<String> acceptable,
-            String installHint) {
+record Tool(
+        String name,
+        String envVariable,
+        List<String> versionCommand,
+        Predicate<String> acceptable,
+        String installHint) {
 
-    static final Tool HELM = new Tool("helm", "HELM", List.of("version", "--template", "{{.Version}}"),
+    static final Tool HELM = new Tool(
+            "helm",
+            "HELM",
+            List.of("version", "--template", "{{.Version}}"),
             v -> v.matches("(?s)v[34]\\..*"),
             "install it with deploy/kubernetes/tools/install-helm.sh (or point HELM at a Helm 3 or 4)");
-    static final Tool KUBECTL = new Tool("kubectl", "KUBECTL", List.of("version", "--client"),
+    static final Tool KUBECTL = new Tool(
+            "kubectl",
+            "KUBECTL",
+            List.of("version", "--client"),
             v -> v.matches("(?s).*Kustomize Version: v([5-9]|\\d\\d+)\\..*"),
             "install it with deploy/kubernetes/tools/install-kubectl.sh (or point KUBECTL at a kubectl with "
                     + "kustomize v5+)");
@@ -34,8 +44,9 @@ record Tool(String name, String envVariable, List<String> versionCommand, Predic
     /** The executable, or skips the calling test with the reason and the install hint. */
     String binaryOrSkip() {
         Found found = Found.of(this);
-        assumeTrue(found.binary().isPresent(), () -> "SKIPPED: the chart checks need " + name + ", and "
-                + found.reason() + "; " + installHint);
+        assumeTrue(
+                found.binary().isPresent(),
+                () -> "SKIPPED: the chart checks need " + name + ", and " + found.reason() + "; " + installHint);
         return found.binary().get();
     }
 
@@ -51,14 +62,13 @@ record Tool(String name, String envVariable, List<String> versionCommand, Predic
     String output(List<String> args) {
         Result result = run(args);
         if (result.exit() != 0) {
-            throw new AssertionError(name + " " + String.join(" ", args) + " exited " + result.exit() + ": "
-                    + result.err());
+            throw new AssertionError(
+                    name + " " + String.join(" ", args) + " exited " + result.exit() + ": " + result.err());
         }
         return result.out();
     }
 
-    record Result(int exit, String out, String err) {
-    }
+    record Result(int exit, String out, String err) {}
 
     private record Found(Optional<String> binary, String reason) {
         private static final java.util.Map<String, Found> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
@@ -104,7 +114,9 @@ record Tool(String name, String envVariable, List<String> versionCommand, Predic
     static Result exec(List<String> command) {
         try {
             Process process = new ProcessBuilder(command)
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+                    .redirectInput(
+                            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .start();
             CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
             String stdout = read(process.getInputStream());
             if (!process.waitFor(120, TimeUnit.SECONDS)) {

@@ -17,9 +17,16 @@ class CsiDriverAndWorkloadTest {
     static final Rendered SEED_WORKLOAD = Rendered.read(Kustomize.SEED.resolve("workload.yaml"));
 
     static Stream<String> rendersWithTheDefaultDriver() {
-        return Stream.of("base", "base/driver", "overlays/production", "overlays/dev", "overlays/fuse-proxy",
-                "compositions/production-microk8s", "compositions/dev-all-components",
-                "compositions/fuse-proxy-microk8s", "compositions/production-and-second-instance");
+        return Stream.of(
+                "base",
+                "base/driver",
+                "overlays/production",
+                "overlays/dev",
+                "overlays/fuse-proxy",
+                "compositions/production-microk8s",
+                "compositions/dev-all-components",
+                "compositions/fuse-proxy-microk8s",
+                "compositions/production-and-second-instance");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -35,18 +42,25 @@ class CsiDriverAndWorkloadTest {
         // None, also now that the driver advertises VOLUME_MOUNT_GROUP: the kubelet delegates the fsGroup to such a
         // driver whatever the policy (kubelet 1.31 on the realnode rig, None and File alike), and File would let a
         // kubelet facing a driver without the capability chown the agent's socket directory through the volume
-        assertEquals("None", ours.path("spec").path("fsGroupPolicy").asText(),
+        assertEquals(
+                "None",
+                ours.path("spec").path("fsGroupPolicy").asText(),
                 "fsGroupPolicy None: never a kubelet chown of the agent's socket directory");
-        assertEquals(List.of("Ephemeral"), PodSpec.list(ours.path("spec").path("volumeLifecycleModes")).stream()
-                .map(JsonNode::asText).toList());
+        assertEquals(
+                List.of("Ephemeral"),
+                PodSpec.list(ours.path("spec").path("volumeLifecycleModes")).stream()
+                        .map(JsonNode::asText)
+                        .toList());
     }
 
     @Test
     void secondInstanceHasTheSeedsSpecUnderItsOwnName() {
         Rendered rendered = Kustomize.render("overlays/second-instance");
-        assertEquals(List.of("upstream.csi.spiffe.io"),
+        assertEquals(
+                List.of("upstream.csi.spiffe.io"),
                 rendered.ofKind("CSIDriver").stream().map(Rendered::name).toList());
-        assertEquals(SEED_DRIVER.one("CSIDriver", "csi.spiffe.io").path("spec"),
+        assertEquals(
+                SEED_DRIVER.one("CSIDriver", "csi.spiffe.io").path("spec"),
                 rendered.one("CSIDriver", "upstream.csi.spiffe.io").path("spec"));
     }
 
@@ -54,20 +68,27 @@ class CsiDriverAndWorkloadTest {
     void twoInstancesShareNothingOnTheNode() {
         Rendered both = Kustomize.render("compositions/production-and-second-instance");
         // the first driver is in the agent's pod, the second in a DaemonSet of its own
-        PodSpec first = Rendered.podSpec(both.one("DaemonSet", DriverDeployment.AGENT)).orElseThrow();
-        PodSpec second = Rendered.podSpec(both.one("DaemonSet", "spiffe-csi-driver-upstream")).orElseThrow();
+        PodSpec first =
+                Rendered.podSpec(both.one("DaemonSet", DriverDeployment.AGENT)).orElseThrow();
+        PodSpec second = Rendered.podSpec(both.one("DaemonSet", "spiffe-csi-driver-upstream"))
+                .orElseThrow();
         for (String volume : List.of("spiffe-csi-socket-dir", "spiffe-csi-state")) {
             assertTrue(!first.hostPath(volume).equals(second.hostPath(volume)), volume + " is shared");
         }
         // two health ports that are both ports of the node (host network) must differ
         int firstPort = healthPort(first);
         int secondPort = healthPort(second);
-        assertTrue(!(first.hostNetwork() && second.hostNetwork()) || firstPort != secondPort,
+        assertTrue(
+                !(first.hostNetwork() && second.hostNetwork()) || firstPort != secondPort,
                 "both drivers serve health on port " + firstPort + " of the node");
-        JsonNode firstSelector = both.one("DaemonSet", DriverDeployment.AGENT).path("spec").path("selector");
-        JsonNode secondSelector = both.one("DaemonSet", "spiffe-csi-driver-upstream").path("spec").path("selector");
+        JsonNode firstSelector =
+                both.one("DaemonSet", DriverDeployment.AGENT).path("spec").path("selector");
+        JsonNode secondSelector =
+                both.one("DaemonSet", "spiffe-csi-driver-upstream").path("spec").path("selector");
         assertTrue(!firstSelector.equals(secondSelector), "the two DaemonSets select each other's pods");
-        assertEquals(first.hostPath("spire-agent-socket-dir"), second.hostPath("spire-agent-socket-dir"),
+        assertEquals(
+                first.hostPath("spire-agent-socket-dir"),
+                second.hostPath("spire-agent-socket-dir"),
                 "both serve the one agent's socket");
     }
 
@@ -87,7 +108,8 @@ class CsiDriverAndWorkloadTest {
         assertEquals("csi.spiffe.io", volume.path("csi").path("driver").asText());
         assertTrue(volume.path("csi").path("readOnly").asBoolean(false), "readOnly: true");
         JsonNode container = ours.path("spec").path("containers").get(0);
-        assertEquals("unix:///spiffe-workload-api/spire-agent.sock",
+        assertEquals(
+                "unix:///spiffe-workload-api/spire-agent.sock",
                 PodSpec.literalEnv(container).get("SPIFFE_ENDPOINT_SOCKET"));
     }
 

@@ -67,7 +67,8 @@ class DockerfileTest {
     void everyBaseImageIsPinned() throws IOException {
         String text = dockerfile();
         Map<String, String> args = argDefaults(text);
-        Matcher from = Pattern.compile("(?m)^FROM (?:--platform=\\S+ )?(\\S+)(?: AS [\\w-]+)?$").matcher(text);
+        Matcher from = Pattern.compile("(?m)^FROM (?:--platform=\\S+ )?(\\S+)(?: AS [\\w-]+)?$")
+                .matcher(text);
         List<String> images = new ArrayList<>();
         while (from.find()) {
             String image = from.group(1);
@@ -115,8 +116,10 @@ class DockerfileTest {
         assertFalse(text.contains("ENV SPIFFE_CSI_JAVA_OPTS"), "one place for the JVM options: the launcher");
         // and it uses what image-root.sh adds: native libraries never unpacked into /tmp (read-only root file
         // systems without a writable /tmp, as the Go driver's DaemonSet has), the AOT cache with its own runtime
-        assertTrue(launcher.contains("-Djava.library.path=$here/native -Djna.boot.library.path=$here/native "
-                + "-Djna.nounpack=true"), launcher);
+        assertTrue(
+                launcher.contains("-Djava.library.path=$here/native -Djna.boot.library.path=$here/native "
+                        + "-Djna.nounpack=true"),
+                launcher);
         assertTrue(launcher.contains("-XX:AOTCache=$here/spiffe-csi-driver.aot"), launcher);
         assertTrue(launcher.contains("-XX:-UsePerfData"), "no hsperfdata file in /tmp");
     }
@@ -135,7 +138,9 @@ class DockerfileTest {
     @Test
     void theImageTrainsAnAotCacheInPlaceAndTheLauncherUsesIt() throws IOException {
         String text = dockerfile();
-        assertTrue(text.contains("image-root.sh train-aot /opt/spiffe-csi \\\n      /tmp/deploy/dev-distribution/target/dist"),
+        assertTrue(
+                text.contains(
+                        "image-root.sh train-aot /opt/spiffe-csi \\\n      /tmp/deploy/dev-distribution/target/dist"),
                 "trained where it is used, after /opt/spiffe-csi is in place");
         String script = Files.readString(IMAGE_ROOT);
         assertTrue(script.contains("serve -node-id aot-training -backend symlink-dev"), "trained without privileges");
@@ -150,15 +155,20 @@ class DockerfileTest {
         String assemble = script.substring(script.indexOf("assemble() {"), script.indexOf("train_aot() {"));
         String train = script.substring(script.indexOf("train_aot() {"));
         assertTrue(assemble.contains("--compress=zip-0"), "the layer's gzip, not jlink's, compresses the modules");
-        assertTrue(assemble.contains("find \"$opt/runtime\" \"$opt/native\" -name '*.so' -exec strip --strip-unneeded {} +"),
+        assertTrue(
+                assemble.contains(
+                        "find \"$opt/runtime\" \"$opt/native\" -name '*.so' -exec strip --strip-unneeded {} +"),
                 "native symbol tables stripped");
         assertTrue(assemble.contains("rm -f \"$opt/runtime/lib/server/classes_nocoops.jsa\""), "no unused CDS archive");
-        assertTrue(assemble.contains("RepackJars.java\" \"$opt/lib\" \"$(ls \"$opt\"/lib/grpc-netty-shaded-*.jar)\""),
+        assertTrue(
+                assemble.contains("RepackJars.java\" \"$opt/lib\" \"$(ls \"$opt\"/lib/grpc-netty-shaded-*.jar)\""),
                 "stored jars, netty's natives dropped");
         assertTrue(assemble.contains("\"$(ls \"$opt\"/lib/jna-[0-9]*.jar)\""), "JNA's natives dropped");
         // the AOT cache replaces the default CDS archive: dropped only once the cache exists
-        assertTrue(train.indexOf("test -s \"$opt/spiffe-csi-driver.aot\"")
-                < train.indexOf("rm -f \"$opt/runtime/lib/server/classes.jsa\""), train);
+        assertTrue(
+                train.indexOf("test -s \"$opt/spiffe-csi-driver.aot\"")
+                        < train.indexOf("rm -f \"$opt/runtime/lib/server/classes.jsa\""),
+                train);
         String launcher = Files.readString(LAUNCHER);
         assertTrue(launcher.contains("-XX:MaxRAM=256m -Xmx48m"), "a heap that keeps compressed oops on");
     }
@@ -173,11 +183,15 @@ class DockerfileTest {
     @Test
     void dockerignoreKeepsTheSourcesAndDropsBuildOutput() throws IOException {
         Path ignore = Kustomize.DEPLOY.getParent().resolve(".dockerignore");
-        List<String> patterns = Files.readAllLines(ignore).stream().map(String::strip)
-                .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        List<String> patterns = Files.readAllLines(ignore).stream()
+                .map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                .toList();
         assertTrue(patterns.containsAll(List.of(".git", "**/target")), patterns::toString);
-        for (String needed : List.of("mvnw", ".mvn", "pom.xml", "deploy", "deploy/driver", "deploy/driver/src", "spi", "config", "engine")) {
-            assertFalse(patterns.stream().anyMatch(p -> p.equals(needed) || p.equals(needed + "/")),
+        for (String needed : List.of(
+                "mvnw", ".mvn", "pom.xml", "deploy", "deploy/driver", "deploy/driver/src", "spi", "config", "engine")) {
+            assertFalse(
+                    patterns.stream().anyMatch(p -> p.equals(needed) || p.equals(needed + "/")),
                     needed + " is ignored");
         }
         assertTrue(Files.isRegularFile(Kustomize.DEPLOY.getParent().resolve(".mvn/wrapper/maven-wrapper.properties")));
@@ -185,7 +199,8 @@ class DockerfileTest {
 
     /** The production distribution's jars (deploy/driver/target/dist/lib), which the image packages. */
     static List<Path> distributionJars() throws IOException {
-        Path lib = Path.of(System.getProperty("spiffecsi.dist", "../driver/target/dist")).resolve("lib");
+        Path lib = Path.of(System.getProperty("spiffecsi.dist", "../driver/target/dist"))
+                .resolve("lib");
         assertTrue(Files.isDirectory(lib), () -> lib + " is missing: package deploy/driver first (./build.sh)");
         try (Stream<Path> files = Files.list(lib)) {
             return files.filter(f -> f.toString().endsWith(".jar")).sorted().toList();
@@ -198,20 +213,25 @@ class DockerfileTest {
         List<Path> jars = distributionJars();
         String text = Files.readString(IMAGE_ROOT);
         Map<String, List<String>> wanted = Map.of(
-                "grpc-netty-shaded-[^/]*\\.jar", List.of(
-                        "META-INF/native/libio_grpc_netty_shaded_netty_transport_native_epoll_x86_64.so",
-                        "META-INF/native/libio_grpc_netty_shaded_netty_transport_native_epoll_aarch_64.so"),
-                "jna-[0-9][^/]*\\.jar", List.of(
-                        "com/sun/jna/linux-x86-64/libjnidispatch.so", "com/sun/jna/linux-aarch64/libjnidispatch.so"));
+                "grpc-netty-shaded-[^/]*\\.jar",
+                        List.of(
+                                "META-INF/native/libio_grpc_netty_shaded_netty_transport_native_epoll_x86_64.so",
+                                "META-INF/native/libio_grpc_netty_shaded_netty_transport_native_epoll_aarch_64.so"),
+                "jna-[0-9][^/]*\\.jar",
+                        List.of(
+                                "com/sun/jna/linux-x86-64/libjnidispatch.so",
+                                "com/sun/jna/linux-aarch64/libjnidispatch.so"));
         assertTrue(text.contains("xf \"$(ls \"$opt\"/lib/grpc-netty-shaded-*.jar)\"")
                 && text.contains("xf \"$(ls \"$opt\"/lib/jna-[0-9]*.jar)\""));
         assertTrue(text.contains("netty_transport_native_epoll_${netty}.so")
                 && text.contains("com/sun/jna/${jna}/libjnidispatch.so"));
         for (Map.Entry<String, List<String>> jar : wanted.entrySet()) {
             List<Path> matches = jars.stream()
-                    .filter(f -> f.getFileName().toString().matches(jar.getKey())).toList();
+                    .filter(f -> f.getFileName().toString().matches(jar.getKey()))
+                    .toList();
             assertEquals(1, matches.size(), () -> jar.getKey() + " matches " + matches);
-            try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(matches.get(0).toFile())) {
+            try (java.util.zip.ZipFile zip =
+                    new java.util.zip.ZipFile(matches.get(0).toFile())) {
                 for (String entry : jar.getValue()) {
                     assertTrue(zip.getEntry(entry) != null, () -> matches.get(0) + " has no " + entry);
                 }
@@ -226,16 +246,24 @@ class DockerfileTest {
     void jlinkModulesCoverWhatJdepsFindsInTheDistribution(@TempDir Path scratch) throws IOException {
         ToolProvider jdeps = ToolProvider.findFirst("jdeps").orElse(null);
         assumeTrue(jdeps != null, "SKIPPED: this JDK has no jdeps");
-        List<String> command = new ArrayList<>(List.of("--print-module-deps", "--ignore-missing-deps",
-                "--multi-release", String.valueOf(Runtime.version().feature()), "-q"));
+        List<String> command = new ArrayList<>(List.of(
+                "--print-module-deps",
+                "--ignore-missing-deps",
+                "--multi-release",
+                String.valueOf(Runtime.version().feature()),
+                "-q"));
         command.addAll(jdepsInputs(scratch));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = jdeps.run(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), command.toArray(String[]::new));
+        int exit = jdeps.run(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                command.toArray(String[]::new));
         assertEquals(0, exit, () -> out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8));
-        Set<String> needed = Arrays.stream(out.toString(StandardCharsets.UTF_8).strip().split(","))
-                .map(String::strip).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> needed = Arrays.stream(
+                        out.toString(StandardCharsets.UTF_8).strip().split(","))
+                .map(String::strip)
+                .collect(Collectors.toCollection(TreeSet::new));
         assertTrue(needed.contains("java.base") && needed.contains("jdk.unsupported"), needed::toString);
 
         String listed = jlinkModules();
@@ -262,8 +290,8 @@ class DockerfileTest {
                 inputs.add(stripped.toString());
             }
         }
-        List<String> arguments = new ArrayList<>(List.of("--class-path",
-                String.join(java.io.File.pathSeparator, inputs)));
+        List<String> arguments =
+                new ArrayList<>(List.of("--class-path", String.join(java.io.File.pathSeparator, inputs)));
         arguments.addAll(inputs);
         return arguments;
     }
@@ -297,13 +325,19 @@ class DockerfileTest {
         for (String module : LEFT_OUT.keySet()) {
             assertFalse(linked.contains(module), module + " is linked again: " + linked);
         }
-        List<String> command = new ArrayList<>(List.of("-verbose:class", "--ignore-missing-deps",
-                "--multi-release", String.valueOf(Runtime.version().feature()), "-q"));
+        List<String> command = new ArrayList<>(List.of(
+                "-verbose:class",
+                "--ignore-missing-deps",
+                "--multi-release",
+                String.valueOf(Runtime.version().feature()),
+                "-q"));
         command.addAll(jdepsInputs(scratch));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = jdeps.run(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), command.toArray(String[]::new));
+        int exit = jdeps.run(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                command.toArray(String[]::new));
         assertEquals(0, exit, () -> err.toString(StandardCharsets.UTF_8));
         // "   com.sun.jna.Native   -> java.awt.Component   java.desktop"
         Pattern dependency = Pattern.compile("^\\s+(\\S+)\\s+->\\s+\\S+\\s+(\\S+)$");
@@ -312,19 +346,23 @@ class DockerfileTest {
             Matcher m = dependency.matcher(line);
             if (m.matches() && !linked.contains(m.group(2)) && m.group(2).matches("(java|jdk)\\.[a-z.]+")) {
                 String type = m.group(1);
-                referring.computeIfAbsent(m.group(2), k -> new TreeSet<>())
+                referring
+                        .computeIfAbsent(m.group(2), k -> new TreeSet<>())
                         .add(type.substring(0, type.lastIndexOf('.')));
             }
         }
-        assertTrue(referring.containsKey("java.desktop"), () -> "jdeps found no reference to java.desktop at all: "
-                + "is the output still read right? " + referring);
+        assertTrue(
+                referring.containsKey("java.desktop"),
+                () -> "jdeps found no reference to java.desktop at all: " + "is the output still read right? "
+                        + referring);
         assertEquals(LEFT_OUT, referring, "packages that refer to modules the runtime leaves out");
     }
 
     /** The modules jlink links for {@code roots}: the roots and everything they require, transitively. */
     static Set<String> closure(Set<String> roots) {
         Map<String, ModuleDescriptor> system = ModuleFinder.ofSystem().findAll().stream()
-                .map(ModuleReference::descriptor).collect(Collectors.toMap(ModuleDescriptor::name, d -> d));
+                .map(ModuleReference::descriptor)
+                .collect(Collectors.toMap(ModuleDescriptor::name, d -> d));
         Set<String> seen = new TreeSet<>();
         Deque<String> todo = new ArrayDeque<>(roots);
         while (!todo.isEmpty()) {
@@ -342,7 +380,7 @@ class DockerfileTest {
 
     static void withoutModuleInfo(Path jar, Path copy) throws IOException {
         try (ZipInputStream in = new ZipInputStream(Files.newInputStream(jar));
-             ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(copy))) {
+                ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(copy))) {
             for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
                 if (entry.getName().endsWith("module-info.class")) {
                     continue;

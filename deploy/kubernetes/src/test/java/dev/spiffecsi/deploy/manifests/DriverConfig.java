@@ -24,9 +24,16 @@ import java.util.regex.Pattern;
  * its HOCON file from the ConfigMap mounted where --config points, its literal environment, and the node name
  * the kubelet would put in MY_NODE_NAME.
  */
-record DriverConfig(DriverDeployment deployment, PodSpec pod, JsonNode container, List<String> args,
-                    Flags.Parsed flags, String hocon, Path configFile, Map<String, String> environment,
-                    LoadedConfig config) {
+record DriverConfig(
+        DriverDeployment deployment,
+        PodSpec pod,
+        JsonNode container,
+        List<String> args,
+        Flags.Parsed flags,
+        String hocon,
+        Path configFile,
+        Map<String, String> environment,
+        LoadedConfig config) {
 
     static final String NODE = "node-1";
     static final String CONTAINER = "spiffe-csi-driver";
@@ -58,8 +65,11 @@ record DriverConfig(DriverDeployment deployment, PodSpec pod, JsonNode container
         }
         Map<String, String> environment = new LinkedHashMap<>(PodSpec.literalEnv(container));
         environment.put("MY_NODE_NAME", NODE);
-        LoadedConfig config = ConfigLoader.load(new ConfigSources(DriverFlags.overrides(flags), environment,
-                Optional.of(file), Thread.currentThread().getContextClassLoader()));
+        LoadedConfig config = ConfigLoader.load(new ConfigSources(
+                DriverFlags.overrides(flags),
+                environment,
+                Optional.of(file),
+                Thread.currentThread().getContextClassLoader()));
         return new DriverConfig(deployment, pod, container, args, flags, hocon, file, environment, config);
     }
 
@@ -71,9 +81,13 @@ record DriverConfig(DriverDeployment deployment, PodSpec pod, JsonNode container
         }
         Path path = Path.of(configPath);
         JsonNode mount = PodSpec.mounts(container).stream()
-                .filter(m -> Path.of(m.path("mountPath").asText()).equals(path.getParent())).findFirst()
+                .filter(m -> Path.of(m.path("mountPath").asText()).equals(path.getParent()))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError(pod.owner() + ": nothing is mounted at " + path.getParent()));
-        String configMapName = pod.volume(mount.path("name").asText()).path("configMap").path("name").asText();
+        String configMapName = pod.volume(mount.path("name").asText())
+                .path("configMap")
+                .path("name")
+                .asText();
         JsonNode configMap = rendered.one("ConfigMap", configMapName);
         JsonNode content = configMap.path("data").path(path.getFileName().toString());
         if (!content.isTextual()) {
@@ -104,8 +118,10 @@ record DriverConfig(DriverDeployment deployment, PodSpec pod, JsonNode container
                 continue;
             }
             String flag = DriverFlags.KEYS.entrySet().stream()
-                    .filter(e -> ConfigLoader.environmentVariableFor(e.getValue()).equals(variable.getKey()))
-                    .map(Map.Entry::getKey).findFirst()
+                    .filter(e ->
+                            ConfigLoader.environmentVariableFor(e.getValue()).equals(variable.getKey()))
+                    .map(Map.Entry::getKey)
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError(variable.getKey() + " has no flag to pass it as"));
             command.add("--" + flag);
             command.add(variable.getValue());
@@ -117,23 +133,34 @@ record DriverConfig(DriverDeployment deployment, PodSpec pod, JsonNode container
 
     /** The string value of {@code key = "..."} in an HCL (SPIRE) configuration. */
     static Optional<String> hclString(String conf, String key) {
-        Matcher m = Pattern.compile("(?m)^\\s*" + Pattern.quote(key) + "\\s*=\\s*\"([^\"]*)\"").matcher(conf);
+        Matcher m = Pattern.compile("(?m)^\\s*" + Pattern.quote(key) + "\\s*=\\s*\"([^\"]*)\"")
+                .matcher(conf);
         return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
     /** The strings of {@code key = ["...", ...]} in an HCL (SPIRE) configuration. */
     static List<String> hclStrings(String conf, String key) {
-        Matcher m = Pattern.compile("(?m)^\\s*" + Pattern.quote(key) + "\\s*=\\s*\\[([^\\]]*)\\]").matcher(conf);
+        Matcher m = Pattern.compile("(?m)^\\s*" + Pattern.quote(key) + "\\s*=\\s*\\[([^\\]]*)\\]")
+                .matcher(conf);
         if (!m.find()) {
             return List.of();
         }
-        return Pattern.compile("\"([^\"]*)\"").matcher(m.group(1)).results().map(r -> r.group(1)).toList();
+        return Pattern.compile("\"([^\"]*)\"")
+                .matcher(m.group(1))
+                .results()
+                .map(r -> r.group(1))
+                .toList();
     }
 
     /** The SPIRE agent's agent.conf in {@code rendered} (from the ConfigMap its DaemonSet mounts). */
     static String agentConf(Rendered rendered) {
-        PodSpec agent = Rendered.podSpec(rendered.one("DaemonSet", "spire-agent")).orElseThrow();
-        String configMap = agent.volume("spire-config").path("configMap").path("name").asText();
-        return rendered.one("ConfigMap", configMap).path("data").path("agent.conf").asText();
+        PodSpec agent =
+                Rendered.podSpec(rendered.one("DaemonSet", "spire-agent")).orElseThrow();
+        String configMap =
+                agent.volume("spire-config").path("configMap").path("name").asText();
+        return rendered.one("ConfigMap", configMap)
+                .path("data")
+                .path("agent.conf")
+                .asText();
     }
 }

@@ -30,7 +30,8 @@ class DriverConfigTest {
 
     static Set<String> discoverableBackends() {
         return BackendRegistry.discover(Thread.currentThread().getContextClassLoader()).providers().stream()
-                .map(BackendProvider::name).collect(Collectors.toCollection(TreeSet::new));
+                .map(BackendProvider::name)
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 
     static Stream<DriverDeployment> symlinkDev() {
@@ -64,7 +65,8 @@ class DriverConfigTest {
         if (discoverableBackends().contains(deployment.backend())) {
             assertEquals(List.of(), loaded.config().warnings(), "no warning at startup");
         } else {
-            assertEquals(List.of("spiffe-csi.backends." + deployment.backend()
+            assertEquals(
+                    List.of("spiffe-csi.backends." + deployment.backend()
                             + " configures a backend that is not installed; the section is ignored"),
                     loaded.config().warnings());
         }
@@ -73,7 +75,8 @@ class DriverConfigTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.spiffecsi.deploy.manifests.DriverDeployment#all")
     void backendIsOneTheDistributionContains(DriverDeployment deployment) {
-        assertTrue(discoverableBackends().contains(deployment.backend()),
+        assertTrue(
+                discoverableBackends().contains(deployment.backend()),
                 () -> deployment.backend() + " is not among " + discoverableBackends());
     }
 
@@ -83,11 +86,16 @@ class DriverConfigTest {
         DriverConfig loaded = DriverConfig.load(deployment, scratch);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = Main.run(loaded.checkConfigCommand(), new PrintStream(out, true, StandardCharsets.UTF_8),
+        int exit = Main.run(
+                loaded.checkConfigCommand(),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertEquals(0, exit, () -> "check-config " + loaded.checkConfigCommand() + ":\n"
-                + err.toString(StandardCharsets.UTF_8));
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("# backend: " + deployment.backend() + " "),
+        assertEquals(
+                0,
+                exit,
+                () -> "check-config " + loaded.checkConfigCommand() + ":\n" + err.toString(StandardCharsets.UTF_8));
+        assertTrue(
+                out.toString(StandardCharsets.UTF_8).contains("# backend: " + deployment.backend() + " "),
                 () -> out.toString(StandardCharsets.UTF_8));
     }
 
@@ -101,7 +109,9 @@ class DriverConfigTest {
         String root = deployment.kubeletRoot();
 
         // CSI socket: in the socket directory volume, which is <kubelet root>/plugins/<plugin name> on the host
-        assertEquals(Path.of(pod.mountPath(driver, "spiffe-csi-socket-dir")), settings.csiSocketPath().getParent());
+        assertEquals(
+                Path.of(pod.mountPath(driver, "spiffe-csi-socket-dir")),
+                settings.csiSocketPath().getParent());
         String socketDir = pod.hostPath("spiffe-csi-socket-dir");
         assertEquals(root + "/plugins/" + deployment.pluginName(), socketDir);
 
@@ -109,9 +119,11 @@ class DriverConfigTest {
         JsonNode registrar = pod.container("node-driver-registrar");
         List<String> registrarArgs = PodSpec.args(registrar);
         String socketName = settings.csiSocketPath().getFileName().toString();
-        assertEquals(pod.mountPath(registrar, "spiffe-csi-socket-dir") + "/" + socketName,
+        assertEquals(
+                pod.mountPath(registrar, "spiffe-csi-socket-dir") + "/" + socketName,
                 PodSpec.flag(registrarArgs, "csi-address").orElseThrow());
-        assertEquals(socketDir + "/" + socketName,
+        assertEquals(
+                socketDir + "/" + socketName,
                 PodSpec.flag(registrarArgs, "kubelet-registration-path").orElseThrow());
         assertEquals("/registration", pod.mountPath(registrar, "kubelet-plugin-registration-dir"));
         assertEquals(root + "/plugins_registry", pod.hostPath("kubelet-plugin-registration-dir"));
@@ -123,7 +135,10 @@ class DriverConfigTest {
 
         // agent socket directory, read-only; state directory, a hostPath that survives the pod
         assertEquals(Path.of(pod.mountPath(driver, "spire-agent-socket-dir")), settings.workloadApiSocketDir());
-        assertTrue(PodSpec.mount(driver, "spire-agent-socket-dir").orElseThrow().path("readOnly").asBoolean());
+        assertTrue(PodSpec.mount(driver, "spire-agent-socket-dir")
+                .orElseThrow()
+                .path("readOnly")
+                .asBoolean());
         assertEquals(Path.of(pod.mountPath(driver, "spiffe-csi-state")), settings.stateDir());
         assertTrue(pod.hostPath("spiffe-csi-state").startsWith("/var/run/spiffe-csi/state"));
         assertEquals("/tmp", pod.mountPath(driver, "tmp"), "java.io.tmpdir for the native libraries");
@@ -133,8 +148,11 @@ class DriverConfigTest {
     @MethodSource("dev.spiffecsi.deploy.manifests.DriverDeployment#all")
     void pluginNameIsTheCsiDriverObjectsName(DriverDeployment deployment, @TempDir Path scratch) {
         DriverConfig loaded = DriverConfig.load(deployment, scratch);
-        List<String> names = deployment.rendered().ofKind("CSIDriver").stream().map(Rendered::name).toList();
-        assertTrue(names.contains(loaded.config().settings().pluginName()),
+        List<String> names = deployment.rendered().ofKind("CSIDriver").stream()
+                .map(Rendered::name)
+                .toList();
+        assertTrue(
+                names.contains(loaded.config().settings().pluginName()),
                 () -> "plugin name " + loaded.config().settings().pluginName() + ", CSIDriver objects " + names);
     }
 
@@ -144,7 +162,9 @@ class DriverConfigTest {
         DriverConfig loaded = DriverConfig.load(deployment, scratch);
         assertEquals("MY_NODE_NAME", loaded.config().settings().nodeIdEnv());
         JsonNode variable = PodSpec.env(loaded.container(), "MY_NODE_NAME").orElseThrow();
-        assertEquals("spec.nodeName", variable.path("valueFrom").path("fieldRef").path("fieldPath").asText());
+        assertEquals(
+                "spec.nodeName",
+                variable.path("valueFrom").path("fieldRef").path("fieldPath").asText());
         assertFalse(loaded.flags().has("node-id"), "the node id must not be fixed in a DaemonSet");
     }
 
@@ -157,21 +177,29 @@ class DriverConfigTest {
         assertEquals("/healthz", probe.path("path").asText());
         String port = probe.path("port").asText();
         int containerPort = PodSpec.list(loaded.container().path("ports")).stream()
-                .filter(p -> port.equals(p.path("name").asText()) || port.equals(p.path("containerPort").asText()))
-                .findFirst().orElseThrow(() -> new AssertionError("no port " + port)).path("containerPort").asInt();
+                .filter(p -> port.equals(p.path("name").asText())
+                        || port.equals(p.path("containerPort").asText()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no port " + port))
+                .path("containerPort")
+                .asInt();
 
         JsonNode sidecar = pod.container("liveness-probe");
         assertTrue(sidecar.path("image").asText().startsWith("registry.k8s.io/sig-storage/livenessprobe:"));
         List<String> sidecarArgs = PodSpec.args(sidecar);
-        assertEquals(String.valueOf(containerPort), PodSpec.flag(sidecarArgs, "health-port").orElseThrow());
-        assertEquals(pod.mountPath(sidecar, "spiffe-csi-socket-dir") + "/"
+        assertEquals(
+                String.valueOf(containerPort),
+                PodSpec.flag(sidecarArgs, "health-port").orElseThrow());
+        assertEquals(
+                pod.mountPath(sidecar, "spiffe-csi-socket-dir") + "/"
                         + loaded.config().settings().csiSocketPath().getFileName(),
                 PodSpec.flag(sidecarArgs, "csi-address").orElseThrow());
         if (pod.hostNetwork()) {
             // the agent's pod is on the host network: the health port is a port of the node, next to the agent's
-            String agentHealthPort = DriverConfig.hclString(DriverConfig.agentConf(deployment.rendered()),
-                    "bind_port").orElseThrow();
-            assertFalse(agentHealthPort.equals(String.valueOf(containerPort)),
+            String agentHealthPort = DriverConfig.hclString(DriverConfig.agentConf(deployment.rendered()), "bind_port")
+                    .orElseThrow();
+            assertFalse(
+                    agentHealthPort.equals(String.valueOf(containerPort)),
                     () -> "the driver's health port " + containerPort + " is the agent's");
         }
     }
@@ -181,12 +209,15 @@ class DriverConfigTest {
     void agentServesTheSocketDirectoryTheDriverMounts(DriverDeployment deployment) {
         Rendered rendered = deployment.rendered();
         // the second instance brings no agent: it shares base's
-        Rendered withAgent = rendered.find("DaemonSet", "spire-agent").isPresent() ? rendered
-                : Kustomize.render("base");
-        PodSpec agent = Rendered.podSpec(withAgent.one("DaemonSet", "spire-agent")).orElseThrow();
+        Rendered withAgent =
+                rendered.find("DaemonSet", "spire-agent").isPresent() ? rendered : Kustomize.render("base");
+        PodSpec agent =
+                Rendered.podSpec(withAgent.one("DaemonSet", "spire-agent")).orElseThrow();
         assertEquals(agent.hostPath("spire-agent-socket-dir"), deployment.pod().hostPath("spire-agent-socket-dir"));
-        String socketPath = DriverConfig.hclString(DriverConfig.agentConf(withAgent), "socket_path").orElseThrow();
-        assertEquals(agent.mountPath(agent.container("spire-agent"), "spire-agent-socket-dir"),
+        String socketPath = DriverConfig.hclString(DriverConfig.agentConf(withAgent), "socket_path")
+                .orElseThrow();
+        assertEquals(
+                agent.mountPath(agent.container("spire-agent"), "spire-agent-socket-dir"),
                 Path.of(socketPath).getParent().toString());
         // the file name the workloads use: unix:///spiffe-workload-api/spire-agent.sock
         assertEquals("spire-agent.sock", Path.of(socketPath).getFileName().toString());
@@ -194,12 +225,12 @@ class DriverConfigTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("symlinkDev")
-    void symlinkDevLinksToTheAgentSocketDirectoryAsTheHostSeesIt(DriverDeployment deployment,
-                                                                  @TempDir Path scratch) {
+    void symlinkDevLinksToTheAgentSocketDirectoryAsTheHostSeesIt(DriverDeployment deployment, @TempDir Path scratch) {
         DriverConfig loaded = DriverConfig.load(deployment, scratch);
         String hostSocketDir = loaded.config().backendConfig("symlink-dev").getString("host-socket-dir");
         assertEquals(loaded.pod().hostPath("spire-agent-socket-dir"), hostSocketDir);
-        assertTrue(loaded.config().settings().requireReadonlyVolume(),
+        assertTrue(
+                loaded.config().settings().requireReadonlyVolume(),
                 "with links, the pod's readOnly is the only protection: the driver must insist on it");
     }
 
@@ -210,7 +241,8 @@ class DriverConfigTest {
         assertEquals("fuse-proxy", loaded.config().settings().backend());
         var section = com.typesafe.config.ConfigFactory.parseString(loaded.hocon())
                 .getConfig("spiffe-csi.backends.fuse-proxy");
-        assertEquals(Set.of("admin-socket-path", "identity", "socket-name"),
+        assertEquals(
+                Set.of("admin-socket-path", "identity", "socket-name"),
                 section.entrySet().stream().map(java.util.Map.Entry::getKey).collect(Collectors.toSet()));
         assertEquals("pid", section.getString("identity"));
         assertEquals("spire-agent.sock", section.getString("socket-name"));
@@ -218,49 +250,74 @@ class DriverConfigTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("fuseProxy")
-    void fuseProxyReachesTheAgentsAdminSocketAsAnAuthorizedDelegate(DriverDeployment deployment,
-                                                                     @TempDir Path scratch) throws Exception {
+    void fuseProxyReachesTheAgentsAdminSocketAsAnAuthorizedDelegate(DriverDeployment deployment, @TempDir Path scratch)
+            throws Exception {
         DriverConfig loaded = DriverConfig.load(deployment, scratch);
         Path adminSocket = Path.of(com.typesafe.config.ConfigFactory.parseString(loaded.hocon())
                 .getString("spiffe-csi.backends.fuse-proxy.admin-socket-path"));
         PodSpec pod = loaded.pod();
-        assertEquals(pod.mountPath(loaded.container(), "spire-agent-admin-socket-dir"),
+        assertEquals(
+                pod.mountPath(loaded.container(), "spire-agent-admin-socket-dir"),
                 adminSocket.getParent().toString());
 
         // the driver shares the agent's pod, and the admin socket with it through a volume of the pod that no
         // other container mounts and that is not on the host
         assertTrue(deployment.inAgentPod(), "fuse-proxy runs in the agent's pod");
         Rendered rendered = deployment.rendered();
-        PodSpec agent = Rendered.podSpec(rendered.one("DaemonSet", DriverDeployment.AGENT)).orElseThrow();
+        PodSpec agent = Rendered.podSpec(rendered.one("DaemonSet", DriverDeployment.AGENT))
+                .orElseThrow();
         JsonNode adminVolume = agent.volume("spire-agent-admin-socket-dir");
         assertTrue(adminVolume.has("emptyDir"), () -> "not an in-pod emptyDir: " + adminVolume);
-        assertEquals(Set.of(DriverDeployment.AGENT, DriverConfig.CONTAINER), agent.allContainers().stream()
-                .filter(c -> PodSpec.mount(c, "spire-agent-admin-socket-dir").isPresent())
-                .map(c -> c.path("name").asText()).collect(Collectors.toSet()));
-        assertTrue(PodSpec.mount(loaded.container(), "spire-agent-admin-socket-dir").orElseThrow()
-                .path("readOnly").asBoolean(), "the driver only connects to the socket");
+        assertEquals(
+                Set.of(DriverDeployment.AGENT, DriverConfig.CONTAINER),
+                agent.allContainers().stream()
+                        .filter(c ->
+                                PodSpec.mount(c, "spire-agent-admin-socket-dir").isPresent())
+                        .map(c -> c.path("name").asText())
+                        .collect(Collectors.toSet()));
+        assertTrue(
+                PodSpec.mount(loaded.container(), "spire-agent-admin-socket-dir")
+                        .orElseThrow()
+                        .path("readOnly")
+                        .asBoolean(),
+                "the driver only connects to the socket");
         String agentConf = DriverConfig.agentConf(rendered);
-        Path agentAdminSocket = Path.of(DriverConfig.hclString(agentConf, "admin_socket_path").orElseThrow());
-        assertEquals(agent.mountPath(agent.container("spire-agent"), "spire-agent-admin-socket-dir"),
+        Path agentAdminSocket =
+                Path.of(DriverConfig.hclString(agentConf, "admin_socket_path").orElseThrow());
+        assertEquals(
+                agent.mountPath(agent.container("spire-agent"), "spire-agent-admin-socket-dir"),
                 agentAdminSocket.getParent().toString());
         assertEquals(adminSocket.getFileName(), agentAdminSocket.getFileName());
-        assertFalse(agentAdminSocket.getParent().equals(
-                Path.of(DriverConfig.hclString(agentConf, "socket_path").orElseThrow()).getParent()),
+        assertFalse(
+                agentAdminSocket
+                        .getParent()
+                        .equals(Path.of(DriverConfig.hclString(agentConf, "socket_path")
+                                        .orElseThrow())
+                                .getParent()),
                 "SPIRE wants the admin socket outside the Workload API socket's directory");
 
         // the driver's registration entry names the SPIFFE ID the agent authorizes
         List<String> delegates = DriverConfig.hclStrings(agentConf, "authorized_delegates");
         String script = java.nio.file.Files.readString(
                 Kustomize.KUBERNETES.resolve("overlays/fuse-proxy/register-delegate.sh"));
-        String registered = java.util.regex.Pattern.compile("-spiffeID (\\S+)").matcher(script).results()
-                .map(r -> r.group(1)).findFirst().orElseThrow();
+        String registered = java.util.regex.Pattern.compile("-spiffeID (\\S+)")
+                .matcher(script)
+                .results()
+                .map(r -> r.group(1))
+                .findFirst()
+                .orElseThrow();
         assertEquals(List.of(registered), delegates);
-        assertTrue(script.contains("-selector k8s:ns:" + Rendered.namespace(rendered.one("DaemonSet",
-                DriverDeployment.AGENT))), "the entry selects the driver's namespace");
-        assertTrue(script.contains("-selector k8s:sa:" + pod.spec().path("serviceAccountName").asText()),
+        assertTrue(
+                script.contains(
+                        "-selector k8s:ns:" + Rendered.namespace(rendered.one("DaemonSet", DriverDeployment.AGENT))),
+                "the entry selects the driver's namespace");
+        assertTrue(
+                script.contains("-selector k8s:sa:"
+                        + pod.spec().path("serviceAccountName").asText()),
                 "the entry selects the driver's service account");
         // the service account is the agent's: the container name keeps the agent and the sidecars out
-        assertTrue(script.contains("-selector k8s:container-name:" + DriverConfig.CONTAINER + "\n"),
+        assertTrue(
+                script.contains("-selector k8s:container-name:" + DriverConfig.CONTAINER + "\n"),
                 "the entry selects the driver's container");
     }
 }

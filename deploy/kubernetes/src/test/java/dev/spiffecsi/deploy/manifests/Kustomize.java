@@ -39,10 +39,13 @@ final class Kustomize {
     static List<Path> manifestFiles() throws java.io.IOException {
         try (java.util.stream.Stream<Path> files = Files.walk(KUBERNETES)) {
             return files.filter(Files::isRegularFile)
-                    .filter(f -> !f.startsWith(KUBERNETES.resolve("src")) && !f.startsWith(KUBERNETES.resolve("target")))
-                    .sorted().toList();
+                    .filter(f ->
+                            !f.startsWith(KUBERNETES.resolve("src")) && !f.startsWith(KUBERNETES.resolve("target")))
+                    .sorted()
+                    .toList();
         }
     }
+
     static final String INSTALL_HINT = "install it with deploy/kubernetes/tools/install-kubectl.sh (or point the "
             + "KUBECTL environment variable at a kubectl whose 'kubectl version --client' shows Kustomize v5+)";
 
@@ -51,12 +54,12 @@ final class Kustomize {
     private static volatile Optional<String> kubectl;
     private static volatile String unavailable;
 
-    private Kustomize() {
-    }
+    private Kustomize() {}
 
     /** Renders {@code dir} (relative to deploy/kubernetes, or "compositions/NAME"), or skips the test. */
     static Rendered render(String dir) {
-        Path path = dir.startsWith("compositions/") ? COMPOSITIONS.resolve(dir.substring("compositions/".length()))
+        Path path = dir.startsWith("compositions/")
+                ? COMPOSITIONS.resolve(dir.substring("compositions/".length()))
                 : KUBERNETES.resolve(dir);
         String binary = kubectlOrSkip();
         return CACHE.computeIfAbsent(path, p -> Rendered.parse(dir, run(binary, p)));
@@ -65,8 +68,10 @@ final class Kustomize {
     /** The kubectl to use, or skips the calling test with a message that says how to get one. */
     static String kubectlOrSkip() {
         Optional<String> found = kubectl();
-        assumeTrue(found.isPresent(), () -> "SKIPPED: the manifest checks render with `kubectl kustomize`, and "
-                + unavailable + "; " + INSTALL_HINT);
+        assumeTrue(
+                found.isPresent(),
+                () -> "SKIPPED: the manifest checks render with `kubectl kustomize`, and " + unavailable + "; "
+                        + INSTALL_HINT);
         return found.get();
     }
 
@@ -122,8 +127,10 @@ final class Kustomize {
 
     private static String exec(List<String> command) {
         try {
-            Process process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(
-                    Path.of("/dev/null").toFile())).start();
+            Process process = new ProcessBuilder(command)
+                    .redirectInput(
+                            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .start();
             CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
             String stdout = read(process.getInputStream());
             if (!process.waitFor(120, TimeUnit.SECONDS)) {
@@ -131,8 +138,8 @@ final class Kustomize {
                 throw new IllegalStateException(String.join(" ", command) + " timed out");
             }
             if (process.exitValue() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " exited " + process.exitValue()
-                        + ": " + stderr.join());
+                throw new IllegalStateException(
+                        String.join(" ", command) + " exited " + process.exitValue() + ": " + stderr.join());
             }
             return stdout;
         } catch (IOException e) {

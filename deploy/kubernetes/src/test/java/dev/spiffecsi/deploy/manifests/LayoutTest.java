@@ -19,19 +19,22 @@ import org.junit.jupiter.api.Test;
  */
 class LayoutTest {
 
-    static final List<String> DRIVER_CONTAINERS = List.of("spiffe-csi-driver", "node-driver-registrar",
-            "liveness-probe");
+    static final List<String> DRIVER_CONTAINERS =
+            List.of("spiffe-csi-driver", "node-driver-registrar", "liveness-probe");
     static final String COMPOSITION = "compositions/production-separate-driver";
 
     static PodSpec pod(String render, String daemonSet) {
-        return Rendered.podSpec(Kustomize.render(render).one("DaemonSet", daemonSet)).orElseThrow();
+        return Rendered.podSpec(Kustomize.render(render).one("DaemonSet", daemonSet))
+                .orElseThrow();
     }
 
     @Test
     void driverDaemonSetRunsTheAgentPodsDriverContainers() {
         PodSpec agentPod = pod("base", DriverDeployment.AGENT);
         PodSpec own = pod("base/driver-daemonset", DriverDeployment.DRIVER);
-        assertEquals(DRIVER_CONTAINERS, own.containers().stream().map(c -> c.path("name").asText()).toList());
+        assertEquals(
+                DRIVER_CONTAINERS,
+                own.containers().stream().map(c -> c.path("name").asText()).toList());
         for (String container : DRIVER_CONTAINERS) {
             assertEquals(agentPod.container(container), own.container(container), container);
         }
@@ -40,8 +43,13 @@ class LayoutTest {
             JsonNode theirs = agentPod.volume(name);
             if (volume.has("configMap")) {
                 // base's name carries the generator's hash suffix
-                assertTrue(theirs.path("configMap").path("name").asText()
-                        .startsWith(volume.path("configMap").path("name").asText() + "-"), name);
+                assertTrue(
+                        theirs.path("configMap")
+                                .path("name")
+                                .asText()
+                                .startsWith(
+                                        volume.path("configMap").path("name").asText() + "-"),
+                        name);
             } else {
                 assertEquals(theirs, volume, name);
             }
@@ -49,9 +57,14 @@ class LayoutTest {
         for (String field : List.of("nodeSelector", "terminationGracePeriodSeconds")) {
             assertEquals(agentPod.spec().path(field), own.spec().path(field), field);
         }
-        assertEquals(Kustomize.render("base").one("DaemonSet", DriverDeployment.AGENT).path("spec")
+        assertEquals(
+                Kustomize.render("base")
+                        .one("DaemonSet", DriverDeployment.AGENT)
+                        .path("spec")
                         .path("updateStrategy"),
-                Kustomize.render("base/driver-daemonset").one("DaemonSet", DriverDeployment.DRIVER).path("spec")
+                Kustomize.render("base/driver-daemonset")
+                        .one("DaemonSet", DriverDeployment.DRIVER)
+                        .path("spec")
                         .path("updateStrategy"));
         // what the agent's pod has for the agent's sake, the driver's own pod has not
         assertFalse(own.hostPID(), "hostPID");
@@ -64,24 +77,31 @@ class LayoutTest {
     @Test
     void separateLayoutLeavesTheAgentPodToTheAgent() {
         PodSpec agent = pod(COMPOSITION, DriverDeployment.AGENT);
-        assertEquals(List.of(DriverDeployment.AGENT), agent.containers().stream()
-                .map(c -> c.path("name").asText()).toList());
+        assertEquals(
+                List.of(DriverDeployment.AGENT),
+                agent.containers().stream().map(c -> c.path("name").asText()).toList());
         // the components the README applies reach both DaemonSets
         PodSpec driver = pod(COMPOSITION, DriverDeployment.DRIVER);
         assertEquals(agent.spec().path("nodeSelector"), driver.spec().path("nodeSelector"));
-        assertEquals("enabled", driver.spec().path("nodeSelector").path("spiffe.io/csi-driver").asText());
+        assertEquals(
+                "enabled",
+                driver.spec().path("nodeSelector").path("spiffe.io/csi-driver").asText());
     }
 
     @Test
     void readmeGivesTheSeparateLayoutTheTestsRender() throws IOException {
         String readme = Files.readString(Kustomize.KUBERNETES.resolve("README.md"));
-        Matcher block = Pattern.compile("(?s)```yaml\n(# my-cluster/kustomization\\.yaml: the separate layout"
-                + "[^\n]*\n.*?)```").matcher(readme);
-        assertTrue(block.find(), "README.md has no block starting '# my-cluster/kustomization.yaml: the "
-                + "separate layout'");
-        String composition = Files.readString(Kustomize.COMPOSITIONS.resolve(
-                COMPOSITION.substring("compositions/".length())).resolve("kustomization.yaml"));
-        assertEquals(withoutHeader(composition).replace("../../../../../../", "../deploy/kubernetes/"),
+        Matcher block = Pattern.compile(
+                        "(?s)```yaml\n(# my-cluster/kustomization\\.yaml: the separate layout" + "[^\n]*\n.*?)```")
+                .matcher(readme);
+        assertTrue(
+                block.find(),
+                "README.md has no block starting '# my-cluster/kustomization.yaml: the " + "separate layout'");
+        String composition = Files.readString(Kustomize.COMPOSITIONS
+                .resolve(COMPOSITION.substring("compositions/".length()))
+                .resolve("kustomization.yaml"));
+        assertEquals(
+                withoutHeader(composition).replace("../../../../../../", "../deploy/kubernetes/"),
                 withoutHeader(block.group(1)));
     }
 

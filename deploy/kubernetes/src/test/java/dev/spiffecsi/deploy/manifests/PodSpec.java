@@ -26,7 +26,9 @@ record PodSpec(String owner, JsonNode spec) {
     }
 
     JsonNode container(String name) {
-        return containers().stream().filter(c -> name.equals(c.path("name").asText())).findFirst()
+        return containers().stream()
+                .filter(c -> name.equals(c.path("name").asText()))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError(owner + " has no container " + name));
     }
 
@@ -39,7 +41,9 @@ record PodSpec(String owner, JsonNode spec) {
     }
 
     Optional<JsonNode> findVolume(String name) {
-        return volumes().stream().filter(v -> name.equals(v.path("name").asText())).findFirst();
+        return volumes().stream()
+                .filter(v -> name.equals(v.path("name").asText()))
+                .findFirst();
     }
 
     /** The hostPath path of volume {@code name}; fails if it is not a hostPath volume. */
@@ -64,12 +68,17 @@ record PodSpec(String owner, JsonNode spec) {
     }
 
     static Optional<JsonNode> mount(JsonNode container, String volume) {
-        return mounts(container).stream().filter(m -> volume.equals(m.path("name").asText())).findFirst();
+        return mounts(container).stream()
+                .filter(m -> volume.equals(m.path("name").asText()))
+                .findFirst();
     }
 
     String mountPath(JsonNode container, String volume) {
-        return mount(container, volume).orElseThrow(() -> new AssertionError(owner + ": container "
-                + container.path("name").asText() + " does not mount volume " + volume)).path("mountPath").asText();
+        return mount(container, volume)
+                .orElseThrow(() -> new AssertionError(
+                        owner + ": container " + container.path("name").asText() + " does not mount volume " + volume))
+                .path("mountPath")
+                .asText();
     }
 
     static List<String> args(JsonNode container) {
@@ -106,10 +115,14 @@ record PodSpec(String owner, JsonNode spec) {
     }
 
     static Optional<JsonNode> env(JsonNode container, String name) {
-        return list(container.path("env")).stream().filter(e -> name.equals(e.path("name").asText())).findFirst();
+        return list(container.path("env")).stream()
+                .filter(e -> name.equals(e.path("name").asText()))
+                .findFirst();
     }
 
     static List<JsonNode> list(JsonNode array) {
-        return array.isArray() ? StreamSupport.stream(array.spliterator(), false).toList() : List.of();
+        return array.isArray()
+                ? StreamSupport.stream(array.spliterator(), false).toList()
+                : List.of();
     }
 }

@@ -53,7 +53,8 @@ class ProductionLibrariesTest {
                     if (name.endsWith(".class")) {
                         jarOfClass.put(name.substring(0, name.length() - 6).replace('/', '.'), jar.getKey());
                     } else if (name.startsWith(SERVICES) && name.length() > SERVICES.length()) {
-                        servicesOf.computeIfAbsent(jar.getKey(), k -> new ArrayList<>())
+                        servicesOf
+                                .computeIfAbsent(jar.getKey(), k -> new ArrayList<>())
                                 .add(name.substring(SERVICES.length()));
                     }
                 }
@@ -76,7 +77,8 @@ class ProductionLibrariesTest {
                     continue;
                 }
                 boolean referenced = reached.stream()
-                        .anyMatch(from -> references.getOrDefault(from, Set.of()).contains(jar));
+                        .anyMatch(
+                                from -> references.getOrDefault(from, Set.of()).contains(jar));
                 boolean provides = servicesOf.getOrDefault(jar, List.of()).stream()
                         .anyMatch(service -> reached.contains(jarOfClass.get(service)));
                 if (referenced || provides) {
@@ -92,19 +94,22 @@ class ProductionLibrariesTest {
 
     /** jdeps' jar-to-jar summary: jar file name -> the jar file names its classes reference. */
     private static Map<String, Set<String>> references(ToolProvider jdeps, java.util.Collection<Path> jars) {
-        List<String> args = new ArrayList<>(List.of("-s", "--multi-release",
-                String.valueOf(Runtime.version().feature()), "--ignore-missing-deps"));
+        List<String> args = new ArrayList<>(List.of(
+                "-s", "--multi-release", String.valueOf(Runtime.version().feature()), "--ignore-missing-deps"));
         jars.forEach(jar -> args.add(jar.toString()));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = jdeps.run(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), args.toArray(String[]::new));
+        int exit = jdeps.run(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                args.toArray(String[]::new));
         assertEquals(0, exit, () -> err.toString(StandardCharsets.UTF_8));
         Map<String, Set<String>> references = new HashMap<>();
         for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
             String[] edge = line.split(" -> ");
             if (edge.length == 2 && edge[1].strip().endsWith(".jar")) { // jdeps names the referenced jar by path
-                references.computeIfAbsent(edge[0].strip(), k -> new HashSet<>())
+                references
+                        .computeIfAbsent(edge[0].strip(), k -> new HashSet<>())
                         .add(Path.of(edge[1].strip()).getFileName().toString());
             }
         }

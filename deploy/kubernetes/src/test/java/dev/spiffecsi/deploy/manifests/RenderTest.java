@@ -22,8 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RenderTest {
 
     /** Cluster-scoped kinds; everything else must name its namespace. */
-    private static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "CSIDriver", "ClusterRole",
-            "ClusterRoleBinding", "PriorityClass");
+    private static final Set<String> CLUSTER_SCOPED =
+            Set.of("Namespace", "CSIDriver", "ClusterRole", "ClusterRoleBinding", "PriorityClass");
 
     /** name:tag or name@sha256:digest (a registry host with a port has a colon before the last slash). */
     private static final Pattern PINNED = Pattern.compile("[^@\\s]+(:[\\w][\\w.-]{0,127})?(@sha256:[0-9a-f]{64})?");
@@ -69,14 +69,18 @@ class RenderTest {
             for (JsonNode container : pod.allContainers()) {
                 for (JsonNode mount : PodSpec.mounts(container)) {
                     String volume = mount.path("name").asText();
-                    assertTrue(pod.findVolume(volume).isPresent(), () -> pod.owner() + ": container "
-                            + container.path("name").asText() + " mounts volume " + volume + ", which it lacks");
+                    assertTrue(
+                            pod.findVolume(volume).isPresent(),
+                            () -> pod.owner() + ": container "
+                                    + container.path("name").asText() + " mounts volume " + volume
+                                    + ", which it lacks");
                     mounted.add(volume);
                 }
             }
             // a volume no container mounts is a leftover (e.g. of a container moved to another pod)
             for (JsonNode volume : pod.volumes()) {
-                assertTrue(mounted.contains(volume.path("name").asText()),
+                assertTrue(
+                        mounted.contains(volume.path("name").asText()),
                         () -> pod.owner() + ": no container mounts volume " + volume);
             }
         }
@@ -93,10 +97,13 @@ class RenderTest {
                 assertTrue(names.add(name), () -> pod.owner() + ": container " + name + " twice");
                 JsonNode security = container.path("securityContext");
                 boolean privileged = security.path("privileged").asBoolean(false);
-                assertFalse(privileged && !security.path("allowPrivilegeEscalation").asBoolean(true),
+                assertFalse(
+                        privileged && !security.path("allowPrivilegeEscalation").asBoolean(true),
                         () -> pod.owner() + " " + name + ": privileged forbids allowPrivilegeEscalation: false");
                 for (JsonNode mount : PodSpec.mounts(container)) {
-                    assertTrue(privileged || !mount.path("mountPropagation").asText().equals("Bidirectional"),
+                    assertTrue(
+                            privileged
+                                    || !mount.path("mountPropagation").asText().equals("Bidirectional"),
                             () -> pod.owner() + " " + name + ": Bidirectional propagation needs privileged");
                 }
                 if (pod.hostNetwork()) {
@@ -126,7 +133,8 @@ class RenderTest {
         List<String> untested = new ArrayList<>();
         List<String> compositions = new ArrayList<>();
         try (Stream<Path> files = Files.walk(Kustomize.COMPOSITIONS)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().equals("kustomization.yaml")).toList()) {
+            for (Path file : files.filter(f -> f.getFileName().toString().equals("kustomization.yaml"))
+                    .toList()) {
                 String name = "compositions/" + Kustomize.COMPOSITIONS.relativize(file.getParent());
                 compositions.add(Files.readString(file));
                 if (!DriverDeployment.RENDERS.contains(name)) {
@@ -136,7 +144,8 @@ class RenderTest {
         }
         {
             for (Path file : Kustomize.manifestFiles().stream()
-                    .filter(f -> f.getFileName().toString().equals("kustomization.yaml")).toList()) {
+                    .filter(f -> f.getFileName().toString().equals("kustomization.yaml"))
+                    .toList()) {
                 String name = Kustomize.KUBERNETES.relativize(file.getParent()).toString();
                 boolean component = Files.readString(file).contains("kind: Component");
                 boolean tested = component

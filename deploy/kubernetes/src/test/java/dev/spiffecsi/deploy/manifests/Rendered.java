@@ -18,7 +18,8 @@ record Rendered(String source, List<JsonNode> objects) {
 
     static Rendered parse(String source, String yaml) {
         List<JsonNode> objects = new ArrayList<>();
-        try (MappingIterator<JsonNode> documents = YAML.readerFor(JsonNode.class).readValues(yaml)) {
+        try (MappingIterator<JsonNode> documents =
+                YAML.readerFor(JsonNode.class).readValues(yaml)) {
             while (documents.hasNext()) {
                 JsonNode document = documents.next();
                 if (document != null && !document.isNull() && !document.isEmpty()) {
@@ -40,7 +41,9 @@ record Rendered(String source, List<JsonNode> objects) {
     }
 
     List<JsonNode> ofKind(String kind) {
-        return objects.stream().filter(o -> kind.equals(o.path("kind").asText())).toList();
+        return objects.stream()
+                .filter(o -> kind.equals(o.path("kind").asText()))
+                .toList();
     }
 
     Optional<JsonNode> find(String kind, String name) {
@@ -48,8 +51,9 @@ record Rendered(String source, List<JsonNode> objects) {
     }
 
     JsonNode one(String kind, String name) {
-        return find(kind, name).orElseThrow(() -> new AssertionError(source + " has no " + kind + " " + name
-                + "; it has " + objects.stream().map(Rendered::id).toList()));
+        return find(kind, name)
+                .orElseThrow(() -> new AssertionError(source + " has no " + kind + " " + name + "; it has "
+                        + objects.stream().map(Rendered::id).toList()));
     }
 
     static String name(JsonNode object) {
@@ -71,7 +75,7 @@ record Rendered(String source, List<JsonNode> objects) {
         JsonNode spec = switch (kind) {
             case "Pod" -> object.path("spec");
             case "Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job" ->
-                    object.path("spec").path("template").path("spec");
+                object.path("spec").path("template").path("spec");
             default -> null;
         };
         return spec == null || spec.isMissingNode() ? Optional.empty() : Optional.of(new PodSpec(id(object), spec));

@@ -24,15 +24,22 @@ class ScriptsTest {
 
     @Test
     void registerWorkloadIsTheSeedsScript() throws IOException {
-        assertEquals(Files.readString(Kustomize.SEED.resolve("register-workload.sh")),
+        assertEquals(
+                Files.readString(Kustomize.SEED.resolve("register-workload.sh")),
                 Files.readString(Kustomize.KUBERNETES.resolve("base/example-workload/register-workload.sh")));
     }
 
     @Test
     void thereAreScripts() throws IOException {
-        assertEquals(List.of("base/example-workload/register-workload.sh", "overlays/fuse-proxy/register-delegate.sh",
-                        "tools/install-helm.sh", "tools/install-kubectl.sh"),
-                scripts().map(p -> Kustomize.KUBERNETES.relativize(p).toString()).toList());
+        assertEquals(
+                List.of(
+                        "base/example-workload/register-workload.sh",
+                        "overlays/fuse-proxy/register-delegate.sh",
+                        "tools/install-helm.sh",
+                        "tools/install-kubectl.sh"),
+                scripts()
+                        .map(p -> Kustomize.KUBERNETES.relativize(p).toString())
+                        .toList());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -41,7 +48,9 @@ class ScriptsTest {
         assertTrue(Files.isExecutable(script), script + " is not executable");
         assertTrue(Files.readString(script).startsWith("#!/"), "shebang");
         assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "SKIPPED: no /bin/bash to check the syntax with");
-        Process bash = new ProcessBuilder("/bin/bash", "-n", script.toString()).redirectErrorStream(true).start();
+        Process bash = new ProcessBuilder("/bin/bash", "-n", script.toString())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(bash.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, bash.exitValue(), output);

@@ -30,14 +30,18 @@ class SecurityContextTest {
     }
 
     static Optional<String> propagation(JsonNode container, String volume) {
-        return PodSpec.mount(container, volume).map(m -> m.path("mountPropagation").asText(""))
+        return PodSpec.mount(container, volume)
+                .map(m -> m.path("mountPropagation").asText(""))
                 .filter(p -> !p.isEmpty());
     }
 
     static boolean mountsFuse(PodSpec pod, JsonNode container) {
-        return PodSpec.mounts(container).stream().anyMatch(m -> m.path("mountPath").asText().equals("/dev/fuse")
-                || pod.findVolume(m.path("name").asText())
-                        .map(v -> v.path("hostPath").path("path").asText().equals("/dev/fuse")).orElse(false));
+        return PodSpec.mounts(container).stream()
+                .anyMatch(m -> m.path("mountPath").asText().equals("/dev/fuse")
+                        || pod.findVolume(m.path("name").asText())
+                                .map(v ->
+                                        v.path("hostPath").path("path").asText().equals("/dev/fuse"))
+                                .orElse(false));
     }
 
     /** Volumes holding a service account token (a projected serviceAccountToken source). */
@@ -55,14 +59,19 @@ class SecurityContextTest {
         Profile profile = deployment.profile();
 
         assertTrue(security.path("readOnlyRootFilesystem").asBoolean(), "read-only root file system");
-        assertEquals(List.of("ALL"), PodSpec.list(security.path("capabilities").path("drop")).stream()
-                .map(JsonNode::asText).toList());
+        assertEquals(
+                List.of("ALL"),
+                PodSpec.list(security.path("capabilities").path("drop")).stream()
+                        .map(JsonNode::asText)
+                        .toList());
         assertTrue(security.path("capabilities").path("add").isMissingNode(), "no capability added");
 
         boolean needsMounts = profile == Profile.BINDMOUNT || profile == Profile.FUSE_PROXY;
         assertEquals(needsMounts, privileged(driver), "privileged");
-        assertEquals(needsMounts ? Optional.of("Bidirectional") : Optional.empty(),
-                propagation(driver, "mountpoint-dir"), "propagation of the kubelet pods directory");
+        assertEquals(
+                needsMounts ? Optional.of("Bidirectional") : Optional.empty(),
+                propagation(driver, "mountpoint-dir"),
+                "propagation of the kubelet pods directory");
         assertEquals(profile == Profile.FUSE_PROXY, mountsFuse(pod, driver), "/dev/fuse");
         // pod-wide: in the agent's pod, the agent's hostPID and host network (SPIRE's manifests); in a pod of its
         // own, the driver has hostPID only if its backend needs it, and never the host network
@@ -77,7 +86,9 @@ class SecurityContextTest {
         }
         if (profile == Profile.SYMLINK_DEV) {
             assertFalse(security.path("allowPrivilegeEscalation").asBoolean(true), "no privilege escalation");
-            assertEquals("RuntimeDefault", security.path("seccompProfile").path("type").asText());
+            assertEquals(
+                    "RuntimeDefault",
+                    security.path("seccompProfile").path("type").asText());
         }
         // every backend writes in the kubelet's root-owned directories: uid 0, stated rather than inherited
         assertEquals(0, security.path("runAsUser").asInt(-1));
@@ -92,7 +103,9 @@ class SecurityContextTest {
             boolean mayPropagate = name.equals(DRIVER);
             for (JsonNode mount : PodSpec.mounts(container)) {
                 String propagation = mount.path("mountPropagation").asText("");
-                assertTrue(propagation.isEmpty() || propagation.equals("None")
+                assertTrue(
+                        propagation.isEmpty()
+                                || propagation.equals("None")
                                 || (mayPropagate && mount.path("name").asText().equals("mountpoint-dir")),
                         () -> name + " mounts " + mount.path("mountPath").asText() + " with " + propagation);
             }
@@ -109,32 +122,40 @@ class SecurityContextTest {
                 JsonNode security = container.path("securityContext");
                 assertFalse(security.path("allowPrivilegeEscalation").asBoolean(true), name);
                 assertTrue(security.path("readOnlyRootFilesystem").asBoolean(), name);
-                assertEquals(List.of("ALL"), PodSpec.list(security.path("capabilities").path("drop")).stream()
-                        .map(JsonNode::asText).toList(), name);
+                assertEquals(
+                        List.of("ALL"),
+                        PodSpec.list(security.path("capabilities").path("drop")).stream()
+                                .map(JsonNode::asText)
+                                .toList(),
+                        name);
             }
         }
         // no token is automounted: the driver and its sidecars do not talk to the API server, and in the agent's
         // pod only the agent container mounts the agent's service account token
-        assertFalse(pod.spec().path("automountServiceAccountToken").asBoolean(true),
+        assertFalse(
+                pod.spec().path("automountServiceAccountToken").asBoolean(true),
                 "the driver does not talk to the API server");
         for (JsonNode container : pod.allContainers()) {
             String name = container.path("name").asText();
             for (JsonNode mount : PodSpec.mounts(container)) {
                 boolean token = pod.findVolume(mount.path("name").asText())
-                        .map(SecurityContextTest::holdsServiceAccountToken).orElse(false);
+                        .map(SecurityContextTest::holdsServiceAccountToken)
+                        .orElse(false);
                 assertTrue(!token || name.equals(AGENT), () -> name + " mounts a service account token: " + mount);
             }
         }
     }
 
     static Stream<String> rendersWithAgent() {
-        return DriverDeployment.renders().filter(r -> r.equals("base")
-                || (r.startsWith("overlays/") && !r.startsWith("overlays/second-instance"))
-                || r.startsWith("compositions/"));
+        return DriverDeployment.renders()
+                .filter(r -> r.equals("base")
+                        || (r.startsWith("overlays/") && !r.startsWith("overlays/second-instance"))
+                        || r.startsWith("compositions/"));
     }
 
     static PodSpec agentPod(String render) {
-        return Rendered.podSpec(Kustomize.render(render).one("DaemonSet", AGENT)).orElseThrow();
+        return Rendered.podSpec(Kustomize.render(render).one("DaemonSet", AGENT))
+                .orElseThrow();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -159,16 +180,21 @@ class SecurityContextTest {
         // its own volumes, and no driver's: the agent socket directory (the one it shares), configuration,
         // bundle, the k8s_psat token, its API token (what automounting would give it), and the admin socket
         // directory where agent.conf sets admin_socket_path (fuse-proxy)
-        Set<String> expected = new TreeSet<>(Set.of("spire-config", "spire-bundle", "spire-agent-socket-dir",
-                "spire-token", "spire-agent-api-access"));
+        Set<String> expected = new TreeSet<>(Set.of(
+                "spire-config", "spire-bundle", "spire-agent-socket-dir", "spire-token", "spire-agent-api-access"));
         if (DriverConfig.hclString(DriverConfig.agentConf(Kustomize.render(render)), "admin_socket_path")
                 .isPresent()) {
             expected.add("spire-agent-admin-socket-dir");
         }
-        assertEquals(expected, PodSpec.mounts(agent).stream().map(m -> m.path("name").asText())
-                .collect(Collectors.toCollection(TreeSet::new)));
-        assertEquals("/var/run/secrets/kubernetes.io/serviceaccount",
-                pod.mountPath(agent, "spire-agent-api-access"), "where the k8s workload attestor looks");
+        assertEquals(
+                expected,
+                PodSpec.mounts(agent).stream()
+                        .map(m -> m.path("name").asText())
+                        .collect(Collectors.toCollection(TreeSet::new)));
+        assertEquals(
+                "/var/run/secrets/kubernetes.io/serviceaccount",
+                pod.mountPath(agent, "spire-agent-api-access"),
+                "where the k8s workload attestor looks");
         assertTrue(holdsServiceAccountToken(pod.volume("spire-agent-api-access")));
         assertTrue(holdsServiceAccountToken(pod.volume("spire-token")));
     }
@@ -178,11 +204,13 @@ class SecurityContextTest {
     void driverRunsInTheAgentsPodUnlessMovedOut(String render) {
         Rendered rendered = Kustomize.render(render);
         // (in any order: patches put the containers they touch first)
-        Set<String> containers = agentPod(render).containers().stream().map(c -> c.path("name").asText())
+        Set<String> containers = agentPod(render).containers().stream()
+                .map(c -> c.path("name").asText())
                 .collect(Collectors.toCollection(TreeSet::new));
         boolean separate = rendered.find("DaemonSet", DriverDeployment.DRIVER).isPresent();
         // the separate layout (compositions/production-separate-driver, as the README gives it) moves all three
-        assertEquals(separate ? Set.of(AGENT) : Set.of(AGENT, DRIVER, "node-driver-registrar", "liveness-probe"),
+        assertEquals(
+                separate ? Set.of(AGENT) : Set.of(AGENT, DRIVER, "node-driver-registrar", "liveness-probe"),
                 containers);
         assertEquals(render.equals("compositions/production-separate-driver"), separate);
     }
@@ -194,7 +222,8 @@ class SecurityContextTest {
             boolean allowed = pod.owner().startsWith("DaemonSet spire/spiffe-csi-driver")
                     || pod.owner().equals("DaemonSet spire/spire-agent");
             for (JsonNode volume : pod.volumes()) {
-                assertTrue(allowed || volume.path("hostPath").isMissingNode(),
+                assertTrue(
+                        allowed || volume.path("hostPath").isMissingNode(),
                         () -> pod.owner() + " has hostPath volume " + volume);
             }
         }

@@ -12,8 +12,8 @@ import java.time.Instant;
  * @param nlink link count
  * @param size  the bytes a read returns: a regular file's length, 0 for the directory and the socket
  */
-public record Attr(long ino, int mode, int nlink, int uid, int gid, long size, Instant atime, Instant mtime,
-            Instant ctime) {
+public record Attr(
+        long ino, int mode, int nlink, int uid, int gid, long size, Instant atime, Instant mtime, Instant ctime) {
 
     static final int SIZE = 88;
     /** Reported as st_blksize; the kernel uses it as the preferred I/O size. */

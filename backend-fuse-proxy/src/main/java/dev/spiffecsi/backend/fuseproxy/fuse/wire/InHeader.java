@@ -15,7 +15,8 @@ import java.nio.ByteBuffer;
  * @param extensionLength {@code total_extlen} (7.38+, padding before): request extensions at the end of the
  *                        request, in 8-byte units; they are sent only if the server asked for them at INIT
  */
-public record InHeader(int length, int opcode, long unique, long nodeId, int uid, int gid, int pid, int extensionLength) {
+public record InHeader(
+        int length, int opcode, long unique, long nodeId, int uid, int gid, int pid, int extensionLength) {
 
     public static final int SIZE = 40;
 

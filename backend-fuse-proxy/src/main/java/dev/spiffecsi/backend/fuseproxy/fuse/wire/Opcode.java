@@ -36,18 +36,37 @@ public final class Opcode {
     public static final int TMPFILE = 51;
 
     private static final Map<Integer, String> NAMES = Map.ofEntries(
-            Map.entry(LOOKUP, "LOOKUP"), Map.entry(FORGET, "FORGET"), Map.entry(GETATTR, "GETATTR"),
-            Map.entry(SETATTR, "SETATTR"), Map.entry(SYMLINK, "SYMLINK"), Map.entry(MKNOD, "MKNOD"),
-            Map.entry(MKDIR, "MKDIR"), Map.entry(UNLINK, "UNLINK"), Map.entry(RENAME, "RENAME"),
-            Map.entry(LINK, "LINK"), Map.entry(OPEN, "OPEN"), Map.entry(READ, "READ"), Map.entry(WRITE, "WRITE"),
-            Map.entry(STATFS, "STATFS"), Map.entry(RELEASE, "RELEASE"), Map.entry(FLUSH, "FLUSH"), Map.entry(GETXATTR, "GETXATTR"),
-            Map.entry(LISTXATTR, "LISTXATTR"), Map.entry(INIT, "INIT"), Map.entry(OPENDIR, "OPENDIR"),
-            Map.entry(READDIR, "READDIR"), Map.entry(RELEASEDIR, "RELEASEDIR"), Map.entry(ACCESS, "ACCESS"),
-            Map.entry(CREATE, "CREATE"), Map.entry(INTERRUPT, "INTERRUPT"), Map.entry(DESTROY, "DESTROY"),
-            Map.entry(BATCH_FORGET, "BATCH_FORGET"), Map.entry(RENAME2, "RENAME2"), Map.entry(TMPFILE, "TMPFILE"));
+            Map.entry(LOOKUP, "LOOKUP"),
+            Map.entry(FORGET, "FORGET"),
+            Map.entry(GETATTR, "GETATTR"),
+            Map.entry(SETATTR, "SETATTR"),
+            Map.entry(SYMLINK, "SYMLINK"),
+            Map.entry(MKNOD, "MKNOD"),
+            Map.entry(MKDIR, "MKDIR"),
+            Map.entry(UNLINK, "UNLINK"),
+            Map.entry(RENAME, "RENAME"),
+            Map.entry(LINK, "LINK"),
+            Map.entry(OPEN, "OPEN"),
+            Map.entry(READ, "READ"),
+            Map.entry(WRITE, "WRITE"),
+            Map.entry(STATFS, "STATFS"),
+            Map.entry(RELEASE, "RELEASE"),
+            Map.entry(FLUSH, "FLUSH"),
+            Map.entry(GETXATTR, "GETXATTR"),
+            Map.entry(LISTXATTR, "LISTXATTR"),
+            Map.entry(INIT, "INIT"),
+            Map.entry(OPENDIR, "OPENDIR"),
+            Map.entry(READDIR, "READDIR"),
+            Map.entry(RELEASEDIR, "RELEASEDIR"),
+            Map.entry(ACCESS, "ACCESS"),
+            Map.entry(CREATE, "CREATE"),
+            Map.entry(INTERRUPT, "INTERRUPT"),
+            Map.entry(DESTROY, "DESTROY"),
+            Map.entry(BATCH_FORGET, "BATCH_FORGET"),
+            Map.entry(RENAME2, "RENAME2"),
+            Map.entry(TMPFILE, "TMPFILE"));
 
-    private Opcode() {
-    }
+    private Opcode() {}
 
     /** A name for logs. */
     public static String name(int opcode) {

@@ -16,8 +16,7 @@ public final class OpenOut {
      */
     public static final int FOPEN_DIRECT_IO = 1;
 
-    private OpenOut() {
-    }
+    private OpenOut() {}
 
     /** A directory's: no handle, no FOPEN_* behaviour. */
     public static void encode(ByteBuffer out) {

@@ -22,8 +22,11 @@ public record SetattrIn(int valid, int mode, int uid, int gid) {
 
     public static SetattrIn decode(ByteBuffer in) {
         int start = in.position();
-        SetattrIn decoded = new SetattrIn(in.getInt(start), in.getInt(start + MODE_OFFSET),
-                in.getInt(start + UID_OFFSET), in.getInt(start + GID_OFFSET));
+        SetattrIn decoded = new SetattrIn(
+                in.getInt(start),
+                in.getInt(start + MODE_OFFSET),
+                in.getInt(start + UID_OFFSET),
+                in.getInt(start + GID_OFFSET));
         in.position(start + SIZE);
         return decoded;
     }

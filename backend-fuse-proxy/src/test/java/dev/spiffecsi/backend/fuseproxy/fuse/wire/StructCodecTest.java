@@ -31,19 +31,36 @@ class StructCodecTest {
 
     /** fuse_attr as the kernel lays it out, at {@code base} of {@code b}. */
     private static void putExpectedAttr(ByteBuffer b, int base) {
-        b.putLong(base, 2).putLong(base + 8, 1500).putLong(base + 16, 3) // size, 512-byte blocks
-                .putLong(base + 24, 1_700_000_001L).putLong(base + 32, 1_700_000_002L)
+        b.putLong(base, 2)
+                .putLong(base + 8, 1500)
+                .putLong(base + 16, 3) // size, 512-byte blocks
+                .putLong(base + 24, 1_700_000_001L)
+                .putLong(base + 32, 1_700_000_002L)
                 .putLong(base + 40, 1_700_000_003L)
-                .putInt(base + 48, 111).putInt(base + 52, 222).putInt(base + 56, 333)
-                .putInt(base + 60, 0100444).putInt(base + 64, 1).putInt(base + 68, 1000).putInt(base + 72, 2000)
-                .putInt(base + 76, 0).putInt(base + 80, 4096).putInt(base + 84, 0);
+                .putInt(base + 48, 111)
+                .putInt(base + 52, 222)
+                .putInt(base + 56, 333)
+                .putInt(base + 60, 0100444)
+                .putInt(base + 64, 1)
+                .putInt(base + 68, 1000)
+                .putInt(base + 72, 2000)
+                .putInt(base + 76, 0)
+                .putInt(base + 80, 4096)
+                .putInt(base + 84, 0);
     }
 
     @Test
     void inHeaderIsFortyBytesWithTotalExtlenAtThirtySix() {
         ByteBuffer b = buffer(InHeader.SIZE);
-        b.putInt(0, 64).putInt(4, Opcode.MKNOD).putLong(8, 0x1122334455L).putLong(16, 1)
-                .putInt(24, 1000).putInt(28, 2000).putInt(32, 4242).putShort(36, (short) 3).putShort(38, (short) 0);
+        b.putInt(0, 64)
+                .putInt(4, Opcode.MKNOD)
+                .putLong(8, 0x1122334455L)
+                .putLong(16, 1)
+                .putInt(24, 1000)
+                .putInt(28, 2000)
+                .putInt(32, 4242)
+                .putShort(36, (short) 3)
+                .putShort(38, (short) 0);
         InHeader header = InHeader.decode(b);
         assertEquals(new InHeader(64, Opcode.MKNOD, 0x1122334455L, 1, 1000, 2000, 4242, 3), header);
         assertEquals(InHeader.SIZE, b.position());
@@ -63,7 +80,12 @@ class StructCodecTest {
         ByteBuffer out = buffer(EntryOut.SIZE);
         new EntryOut(2, Duration.ofMillis(1500), Duration.ofSeconds(3, 7), ATTR).encode(out);
         ByteBuffer expected = buffer(128);
-        expected.putLong(0, 2).putLong(8, 0).putLong(16, 1).putLong(24, 3).putInt(32, 500_000_000).putInt(36, 7);
+        expected.putLong(0, 2)
+                .putLong(8, 0)
+                .putLong(16, 1)
+                .putLong(24, 3)
+                .putInt(32, 500_000_000)
+                .putInt(36, 7);
         putExpectedAttr(expected, 40);
         assertArrayEquals(expected.array(), written(out));
     }
@@ -94,8 +116,14 @@ class StructCodecTest {
         ByteBuffer out = buffer(InitOut.SIZE);
         new InitOut(7, 43, 131072, 0, 128 * 1024, 1).encode(out);
         ByteBuffer expected = buffer(64);
-        expected.putInt(0, 7).putInt(4, 43).putInt(8, 131072).putInt(12, 0)
-                .putShort(16, (short) 0).putShort(18, (short) 0).putInt(20, 128 * 1024).putInt(24, 1);
+        expected.putInt(0, 7)
+                .putInt(4, 43)
+                .putInt(8, 131072)
+                .putInt(12, 0)
+                .putShort(16, (short) 0)
+                .putShort(18, (short) 0)
+                .putInt(20, 128 * 1024)
+                .putInt(24, 1);
         assertArrayEquals(expected.array(), written(out));
     }
 
@@ -110,17 +138,25 @@ class StructCodecTest {
     @Test
     void setattrInIsEightyEightBytesWithModeUidGidAtSixtyEightSeventySixEighty() {
         ByteBuffer b = buffer(SetattrIn.SIZE);
-        b.putInt(0, SetattrIn.FATTR_MODE | SetattrIn.FATTR_GID).putLong(8, 99).putLong(16, 12345)
-                .putInt(68, 0666).putInt(76, 1000).putInt(80, 2000);
-        assertEquals(new SetattrIn(SetattrIn.FATTR_MODE | SetattrIn.FATTR_GID, 0666, 1000, 2000),
-                SetattrIn.decode(b));
+        b.putInt(0, SetattrIn.FATTR_MODE | SetattrIn.FATTR_GID)
+                .putLong(8, 99)
+                .putLong(16, 12345)
+                .putInt(68, 0666)
+                .putInt(76, 1000)
+                .putInt(80, 2000);
+        assertEquals(new SetattrIn(SetattrIn.FATTR_MODE | SetattrIn.FATTR_GID, 0666, 1000, 2000), SetattrIn.decode(b));
         assertEquals(88, b.position());
     }
 
     @Test
     void readInIsFortyBytesWithOffsetAtEightAndSizeAtSixteen() {
         ByteBuffer b = buffer(ReadIn.SIZE);
-        b.putLong(0, 77).putLong(8, 2).putInt(16, 4096).putInt(20, 0).putLong(24, 0).putInt(32, 0x8000);
+        b.putLong(0, 77)
+                .putLong(8, 2)
+                .putInt(16, 4096)
+                .putInt(20, 0)
+                .putLong(24, 0)
+                .putInt(32, 0x8000);
         assertEquals(new ReadIn(2, 4096), ReadIn.decode(b));
         assertEquals(40, b.position());
     }

@@ -37,14 +37,19 @@ record CredentialFiles(X509Svid svid, X509Bundle bundle) {
     /** The files of {@code layout} in the volume at {@code target}. */
     static CredentialFiles load(Path target, FileLayout layout, TrustDomain trustDomain) throws Exception {
         return switch (layout) {
-            case SPIFFE -> new CredentialFiles(credentialBundle(target.resolve(FileLayout.CREDENTIAL_BUNDLE)),
-                    X509Bundle.load(trustDomain, target.resolve(trustDomain.getName() + FileLayout.TRUST_BUNDLE_SUFFIX)));
-            case SPIFFE_HELPER -> new CredentialFiles(
-                    X509Svid.load(target.resolve("svid.pem"), target.resolve("svid_key.pem")),
-                    X509Bundle.load(trustDomain, target.resolve("svid_bundle.pem")));
-            case CERT_MANAGER -> new CredentialFiles(
-                    X509Svid.load(target.resolve("tls.crt"), target.resolve("tls.key")),
-                    X509Bundle.load(trustDomain, target.resolve("ca.crt")));
+            case SPIFFE ->
+                new CredentialFiles(
+                        credentialBundle(target.resolve(FileLayout.CREDENTIAL_BUNDLE)),
+                        X509Bundle.load(
+                                trustDomain, target.resolve(trustDomain.getName() + FileLayout.TRUST_BUNDLE_SUFFIX)));
+            case SPIFFE_HELPER ->
+                new CredentialFiles(
+                        X509Svid.load(target.resolve("svid.pem"), target.resolve("svid_key.pem")),
+                        X509Bundle.load(trustDomain, target.resolve("svid_bundle.pem")));
+            case CERT_MANAGER ->
+                new CredentialFiles(
+                        X509Svid.load(target.resolve("tls.crt"), target.resolve("tls.key")),
+                        X509Bundle.load(trustDomain, target.resolve("ca.crt")));
         };
     }
 
@@ -56,7 +61,8 @@ record CredentialFiles(X509Svid svid, X509Bundle bundle) {
         if (!content.startsWith("-----BEGIN PRIVATE KEY-----\n") || split < keyEnd.length()) {
             throw new IllegalArgumentException(file + " does not start with a PRIVATE KEY block");
         }
-        return X509Svid.parse(content.substring(split).getBytes(StandardCharsets.US_ASCII),
+        return X509Svid.parse(
+                content.substring(split).getBytes(StandardCharsets.US_ASCII),
                 content.substring(0, split).getBytes(StandardCharsets.US_ASCII));
     }
 
@@ -90,8 +96,8 @@ record CredentialFiles(X509Svid svid, X509Bundle bundle) {
             try {
                 X509SvidValidator.verifyChain(certificates, trustDomain -> bundle);
             } catch (Exception e) {
-                throw new CertificateException("the peer's chain does not verify against the bundle: " + e.getMessage(),
-                        e);
+                throw new CertificateException(
+                        "the peer's chain does not verify against the bundle: " + e.getMessage(), e);
             }
             X509SvidValidator.verifySpiffeId(chain[0], () -> Set.of(peer));
         }

@@ -19,19 +19,22 @@ import javax.net.ssl.SSLSocket;
  */
 public final class FilesTlsServer {
 
-    private FilesTlsServer() {
-    }
+    private FilesTlsServer() {}
 
     /** A certificate's URI SAN: its SPIFFE ID. */
     static String uriSan(X509Certificate certificate) throws Exception {
-        return certificate.getSubjectAlternativeNames().stream().filter(san -> (Integer) san.get(0) == 6)
-                .map(san -> (String) san.get(1)).findFirst().orElseThrow();
+        return certificate.getSubjectAlternativeNames().stream()
+                .filter(san -> (Integer) san.get(0) == 6)
+                .map(san -> (String) san.get(1))
+                .findFirst()
+                .orElseThrow();
     }
 
     public static void main(String[] args) throws Exception {
-        CredentialFiles files = CredentialFiles.load(Path.of(args[0]), FileLayout.valueOf(args[1]),
-                TrustDomain.parse(args[2]));
-        try (SSLServerSocket listener = (SSLServerSocket) files.tls(SpiffeId.parse(args[3])).getServerSocketFactory()
+        CredentialFiles files =
+                CredentialFiles.load(Path.of(args[0]), FileLayout.valueOf(args[1]), TrustDomain.parse(args[2]));
+        try (SSLServerSocket listener = (SSLServerSocket) files.tls(SpiffeId.parse(args[3]))
+                .getServerSocketFactory()
                 .createServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             listener.setNeedClientAuth(true);
             Files.writeString(Path.of(args[4]), Integer.toString(listener.getLocalPort()));

@@ -98,8 +98,8 @@ class FuseProxyEndToEndTest {
         X509Context web = firstUpdate(node.endpointIn(webTarget, "web").address());
 
         assertEquals(0, billingOutcome.exitCode(), billingOutcome.output());
-        assertEquals(List.of(BILLING.toString()), PrintedContext.svids(billingOutcome.output()),
-                billingOutcome.output());
+        assertEquals(
+                List.of(BILLING.toString()), PrintedContext.svids(billingOutcome.output()), billingOutcome.output());
         assertEquals(List.of(node.driverId()), idsIn(web));
     }
 
@@ -112,8 +112,10 @@ class FuseProxyEndToEndTest {
     void aJwtSvidFetchedThroughTheProxyIsValidatedByIt() throws Exception {
         Path target = node.kubelet().publish(Pod.of("web", "default", "default"));
         WorkloadEndpoint endpoint = node.endpointIn(target, "jwt");
-        try (WorkloadApiClient client = DefaultWorkloadApiClient.newClient(
-                DefaultWorkloadApiClient.ClientOptions.builder().spiffeSocketPath(endpoint.address()).build())) {
+        try (WorkloadApiClient client =
+                DefaultWorkloadApiClient.newClient(DefaultWorkloadApiClient.ClientOptions.builder()
+                        .spiffeSocketPath(endpoint.address())
+                        .build())) {
             JwtSvid fetched = client.fetchJwtSvid("payments");
             assertEquals(node.driverId(), fetched.getSpiffeId());
 
@@ -131,14 +133,17 @@ class FuseProxyEndToEndTest {
     void aCallWithoutTheSecurityHeaderIsRefusedWithInvalidArgument() throws Exception {
         Path target = node.kubelet().publish(Pod.of("web", "default", "default"));
 
-        try (RawWorkloadApi api = new RawWorkloadApi(ProxiedNode.socketOf(node.endpointIn(target, "raw")),
-                eventLoops)) {
-            StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
-                    api::firstX509SvidWithoutSecurityHeader);
+        try (RawWorkloadApi api =
+                new RawWorkloadApi(ProxiedNode.socketOf(node.endpointIn(target, "raw")), eventLoops)) {
+            StatusRuntimeException refused =
+                    assertThrows(StatusRuntimeException.class, api::firstX509SvidWithoutSecurityHeader);
 
             assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
-            assertEquals("security header missing from request", refused.getStatus().getDescription());
-            assertEquals(node.driverId().toString(), api.firstX509Svid().getSvids(0).getSpiffeId(),
+            assertEquals(
+                    "security header missing from request", refused.getStatus().getDescription());
+            assertEquals(
+                    node.driverId().toString(),
+                    api.firstX509Svid().getSvids(0).getSpiffeId(),
                     "the same connection is answered once the call has the header");
         }
     }
@@ -162,8 +167,10 @@ class FuseProxyEndToEndTest {
             X509Context after = updates.next();
 
             assertEquals(idsIn(before), idsIn(after));
-            assertNotEquals(before.getDefaultSvid().getLeaf().getSerialNumber(),
-                    after.getDefaultSvid().getLeaf().getSerialNumber(), "a freshly issued SVID");
+            assertNotEquals(
+                    before.getDefaultSvid().getLeaf().getSerialNumber(),
+                    after.getDefaultSvid().getLeaf().getSerialNumber(),
+                    "a freshly issued SVID");
             X509SvidValidator.verifyChain(after.getDefaultSvid().getChain(), after.getX509BundleSet());
         }
     }
@@ -177,7 +184,7 @@ class FuseProxyEndToEndTest {
         X509Updates updates = new X509Updates();
 
         try (ExampleWorkload watching = ExampleWorkload.connect(endpoint.address());
-             RawWorkloadApi streaming = new RawWorkloadApi(ProxiedNode.socketOf(endpoint), eventLoops)) {
+                RawWorkloadApi streaming = new RawWorkloadApi(ProxiedNode.socketOf(endpoint), eventLoops)) {
             watching.watch(updates);
             updates.next();
             streaming.firstX509Svid();

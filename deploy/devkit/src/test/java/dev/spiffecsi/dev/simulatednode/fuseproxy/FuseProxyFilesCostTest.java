@@ -44,8 +44,10 @@ class FuseProxyFilesCostTest {
     @BeforeEach
     void setUp() throws Exception {
         Privileges.assumeCanMountPrivately();
-        node = ProxiedNode.start(List.of(new RegistrationEntry(Set.of(new WorkloadSelector("k8s", "ns:bench"),
-                new WorkloadSelector("k8s", "sa:bench")), ID, Set.of())));
+        node = ProxiedNode.start(List.of(new RegistrationEntry(
+                Set.of(new WorkloadSelector("k8s", "ns:bench"), new WorkloadSelector("k8s", "sa:bench")),
+                ID,
+                Set.of())));
     }
 
     @AfterEach
@@ -72,11 +74,18 @@ class FuseProxyFilesCostTest {
             publish.add(millis[0]);
             firstRead.add(millis[1]);
         }
-        System.out.printf("credential files, %d runs after %d warm-up: NodePublishVolume median %.2f ms (p90 %.2f ms); "
+        System.out.printf(
+                "credential files, %d runs after %d warm-up: NodePublishVolume median %.2f ms (p90 %.2f ms); "
                         + "publish to first successful read of the credential bundle median %.2f ms (p90 %.2f ms); "
                         + "for comparison, NodePublishVolume of a socket-only volume median %.2f ms (p90 %.2f ms)%n",
-                RUNS, WARM_UP, percentile(publish, 50), percentile(publish, 90), percentile(firstRead, 50),
-                percentile(firstRead, 90), percentile(socketOnly, 50), percentile(socketOnly, 90));
+                RUNS,
+                WARM_UP,
+                percentile(publish, 50),
+                percentile(publish, 90),
+                percentile(firstRead, 50),
+                percentile(firstRead, 90),
+                percentile(socketOnly, 50),
+                percentile(socketOnly, 90));
 
         long heapBefore = heapAfterGc();
         long directBefore = directBytes();
@@ -92,10 +101,14 @@ class FuseProxyFilesCostTest {
         long directAfter = directBytes();
         long rssAfter = residentKib();
         int threadsAfter = Thread.activeCount();
-        System.out.printf("credential files, %d volumes: heap after GC +%.1f KiB per volume, direct buffers +%.1f KiB "
+        System.out.printf(
+                "credential files, %d volumes: heap after GC +%.1f KiB per volume, direct buffers +%.1f KiB "
                         + "per volume, resident set +%.1f KiB per volume, threads +%.2f per volume (driver and dev "
-                        + "agent in one process)%n", VOLUMES, (heapAfter - heapBefore) / 1024.0 / VOLUMES,
-                (directAfter - directBefore) / 1024.0 / VOLUMES, (rssAfter - rssBefore) / (double) VOLUMES,
+                        + "agent in one process)%n",
+                VOLUMES,
+                (heapAfter - heapBefore) / 1024.0 / VOLUMES,
+                (directAfter - directBefore) / 1024.0 / VOLUMES,
+                (rssAfter - rssBefore) / (double) VOLUMES,
                 (threadsAfter - threadsBefore) / (double) VOLUMES);
         for (Pod pod : pods) {
             node.kubelet().unpublish(pod);
@@ -135,9 +148,10 @@ class FuseProxyFilesCostTest {
     private static void readCredential(Path target) throws Exception {
         String content = Files.readString(target.resolve(FileLayout.CREDENTIAL_BUNDLE));
         String certificate = content.substring(content.indexOf("-----BEGIN CERTIFICATE-----"));
-        java.security.cert.X509Certificate leaf = (java.security.cert.X509Certificate)
-                java.security.cert.CertificateFactory.getInstance("X.509")
-                        .generateCertificate(new java.io.ByteArrayInputStream(certificate.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        java.security.cert.X509Certificate leaf =
+                (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                        .generateCertificate(new java.io.ByteArrayInputStream(
+                                certificate.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
         assertEquals(ID.toString(), FilesTlsServer.uriSan(leaf));
     }
 
@@ -152,7 +166,9 @@ class FuseProxyFilesCostTest {
     /** Native memory of direct byte buffers: each mount's request and reply buffers. */
     private static long directBytes() {
         return ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
-                .filter(pool -> pool.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
+                .filter(pool -> pool.getName().equals("direct"))
+                .mapToLong(BufferPoolMXBean::getMemoryUsed)
+                .sum();
     }
 
     private static long residentKib() throws IOException {

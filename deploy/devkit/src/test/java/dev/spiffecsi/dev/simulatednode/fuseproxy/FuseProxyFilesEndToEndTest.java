@@ -71,22 +71,31 @@ class FuseProxyFilesEndToEndTest {
     }
 
     private static RegistrationEntry entry(String serviceAccount, SpiffeId id) {
-        return new RegistrationEntry(Set.of(new WorkloadSelector("k8s", "ns:shop"),
-                new WorkloadSelector("k8s", "sa:" + serviceAccount)), id, Set.of());
+        return new RegistrationEntry(
+                Set.of(new WorkloadSelector("k8s", "ns:shop"), new WorkloadSelector("k8s", "sa:" + serviceAccount)),
+                id,
+                Set.of());
     }
 
     private static Pod pod(String serviceAccount, FileLayout layout) {
-        return Pod.of(serviceAccount, "shop", serviceAccount).withVolumeAttributes(Map.of(
-                "csi.spiffe.io/contents", "files", "csi.spiffe.io/file-layout", layout.toString(),
-                "csi.spiffe.io/jwt-audiences", "db"));
+        return Pod.of(serviceAccount, "shop", serviceAccount)
+                .withVolumeAttributes(Map.of(
+                        "csi.spiffe.io/contents",
+                        "files",
+                        "csi.spiffe.io/file-layout",
+                        layout.toString(),
+                        "csi.spiffe.io/jwt-audiences",
+                        "db"));
     }
 
     /** The pod's JWT-SVID for audience db, checked against the JWT bundle file beside it. */
     private static SpiffeId jwtSubject(Path target) throws Exception {
         SignedJWT token = SignedJWT.parse(Files.readString(target.resolve("db" + FileLayout.JWT_SVID_SUFFIX)));
-        JWKSet bundle = JWKSet.parse(Files.readString(target.resolve(TRUST_DOMAIN.getName()
-                + FileLayout.JWT_BUNDLE_SUFFIX)));
-        assertTrue(token.verify(new ECDSAVerifier((ECKey) bundle.getKeyByKeyId(token.getHeader().getKeyID()))),
+        JWKSet bundle =
+                JWKSet.parse(Files.readString(target.resolve(TRUST_DOMAIN.getName() + FileLayout.JWT_BUNDLE_SUFFIX)));
+        assertTrue(
+                token.verify(new ECDSAVerifier(
+                        (ECKey) bundle.getKeyByKeyId(token.getHeader().getKeyID()))),
                 "signed by a key of the trust domain's JWT bundle");
         assertEquals(List.of("db"), token.getJWTClaimsSet().getAudience());
         return SpiffeId.parse(token.getJWTClaimsSet().getSubject());
@@ -112,28 +121,40 @@ class FuseProxyFilesEndToEndTest {
         CredentialFiles web = CredentialFiles.load(webTarget, layout, TRUST_DOMAIN);
         assertEquals(WEB, web.svid().getSpiffeId());
         X509SvidValidator.verifyChain(web.svid().getChain(), trustDomain -> web.bundle());
-        assertEquals(DB, CredentialFiles.load(dbTarget, layout, TRUST_DOMAIN).svid().getSpiffeId());
+        assertEquals(
+                DB, CredentialFiles.load(dbTarget, layout, TRUST_DOMAIN).svid().getSpiffeId());
 
         Path portFile = scratch.resolve("port");
-        Process server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:-UsePerfData", "-cp", System.getProperty("java.class.path"), FilesTlsServer.class.getName(),
-                dbTarget.toString(), layout.name(), TRUST_DOMAIN.getName(), WEB.toString(), portFile.toString())
-                .redirectErrorStream(true).start();
+        Process server = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-XX:-UsePerfData",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        FilesTlsServer.class.getName(),
+                        dbTarget.toString(),
+                        layout.name(),
+                        TRUST_DOMAIN.getName(),
+                        WEB.toString(),
+                        portFile.toString())
+                .redirectErrorStream(true)
+                .start();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!Files.exists(portFile) || Files.readString(portFile).isEmpty()) {
-                assertTrue(server.isAlive() && System.nanoTime() < deadline, () -> "the server did not listen: "
-                        + output(server));
+                assertTrue(
+                        server.isAlive() && System.nanoTime() < deadline,
+                        () -> "the server did not listen: " + output(server));
                 Thread.sleep(50);
             }
             int port = Integer.parseInt(Files.readString(portFile));
-            try (SSLSocket client = (SSLSocket) web.tls(DB).getSocketFactory()
-                    .createSocket(InetAddress.getLoopbackAddress(), port)) {
+            try (SSLSocket client =
+                    (SSLSocket) web.tls(DB).getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), port)) {
                 client.startHandshake();
-                assertEquals(DB.toString(), FilesTlsServer.uriSan(
-                        (java.security.cert.X509Certificate) client.getSession().getPeerCertificates()[0]));
-                String greeting = new BufferedReader(new InputStreamReader(client.getInputStream(),
-                        StandardCharsets.UTF_8)).readLine();
+                assertEquals(DB.toString(), FilesTlsServer.uriSan((java.security.cert.X509Certificate)
+                        client.getSession().getPeerCertificates()[0]));
+                String greeting = new BufferedReader(
+                                new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8))
+                        .readLine();
                 assertEquals("hello " + WEB + " from " + DB, greeting);
             }
             assertTrue(server.waitFor(30, TimeUnit.SECONDS));
@@ -145,8 +166,8 @@ class FuseProxyFilesEndToEndTest {
 
     private static String output(Process process) {
         try {
-            return new String(process.getInputStream().readNBytes(process.getInputStream().available()),
-                    StandardCharsets.UTF_8);
+            return new String(
+                    process.getInputStream().readNBytes(process.getInputStream().available()), StandardCharsets.UTF_8);
         } catch (java.io.IOException e) {
             return "(unreadable: " + e + ")";
         }
@@ -173,8 +194,8 @@ class FuseProxyFilesEndToEndTest {
                 .equals(Files.readString(dbTarget.resolve(FileLayout.CREDENTIAL_BUNDLE))));
 
         // the web pod's credentials cannot pass for the db's: a client that wants DB refuses them
-        try (javax.net.ssl.SSLServerSocket impostor = (javax.net.ssl.SSLServerSocket) web.tls(WEB)
-                .getServerSocketFactory().createServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        try (javax.net.ssl.SSLServerSocket impostor = (javax.net.ssl.SSLServerSocket)
+                web.tls(WEB).getServerSocketFactory().createServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Thread acceptor = Thread.ofPlatform().start(() -> {
                 try (SSLSocket accepted = (SSLSocket) impostor.accept()) {
                     accepted.startHandshake();
@@ -182,7 +203,8 @@ class FuseProxyFilesEndToEndTest {
                     // the client refuses this server: expected
                 }
             });
-            try (SSLSocket client = (SSLSocket) db.tls(DB).getSocketFactory()
+            try (SSLSocket client = (SSLSocket) db.tls(DB)
+                    .getSocketFactory()
                     .createSocket(InetAddress.getLoopbackAddress(), impostor.getLocalPort())) {
                 assertThrows(SSLHandshakeException.class, client::startHandshake);
             }
@@ -193,14 +215,20 @@ class FuseProxyFilesEndToEndTest {
     /** A bad attribute is INVALID_ARGUMENT from the driver, naming it, and the kubelet finds nothing left. */
     @Test
     void aBadAttributeFailsThePublishNamingItAndLeavesNothing() throws Exception {
-        Pod pod = Pod.of("web", "shop", "web").withVolumeAttributes(Map.of("csi.spiffe.io/contents", "files",
-                "csi.spiffe.io/file-layout", "pkcs12"));
-        KubeletException refused = assertThrows(KubeletException.class, () -> node.kubelet().publish(pod));
+        Pod pod = Pod.of("web", "shop", "web")
+                .withVolumeAttributes(Map.of("csi.spiffe.io/contents", "files", "csi.spiffe.io/file-layout", "pkcs12"));
+        KubeletException refused =
+                assertThrows(KubeletException.class, () -> node.kubelet().publish(pod));
         assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, refused.status().getCode(), refused.getMessage());
-        assertTrue(refused.status().getDescription().contains("\"csi.spiffe.io/file-layout\""),
+        assertTrue(
+                refused.status().getDescription().contains("\"csi.spiffe.io/file-layout\""),
                 refused.status().getDescription());
-        Path target = node.layout().podsDir().resolve(pod.uid()).resolve("volumes/kubernetes.io~csi")
-                .resolve(pod.volumeName()).resolve("mount");
+        Path target = node.layout()
+                .podsDir()
+                .resolve(pod.uid())
+                .resolve("volumes/kubernetes.io~csi")
+                .resolve(pod.volumeName())
+                .resolve("mount");
         assertEquals(List.of(), Leftovers.after(target, node.layout().podsDir()));
         assertFalse(Files.exists(target));
     }

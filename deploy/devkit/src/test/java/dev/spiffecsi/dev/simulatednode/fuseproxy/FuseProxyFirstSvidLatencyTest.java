@@ -62,11 +62,16 @@ class FuseProxyFirstSvidLatencyTest {
                 throughProxy.add(millisToFirstSvid(proxy));
                 fromAgent.add(millisToFirstSvid(agent));
             }
-            System.out.printf("java-spiffe client, creation to first X.509 context, %d runs each after %d warm-up: "
+            System.out.printf(
+                    "java-spiffe client, creation to first X.509 context, %d runs each after %d warm-up: "
                             + "through the fuse-proxy median %.2f ms (p90 %.2f ms); from the dev agent's socket "
-                            + "median %.2f ms (p90 %.2f ms)%n", RUNS, WARM_UP,
-                    percentile(throughProxy, 50), percentile(throughProxy, 90),
-                    percentile(fromAgent, 50), percentile(fromAgent, 90));
+                            + "median %.2f ms (p90 %.2f ms)%n",
+                    RUNS,
+                    WARM_UP,
+                    percentile(throughProxy, 50),
+                    percentile(throughProxy, 90),
+                    percentile(fromAgent, 50),
+                    percentile(fromAgent, 90));
         } finally {
             endpoint.removeAlias();
         }

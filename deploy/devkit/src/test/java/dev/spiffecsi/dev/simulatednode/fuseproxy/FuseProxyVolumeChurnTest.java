@@ -77,7 +77,8 @@ class FuseProxyVolumeChurnTest {
         churn("measured");
         ProcessResources after = ProcessResources.settledNear(baseline, TOLERANCE, SETTLE_PATIENCE);
 
-        System.out.printf("%d volumes published, used and unpublished concurrently: %s before, %s after%n",
+        System.out.printf(
+                "%d volumes published, used and unpublished concurrently: %s before, %s after%n",
                 VOLUMES, baseline, after);
         assertTrue(after.within(baseline, TOLERANCE), "before: " + baseline + "; after: " + after);
     }
@@ -85,12 +86,15 @@ class FuseProxyVolumeChurnTest {
     /** One round: every volume published, then each called once, then every one unpublished; nothing left. */
     private void churn(String round) throws Exception {
         List<Pod> volumes = IntStream.range(0, VOLUMES)
-                .mapToObj(i -> Pod.of(round + "-" + i, "default", "default")).toList();
+                .mapToObj(i -> Pod.of(round + "-" + i, "default", "default"))
+                .toList();
         List<Path> targets = concurrently(i -> () -> node.kubelet().publish(volumes.get(i)));
         assertEquals(VOLUMES, Leftovers.mountsBelow(node.layout().podsDir()).size(), "one mount per volume");
 
         List<String> identities = concurrently(i -> () -> identityThrough(targets.get(i), round.charAt(0) + "" + i));
-        assertEquals(List.of(node.driverId().toString()), identities.stream().distinct().toList());
+        assertEquals(
+                List.of(node.driverId().toString()),
+                identities.stream().distinct().toList());
 
         concurrently(i -> () -> {
             node.kubelet().unpublish(volumes.get(i));

@@ -23,8 +23,7 @@ final class OtherUidWorkload {
     private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
 
     /** What the child printed (its X.509 context, or why it failed), and how it exited. */
-    record Outcome(int exitCode, String output) {
-    }
+    record Outcome(int exitCode, String output) {}
 
     private final int uid;
     private final String classPath;
@@ -43,7 +42,8 @@ final class OtherUidWorkload {
      *                root's Maven repository), and for the child's output; it is made world-readable
      */
     static OtherUidWorkload prepare(int uid, Path scratch) throws IOException {
-        assumeTrue(ownUid() == 0 && Files.isExecutable(SETPRIV),
+        assumeTrue(
+                ownUid() == 0 && Files.isExecutable(SETPRIV),
                 "skipped: starting a process as another uid needs root and " + SETPRIV);
         Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path classes = Files.createDirectory(scratch.resolve("classes"));
@@ -53,15 +53,30 @@ final class OtherUidWorkload {
     /** Runs {@code workload -socket ADDRESS -updates 1}: the first X.509 context the child receives, printed. */
     Outcome firstUpdateFrom(String address) throws IOException, InterruptedException {
         // output to a file, not a pipe: reading a pipe would wait as long as a child that never gets an update
-        Process child = new ProcessBuilder(SETPRIV.toString(), "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
-                "--", Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:-UsePerfData",
-                "--enable-native-access=ALL-UNNAMED", "-cp", classPath, Main.class.getName(),
-                "workload", "-socket", address, "-updates", "1")
-                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        Process child = new ProcessBuilder(
+                        SETPRIV.toString(),
+                        "--reuid=" + uid,
+                        "--regid=" + uid,
+                        "--clear-groups",
+                        "--",
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-XX:-UsePerfData",
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        classPath,
+                        Main.class.getName(),
+                        "workload",
+                        "-socket",
+                        address,
+                        "-updates",
+                        "1")
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile())
+                .start();
         if (!child.waitFor(60, TimeUnit.SECONDS)) {
             child.destroyForcibly().waitFor();
-            throw new IOException("the workload of uid " + uid + " did not exit; it printed:\n"
-                    + Files.readString(output));
+            throw new IOException(
+                    "the workload of uid " + uid + " did not exit; it printed:\n" + Files.readString(output));
         }
         return new Outcome(child.exitValue(), Files.readString(output));
     }

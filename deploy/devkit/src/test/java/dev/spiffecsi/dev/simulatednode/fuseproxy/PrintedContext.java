@@ -8,8 +8,7 @@ final class PrintedContext {
     private static final String SVIDS = "  SVIDs:\n";
     private static final String BUNDLES = "  Bundles:\n";
 
-    private PrintedContext() {
-    }
+    private PrintedContext() {}
 
     /** The SPIFFE IDs of the first update printed; empty when none was. */
     static List<String> svids(String output) {
@@ -18,6 +17,9 @@ final class PrintedContext {
             return List.of();
         }
         int end = output.indexOf(BUNDLES, start);
-        return output.substring(start + SVIDS.length(), end).lines().map(String::strip).toList();
+        return output.substring(start + SVIDS.length(), end)
+                .lines()
+                .map(String::strip)
+                .toList();
     }
 }

@@ -33,8 +33,13 @@ final class ProxiedNode implements AutoCloseable {
     private final KubeletSimulator kubelet;
     private DevAgent agent;
 
-    private ProxiedNode(NodeLayout layout, DevAgentSettings agentSettings, DevAgentKeys agentKeys, DevAgent agent,
-                        Driver driver, KubeletSimulator kubelet) {
+    private ProxiedNode(
+            NodeLayout layout,
+            DevAgentSettings agentSettings,
+            DevAgentKeys agentKeys,
+            DevAgent agent,
+            Driver driver,
+            KubeletSimulator kubelet) {
         this.layout = layout;
         this.agentSettings = agentSettings;
         this.agentKeys = agentKeys;
@@ -51,10 +56,12 @@ final class ProxiedNode implements AutoCloseable {
         DevAgentKeys keys = DevAgentKeys.create(settings);
         DevAgent agent = DevAgent.start(settings, keys);
         ClassLoader classLoader = ProxiedNode.class.getClassLoader();
-        Driver driver = Driver.start(layout.driverConfig(FuseProxyProvider.NAME, classLoader),
-                BackendRegistry.discover(classLoader), "test");
-        KubeletSimulator kubelet = KubeletSimulator.connect(driver.socket(), layout.podsDir(),
-                RetryPolicy.kubeletDefaults());
+        Driver driver = Driver.start(
+                layout.driverConfig(FuseProxyProvider.NAME, classLoader),
+                BackendRegistry.discover(classLoader),
+                "test");
+        KubeletSimulator kubelet =
+                KubeletSimulator.connect(driver.socket(), layout.podsDir(), RetryPolicy.kubeletDefaults());
         return new ProxiedNode(layout, settings, keys, agent, driver, kubelet);
     }
 

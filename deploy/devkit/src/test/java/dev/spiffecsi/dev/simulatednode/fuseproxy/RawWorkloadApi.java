@@ -9,8 +9,8 @@ import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.stub.MetadataUtils;
-import io.spiffe.workloadapi.grpc.SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIBlockingStub;
 import io.spiffe.workloadapi.grpc.SpiffeWorkloadAPIGrpc;
+import io.spiffe.workloadapi.grpc.SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIBlockingStub;
 import io.spiffe.workloadapi.grpc.Workload.X509SVIDRequest;
 import io.spiffe.workloadapi.grpc.Workload.X509SVIDResponse;
 import java.nio.file.Path;
@@ -24,12 +24,13 @@ import java.util.concurrent.TimeUnit;
  */
 final class RawWorkloadApi implements AutoCloseable {
 
-
     private final ManagedChannel channel;
 
     RawWorkloadApi(Path socket, EventLoopGroup eventLoops) {
         channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .channelType(EpollDomainSocketChannel.class).eventLoopGroup(eventLoops).directExecutor()
+                .channelType(EpollDomainSocketChannel.class)
+                .eventLoopGroup(eventLoops)
+                .directExecutor()
                 .usePlaintext()
                 // grpc sets SO_KEEPALIVE on every connection; a Unix socket has none, and netty warns each time
                 .withOption(ChannelOption.SO_KEEPALIVE, null)
