@@ -34,14 +34,13 @@ import org.slf4j.LoggerFactory;
  * calls it). The engine never depends on a backend, so nothing else of theirs can be shared with this class.
  *
  * <p>Why not netty: a CSI node plugin serves a handful of connections (the kubelet's, the registrar's, the
- * livenessprobe's) with small messages. netty's epoll transport cost the driver ~1,000 loaded classes, a native
- * library and pooled direct buffers, about 15 MiB resident, for throughput this socket never sees; the OkHttp
+ * livenessprobe's) with small messages. netty's epoll transport costs the driver many loaded classes, a native
+ * library and pooled direct buffers (BENCHMARKS.md has the figures), for throughput this socket never sees; the OkHttp
  * transport reads each connection on one thread with blocking I/O.
  *
  * <p>Threads: one accepts; one reads each open connection; calls run on a pool of {@link #callThreads()}, one per
  * CPU between 2 and 4 (the calls are CPU work and mount syscalls, which the kernel serializes: more threads than
- * CPUs only contend for the connection's write lock, which a profile of a publish storm showed as 20 % of the
- * driver's samples with 4 threads on 2 CPUs; at least 2, so that a backend call that blocks, e.g. a busy unmount
+ * CPUs only contend for the connection's write lock, which profiles of publish storms show (BENCHMARKS.md); at least 2, so that a backend call that blocks, e.g. a busy unmount
  * being retried, does not hold up the others); Probe and the other calls that touch no volume run on a pool of
  * their own ({@link CallRouting}); idle threads end after {@link #IDLE_THREAD_TIMEOUT}.
  */

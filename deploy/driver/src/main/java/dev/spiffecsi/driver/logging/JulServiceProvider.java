@@ -13,8 +13,8 @@ import org.slf4j.spi.SLF4JServiceProvider;
  *
  * <p>Why not slf4j-jdk14, which does the same: it fills in the caller's class and method for every record by
  * creating a Throwable and walking its stack trace, which the driver's log lines never print. With one log line per
- * CSI call that was the most frequent exception of a publish storm and about 10 % of the driver's CPU per call
- * (JFR's jdk.JavaExceptionThrow, perf). java.util.logging infers the caller only when a formatter asks for it.
+ * CSI call that was the most frequent exception of a publish storm and a visible share of the driver's CPU per call
+ * (JFR's jdk.JavaExceptionThrow, perf; BENCHMARKS.md). java.util.logging infers the caller only when a formatter asks for it.
  */
 public final class JulServiceProvider implements SLF4JServiceProvider {
 
