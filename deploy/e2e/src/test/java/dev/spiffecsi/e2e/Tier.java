@@ -1,6 +1,5 @@
 package dev.spiffecsi.e2e;
 
-import dev.spiffecsi.e2e.cluster.DaemonSetStandIn;
 import dev.spiffecsi.e2e.cluster.Kubectl;
 import dev.spiffecsi.e2e.cluster.PodDiagnostics;
 import dev.spiffecsi.e2e.cluster.RenderedOverlay;
@@ -39,6 +38,7 @@ final class Tier implements AutoCloseable {
     private final Map<String, Duration> phases = new LinkedHashMap<>();
     private final List<String> results = new ArrayList<>();
     private final Map<String, String> records = new LinkedHashMap<>();
+    private final List<String> publishedTargets = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread shutdownHook = new Thread(() -> printSummary(takeDown()), "realnode-down");
     private final long started = System.nanoTime();
     private LocalImages images;
@@ -153,6 +153,18 @@ final class Tier implements AutoCloseable {
         Progress.log(title + ":\n" + text.strip().indent(4).stripTrailing());
     }
 
+    /**
+     * A target path a check saw published (a mount, or symlink-dev's link, and a state record): the final check
+     * ({@link NothingLeftIT}) looks for each of them again, so that it checks places that held something.
+     */
+    void notePublished(String target) {
+        publishedTargets.add(target);
+    }
+
+    List<String> publishedTargets() {
+        return List.copyOf(publishedTargets);
+    }
+
     /** down.sh, then the node directories the pods created; fails when mounts are left behind. */
     @Override
     public void close() {
@@ -173,7 +185,6 @@ final class Tier implements AutoCloseable {
             return List.of();
         }
         takenDown = true;
-        DaemonSetStandIn.stopAll();
         List<String> problems = new ArrayList<>();
         if (images != null && node.kubeletPid().isPresent()) {
             try {
