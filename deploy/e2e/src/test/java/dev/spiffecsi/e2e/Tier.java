@@ -4,6 +4,7 @@ import dev.spiffecsi.e2e.cluster.Kubectl;
 import dev.spiffecsi.e2e.cluster.PodDiagnostics;
 import dev.spiffecsi.e2e.cluster.RenderedOverlay;
 import dev.spiffecsi.e2e.cluster.TestOverlays;
+import dev.spiffecsi.e2e.cluster.WorkloadPod;
 import dev.spiffecsi.e2e.image.ImageBuilder;
 import dev.spiffecsi.e2e.image.LocalImages;
 import dev.spiffecsi.e2e.rig.HostDirectories;
@@ -88,6 +89,11 @@ final class Tier implements AutoCloseable {
             phase("down.sh (a clean rig)", node::down);
         }
         phase("up.sh", node::up);
+        // down.sh keeps the cluster's data: pods of an earlier run that its down.sh found unfinished (their driver
+        // was gone) come back with it, Terminating, and would keep their names from this run's pods. down.sh
+        // unmounted what they held; only the API objects are left to remove.
+        kubectl.run(List.of("delete", "pods", "-A", "-l", WorkloadPod.LABEL + "=" + WorkloadPod.LABEL_VALUE,
+                "--force", "--grace-period=0", "--ignore-not-found", "--wait=true")).orThrow();
         List<RenderedOverlay> rendered = Arrays.stream(Backend.values()).map(b -> overlays.render(b.overlay)).toList();
         List<Path> created = new ArrayList<>();
         for (RenderedOverlay overlay : rendered) {
