@@ -34,6 +34,11 @@ enum Backend {
         return this == FUSE_PROXY;
     }
 
+    /** bindmount and fuse-proxy publish a mount at the target; symlink-dev a symbolic link. */
+    boolean publishesMounts() {
+        return this != SYMLINK_DEV;
+    }
+
     String label() {
         return overlay + " (" + backend + ")";
     }

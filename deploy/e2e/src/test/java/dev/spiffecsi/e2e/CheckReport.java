@@ -57,8 +57,7 @@ final class CheckReport implements BeforeTestExecutionCallback, TestExecutionExc
         String line = "FAIL [" + context.getDisplayName() + "] deploy -- " + String.valueOf(thrown.getMessage())
                 .lines().findFirst().orElse("");
         Progress.log(line);
-        context.getTestInstance().filter(OverlayEndToEnd.class::isInstance)
-                .map(instance -> ((OverlayEndToEnd) instance).tier()).ifPresent(tier -> tier.result(line));
+        tier(context).ifPresent(tier -> tier.result(line));
         AssertionError named = new AssertionError("[" + context.getDisplayName() + "] deploy: " + thrown.getMessage(),
                 thrown.getCause());
         named.setStackTrace(thrown.getStackTrace());
@@ -85,7 +84,7 @@ final class CheckReport implements BeforeTestExecutionCallback, TestExecutionExc
     }
 
     private static Optional<Tier> tier(ExtensionContext context) {
-        return context.getTestInstance().filter(OverlayEndToEnd.class::isInstance)
-                .map(instance -> ((OverlayEndToEnd) instance).tier());
+        return context.getTestInstance().filter(TierCheck.class::isInstance)
+                .map(instance -> ((TierCheck) instance).tier());
     }
 }

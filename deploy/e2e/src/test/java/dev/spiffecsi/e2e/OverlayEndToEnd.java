@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spiffecsi.e2e.cluster.Installer;
 import dev.spiffecsi.e2e.cluster.OverlayDeployment;
 import dev.spiffecsi.e2e.cluster.Pods;
 import dev.spiffecsi.e2e.cluster.WorkloadPod;
@@ -25,6 +26,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,7 +56,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith({TierExtension.class, CheckReport.class})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-abstract class OverlayEndToEnd {
+abstract class OverlayEndToEnd implements TierCheck {
 
     /** What the dev agent issues to every workload (uid 1000): register-workload.sh's ID for namespace default. */
     static final String WORKLOAD_ID = "spiffe://example.org/workload";
@@ -68,6 +70,8 @@ abstract class OverlayEndToEnd {
     static final String HOSTILE_ATTRIBUTE = "workload-hostile-attribute";
     private static final Duration SVID = Duration.ofSeconds(90);
     private static final Duration SETTLE = Duration.ofSeconds(60);
+    /** livenessprobe's body when the driver answered Probe with ready: false (its source, cmd/livenessprobe). */
+    private static final String NOT_READY = "driver responded but is not ready";
 
     /** The in-pod checks (svid-check's lines), all of which a workload must pass. */
     private static final Set<String> SVID_CHECKS = Set.of("x509-svid", "jwt-svid", "validate-jwt-svid",
@@ -88,7 +92,8 @@ abstract class OverlayEndToEnd {
         this.backend = backend;
     }
 
-    Tier tier() {
+    @Override
+    public Tier tier() {
         return tier;
     }
 
@@ -109,13 +114,21 @@ abstract class OverlayEndToEnd {
         this.tier = tier;
         tier.phase(backend.label() + ": deploy", () -> {
             deployment = OverlayDeployment.deploy(tier.kubectl(), tier.node(), tier.overlays().render(backend.overlay),
-                    tier.diagnostics());
+                    tier.diagnostics(), installer());
             workloads = new Workloads(tier.kubectl(), tier.diagnostics(), tier.images().exampleWorkload(),
                     deployment.overlay().csiDriverName());
             for (WorkloadPod pod : workloadPods()) {
                 workloads.create(pod);
             }
         });
+    }
+
+    /**
+     * How this class installs its backend: {@code kubectl apply} of the overlay. A class that installs the same
+     * backend another way (a Helm release) overrides this and runs the same checks.
+     */
+    Installer installer() {
+        return Installer.KUBECTL_APPLY;
     }
 
     /** The pods of this backend's checks, created at once so that they start together. */
@@ -243,6 +256,7 @@ abstract class OverlayEndToEnd {
         tier.record("symlink-dev: the event of a pod omitting readOnly", event);
         JsonNode now = workloads.get(WITHOUT_READ_ONLY);
         assertNotEquals("Running", now.path("status").path("phase").asText(), "the pod runs without its volume");
+        assertPodDirectoryExists(WITHOUT_READ_ONLY, uid);
         assertNothingLeftOf(WITHOUT_READ_ONLY, uid, false);
         workloads.delete(WITHOUT_READ_ONLY);
         assertNothingLeftOf(WITHOUT_READ_ONLY, uid, true);
@@ -275,6 +289,7 @@ abstract class OverlayEndToEnd {
                 "the pod runs without its volume");
         assertEquals(driverRestarts, restartsOfTheDriver(), "the driver restarted:\n" + deployment.driverDiagnostics());
         assertStillWorking(WORKLOAD);
+        assertPodDirectoryExists(HOSTILE_ATTRIBUTE, uid);
         workloads.delete(HOSTILE_ATTRIBUTE);
         assertNothingLeftOf(HOSTILE_ATTRIBUTE, uid, true);
     }
@@ -331,6 +346,8 @@ abstract class OverlayEndToEnd {
         JsonNode pod = workloads.awaitRunning(WORKLOAD, deployment::driverDiagnostics);
         String target = target(Pods.uid(pod));
         int restarts = Pods.restartCount(pod, WorkloadPod.CONTAINER);
+        // what "no mount is added" compares with must hold the pod's published volume
+        assertPublished(WORKLOAD, Pods.uid(pod));
         List<Mount> before = nodeMounts().atOrBelow(deployment.podsDirectory());
         int answeredBefore = deployment.driverLogLines("NodePublishVolume", target).size();
         KubeletLog log = new KubeletLog(tier.node().kubeletLog());
@@ -357,19 +374,24 @@ abstract class OverlayEndToEnd {
 
     @Test
     @Order(90)
-    @DisplayName("driver pod deleted and recreated: running pods keep working")
+    @DisplayName("driver pod deleted and recreated by the DaemonSet controller: running pods keep working (their "
+            + "own Workload API stream gets a new update, no container restart)")
     void driverPodReplaced() {
-        workloads.awaitRunning(WORKLOAD, deployment::driverDiagnostics);
+        JsonNode pod = workloads.awaitRunning(WORKLOAD, deployment::driverDiagnostics);
+        int restarts = Pods.restartCount(pod, WorkloadPod.CONTAINER);
         if (backend.servesItsOwnSocket()) {
             workloads.awaitRunning(WITHOUT_PROPAGATION, deployment::driverDiagnostics);
             assertStillWorking(WITHOUT_PROPAGATION);
         }
         JsonNode old = deployment.awaitDriverReady();
+        Instant[] gone = new Instant[1];
         tier.phase(backend.label() + ": driver pod replaced", () -> {
             tier.kubectl().deletePod(deployment.namespace(), Pods.name(old), Duration.ofMinutes(2));
+            gone[0] = Instant.now();
             JsonNode replacement = deployment.awaitDriverReady();
             assertNotEquals(Pods.uid(old), Pods.uid(replacement), "the DaemonSet's pod was not replaced");
         });
+        assertTheStreamCarriedOn(WORKLOAD, gone[0], restarts);
         assertStillWorking(WORKLOAD);
         if (backend.servesItsOwnSocket()) {
             Exec.Result seen = workloads.exec(WITHOUT_PROPAGATION, List.of("ls", WorkloadPod.MOUNT_PATH));
@@ -381,6 +403,31 @@ abstract class OverlayEndToEnd {
                             + seen.describe());
             assertTheDeadMountIsReported();
         }
+    }
+
+    /**
+     * The pod's main process, svid-watch, holds a Workload API stream from its start and prints every update. The
+     * agent runs in the driver's pod, so replacing that pod ends the stream: the process must open it again
+     * through the pod's volume and print an update after the old pod was gone, without its container restarting.
+     */
+    private void assertTheStreamCarriedOn(String pod, Instant gone, int restarts) {
+        String update = Poll.until(pod + "'s own Workload API stream to print an update after the old driver pod "
+                + "was gone (" + gone + ")", SVID, () -> {
+            List<String> log = workloads.timestampedLog(pod);
+            for (int i = 0; i < log.size(); i++) {
+                String[] line = log.get(i).split(" ", 2);
+                if (line.length == 2 && line[1].startsWith("Update: ") && Instant.parse(line[0]).isAfter(gone)) {
+                    return Poll.met(String.join("\n", log.subList(Math.max(0, i - 2), i + 1)));
+                }
+            }
+            return Poll.notYet("its log:\n" + last(log, 6));
+        }, () -> workloads.diagnose(pod) + deployment.driverDiagnostics());
+        assertTrue(update.contains(WORKLOAD_ID), "the update after the replacement names no " + WORKLOAD_ID + ":\n"
+                + update);
+        assertEquals(restarts, Pods.restartCount(workloads.get(pod), WorkloadPod.CONTAINER), "the container of "
+                + pod + " restarted (its Workload API client gave up) while the driver's pod was replaced:\n"
+                + workloads.diagnose(pod));
+        tier.record(backend.backend + ": " + pod + "'s own stream after the driver's pod was replaced", update);
     }
 
     /**
@@ -426,12 +473,19 @@ abstract class OverlayEndToEnd {
                     + "directory only: " + health.get());
             return;
         }
-        // the livenessprobe calls the driver's Probe for every request: the first answer after the removal counts
-        Poll.until(health.uri() + " to report the removed " + directory, Duration.ofSeconds(5), () -> {
-            HealthEndpoint.Answer answer = health.get();
-            return answer.status() != 200 ? Poll.met(answer) : Poll.notYet(answer.toString());
-        }, () -> "the driver container's view of the directory (its hostPath mount keeps the removed one, "
-                + "nlink 0): " + driverView() + "\n" + deployment.driverDiagnostics());
+        // the livenessprobe calls the driver's Probe for every request: the first answer after the removal counts.
+        // Only its answer for a driver that says "not ready" counts: a 500 for a Probe that failed or timed out, or
+        // no answer at all, would be a driver that broke rather than one that reports the directory
+        HealthEndpoint.Answer answer = Poll.until(health.uri() + " to report the removed " + directory,
+                Duration.ofSeconds(5), () -> {
+                    HealthEndpoint.Answer got = health.get();
+                    return got.status() != 200 ? Poll.met(got) : Poll.notYet(got.toString());
+                }, () -> "the driver container's view of the directory (its hostPath mount keeps the removed one, "
+                        + "nlink 0): " + driverView() + "\n" + deployment.driverDiagnostics());
+        assertEquals(new HealthEndpoint.Answer(500, NOT_READY), answer, "the livenessprobe's answer is not the "
+                + "driver's Probe saying not ready:\n" + deployment.driverDiagnostics());
+        tier.record(backend.backend + ": the livenessprobe's answer once the agent socket directory was removed",
+                answer.toString());
     }
 
     @Test
@@ -474,6 +528,8 @@ abstract class OverlayEndToEnd {
         assertFalse(names.isEmpty(), "no workload pod left to delete");
         Map<String, String> uids = new LinkedHashMap<>();
         names.forEach(name -> uids.put(name, Pods.uid(workloads.get(name))));
+        // "nothing left" means something only where something was: each volume published (and recorded) first
+        uids.forEach(this::assertPublished);
         names.forEach(workloads::delete);
         uids.forEach((name, uid) -> assertNothingLeftOf(name, uid, true));
     }
@@ -507,14 +563,62 @@ abstract class OverlayEndToEnd {
         return passed;
     }
 
-    /** As the container's user (root for {@link #WITHOUT_READ_ONLY}): creating a file and a directory must fail. */
+    /**
+     * As the container's user (root for {@link #WITHOUT_READ_ONLY}): the volume lists the Workload API socket (so
+     * the writes below reach a live volume, not a dead mount that refuses everything), creating a file and a
+     * directory in it fails with EROFS or EPERM, and afterwards it still lists the socket and nothing else new.
+     */
     private void assertWritesRefused(String pod) {
-        Exec.Result write = workloads.exec(pod, List.of("sh", "-c", "touch " + WorkloadPod.MOUNT_PATH
-                + "/e2e-file; mkdir " + WorkloadPod.MOUNT_PATH + "/e2e-dir; ls -a " + WorkloadPod.MOUNT_PATH));
-        String listing = write.stdout();
-        assertFalse(listing.contains("e2e-file") || listing.contains("e2e-dir"),
-                "a write into the volume of " + pod + " succeeded:\n" + write.describe());
-        tier.record(backend.backend + ": writing into the volume of " + pod, write.stderr());
+        assertListsTheSocket(pod, "before the writes");
+        List<String> errors = new ArrayList<>();
+        for (List<String> write : List.of(List.of("touch", WorkloadPod.MOUNT_PATH + "/e2e-file"),
+                List.of("mkdir", WorkloadPod.MOUNT_PATH + "/e2e-dir"))) {
+            Exec.Result result = workloads.exec(pod, write);
+            assertFalse(result.ok(), "a write into the volume of " + pod + " succeeded: " + result.describe());
+            String error = result.stderr().lines().filter(line -> line.startsWith(write.getFirst() + ":"))
+                    .findFirst().orElse("");
+            assertTrue(error.endsWith("Read-only file system") || error.endsWith("Operation not permitted"),
+                    "the write into the volume of " + pod + " failed, but not with EROFS or EPERM: "
+                            + result.describe());
+            errors.add(error);
+        }
+        String after = assertListsTheSocket(pod, "after the writes");
+        assertFalse(after.contains("e2e-file") || after.contains("e2e-dir"), "a refused write left something in the "
+                + "volume of " + pod + ":\n" + after);
+        tier.record(backend.backend + ": writing into the volume of " + pod, String.join("\n", errors));
+    }
+
+    /** {@code ls -a} of the volume in the pod succeeds and lists the Workload API socket; returns the listing. */
+    private String assertListsTheSocket(String pod, String when) {
+        Exec.Result listing = workloads.exec(pod, List.of("ls", "-a", WorkloadPod.MOUNT_PATH));
+        assertTrue(listing.ok() && listing.stdout().lines().anyMatch(WorkloadPod.SOCKET::equals),
+                "the volume of " + pod + " does not list " + WorkloadPod.SOCKET + " " + when + ": "
+                        + listing.describe());
+        return listing.stdout();
+    }
+
+    /**
+     * The pod's volume is published on the node: a mount at its target (bindmount, fuse-proxy) or a symbolic link
+     * (symlink-dev), and the driver's state record of it. What a later "nothing left" check then finds gone was
+     * there.
+     */
+    private void assertPublished(String pod, String uid) {
+        String target = target(uid);
+        if (backend.publishesMounts()) {
+            assertFalse(nodeMounts().at(target).isEmpty(), "no mount at the target of " + pod + ": " + target);
+        } else {
+            assertTrue(Files.isSymbolicLink(Path.of(target)), "no symbolic link at the target of " + pod + ": "
+                    + target);
+        }
+        assertFalse(deployment.stateRecords().ofPod(uid).isEmpty(), "no state record of the volume of " + pod
+                + " in " + deployment.stateRecords().hostStateDir());
+        tier.notePublished(target);
+    }
+
+    /** The kubelet made the pod's directory: the place a later "nothing left" check watches exists. */
+    private void assertPodDirectoryExists(String pod, String uid) {
+        Path directory = Path.of(deployment.podsDirectory(), uid);
+        assertTrue(Files.isDirectory(directory), "the kubelet made no directory for pod " + pod + ": " + directory);
     }
 
     /** The container's, the driver container's and the node's (the kubelet's) mount of the pod's volume. */

@@ -1,10 +1,10 @@
 package dev.spiffecsi.e2e;
 
-import dev.spiffecsi.e2e.cluster.DaemonSetStandIn;
 import dev.spiffecsi.e2e.cluster.Kubectl;
 import dev.spiffecsi.e2e.cluster.PodDiagnostics;
 import dev.spiffecsi.e2e.cluster.RenderedOverlay;
 import dev.spiffecsi.e2e.cluster.TestOverlays;
+import dev.spiffecsi.e2e.cluster.WorkloadPod;
 import dev.spiffecsi.e2e.image.ImageBuilder;
 import dev.spiffecsi.e2e.image.LocalImages;
 import dev.spiffecsi.e2e.rig.HostDirectories;
@@ -39,6 +39,7 @@ final class Tier implements AutoCloseable {
     private final Map<String, Duration> phases = new LinkedHashMap<>();
     private final List<String> results = new ArrayList<>();
     private final Map<String, String> records = new LinkedHashMap<>();
+    private final List<String> publishedTargets = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread shutdownHook = new Thread(() -> printSummary(takeDown()), "realnode-down");
     private final long started = System.nanoTime();
     private LocalImages images;
@@ -88,6 +89,11 @@ final class Tier implements AutoCloseable {
             phase("down.sh (a clean rig)", node::down);
         }
         phase("up.sh", node::up);
+        // down.sh keeps the cluster's data: pods of an earlier run that its down.sh found unfinished (their driver
+        // was gone) come back with it, Terminating, and would keep their names from this run's pods. down.sh
+        // unmounted what they held; only the API objects are left to remove.
+        kubectl.run(List.of("delete", "pods", "-A", "-l", WorkloadPod.LABEL + "=" + WorkloadPod.LABEL_VALUE,
+                "--force", "--grace-period=0", "--ignore-not-found", "--wait=true")).orThrow();
         List<RenderedOverlay> rendered = Arrays.stream(Backend.values()).map(b -> overlays.render(b.overlay)).toList();
         List<Path> created = new ArrayList<>();
         for (RenderedOverlay overlay : rendered) {
@@ -153,6 +159,18 @@ final class Tier implements AutoCloseable {
         Progress.log(title + ":\n" + text.strip().indent(4).stripTrailing());
     }
 
+    /**
+     * A target path a check saw published (a mount, or symlink-dev's link, and a state record): the final check
+     * ({@link NothingLeftIT}) looks for each of them again, so that it checks places that held something.
+     */
+    void notePublished(String target) {
+        publishedTargets.add(target);
+    }
+
+    List<String> publishedTargets() {
+        return List.copyOf(publishedTargets);
+    }
+
     /** down.sh, then the node directories the pods created; fails when mounts are left behind. */
     @Override
     public void close() {
@@ -173,7 +191,6 @@ final class Tier implements AutoCloseable {
             return List.of();
         }
         takenDown = true;
-        DaemonSetStandIn.stopAll();
         List<String> problems = new ArrayList<>();
         if (images != null && node.kubeletPid().isPresent()) {
             try {

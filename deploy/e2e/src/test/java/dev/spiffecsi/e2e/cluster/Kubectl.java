@@ -103,6 +103,18 @@ public final class Kubectl {
                 "-f", "-"), list(objects)).orThrow();
     }
 
+    /**
+     * Deletes {@code objects} with foreground cascading and waits until they are gone: an owner goes only after the
+     * objects it owns (a DaemonSet after its pods, a Namespace after everything in it).
+     */
+    public void deleteInForeground(List<? extends JsonNode> objects, Duration timeout) {
+        if (objects.isEmpty()) {
+            return;
+        }
+        run(List.of("delete", "--ignore-not-found", "--cascade=foreground", "--wait=true",
+                "--timeout=" + timeout.toSeconds() + "s", "-f", "-"), list(objects)).orThrow();
+    }
+
     /** Deletes one pod and waits until the kubelet has torn it down (volumes unpublished) and it is gone. */
     public void deletePod(String namespace, String name, Duration timeout) {
         run(List.of("delete", "pod", name, "-n", namespace, "--ignore-not-found", "--wait=true",

@@ -14,8 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One test overlay deployed on the rig: its objects applied as rendered, the DaemonSet's pod kept on the node by
- * the {@link DaemonSetStandIn}, the overlay's bare pods placed on the node (the scheduler's job). Closing it takes
+ * One test overlay deployed on the rig by an {@link Installer}: its objects applied as rendered, the DaemonSet's pod
+ * made by the real DaemonSet controller and placed by the scheduler, then the overlay's bare pods. Closing it takes
  * everything away again, pods first so that the driver unpublishes their volumes.
  */
 public final class OverlayDeployment implements AutoCloseable {
@@ -30,34 +30,32 @@ public final class OverlayDeployment implements AutoCloseable {
     private final RealNode node;
     private final RenderedOverlay overlay;
     private final PodDiagnostics diagnostics;
-    private final DaemonSetStandIn daemonSet;
+    private final Installer installer;
     private final List<String> overlayPods = new ArrayList<>();
 
     private OverlayDeployment(Kubectl kubectl, RealNode node, RenderedOverlay overlay, PodDiagnostics diagnostics,
-                              DaemonSetStandIn daemonSet) {
+                              Installer installer) {
         this.kubectl = kubectl;
         this.node = node;
         this.overlay = overlay;
         this.diagnostics = diagnostics;
-        this.daemonSet = daemonSet;
+        this.installer = installer;
     }
 
-    /** Applies {@code overlay}, waits for the driver's pod Running and Ready, then creates the overlay's pods. */
+    /**
+     * Installs {@code overlay} with {@code installer}, waits for the driver's pod Running and Ready, then creates
+     * the overlay's pods.
+     */
     public static OverlayDeployment deploy(Kubectl kubectl, RealNode node, RenderedOverlay overlay,
-                                           PodDiagnostics diagnostics) {
+                                           PodDiagnostics diagnostics, Installer installer) {
         String namespace = overlay.daemonSet().path("metadata").path("namespace").asText();
         node.prepareNamespace(namespace);
-        kubectl.apply(overlay.applied());
-        JsonNode daemonSet = kubectl.json("get", "daemonset", overlay.daemonSet().path("metadata").path("name")
-                .asText(), "-n", namespace);
-        OverlayDeployment deployment = new OverlayDeployment(kubectl, node, overlay, diagnostics,
-                DaemonSetStandIn.start(kubectl, daemonSet, RealNode.NODE_NAME));
+        OverlayDeployment deployment = new OverlayDeployment(kubectl, node, overlay, diagnostics, installer);
         try {
+            installer.install(kubectl, overlay);
             deployment.awaitDriverReady();
             for (ObjectNode pod : overlay.pods()) {
-                ObjectNode placed = pod.deepCopy();
-                ((ObjectNode) placed.path("spec")).put("nodeName", RealNode.NODE_NAME);
-                deployment.overlayPods.add(Pods.name(kubectl.create(placed)));
+                deployment.overlayPods.add(Pods.name(kubectl.create(pod)));
             }
             return deployment;
         } catch (RuntimeException | AssertionError e) {
@@ -70,13 +68,13 @@ public final class OverlayDeployment implements AutoCloseable {
         return overlay;
     }
 
-    /** The DaemonSet's current pod (a missing node while it is being replaced). */
+    /** The DaemonSet's pod that is not being deleted; a missing node while there is none. */
     public JsonNode driverPod() {
-        return daemonSet.currentPod();
+        return DaemonSetPods.current(kubectl, overlay.daemonSet());
     }
 
     public String namespace() {
-        return daemonSet.namespace();
+        return overlay.daemonSet().path("metadata").path("namespace").asText();
     }
 
     /** Waits until the DaemonSet's pod is Running with all four containers ready. */
@@ -91,10 +89,10 @@ public final class OverlayDeployment implements AutoCloseable {
                 this::driverDiagnostics);
     }
 
-    /** The driver pod's description, events and logs, and the stand-in's account: for failure messages. */
+    /** The DaemonSet's status, the driver pod's description, events and logs: for failure messages. */
     public String driverDiagnostics() {
         JsonNode pod = driverPod();
-        return daemonSet.describe() + "\n" + (pod.isMissingNode() ? "(no driver pod)"
+        return DaemonSetPods.status(kubectl, overlay.daemonSet()) + "\n" + (pod.isMissingNode() ? "(no driver pod)"
                 : diagnostics.of(namespace(), Pods.name(pod)));
     }
 
@@ -162,21 +160,13 @@ public final class OverlayDeployment implements AutoCloseable {
         return List.copyOf(overlayPods);
     }
 
-    /**
-     * Deletes the overlay's pods, stops standing in for the DaemonSet controller, deletes the driver's pod (the
-     * registrar unregisters the driver) and then every applied object but the namespace.
-     */
+    /** Deletes the overlay's pods, then uninstalls (the driver's pod, then the rest with the namespace). */
     @Override
     public void close() {
-        Progress.log("removing " + overlay.directory().getFileName() + "'s objects");
+        Progress.log("removing " + overlay.directory().getFileName() + "'s objects (" + installer + ")");
         for (String pod : overlayPods) {
             kubectl.deletePod("default", pod, DELETE);
         }
-        daemonSet.close();
-        JsonNode pod = driverPod();
-        if (!pod.isMissingNode()) {
-            kubectl.deletePod(namespace(), Pods.name(pod), DELETE);
-        }
-        kubectl.delete(overlay.deletable(), DELETE);
+        installer.uninstall(kubectl, overlay, DELETE);
     }
 }

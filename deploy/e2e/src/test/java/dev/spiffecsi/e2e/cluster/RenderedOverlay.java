@@ -26,7 +26,7 @@ public record RenderedOverlay(Path directory, List<ObjectNode> objects) {
         return drivers.getFirst().path("metadata").path("name").asText();
     }
 
-    /** Bare pods of the overlay (the dev overlay's example workload), which the scheduler would place. */
+    /** Bare pods of the overlay (the dev overlay's example workload), created once the driver is ready. */
     public List<ObjectNode> pods() {
         return ofKind("Pod");
     }
@@ -34,14 +34,6 @@ public record RenderedOverlay(Path directory, List<ObjectNode> objects) {
     /** Everything but bare pods, applied as it is. */
     public List<ObjectNode> applied() {
         return objects.stream().filter(o -> !kind(o).equals("Pod")).toList();
-    }
-
-    /**
-     * What the tier deletes after a backend: everything applied except the Namespace, which would stay
-     * Terminating for good on the rig (no namespace controller), and which the next overlay uses again.
-     */
-    public List<ObjectNode> deletable() {
-        return applied().stream().filter(o -> !kind(o).equals("Namespace")).toList();
     }
 
     public List<ObjectNode> ofKind(String kind) {

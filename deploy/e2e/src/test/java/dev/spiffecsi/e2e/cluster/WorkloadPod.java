@@ -26,6 +26,8 @@ public record WorkloadPod(String name, int runAsUser, Optional<Boolean> csiReadO
     public static final String NAMESPACE = "default";
     public static final String CONTAINER = "workload";
     public static final String MOUNT_PATH = "/spiffe-workload-api";
+    /** The Workload API socket's name in the volume (the agent's, or the one fuse-proxy serves). */
+    public static final String SOCKET = "spire-agent.sock";
     public static final String VOLUME = "spiffe-workload-api";
     /** The label of every pod the tier creates, to find leftovers. */
     public static final String LABEL = "app.kubernetes.io/part-of";
@@ -56,16 +58,18 @@ public record WorkloadPod(String name, int runAsUser, Optional<Boolean> csiReadO
         return new WorkloadPod(name, runAsUser, csiReadOnly, mountReadOnly, propagation, attributes);
     }
 
-    ObjectNode toPod(String image, String node, String driver) {
+    ObjectNode toPod(String image, String driver) {
         ObjectNode pod = Kubectl.JSON.createObjectNode().put("apiVersion", "v1").put("kind", "Pod");
         pod.putObject("metadata").put("name", name).put("namespace", NAMESPACE).putObject("labels")
                 .put(LABEL, LABEL_VALUE);
-        ObjectNode spec = pod.putObject("spec").put("nodeName", node).put("terminationGracePeriodSeconds", 5);
+        ObjectNode spec = pod.putObject("spec").put("terminationGracePeriodSeconds", 5);
         spec.putObject("securityContext").put("runAsUser", runAsUser).put("runAsGroup", runAsUser);
         ObjectNode container = spec.putArray("containers").addObject().put("name", CONTAINER).put("image", image)
                 .put("imagePullPolicy", "Never");
+        // the main process holds a Workload API stream for the pod's whole life (svid-watch, in the tier's jar)
+        container.putArray("command").add("/opt/spiffe-csi/bin/spiffe-csi-driver").add("svid-watch");
         container.putArray("env").addObject().put("name", "SPIFFE_ENDPOINT_SOCKET")
-                .put("value", "unix://" + MOUNT_PATH + "/spire-agent.sock");
+                .put("value", "unix://" + MOUNT_PATH + "/" + SOCKET);
         ObjectNode mount = container.putArray("volumeMounts").addObject().put("name", VOLUME)
                 .put("mountPath", MOUNT_PATH);
         if (mountReadOnly) {

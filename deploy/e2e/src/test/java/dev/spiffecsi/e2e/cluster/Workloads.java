@@ -1,7 +1,6 @@
 package dev.spiffecsi.e2e.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.spiffecsi.e2e.rig.RealNode;
 import dev.spiffecsi.e2e.support.Exec;
 import dev.spiffecsi.e2e.support.Poll;
 import java.time.Duration;
@@ -37,9 +36,9 @@ public final class Workloads implements AutoCloseable {
         this.driver = driver;
     }
 
-    /** Creates the pod on the node; returns it as stored (its uid names its directory on the node). */
+    /** Creates the pod (the scheduler places it); returns it as stored (its uid names its directory on the node). */
     public JsonNode create(WorkloadPod pod) {
-        JsonNode stored = kubectl.create(pod.toPod(image, RealNode.NODE_NAME, driver));
+        JsonNode stored = kubectl.create(pod.toPod(image, driver));
         created.add(pod.name());
         return stored;
     }
@@ -68,6 +67,12 @@ public final class Workloads implements AutoCloseable {
 
     public Exec.Result exec(String name, List<String> command) {
         return kubectl.exec(WorkloadPod.NAMESPACE, name, WorkloadPod.CONTAINER, command);
+    }
+
+    /** The workload container's log (its main process, the example workload), each line with its time. */
+    public List<String> timestampedLog(String name) {
+        return kubectl.run(List.of("logs", name, "-n", WorkloadPod.NAMESPACE, "-c", WorkloadPod.CONTAINER,
+                "--timestamps")).orThrow().stdout().lines().toList();
     }
 
     /** The container's own mount table. */

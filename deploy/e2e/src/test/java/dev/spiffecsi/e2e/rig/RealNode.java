@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RealNode {
 
-    /** The rig's fixed node name: pods name it in spec.nodeName (there is no scheduler). */
+    /** The rig's fixed node name: where the scheduler places every pod (the rig has one node). */
     public static final String NODE_NAME = "realnode";
     private static final String CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,6 +35,13 @@ public final class RealNode {
      */
     static final String KUBELET_ARGS = "--v=2 --vmodule=csi_client=4,csi_mounter=4,csi_plugin=4 "
             + "--feature-gates=CSIVolumeHealth=true";
+
+    /**
+     * The controller manager and the scheduler run ({@code REALNODE_CONTROLLERS=1}): the driver's DaemonSet gets its
+     * pod from the real DaemonSet controller, pods are placed by the scheduler, namespace deletion cascades. up.sh
+     * refuses other settings while the rig runs, so the tier takes a running rig down before its up.sh.
+     */
+    static final String CONTROLLERS = "1";
 
     private final Path scripts;
     private final Path dir;
@@ -241,7 +248,7 @@ public final class RealNode {
         List<String> command = new ArrayList<>(List.of("bash", scripts.resolve(name).toString()));
         command.addAll(args);
         Exec.Result result = Exec.run(command, null, Map.of("REALNODE_DIR", dir.toString(),
-                "REALNODE_KUBELET_ARGS", KUBELET_ARGS), timeout);
+                "REALNODE_KUBELET_ARGS", KUBELET_ARGS, "REALNODE_CONTROLLERS", CONTROLLERS), timeout);
         log(name, result);
         if (!result.ok()) {
             throw new IllegalStateException("the rig's " + name + " failed: " + result.describe());
