@@ -132,7 +132,8 @@ class ConfigPrecedenceTest {
                         "symlink-dev",
                         true,
                         Duration.ofMillis(1500),
-                        java.util.Optional.of(new java.net.InetSocketAddress("127.0.0.1", 9810)),
+                        java.util.Optional.of(
+                                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 9810)),
                         new LogSettings("warn", LogSettings.Format.JSON),
                         32 * 1024),
                 s);

@@ -13,7 +13,7 @@ import java.util.TreeSet;
  *
  * @param volumeId      the CSI volume id (for ephemeral volumes, unique per pod volume)
  * @param targetPath    absolute, normalized, confined below the kubelet pods directory
- * @param readOnly      the CSI {@code readonly} flag; backends that can enforce read-only always do
+ * @param readOnly      the CSI request's {@code NodePublishVolumeRequest.readonly} flag; backends that can enforce read-only always do
  * @param pod           who the volume is for
  * @param volumeContext the raw CSI volume context, unmodifiable
  * @param volumeMountGroup the group the CO asks the volume's files to be accessible to (CSI

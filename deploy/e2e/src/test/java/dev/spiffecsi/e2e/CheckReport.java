@@ -13,8 +13,11 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * Names the backend and the check in every failure ("[fuse-proxy (fuse-proxy)] kubelet restart: ..."), and adds
  * every check's result and duration to the tier's closing summary.
  */
-final class CheckReport implements BeforeTestExecutionCallback, TestExecutionExceptionHandler,
-        LifecycleMethodExecutionExceptionHandler, TestWatcher {
+final class CheckReport
+        implements BeforeTestExecutionCallback,
+                TestExecutionExceptionHandler,
+                LifecycleMethodExecutionExceptionHandler,
+                TestWatcher {
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(CheckReport.class);
 
@@ -52,14 +55,13 @@ final class CheckReport implements BeforeTestExecutionCallback, TestExecutionExc
 
     /** A failed deployment fails every check of the backend: it is named, and counted once in the summary. */
     @Override
-    public void handleBeforeAllMethodExecutionException(ExtensionContext context, Throwable thrown)
-            throws Throwable {
-        String line = "FAIL [" + context.getDisplayName() + "] deploy -- " + String.valueOf(thrown.getMessage())
-                .lines().findFirst().orElse("");
+    public void handleBeforeAllMethodExecutionException(ExtensionContext context, Throwable thrown) throws Throwable {
+        String line = "FAIL [" + context.getDisplayName() + "] deploy -- "
+                + String.valueOf(thrown.getMessage()).lines().findFirst().orElse("");
         Progress.log(line);
         tier(context).ifPresent(tier -> tier.result(line));
-        AssertionError named = new AssertionError("[" + context.getDisplayName() + "] deploy: " + thrown.getMessage(),
-                thrown.getCause());
+        AssertionError named = new AssertionError(
+                "[" + context.getDisplayName() + "] deploy: " + thrown.getMessage(), thrown.getCause());
         named.setStackTrace(thrown.getStackTrace());
         throw named;
     }
@@ -79,12 +81,14 @@ final class CheckReport implements BeforeTestExecutionCallback, TestExecutionExc
 
     /** "[production (bindmount)] kubelet restart": the class's display name and the check's. */
     private static String where(ExtensionContext context) {
-        String backend = context.getParent().map(ExtensionContext::getDisplayName).orElse("?");
+        String backend =
+                context.getParent().map(ExtensionContext::getDisplayName).orElse("?");
         return "[" + backend + "] " + context.getDisplayName();
     }
 
     private static Optional<Tier> tier(ExtensionContext context) {
-        return context.getTestInstance().filter(TierCheck.class::isInstance)
+        return context.getTestInstance()
+                .filter(TierCheck.class::isInstance)
                 .map(instance -> ((TierCheck) instance).tier());
     }
 }

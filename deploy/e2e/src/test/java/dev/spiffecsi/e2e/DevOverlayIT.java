@@ -31,12 +31,19 @@ class DevOverlayIT extends OverlayEndToEnd {
         List<String> pods = deployment().overlayPods();
         assertEquals(List.of("example-workload"), pods, "the dev overlay's own pods");
         workloads().awaitRunning(pods.getFirst(), deployment()::driverDiagnostics);
-        Poll.until("kubectl logs pod/example-workload to show " + WORKLOAD_ID, Duration.ofSeconds(60), () -> {
-            Exec.Result logs = tier().kubectl().run(List.of("logs", "pod/example-workload", "-n", "default"));
-            return logs.stdout().contains("    " + WORKLOAD_ID) ? Poll.met(logs.stdout())
-                    : Poll.notYet(logs.describe());
-        }, () -> workloads().diagnose(pods.getFirst()) + deployment().driverDiagnostics());
-        assertEquals(0, Pods.restartCount(workloads().get(pods.getFirst()), "example-workload"),
+        Poll.until(
+                "kubectl logs pod/example-workload to show " + WORKLOAD_ID,
+                Duration.ofSeconds(60),
+                () -> {
+                    Exec.Result logs = tier().kubectl().run(List.of("logs", "pod/example-workload", "-n", "default"));
+                    return logs.stdout().contains("    " + WORKLOAD_ID)
+                            ? Poll.met(logs.stdout())
+                            : Poll.notYet(logs.describe());
+                },
+                () -> workloads().diagnose(pods.getFirst()) + deployment().driverDiagnostics());
+        assertEquals(
+                0,
+                Pods.restartCount(workloads().get(pods.getFirst()), "example-workload"),
                 "the example workload restarted");
     }
 }

@@ -52,10 +52,14 @@ class NothingLeftIT implements TierCheck {
     void nothingLeft() {
         List<String> targets = tier.publishedTargets();
         assertFalse(targets.isEmpty(), "no check noted a published target: nothing to look for");
-        Poll.until("nothing left of the tier's workloads and drivers on the node", Duration.ofSeconds(60), () -> {
-            List<String> left = leftovers(targets);
-            return left.isEmpty() ? Poll.met(true) : Poll.notYet(String.join("\n", left));
-        }, () -> "");
+        Poll.until(
+                "nothing left of the tier's workloads and drivers on the node",
+                Duration.ofSeconds(60),
+                () -> {
+                    List<String> left = leftovers(targets);
+                    return left.isEmpty() ? Poll.met(true) : Poll.notYet(String.join("\n", left));
+                },
+                () -> "");
     }
 
     private List<String> leftovers(List<String> targets) {
@@ -72,20 +76,23 @@ class NothingLeftIT implements TierCheck {
             }
         }
         List<MountTable.Mount> pods = mounts.atOrBelow("/var/lib/kubelet/pods").stream()
-                .filter(m -> m.mountPoint().contains("/volumes/kubernetes.io~csi/")).toList();
+                .filter(m -> m.mountPoint().contains("/volumes/kubernetes.io~csi/"))
+                .toList();
         if (!pods.isEmpty()) {
             left.add("CSI volume mounts below /var/lib/kubelet/pods:\n" + mounts.describe(pods));
         }
-        List<StateRecords.Record> records = new StateRecords(Path.of("/var/run/spiffe-csi/state")).all();
+        List<StateRecords.StateRecord> records = new StateRecords(Path.of("/var/run/spiffe-csi/state")).all();
         if (!records.isEmpty()) {
             left.add("state records: " + records);
         }
-        JsonNode tierPods = tier.kubectl().json("get", "pods", "-A", "-l", WorkloadPod.LABEL + "="
-                + WorkloadPod.LABEL_VALUE);
+        JsonNode tierPods =
+                tier.kubectl().json("get", "pods", "-A", "-l", WorkloadPod.LABEL + "=" + WorkloadPod.LABEL_VALUE);
         if (!tierPods.path("items").isEmpty()) {
             left.add("tier pods: " + tierPods.path("items").findValuesAsText("name"));
         }
-        JsonNode drivers = tier.kubectl().getOrMissing("csinode", "", RealNode.NODE_NAME).path("spec")
+        JsonNode drivers = tier.kubectl()
+                .getOrMissing("csinode", "", RealNode.NODE_NAME)
+                .path("spec")
                 .path("drivers");
         if (!drivers.isEmpty()) {
             left.add("drivers still registered: " + drivers);

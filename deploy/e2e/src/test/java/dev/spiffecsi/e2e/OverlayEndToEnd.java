@@ -16,8 +16,8 @@ import dev.spiffecsi.e2e.rig.HealthEndpoint;
 import dev.spiffecsi.e2e.rig.KubeletLog;
 import dev.spiffecsi.e2e.rig.MountTable;
 import dev.spiffecsi.e2e.rig.MountTable.Mount;
-import dev.spiffecsi.e2e.rig.RealNode;
 import dev.spiffecsi.e2e.rig.PodRemains;
+import dev.spiffecsi.e2e.rig.RealNode;
 import dev.spiffecsi.e2e.rig.StatsSummary;
 import dev.spiffecsi.e2e.support.Exec;
 import dev.spiffecsi.e2e.support.Poll;
@@ -68,14 +68,15 @@ abstract class OverlayEndToEnd implements TierCheck {
     static final String WITHOUT_PROPAGATION = "workload-without-propagation";
     /** A pod whose volume carries a megabyte-long attribute under the kubelet's prefix. */
     static final String HOSTILE_ATTRIBUTE = "workload-hostile-attribute";
+
     private static final Duration SVID = Duration.ofSeconds(90);
     private static final Duration SETTLE = Duration.ofSeconds(60);
     /** livenessprobe's body when the driver answered Probe with ready: false (its source, cmd/livenessprobe). */
     private static final String NOT_READY = "driver responded but is not ready";
 
     /** The in-pod checks (svid-check's lines), all of which a workload must pass. */
-    private static final Set<String> SVID_CHECKS = Set.of("x509-svid", "jwt-svid", "validate-jwt-svid",
-            "refuse-forged-jwt-svid");
+    private static final Set<String> SVID_CHECKS =
+            Set.of("x509-svid", "jwt-svid", "validate-jwt-svid", "refuse-forged-jwt-svid");
 
     private final Backend backend;
     /**
@@ -84,6 +85,7 @@ abstract class OverlayEndToEnd implements TierCheck {
      * breaks, not again for what never worked.
      */
     private Set<String> working = SVID_CHECKS;
+
     private Tier tier;
     private OverlayDeployment deployment;
     private Workloads workloads;
@@ -113,9 +115,16 @@ abstract class OverlayEndToEnd implements TierCheck {
     void deploy(Tier tier) {
         this.tier = tier;
         tier.phase(backend.label() + ": deploy", () -> {
-            deployment = OverlayDeployment.deploy(tier.kubectl(), tier.node(), tier.overlays().render(backend.overlay),
-                    tier.diagnostics(), installer());
-            workloads = new Workloads(tier.kubectl(), tier.diagnostics(), tier.images().exampleWorkload(),
+            deployment = OverlayDeployment.deploy(
+                    tier.kubectl(),
+                    tier.node(),
+                    tier.overlays().render(backend.overlay),
+                    tier.diagnostics(),
+                    installer());
+            workloads = new Workloads(
+                    tier.kubectl(),
+                    tier.diagnostics(),
+                    tier.images().exampleWorkload(),
                     deployment.overlay().csiDriverName());
             for (WorkloadPod pod : workloadPods()) {
                 workloads.create(pod);
@@ -167,14 +176,17 @@ abstract class OverlayEndToEnd implements TierCheck {
     void driverPodRunningAndReady() {
         JsonNode pod = deployment.awaitDriverReady();
         JsonNode statuses = pod.path("status").path("containerStatuses");
-        assertEquals(4, statuses.size(), "the agent, the driver, node-driver-registrar and livenessprobe: "
-                + statuses);
+        assertEquals(4, statuses.size(), "the agent, the driver, node-driver-registrar and livenessprobe: " + statuses);
         for (JsonNode status : statuses) {
-            assertEquals(0, status.path("restartCount").asInt(), status.path("name").asText() + " restarted:\n"
-                    + deployment.driverDiagnostics());
+            assertEquals(
+                    0,
+                    status.path("restartCount").asInt(),
+                    status.path("name").asText() + " restarted:\n" + deployment.driverDiagnostics());
         }
-        assertEquals(tier.images().driver(), image(pod, OverlayDeployment.DRIVER), "the driver runs the image "
-                + "built as deploy/Dockerfile describes it");
+        assertEquals(
+                tier.images().driver(),
+                image(pod, OverlayDeployment.DRIVER),
+                "the driver runs the image " + "built as deploy/Dockerfile describes it");
     }
 
     @Test
@@ -182,15 +194,20 @@ abstract class OverlayEndToEnd implements TierCheck {
     @DisplayName("CSINode lists the driver")
     void csiNodeListsTheDriver() {
         String driver = deployment.overlay().csiDriverName();
-        JsonNode entry = Poll.until("CSINode " + RealNode.NODE_NAME + " to list " + driver, SETTLE, () -> {
-            JsonNode csiNode = tier.kubectl().getOrMissing("csinode", "", RealNode.NODE_NAME);
-            for (JsonNode registered : csiNode.path("spec").path("drivers")) {
-                if (registered.path("name").asText().equals(driver)) {
-                    return Poll.met(registered);
-                }
-            }
-            return Poll.notYet("registered drivers: " + csiNode.path("spec").path("drivers"));
-        }, deployment::driverDiagnostics);
+        JsonNode entry = Poll.until(
+                "CSINode " + RealNode.NODE_NAME + " to list " + driver,
+                SETTLE,
+                () -> {
+                    JsonNode csiNode = tier.kubectl().getOrMissing("csinode", "", RealNode.NODE_NAME);
+                    for (JsonNode registered : csiNode.path("spec").path("drivers")) {
+                        if (registered.path("name").asText().equals(driver)) {
+                            return Poll.met(registered);
+                        }
+                    }
+                    return Poll.notYet(
+                            "registered drivers: " + csiNode.path("spec").path("drivers"));
+                },
+                deployment::driverDiagnostics);
         assertEquals(RealNode.NODE_NAME, entry.path("nodeID").asText(), "the driver's node id: " + entry);
     }
 
@@ -199,10 +216,14 @@ abstract class OverlayEndToEnd implements TierCheck {
     @DisplayName("the livenessprobe answers")
     void theLivenessProbeAnswers() {
         HealthEndpoint health = deployment.health();
-        HealthEndpoint.Answer answer = Poll.until(health.uri() + " to answer 200", SETTLE, () -> {
-            HealthEndpoint.Answer got = health.get();
-            return got.status() == 200 ? Poll.met(got) : Poll.notYet(got.toString());
-        }, deployment::driverDiagnostics);
+        HealthEndpoint.Answer answer = Poll.until(
+                health.uri() + " to answer 200",
+                SETTLE,
+                () -> {
+                    HealthEndpoint.Answer got = health.get();
+                    return got.status() == 200 ? Poll.met(got) : Poll.notYet(got.toString());
+                },
+                deployment::driverDiagnostics);
         assertEquals("ok", answer.body(), "the livenessprobe's answer when the driver's Probe says ready");
     }
 
@@ -225,8 +246,9 @@ abstract class OverlayEndToEnd implements TierCheck {
     void theVolumeIsReadOnlyInTheContainer() {
         JsonNode pod = workloads.awaitRunning(WORKLOAD, deployment::driverDiagnostics);
         Mount mount = containerMount(WORKLOAD);
-        assertTrue(mount.optionList().contains("ro"), "the container's mount of the volume is not read-only: "
-                + mount.line());
+        assertTrue(
+                mount.optionList().contains("ro"),
+                "the container's mount of the volume is not read-only: " + mount.line());
         assertWritesRefused(WORKLOAD);
         recordMounts(WORKLOAD + " (csi.readOnly: true, volumeMount readOnly: true)", pod);
     }
@@ -248,11 +270,18 @@ abstract class OverlayEndToEnd implements TierCheck {
     private void aPodOmittingReadOnlyIsRefused() {
         JsonNode pod = workloads.get(WITHOUT_READ_ONLY);
         String uid = Pods.uid(pod);
-        String event = Poll.until("a FailedMount event of " + WITHOUT_READ_ONLY + " naming readOnly", SETTLE, () -> {
-            String events = tier.diagnostics().events(WorkloadPod.NAMESPACE, uid);
-            return events.lines().filter(line -> line.contains("FailedMount") && line.contains("readOnly: true"))
-                    .findFirst().<Poll.Outcome<String>>map(Poll::met).orElse(Poll.notYet(events));
-        }, () -> workloads.diagnose(WITHOUT_READ_ONLY) + deployment.driverDiagnostics());
+        String event = Poll.until(
+                "a FailedMount event of " + WITHOUT_READ_ONLY + " naming readOnly",
+                SETTLE,
+                () -> {
+                    String events = tier.diagnostics().events(WorkloadPod.NAMESPACE, uid);
+                    return events.lines()
+                            .filter(line -> line.contains("FailedMount") && line.contains("readOnly: true"))
+                            .findFirst()
+                            .<Poll.Outcome<String>>map(Poll::met)
+                            .orElse(Poll.notYet(events));
+                },
+                () -> workloads.diagnose(WITHOUT_READ_ONLY) + deployment.driverDiagnostics());
         tier.record("symlink-dev: the event of a pod omitting readOnly", event);
         JsonNode now = workloads.get(WITHOUT_READ_ONLY);
         assertNotEquals("Running", now.path("status").path("phase").asText(), "the pod runs without its volume");
@@ -276,16 +305,26 @@ abstract class OverlayEndToEnd implements TierCheck {
         WorkloadPod hostile = WorkloadPod.readOnly(HOSTILE_ATTRIBUTE)
                 .withVolumeAttribute("csi.storage.k8s.io/junk", "x".repeat(1_000_000));
         String uid = Pods.uid(workloads.create(hostile));
-        String event = Poll.until("a FailedMount event of " + HOSTILE_ATTRIBUTE + " saying InvalidArgument", SVID,
+        String event = Poll.until(
+                "a FailedMount event of " + HOSTILE_ATTRIBUTE + " saying InvalidArgument",
+                SVID,
                 () -> {
                     String events = tier.diagnostics().events(WorkloadPod.NAMESPACE, uid);
-                    return events.lines().filter(line -> line.contains("FailedMount")
-                                    && line.contains("InvalidArgument") && line.contains("volume_context"))
-                            .findFirst().<Poll.Outcome<String>>map(Poll::met).orElse(Poll.notYet(events));
-                }, () -> workloads.diagnose(HOSTILE_ATTRIBUTE) + deployment.driverDiagnostics());
-        tier.record(backend.label() + ": the event of a pod with a 1 MB csi.storage.k8s.io/junk attribute",
+                    return events.lines()
+                            .filter(line -> line.contains("FailedMount")
+                                    && line.contains("InvalidArgument")
+                                    && line.contains("volume_context"))
+                            .findFirst()
+                            .<Poll.Outcome<String>>map(Poll::met)
+                            .orElse(Poll.notYet(events));
+                },
+                () -> workloads.diagnose(HOSTILE_ATTRIBUTE) + deployment.driverDiagnostics());
+        tier.record(
+                backend.label() + ": the event of a pod with a 1 MB csi.storage.k8s.io/junk attribute",
                 event.length() > 400 ? event.substring(0, 400) + "..." : event);
-        assertNotEquals("Running", workloads.get(HOSTILE_ATTRIBUTE).path("status").path("phase").asText(),
+        assertNotEquals(
+                "Running",
+                workloads.get(HOSTILE_ATTRIBUTE).path("status").path("phase").asText(),
                 "the pod runs without its volume");
         assertEquals(driverRestarts, restartsOfTheDriver(), "the driver restarted:\n" + deployment.driverDiagnostics());
         assertStillWorking(WORKLOAD);
@@ -315,28 +354,37 @@ abstract class OverlayEndToEnd implements TierCheck {
         long mark = log.mark();
         // the kubelet asks for volume stats every volumeStatsAggPeriod (10 s on the rig): after two more rounds
         // without the volume in the summary, it has discarded the answers
-        JsonNode volume = Poll.until("the kubelet's stats summary to list volume " + WorkloadPod.VOLUME + " of pod "
-                + WORKLOAD, SETTLE, () -> {
-            Optional<JsonNode> listed = StatsSummary.of(tier.node()).volume(uid, WorkloadPod.VOLUME);
-            if (listed.isPresent()) {
-                return Poll.met(listed.get());
-            }
-            List<String> asked = log.csiCallsSince(mark, "NodeGetVolumeStats", target);
-            if (asked.size() >= 2) {
-                throw new AssertionError("the kubelet asked the driver for the volume's stats " + asked.size()
-                        + " times since this check started, and its summary still lists no CSI volume (kubelet "
-                        + "1.31 drops a NodeGetVolumeStats answer without usage):\n" + String.join("\n", asked)
-                        + "\nthe driver's last answers:\n" + last(deployment.driverLogLines("NodeGetVolumeStats", target), 4)
-                        + "\nthe pod's volumes in the summary: " + StatsSummary.of(tier.node()).volumes(uid));
-            }
-            return Poll.notYet("not listed yet; the kubelet asked " + asked.size() + " time(s) since");
-        }, () -> "the pod's volumes in the summary: " + StatsSummary.of(tier.node()).volumes(uid));
-        assertTrue(volume.has("usedBytes") && volume.has("inodesUsed"), "the volume's stats carry no usage: "
-                + volume);
-        assertFalse(volume.path("volumeHealthStats").path("abnormal").asBoolean(true), () -> "the kubelet "
-                + "(CSIVolumeHealth) has no healthy condition for the volume: " + volume + "\nthe pod's events (the "
-                + "driver's condition):\n" + tier.diagnostics().events(WorkloadPod.NAMESPACE, uid)
-                + "the driver's last answers:\n" + last(deployment.driverLogLines("NodeGetVolumeStats", target), 2));
+        JsonNode volume = Poll.until(
+                "the kubelet's stats summary to list volume " + WorkloadPod.VOLUME + " of pod " + WORKLOAD,
+                SETTLE,
+                () -> {
+                    Optional<JsonNode> listed = StatsSummary.of(tier.node()).volume(uid, WorkloadPod.VOLUME);
+                    if (listed.isPresent()) {
+                        return Poll.met(listed.get());
+                    }
+                    List<String> asked = log.csiCallsSince(mark, "NodeGetVolumeStats", target);
+                    if (asked.size() >= 2) {
+                        throw new AssertionError("the kubelet asked the driver for the volume's stats " + asked.size()
+                                + " times since this check started, and its summary still lists no CSI volume (kubelet "
+                                + "1.31 drops a NodeGetVolumeStats answer without usage):\n" + String.join("\n", asked)
+                                + "\nthe driver's last answers:\n"
+                                + last(deployment.driverLogLines("NodeGetVolumeStats", target), 4)
+                                + "\nthe pod's volumes in the summary: "
+                                + StatsSummary.of(tier.node()).volumes(uid));
+                    }
+                    return Poll.notYet("not listed yet; the kubelet asked " + asked.size() + " time(s) since");
+                },
+                () -> "the pod's volumes in the summary: "
+                        + StatsSummary.of(tier.node()).volumes(uid));
+        assertTrue(volume.has("usedBytes") && volume.has("inodesUsed"), "the volume's stats carry no usage: " + volume);
+        assertFalse(
+                volume.path("volumeHealthStats").path("abnormal").asBoolean(true),
+                () -> "the kubelet "
+                        + "(CSIVolumeHealth) has no healthy condition for the volume: " + volume
+                        + "\nthe pod's events (the "
+                        + "driver's condition):\n" + tier.diagnostics().events(WorkloadPod.NAMESPACE, uid)
+                        + "the driver's last answers:\n"
+                        + last(deployment.driverLogLines("NodeGetVolumeStats", target), 2));
     }
 
     @Test
@@ -349,24 +397,37 @@ abstract class OverlayEndToEnd implements TierCheck {
         // what "no mount is added" compares with must hold the pod's published volume
         assertPublished(WORKLOAD, Pods.uid(pod));
         List<Mount> before = nodeMounts().atOrBelow(deployment.podsDirectory());
-        int answeredBefore = deployment.driverLogLines("NodePublishVolume", target).size();
+        int answeredBefore =
+                deployment.driverLogLines("NodePublishVolume", target).size();
         KubeletLog log = new KubeletLog(tier.node().kubeletLog());
         long mark = log.mark();
         tier.phase(backend.label() + ": kubelet restart", tier.node()::restartKubelet);
-        List<String> republished = Poll.until("the restarted kubelet to publish " + target + " again", SETTLE, () -> {
-            List<String> calls = log.csiCallsSince(mark, "NodePublishVolume", target);
-            return calls.isEmpty() ? Poll.notYet("no NodePublishVolume since the restart") : Poll.met(calls);
-        }, deployment::driverDiagnostics);
-        String answer = Poll.until("the driver's answer to the republish", SETTLE, () -> {
-            List<String> answers = deployment.driverLogLines("NodePublishVolume", target);
-            return answers.size() > answeredBefore ? Poll.met(answers.getLast())
-                    : Poll.notYet(answers.size() + " answer(s) logged, as before the restart");
-        }, deployment::driverDiagnostics);
+        List<String> republished = Poll.until(
+                "the restarted kubelet to publish " + target + " again",
+                SETTLE,
+                () -> {
+                    List<String> calls = log.csiCallsSince(mark, "NodePublishVolume", target);
+                    return calls.isEmpty() ? Poll.notYet("no NodePublishVolume since the restart") : Poll.met(calls);
+                },
+                deployment::driverDiagnostics);
+        String answer = Poll.until(
+                "the driver's answer to the republish",
+                SETTLE,
+                () -> {
+                    List<String> answers = deployment.driverLogLines("NodePublishVolume", target);
+                    return answers.size() > answeredBefore
+                            ? Poll.met(answers.getLast())
+                            : Poll.notYet(answers.size() + " answer(s) logged, as before the restart");
+                },
+                deployment::driverDiagnostics);
         assertTrue(answer.contains("code=OK"), "the driver refused the republish: " + answer);
         List<Mount> after = nodeMounts().atOrBelow(deployment.podsDirectory());
-        assertEquals(describe(before), describe(after), "the node's mounts below " + deployment.podsDirectory()
-                + " changed across the kubelet restart, whose republish was:\n" + String.join("\n", republished)
-                + "\ndriver: " + String.join("\n", deployment.driverLogLines("NodePublishVolume", target)));
+        assertEquals(
+                describe(before),
+                describe(after),
+                "the node's mounts below " + deployment.podsDirectory()
+                        + " changed across the kubelet restart, whose republish was:\n" + String.join("\n", republished)
+                        + "\ndriver: " + String.join("\n", deployment.driverLogLines("NodePublishVolume", target)));
         JsonNode now = workloads.awaitRunning(WORKLOAD, deployment::driverDiagnostics);
         assertEquals(restarts, Pods.restartCount(now, WorkloadPod.CONTAINER), "the workload restarted");
         assertStillWorking(WORKLOAD);
@@ -395,10 +456,12 @@ abstract class OverlayEndToEnd implements TierCheck {
         assertStillWorking(WORKLOAD);
         if (backend.servesItsOwnSocket()) {
             Exec.Result seen = workloads.exec(WITHOUT_PROPAGATION, List.of("ls", WorkloadPod.MOUNT_PATH));
-            tier.record("fuse-proxy: what a pod without HostToContainer sees after the driver's pod was replaced",
+            tier.record(
+                    "fuse-proxy: what a pod without HostToContainer sees after the driver's pod was replaced",
                     "$ ls " + WorkloadPod.MOUNT_PATH + "\n" + seen.stdout() + seen.stderr() + "(exit " + seen.exit()
                             + ")\n" + containerMount(WITHOUT_PROPAGATION).line());
-            assertTrue(!seen.ok() && seen.stderr().contains("Transport endpoint is not connected"),
+            assertTrue(
+                    !seen.ok() && seen.stderr().contains("Transport endpoint is not connected"),
                     "a pod without HostToContainer keeps the dead FUSE mount (ENOTCONN), as the README says: "
                             + seen.describe());
             assertTheDeadMountIsReported();
@@ -411,22 +474,32 @@ abstract class OverlayEndToEnd implements TierCheck {
      * through the pod's volume and print an update after the old pod was gone, without its container restarting.
      */
     private void assertTheStreamCarriedOn(String pod, Instant gone, int restarts) {
-        String update = Poll.until(pod + "'s own Workload API stream to print an update after the old driver pod "
-                + "was gone (" + gone + ")", SVID, () -> {
-            List<String> log = workloads.timestampedLog(pod);
-            for (int i = 0; i < log.size(); i++) {
-                String[] line = log.get(i).split(" ", 2);
-                if (line.length == 2 && line[1].startsWith("Update: ") && Instant.parse(line[0]).isAfter(gone)) {
-                    return Poll.met(String.join("\n", log.subList(Math.max(0, i - 2), i + 1)));
-                }
-            }
-            return Poll.notYet("its log:\n" + last(log, 6));
-        }, () -> workloads.diagnose(pod) + deployment.driverDiagnostics());
-        assertTrue(update.contains(WORKLOAD_ID), "the update after the replacement names no " + WORKLOAD_ID + ":\n"
-                + update);
-        assertEquals(restarts, Pods.restartCount(workloads.get(pod), WorkloadPod.CONTAINER), "the container of "
-                + pod + " restarted (its Workload API client gave up) while the driver's pod was replaced:\n"
-                + workloads.diagnose(pod));
+        String update = Poll.until(
+                pod + "'s own Workload API stream to print an update after the old driver pod " + "was gone (" + gone
+                        + ")",
+                SVID,
+                () -> {
+                    List<String> log = workloads.timestampedLog(pod);
+                    for (int i = 0; i < log.size(); i++) {
+                        String[] line = log.get(i).split(" ", 2);
+                        if (line.length == 2
+                                && line[1].startsWith("Update: ")
+                                && Instant.parse(line[0]).isAfter(gone)) {
+                            return Poll.met(String.join("\n", log.subList(Math.max(0, i - 2), i + 1)));
+                        }
+                    }
+                    return Poll.notYet("its log:\n" + last(log, 6));
+                },
+                () -> workloads.diagnose(pod) + deployment.driverDiagnostics());
+        assertTrue(
+                update.contains(WORKLOAD_ID),
+                "the update after the replacement names no " + WORKLOAD_ID + ":\n" + update);
+        assertEquals(
+                restarts,
+                Pods.restartCount(workloads.get(pod), WorkloadPod.CONTAINER),
+                "the container of "
+                        + pod + " restarted (its Workload API client gave up) while the driver's pod was replaced:\n"
+                        + workloads.diagnose(pod));
         tier.record(backend.backend + ": " + pod + "'s own stream after the driver's pod was replaced", update);
     }
 
@@ -437,24 +510,46 @@ abstract class OverlayEndToEnd implements TierCheck {
      */
     private void assertTheDeadMountIsReported() {
         String pod = WorkloadPod.NAMESPACE + "/" + WITHOUT_PROPAGATION;
-        String warning = Poll.until("the driver to report that " + pod + " still sees the dead FUSE mount", SETTLE,
-                () -> deployment.driverLog().stream().filter(line -> line.contains("of pod " + pod + " still see the FUSE mount"))
-                        .findFirst().<Poll.Outcome<String>>map(Poll::met).orElse(Poll.notYet("not in its log yet")),
+        String warning = Poll.until(
+                "the driver to report that " + pod + " still sees the dead FUSE mount",
+                SETTLE,
+                () -> deployment.driverLog().stream()
+                        .filter(line -> line.contains("of pod " + pod + " still see the FUSE mount"))
+                        .findFirst()
+                        .<Poll.Outcome<String>>map(Poll::met)
+                        .orElse(Poll.notYet("not in its log yet")),
                 deployment::driverDiagnostics);
         tier.record("fuse-proxy: the driver's report of a pod that still sees the dead FUSE mount", warning);
         String uid = Pods.uid(workloads.get(WITHOUT_PROPAGATION));
-        String event = Poll.until("a VolumeConditionAbnormal event on " + pod, SETTLE, () -> {
-            String events = tier.diagnostics().events(WorkloadPod.NAMESPACE, uid);
-            return events.lines().filter(line -> line.contains("VolumeConditionAbnormal")).findFirst()
-                    .<Poll.Outcome<String>>map(Poll::met).orElse(Poll.notYet(events));
-        }, () -> "the pod's volumes in the summary: " + StatsSummary.of(tier.node()).volumes(uid));
+        String event = Poll.until(
+                "a VolumeConditionAbnormal event on " + pod,
+                SETTLE,
+                () -> {
+                    String events = tier.diagnostics().events(WorkloadPod.NAMESPACE, uid);
+                    return events.lines()
+                            .filter(line -> line.contains("VolumeConditionAbnormal"))
+                            .findFirst()
+                            .<Poll.Outcome<String>>map(Poll::met)
+                            .orElse(Poll.notYet(events));
+                },
+                () -> "the pod's volumes in the summary: "
+                        + StatsSummary.of(tier.node()).volumes(uid));
         tier.record("fuse-proxy: the kubelet's event on that pod (CSIVolumeHealth)", event);
-        assertTrue(StatsSummary.of(tier.node()).volume(uid, WorkloadPod.VOLUME).map(v -> v.path("volumeHealthStats").path("abnormal").asBoolean()).orElse(false),
-                "the kubelet's stats summary does not show the volume abnormal: " + StatsSummary.of(tier.node()).volumes(uid));
+        assertTrue(
+                StatsSummary.of(tier.node())
+                        .volume(uid, WorkloadPod.VOLUME)
+                        .map(v -> v.path("volumeHealthStats").path("abnormal").asBoolean())
+                        .orElse(false),
+                "the kubelet's stats summary does not show the volume abnormal: "
+                        + StatsSummary.of(tier.node()).volumes(uid));
         String readme = "of pod " + WorkloadPod.NAMESPACE + "/" + WORKLOAD + " still see";
-        assertTrue(deployment.driverLog().stream().noneMatch(line -> line.contains(readme)), "the driver reports the pod with "
-                + "HostToContainer, which sees the new mount: " + deployment.driverLog().stream()
-                .filter(line -> line.contains(readme)).toList());
+        assertTrue(
+                deployment.driverLog().stream().noneMatch(line -> line.contains(readme)),
+                "the driver reports the pod with "
+                        + "HostToContainer, which sees the new mount: "
+                        + deployment.driverLog().stream()
+                                .filter(line -> line.contains(readme))
+                                .toList());
     }
 
     @Test
@@ -469,22 +564,31 @@ abstract class OverlayEndToEnd implements TierCheck {
             // the proxy serves its own socket and reaches the agent through its admin socket: pods never see the
             // agent's Workload API directory, and the driver does not depend on it
             assertStillWorking(WORKLOAD);
-            assertEquals(200, health.get().status(), "fuse-proxy's Probe depends on the agent's admin socket "
-                    + "directory only: " + health.get());
+            assertEquals(
+                    200,
+                    health.get().status(),
+                    "fuse-proxy's Probe depends on the agent's admin socket " + "directory only: " + health.get());
             return;
         }
         // the livenessprobe calls the driver's Probe for every request: the first answer after the removal counts.
         // Only its answer for a driver that says "not ready" counts: a 500 for a Probe that failed or timed out, or
         // no answer at all, would be a driver that broke rather than one that reports the directory
-        HealthEndpoint.Answer answer = Poll.until(health.uri() + " to report the removed " + directory,
-                Duration.ofSeconds(5), () -> {
+        HealthEndpoint.Answer answer = Poll.until(
+                health.uri() + " to report the removed " + directory,
+                Duration.ofSeconds(5),
+                () -> {
                     HealthEndpoint.Answer got = health.get();
                     return got.status() != 200 ? Poll.met(got) : Poll.notYet(got.toString());
-                }, () -> "the driver container's view of the directory (its hostPath mount keeps the removed one, "
+                },
+                () -> "the driver container's view of the directory (its hostPath mount keeps the removed one, "
                         + "nlink 0): " + driverView() + "\n" + deployment.driverDiagnostics());
-        assertEquals(new HealthEndpoint.Answer(500, NOT_READY), answer, "the livenessprobe's answer is not the "
-                + "driver's Probe saying not ready:\n" + deployment.driverDiagnostics());
-        tier.record(backend.backend + ": the livenessprobe's answer once the agent socket directory was removed",
+        assertEquals(
+                new HealthEndpoint.Answer(500, NOT_READY),
+                answer,
+                "the livenessprobe's answer is not the " + "driver's Probe saying not ready:\n"
+                        + deployment.driverDiagnostics());
+        tier.record(
+                backend.backend + ": the livenessprobe's answer once the agent socket directory was removed",
                 answer.toString());
     }
 
@@ -503,15 +607,24 @@ abstract class OverlayEndToEnd implements TierCheck {
             deployment.restartContainer(OverlayDeployment.DRIVER);
         }
         HealthEndpoint health = deployment.health();
-        Poll.until(health.uri() + " to answer 200 again", SETTLE, () -> {
-            HealthEndpoint.Answer answer = health.get();
-            return answer.status() == 200 ? Poll.met(answer) : Poll.notYet(answer.toString());
-        }, deployment::driverDiagnostics);
+        Poll.until(
+                health.uri() + " to answer 200 again",
+                SETTLE,
+                () -> {
+                    HealthEndpoint.Answer answer = health.get();
+                    return answer.status() == 200 ? Poll.met(answer) : Poll.notYet(answer.toString());
+                },
+                deployment::driverDiagnostics);
         if (!backend.servesItsOwnSocket()) {
-            Exec.Result seen = workloads.exec(WORKLOAD, List.of("sh", "-c", "stat -c 'nlink=%h' "
-                    + WorkloadPod.MOUNT_PATH + "; ls -la " + WorkloadPod.MOUNT_PATH));
-            tier.record(backend.backend + ": what a running pod sees after the agent socket directory was "
-                    + "recreated", seen.stdout() + seen.stderr());
+            Exec.Result seen = workloads.exec(
+                    WORKLOAD,
+                    List.of(
+                            "sh",
+                            "-c",
+                            "stat -c 'nlink=%h' " + WorkloadPod.MOUNT_PATH + "; ls -la " + WorkloadPod.MOUNT_PATH));
+            tier.record(
+                    backend.backend + ": what a running pod sees after the agent socket directory was " + "recreated",
+                    seen.stdout() + seen.stderr());
             workloads.delete(WORKLOAD);
             workloads.create(WorkloadPod.readOnly(WORKLOAD));
             workloads.awaitRunning(WORKLOAD, deployment::driverDiagnostics);
@@ -524,7 +637,8 @@ abstract class OverlayEndToEnd implements TierCheck {
     @DisplayName("pod deletion leaves no mount, no directory and no state record")
     void podDeletionLeavesNothing() {
         List<String> names = Stream.of(WORKLOAD, WITHOUT_READ_ONLY, WITHOUT_PROPAGATION)
-                .filter(name -> !workloads.get(name).isMissingNode()).toList();
+                .filter(name -> !workloads.get(name).isMissingNode())
+                .toList();
         assertFalse(names.isEmpty(), "no workload pod left to delete");
         Map<String, String> uids = new LinkedHashMap<>();
         names.forEach(name -> uids.put(name, Pods.uid(workloads.get(name))));
@@ -538,10 +652,14 @@ abstract class OverlayEndToEnd implements TierCheck {
 
     /** Runs the in-pod SVID check until the X.509-SVID arrives (clients retry with backoff). */
     private Exec.Result svidCheck(String pod) {
-        return Poll.until(pod + " to receive its X.509-SVID through the volume", SVID, () -> {
-            Exec.Result check = workloads.svidCheck(pod, WORKLOAD_ID);
-            return check.stdout().contains("PASS x509-svid") ? Poll.met(check) : Poll.notYet(check.describe());
-        }, () -> workloads.diagnose(pod) + "\n" + deployment.driverDiagnostics());
+        return Poll.until(
+                pod + " to receive its X.509-SVID through the volume",
+                SVID,
+                () -> {
+                    Exec.Result check = workloads.svidCheck(pod, WORKLOAD_ID);
+                    return check.stdout().contains("PASS x509-svid") ? Poll.met(check) : Poll.notYet(check.describe());
+                },
+                () -> workloads.diagnose(pod) + "\n" + deployment.driverDiagnostics());
     }
 
     /** The pod still passes every SVID check the README's pod passed at first (see {@link #working}). */
@@ -550,15 +668,17 @@ abstract class OverlayEndToEnd implements TierCheck {
         Set<String> broken = new TreeSet<>(working);
         broken.removeAll(passed(result));
         if (!broken.isEmpty()) {
-            fail(pod + " no longer passes " + broken + ", which worked at first:\n" + result.stdout()
-                    + result.stderr() + "\n" + deployment.driverDiagnostics());
+            fail(pod + " no longer passes " + broken + ", which worked at first:\n" + result.stdout() + result.stderr()
+                    + "\n" + deployment.driverDiagnostics());
         }
     }
 
     /** The names of the checks svid-check printed as PASS. */
     private static Set<String> passed(Exec.Result result) {
         Set<String> passed = new TreeSet<>();
-        result.stdout().lines().filter(line -> line.startsWith("PASS "))
+        result.stdout()
+                .lines()
+                .filter(line -> line.startsWith("PASS "))
                 .forEach(line -> passed.add(line.substring("PASS ".length(), line.indexOf(':'))));
         return passed;
     }
@@ -571,27 +691,34 @@ abstract class OverlayEndToEnd implements TierCheck {
     private void assertWritesRefused(String pod) {
         assertListsTheSocket(pod, "before the writes");
         List<String> errors = new ArrayList<>();
-        for (List<String> write : List.of(List.of("touch", WorkloadPod.MOUNT_PATH + "/e2e-file"),
+        for (List<String> write : List.of(
+                List.of("touch", WorkloadPod.MOUNT_PATH + "/e2e-file"),
                 List.of("mkdir", WorkloadPod.MOUNT_PATH + "/e2e-dir"))) {
             Exec.Result result = workloads.exec(pod, write);
             assertFalse(result.ok(), "a write into the volume of " + pod + " succeeded: " + result.describe());
-            String error = result.stderr().lines().filter(line -> line.startsWith(write.getFirst() + ":"))
-                    .findFirst().orElse("");
-            assertTrue(error.endsWith("Read-only file system") || error.endsWith("Operation not permitted"),
+            String error = result.stderr()
+                    .lines()
+                    .filter(line -> line.startsWith(write.getFirst() + ":"))
+                    .findFirst()
+                    .orElse("");
+            assertTrue(
+                    error.endsWith("Read-only file system") || error.endsWith("Operation not permitted"),
                     "the write into the volume of " + pod + " failed, but not with EROFS or EPERM: "
                             + result.describe());
             errors.add(error);
         }
         String after = assertListsTheSocket(pod, "after the writes");
-        assertFalse(after.contains("e2e-file") || after.contains("e2e-dir"), "a refused write left something in the "
-                + "volume of " + pod + ":\n" + after);
+        assertFalse(
+                after.contains("e2e-file") || after.contains("e2e-dir"),
+                "a refused write left something in the " + "volume of " + pod + ":\n" + after);
         tier.record(backend.backend + ": writing into the volume of " + pod, String.join("\n", errors));
     }
 
     /** {@code ls -a} of the volume in the pod succeeds and lists the Workload API socket; returns the listing. */
     private String assertListsTheSocket(String pod, String when) {
         Exec.Result listing = workloads.exec(pod, List.of("ls", "-a", WorkloadPod.MOUNT_PATH));
-        assertTrue(listing.ok() && listing.stdout().lines().anyMatch(WorkloadPod.SOCKET::equals),
+        assertTrue(
+                listing.ok() && listing.stdout().lines().anyMatch(WorkloadPod.SOCKET::equals),
                 "the volume of " + pod + " does not list " + WorkloadPod.SOCKET + " " + when + ": "
                         + listing.describe());
         return listing.stdout();
@@ -607,11 +734,13 @@ abstract class OverlayEndToEnd implements TierCheck {
         if (backend.publishesMounts()) {
             assertFalse(nodeMounts().at(target).isEmpty(), "no mount at the target of " + pod + ": " + target);
         } else {
-            assertTrue(Files.isSymbolicLink(Path.of(target)), "no symbolic link at the target of " + pod + ": "
-                    + target);
+            assertTrue(
+                    Files.isSymbolicLink(Path.of(target)), "no symbolic link at the target of " + pod + ": " + target);
         }
-        assertFalse(deployment.stateRecords().ofPod(uid).isEmpty(), "no state record of the volume of " + pod
-                + " in " + deployment.stateRecords().hostStateDir());
+        assertFalse(
+                deployment.stateRecords().ofPod(uid).isEmpty(),
+                "no state record of the volume of " + pod + " in "
+                        + deployment.stateRecords().hostStateDir());
         tier.notePublished(target);
     }
 
@@ -624,13 +753,18 @@ abstract class OverlayEndToEnd implements TierCheck {
     /** The container's, the driver container's and the node's (the kubelet's) mount of the pod's volume. */
     private void recordMounts(String title, JsonNode pod) {
         String target = target(Pods.uid(pod));
-        String driverMounts = deployment.inDriver(List.of("cat", "/proc/self/mountinfo")).orThrow().stdout();
+        String driverMounts = deployment
+                .inDriver(List.of("cat", "/proc/self/mountinfo"))
+                .orThrow()
+                .stdout();
         MountTable driver = MountTable.parse(driverMounts);
         MountTable node = nodeMounts();
-        tier.record(backend.backend + ": mountinfo of " + title,
+        tier.record(
+                backend.backend + ": mountinfo of " + title,
                 "node (the kubelet's mount namespace):\n" + node.describe(node.at(target))
                         + "\ndriver container:\n" + driver.describe(driver.at(target))
-                        + "\nworkload container:\n" + containerMount(Pods.name(pod)).line());
+                        + "\nworkload container:\n"
+                        + containerMount(Pods.name(pod)).line());
     }
 
     private Mount containerMount(String pod) {
@@ -644,18 +778,25 @@ abstract class OverlayEndToEnd implements TierCheck {
     /** No mount, no volume directory and no state record of the pod, polled: the kubelet cleans up in passes. */
     private void assertNothingLeftOf(String pod, String uid, boolean podDirectoryGone) {
         // before the pod is deleted, its other volumes (the service account token) are the kubelet's business
-        Path watched = podDirectoryGone ? Path.of(deployment.podsDirectory(), uid)
+        Path watched = podDirectoryGone
+                ? Path.of(deployment.podsDirectory(), uid)
                 : Path.of(target(uid)).getParent();
         PodRemains remains = new PodRemains(tier.node(), deployment.stateRecords());
-        Poll.until("nothing left of pod " + pod + " (" + uid + ") on the node", SETTLE, () -> {
-            List<String> left = remains.below(watched, uid);
-            return left.isEmpty() ? Poll.met(true) : Poll.notYet(String.join("; ", left));
-        }, () -> workloads.diagnose(pod) + deployment.driverDiagnostics());
+        Poll.until(
+                "nothing left of pod " + pod + " (" + uid + ") on the node",
+                SETTLE,
+                () -> {
+                    List<String> left = remains.below(watched, uid);
+                    return left.isEmpty() ? Poll.met(true) : Poll.notYet(String.join("; ", left));
+                },
+                () -> workloads.diagnose(pod) + deployment.driverDiagnostics());
     }
 
     /** The driver container's stat of the agent socket directory it publishes. */
     private String driverView() {
-        return deployment.inDriver(List.of("stat", "-c", "%n nlink=%h inode=%i", "/spire-agent-socket")).describe();
+        return deployment
+                .inDriver(List.of("stat", "-c", "%n nlink=%h inode=%i", "/spire-agent-socket"))
+                .describe();
     }
 
     private static String last(List<String> lines, int count) {
@@ -681,12 +822,16 @@ abstract class OverlayEndToEnd implements TierCheck {
     }
 
     private static String describe(List<Mount> mounts) {
-        return String.join("\n", mounts.stream().map(m -> m.mountPoint() + " " + m.options() + " " + m.fsType())
-                .toList());
+        return String.join(
+                "\n",
+                mounts.stream()
+                        .map(m -> m.mountPoint() + " " + m.options() + " " + m.fsType())
+                        .toList());
     }
 
     private static void removeRecursively(Path directory) {
         Progress.log("removing " + directory + " on the node");
-        Exec.run(List.of("rm", "-rf", "--one-file-system", directory.toString()), Duration.ofSeconds(30)).orThrow();
+        Exec.run(List.of("rm", "-rf", "--one-file-system", directory.toString()), Duration.ofSeconds(30))
+                .orThrow();
     }
 }

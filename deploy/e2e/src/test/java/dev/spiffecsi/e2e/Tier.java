@@ -56,7 +56,9 @@ final class Tier implements AutoCloseable {
     }
 
     static Path projectRoot() {
-        return Path.of(System.getProperty("spiffecsi.root", "../..")).toAbsolutePath().normalize();
+        return Path.of(System.getProperty("spiffecsi.root", "../.."))
+                .toAbsolutePath()
+                .normalize();
     }
 
     static RealNode.Availability availability() {
@@ -92,9 +94,20 @@ final class Tier implements AutoCloseable {
         // down.sh keeps the cluster's data: pods of an earlier run that its down.sh found unfinished (their driver
         // was gone) come back with it, Terminating, and would keep their names from this run's pods. down.sh
         // unmounted what they held; only the API objects are left to remove.
-        kubectl.run(List.of("delete", "pods", "-A", "-l", WorkloadPod.LABEL + "=" + WorkloadPod.LABEL_VALUE,
-                "--force", "--grace-period=0", "--ignore-not-found", "--wait=true")).orThrow();
-        List<RenderedOverlay> rendered = Arrays.stream(Backend.values()).map(b -> overlays.render(b.overlay)).toList();
+        kubectl.run(List.of(
+                        "delete",
+                        "pods",
+                        "-A",
+                        "-l",
+                        WorkloadPod.LABEL + "=" + WorkloadPod.LABEL_VALUE,
+                        "--force",
+                        "--grace-period=0",
+                        "--ignore-not-found",
+                        "--wait=true"))
+                .orThrow();
+        List<RenderedOverlay> rendered = Arrays.stream(Backend.values())
+                .map(b -> overlays.render(b.overlay))
+                .toList();
         List<Path> created = new ArrayList<>();
         for (RenderedOverlay overlay : rendered) {
             for (String volume : List.of("spire-agent-socket-dir", "spiffe-csi-socket-dir", "spiffe-csi-state")) {
@@ -218,11 +231,16 @@ final class Tier implements AutoCloseable {
     private void printSummary(List<String> problems) {
         Duration wall = Duration.ofNanos(System.nanoTime() - started);
         StringBuilder text = new StringBuilder("\n===== realnode end-to-end tier: wall time ")
-                .append(Progress.format(wall)).append(" (").append(wall.toSeconds()).append(" s)\n");
+                .append(Progress.format(wall))
+                .append(" (")
+                .append(wall.toSeconds())
+                .append(" s)\n");
         phases.forEach((name, took) -> text.append(String.format("  %-40s %s%n", name, Progress.format(took))));
         text.append("----- checks\n");
         results.forEach(line -> text.append("  ").append(line).append('\n'));
-        records.forEach((title, body) -> text.append("----- ").append(title).append('\n')
+        records.forEach((title, body) -> text.append("----- ")
+                .append(title)
+                .append('\n')
                 .append(body.strip().indent(2)));
         problems.forEach(problem -> text.append("LEFT BEHIND: ").append(problem).append('\n'));
         System.out.println(text);

@@ -52,16 +52,22 @@ final class TierExtension implements BeforeAllCallback, ParameterResolver {
     }
 
     private static Session session(ExtensionContext context) {
-        Session session = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(Session.class, key -> {
-            try {
-                return new Session(Tier.start(Tier.availability().node().orElseThrow()), null);
-            } catch (RuntimeException e) {
-                return new Session(null, e);
-            }
-        }, Session.class);
+        Session session = context.getRoot()
+                .getStore(NAMESPACE)
+                .getOrComputeIfAbsent(
+                        Session.class,
+                        key -> {
+                            try {
+                                return new Session(
+                                        Tier.start(Tier.availability().node().orElseThrow()), null);
+                            } catch (RuntimeException e) {
+                                return new Session(null, e);
+                            }
+                        },
+                        Session.class);
         if (session.failure() != null) {
-            throw new IllegalStateException("the realnode tier could not start: " + session.failure().getMessage(),
-                    session.failure());
+            throw new IllegalStateException(
+                    "the realnode tier could not start: " + session.failure().getMessage(), session.failure());
         }
         return session;
     }

@@ -20,14 +20,16 @@ final class GoDriverIdentity extends IdentityGrpc.IdentityImplBase {
 
     @Override
     public void getPluginInfo(GetPluginInfoRequest request, StreamObserver<GetPluginInfoResponse> response) {
-        response.onNext(GetPluginInfoResponse.newBuilder().setName(pluginName).setVendorVersion("v0.2.12-stand-in")
+        response.onNext(GetPluginInfoResponse.newBuilder()
+                .setName(pluginName)
+                .setVendorVersion("v0.2.12-stand-in")
                 .build());
         response.onCompleted();
     }
 
     @Override
-    public void getPluginCapabilities(GetPluginCapabilitiesRequest request,
-                                      StreamObserver<GetPluginCapabilitiesResponse> response) {
+    public void getPluginCapabilities(
+            GetPluginCapabilitiesRequest request, StreamObserver<GetPluginCapabilitiesResponse> response) {
         response.onNext(GetPluginCapabilitiesResponse.getDefaultInstance());
         response.onCompleted();
     }

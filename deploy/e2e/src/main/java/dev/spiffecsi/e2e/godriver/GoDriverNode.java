@@ -62,8 +62,8 @@ final class GoDriverNode extends NodeGrpc.NodeImplBase {
     }
 
     @Override
-    public void nodePublishVolume(NodePublishVolumeRequest request,
-                                  StreamObserver<NodePublishVolumeResponse> response) {
+    public void nodePublishVolume(
+            NodePublishVolumeRequest request, StreamObserver<NodePublishVolumeResponse> response) {
         try {
             String refused = refusal(request);
             if (refused != null) {
@@ -104,7 +104,8 @@ final class GoDriverNode extends NodeGrpc.NodeImplBase {
             return "request missing required volume capability";
         } else if (capability.getAccessTypeCase() == VolumeCapability.AccessTypeCase.ACCESSTYPE_NOT_SET) {
             return "request missing required volume capability access type";
-        } else if (!capability.hasMount() || !capability.getMount().getFsType().isEmpty()
+        } else if (!capability.hasMount()
+                || !capability.getMount().getFsType().isEmpty()
                 || capability.getMount().getMountFlagsCount() != 0) {
             return "request volume capability access type must be a simple mount";
         } else if (!capability.hasAccessMode()) {
@@ -120,14 +121,16 @@ final class GoDriverNode extends NodeGrpc.NodeImplBase {
     }
 
     @Override
-    public void nodeUnpublishVolume(NodeUnpublishVolumeRequest request,
-                                    StreamObserver<NodeUnpublishVolumeResponse> response) {
+    public void nodeUnpublishVolume(
+            NodeUnpublishVolumeRequest request, StreamObserver<NodeUnpublishVolumeResponse> response) {
         try {
             if (request.getVolumeId().isEmpty()) {
-                throw Status.INVALID_ARGUMENT.withDescription("request missing required volume id")
+                throw Status.INVALID_ARGUMENT
+                        .withDescription("request missing required volume id")
                         .asRuntimeException();
             } else if (request.getTargetPath().isEmpty()) {
-                throw Status.INVALID_ARGUMENT.withDescription("request missing required target path")
+                throw Status.INVALID_ARGUMENT
+                        .withDescription("request missing required target path")
                         .asRuntimeException();
             }
             Path target = Path.of(request.getTargetPath());
@@ -155,11 +158,12 @@ final class GoDriverNode extends NodeGrpc.NodeImplBase {
     }
 
     @Override
-    public void nodeGetCapabilities(NodeGetCapabilitiesRequest request,
-                                    StreamObserver<NodeGetCapabilitiesResponse> response) {
+    public void nodeGetCapabilities(
+            NodeGetCapabilitiesRequest request, StreamObserver<NodeGetCapabilitiesResponse> response) {
         NodeGetCapabilitiesResponse.Builder answer = NodeGetCapabilitiesResponse.newBuilder();
         for (NodeServiceCapability.RPC.Type type : new NodeServiceCapability.RPC.Type[] {
-                NodeServiceCapability.RPC.Type.VOLUME_CONDITION, NodeServiceCapability.RPC.Type.GET_VOLUME_STATS}) {
+            NodeServiceCapability.RPC.Type.VOLUME_CONDITION, NodeServiceCapability.RPC.Type.GET_VOLUME_STATS
+        }) {
             answer.addCapabilities(NodeServiceCapability.newBuilder()
                     .setRpc(NodeServiceCapability.RPC.newBuilder().setType(type)));
         }
@@ -174,21 +178,24 @@ final class GoDriverNode extends NodeGrpc.NodeImplBase {
     }
 
     @Override
-    public void nodeGetVolumeStats(NodeGetVolumeStatsRequest request,
-                                   StreamObserver<NodeGetVolumeStatsResponse> response) {
+    public void nodeGetVolumeStats(
+            NodeGetVolumeStatsRequest request, StreamObserver<NodeGetVolumeStatsResponse> response) {
         Path path = Path.of(request.getVolumePath());
         String problem = null;
         if (!isMountPoint(path)) {
             problem = "volume path is not mounted";
         } else {
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(path)) {
-                entries.forEach(entry -> { });
+                entries.forEach(entry -> {});
             } catch (IOException e) {
                 problem = "unable to list contents of volume path: " + e.getMessage();
             }
         }
-        response.onNext(NodeGetVolumeStatsResponse.newBuilder().setVolumeCondition(VolumeCondition.newBuilder()
-                .setAbnormal(problem != null).setMessage(problem == null ? "mounted" : problem)).build());
+        response.onNext(NodeGetVolumeStatsResponse.newBuilder()
+                .setVolumeCondition(VolumeCondition.newBuilder()
+                        .setAbnormal(problem != null)
+                        .setMessage(problem == null ? "mounted" : problem))
+                .build());
         response.onCompleted();
     }
 
@@ -204,7 +211,10 @@ final class GoDriverNode extends NodeGrpc.NodeImplBase {
     }
 
     private static String unescape(String field) {
-        return field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
+        return field.replace("\\040", " ")
+                .replace("\\011", "\t")
+                .replace("\\012", "\n")
+                .replace("\\134", "\\");
     }
 
     private static StatusRuntimeException internal(String message) {

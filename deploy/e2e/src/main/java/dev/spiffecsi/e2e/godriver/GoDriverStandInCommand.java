@@ -3,7 +3,7 @@ package dev.spiffecsi.e2e.godriver;
 import dev.spiffecsi.dev.cli.CommandGroups;
 import dev.spiffecsi.dev.cli.FlagValues;
 import dev.spiffecsi.driver.cli.DescribedCommand;
-import dev.spiffecsi.engine.csi.UnixSocketServer;
+import dev.spiffecsi.engine.csi.CsiSocketServer;
 import dev.spiffecsi.engine.os.JnaMountSyscalls;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -38,24 +38,34 @@ public final class GoDriverStandInCommand extends DescribedCommand {
         """;
 
     public GoDriverStandInCommand() {
-        super("go-driver-stand-in", CommandGroups.DEVELOPMENT,
-                "publishes volumes as spiffe/spiffe-csi v0.2.12 does (end-to-end tier's upgrade check)", USAGE);
+        super(
+                "go-driver-stand-in",
+                CommandGroups.DEVELOPMENT,
+                "publishes volumes as spiffe/spiffe-csi v0.2.12 does (end-to-end tier's upgrade check)",
+                USAGE);
     }
 
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) {
-        FlagValues flags = FlagValues.parse(args, Set.of("workload-api-socket-dir", "csi-socket-path",
-                "plugin-name", "node-id-env"), Set.of(), false);
+        FlagValues flags = FlagValues.parse(
+                args,
+                Set.of("workload-api-socket-dir", "csi-socket-path", "plugin-name", "node-id-env"),
+                Set.of(),
+                false);
         String nodeId = System.getenv(flags.string("node-id-env", "MY_NODE_NAME"));
         if (nodeId == null || nodeId.isEmpty()) {
             err.println("go-driver-stand-in: node ID is required");
             return EXIT_FAILURE;
         }
         String pluginName = flags.string("plugin-name", "csi.spiffe.io");
-        GoDriverNode node = new GoDriverNode(new JnaMountSyscalls(), nodeId,
-                flags.optional("workload-api-socket-dir").orElse(""), out);
-        try (UnixSocketServer server = UnixSocketServer.start(Path.of(flags.string("csi-socket-path",
-                "/spiffe-csi/csi.sock")), List.of(new GoDriverIdentity(pluginName).bindService(), node.bindService()),
+        GoDriverNode node = new GoDriverNode(
+                new JnaMountSyscalls(),
+                nodeId,
+                flags.optional("workload-api-socket-dir").orElse(""),
+                out);
+        try (CsiSocketServer server = CsiSocketServer.start(
+                Path.of(flags.string("csi-socket-path", "/spiffe-csi/csi.sock")),
+                List.of(new GoDriverIdentity(pluginName).bindService(), node.bindService()),
                 Duration.ofSeconds(5))) {
             out.println("go-driver-stand-in: serving " + pluginName + " on " + server.socket() + ", publishing "
                     + node.workloadApiSocketDir() + " as spiffe/spiffe-csi v0.2.12 does");

@@ -42,7 +42,9 @@ public final class SvidCheckCommand extends DescribedCommand {
         """;
 
     public SvidCheckCommand() {
-        super("svid-check", CommandGroups.DEVELOPMENT,
+        super(
+                "svid-check",
+                CommandGroups.DEVELOPMENT,
                 "verifies this process's X.509- and JWT-SVIDs once through the Workload API (end-to-end tier)",
                 USAGE);
     }
@@ -52,18 +54,20 @@ public final class SvidCheckCommand extends DescribedCommand {
         FlagValues flags = FlagValues.parse(args, Set.of("socket", "audience", "expect-id"), Set.of(), false);
         String address = flags.optional("socket")
                 .or(() -> Optional.ofNullable(System.getenv(Address.SOCKET_ENV_VARIABLE)))
-                .orElseThrow(() -> new ConfigException("flag -socket is required when "
-                        + Address.SOCKET_ENV_VARIABLE + " is not set"));
+                .orElseThrow(() -> new ConfigException(
+                        "flag -socket is required when " + Address.SOCKET_ENV_VARIABLE + " is not set"));
         Optional<SpiffeId> expected;
         try {
             expected = flags.optional("expect-id").map(SpiffeId::parse);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("flag -expect-id: " + e.getMessage());
         }
-        try (WorkloadApiClient client = DefaultWorkloadApiClient.newClient(
-                DefaultWorkloadApiClient.ClientOptions.builder().spiffeSocketPath(address).build())) {
-            List<CheckResult> results = new SvidChecks(client, flags.string("audience", DEFAULT_AUDIENCE), expected)
-                    .run();
+        try (WorkloadApiClient client =
+                DefaultWorkloadApiClient.newClient(DefaultWorkloadApiClient.ClientOptions.builder()
+                        .spiffeSocketPath(address)
+                        .build())) {
+            List<CheckResult> results =
+                    new SvidChecks(client, flags.string("audience", DEFAULT_AUDIENCE), expected).run();
             results.forEach(result -> out.println(result.line()));
             out.flush();
             return results.stream().allMatch(CheckResult::passed) ? EXIT_OK : EXIT_FAILURE;

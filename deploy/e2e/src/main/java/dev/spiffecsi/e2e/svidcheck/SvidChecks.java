@@ -64,11 +64,11 @@ final class SvidChecks {
         String forged = forge(fetched.getToken());
         try {
             JwtSvid accepted = client.validateJwtSvid(forged, audience);
-            return CheckResult.fail(name, "ValidateJWTSVID accepted a token whose signature was changed, as "
-                    + accepted.getSpiffeId());
+            return CheckResult.fail(
+                    name, "ValidateJWTSVID accepted a token whose signature was changed, as " + accepted.getSpiffeId());
         } catch (Exception e) {
-            return CheckResult.pass(name, "ValidateJWTSVID refused a token whose signature was changed: "
-                    + describe(e));
+            return CheckResult.pass(
+                    name, "ValidateJWTSVID refused a token whose signature was changed: " + describe(e));
         }
     }
 
@@ -85,16 +85,19 @@ final class SvidChecks {
         try {
             X509Context context = client.fetchX509Context();
             X509Svid svid = context.getDefaultSvid();
-            X509Bundle bundle = context.getX509BundleSet().getBundleForTrustDomain(svid.getSpiffeId().getTrustDomain());
+            X509Bundle bundle = context.getX509BundleSet()
+                    .getBundleForTrustDomain(svid.getSpiffeId().getTrustDomain());
             X509SvidValidator.verifyChain(svid.getChain(), context.getX509BundleSet());
             Optional<String> wrongId = wrongId(svid.getSpiffeId());
             if (wrongId.isPresent()) {
                 return CheckResult.fail(name, wrongId.get());
             }
-            return CheckResult.pass(name, svid.getSpiffeId() + ", chain of " + svid.getChain().size()
-                    + " verified against the X.509 bundle of " + bundle.getTrustDomain() + " ("
-                    + bundle.getX509Authorities().size() + " authorities), expires "
-                    + svid.getLeaf().getNotAfter().toInstant());
+            return CheckResult.pass(
+                    name,
+                    svid.getSpiffeId() + ", chain of " + svid.getChain().size()
+                            + " verified against the X.509 bundle of " + bundle.getTrustDomain() + " ("
+                            + bundle.getX509Authorities().size() + " authorities), expires "
+                            + svid.getLeaf().getNotAfter().toInstant());
         } catch (Exception e) {
             return CheckResult.fail(name, describe(e));
         }
@@ -104,16 +107,19 @@ final class SvidChecks {
         String name = "jwt-svid";
         try {
             JwtBundleSet bundles = client.fetchJwtBundles();
-            JwtBundle bundle = bundles.getBundleForTrustDomain(fetched.getSpiffeId().getTrustDomain());
+            JwtBundle bundle =
+                    bundles.getBundleForTrustDomain(fetched.getSpiffeId().getTrustDomain());
             JwtSvid verified = JwtSvid.parseAndValidate(fetched.getToken(), bundles, Set.of(audience));
             Optional<String> wrongId = wrongId(verified.getSpiffeId());
             if (wrongId.isPresent()) {
                 return CheckResult.fail(name, wrongId.get());
             }
-            return CheckResult.pass(name, verified.getSpiffeId() + ", audience " + verified.getAudience()
-                    + ", signature and expiry (" + verified.getExpiry().toInstant()
-                    + ") verified against the JWT bundle of " + bundle.getTrustDomain() + " ("
-                    + bundle.getJwtAuthorities().size() + " keys)");
+            return CheckResult.pass(
+                    name,
+                    verified.getSpiffeId() + ", audience " + verified.getAudience()
+                            + ", signature and expiry (" + verified.getExpiry().toInstant()
+                            + ") verified against the JWT bundle of " + bundle.getTrustDomain() + " ("
+                            + bundle.getJwtAuthorities().size() + " keys)");
         } catch (Exception e) {
             return CheckResult.fail(name, describe(e));
         }
@@ -124,26 +130,30 @@ final class SvidChecks {
         try {
             JwtSvid validated = client.validateJwtSvid(fetched.getToken(), audience);
             if (!validated.getSpiffeId().equals(fetched.getSpiffeId())) {
-                return CheckResult.fail(name, "ValidateJWTSVID answered " + validated.getSpiffeId()
-                        + " for a token issued to " + fetched.getSpiffeId());
+                return CheckResult.fail(
+                        name,
+                        "ValidateJWTSVID answered " + validated.getSpiffeId() + " for a token issued to "
+                                + fetched.getSpiffeId());
             }
-            return CheckResult.pass(name, "ValidateJWTSVID accepted the token of " + validated.getSpiffeId()
-                    + " for audience " + audience);
+            return CheckResult.pass(
+                    name,
+                    "ValidateJWTSVID accepted the token of " + validated.getSpiffeId() + " for audience " + audience);
         } catch (Exception e) {
-            return CheckResult.fail(name, "ValidateJWTSVID refused the token of " + fetched.getSpiffeId() + ": "
-                    + describe(e));
+            return CheckResult.fail(
+                    name, "ValidateJWTSVID refused the token of " + fetched.getSpiffeId() + ": " + describe(e));
         }
     }
 
     private Optional<String> wrongId(SpiffeId actual) {
-        return expectedId.filter(expected -> !expected.equals(actual))
+        return expectedId
+                .filter(expected -> !expected.equals(actual))
                 .map(expected -> "issued to " + actual + ", expected " + expected);
     }
 
     /** java-spiffe wraps the gRPC status a few levels deep, each level adding context: all of it is shown. */
     private static String describe(Throwable error) {
-        StringBuilder text = new StringBuilder(error.getClass().getSimpleName()).append(": ")
-                .append(error.getMessage());
+        StringBuilder text =
+                new StringBuilder(error.getClass().getSimpleName()).append(": ").append(error.getMessage());
         for (Throwable cause = error.getCause(); cause != null; cause = cause.getCause()) {
             text.append(": ").append(cause.getMessage());
         }

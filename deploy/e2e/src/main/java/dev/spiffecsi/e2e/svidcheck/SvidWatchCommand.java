@@ -22,6 +22,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code svid-watch}: holds one FetchX509SVID stream open and prints {@code Update: SPIFFE-ID} for every response;
@@ -43,8 +44,11 @@ public final class SvidWatchCommand extends DescribedCommand {
         """;
 
     public SvidWatchCommand() {
-        super("svid-watch", CommandGroups.DEVELOPMENT,
-                "holds a Workload API stream open, reopening it when it ends (end-to-end tier)", USAGE);
+        super(
+                "svid-watch",
+                CommandGroups.DEVELOPMENT,
+                "holds a Workload API stream open, reopening it when it ends (end-to-end tier)",
+                USAGE);
     }
 
     @Override
@@ -52,31 +56,35 @@ public final class SvidWatchCommand extends DescribedCommand {
         FlagValues flags = FlagValues.parse(args, Set.of("socket"), Set.of(), false);
         String address = flags.optional("socket")
                 .or(() -> Optional.ofNullable(System.getenv(Address.SOCKET_ENV_VARIABLE)))
-                .orElseThrow(() -> new ConfigException("flag -socket is required when "
-                        + Address.SOCKET_ENV_VARIABLE + " is not set"));
+                .orElseThrow(() -> new ConfigException(
+                        "flag -socket is required when " + Address.SOCKET_ENV_VARIABLE + " is not set"));
         EpollEventLoopGroup group = new EpollEventLoopGroup(1);
-        ManagedChannel channel = NettyChannelBuilder
-                .forAddress(new DomainSocketAddress(address.replaceFirst("^unix://", "")))
-                .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext()
+        ManagedChannel channel = NettyChannelBuilder.forAddress(
+                        new DomainSocketAddress(address.replaceFirst("^unix://", "")))
+                .eventLoopGroup(group)
+                .channelType(EpollDomainSocketChannel.class)
+                .usePlaintext()
                 // grpc sets SO_KEEPALIVE on every connection; a Unix socket has none, and netty warns each time
                 .withOption(ChannelOption.SO_KEEPALIVE, null)
                 .build();
-        SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIBlockingStub stub = SpiffeWorkloadAPIGrpc.newBlockingStub(channel)
-                .withInterceptors(new SecurityHeaderInterceptor());
+        SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIBlockingStub stub =
+                SpiffeWorkloadAPIGrpc.newBlockingStub(channel).withInterceptors(new SecurityHeaderInterceptor());
         try {
             while (true) {
                 try {
                     Iterator<X509SVIDResponse> stream = stub.fetchX509SVID(X509SVIDRequest.getDefaultInstance());
                     while (stream.hasNext()) {
                         X509SVIDResponse response = stream.next();
-                        out.println("Update: " + (response.getSvidsCount() == 0 ? "(no SVID)"
-                                : response.getSvids(0).getSpiffeId()));
+                        out.println("Update: "
+                                + (response.getSvidsCount() == 0
+                                        ? "(no SVID)"
+                                        : response.getSvids(0).getSpiffeId()));
                         out.flush();
                     }
                     out.println("stream ended cleanly; reopening");
                 } catch (StatusRuntimeException e) {
-                    out.println("stream ended: " + e.getStatus().getCode() + " " + e.getStatus().getDescription()
-                            + "; reopening");
+                    out.println("stream ended: " + e.getStatus().getCode() + " "
+                            + e.getStatus().getDescription() + "; reopening");
                 }
                 out.flush();
                 Thread.sleep(REOPEN);
@@ -86,7 +94,7 @@ public final class SvidWatchCommand extends DescribedCommand {
             return EXIT_OK;
         } finally {
             channel.shutdownNow();
-            group.shutdownGracefully();
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }
 }

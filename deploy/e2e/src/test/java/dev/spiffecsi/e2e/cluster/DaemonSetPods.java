@@ -7,8 +7,7 @@ import java.util.StringJoiner;
 /** The pods the DaemonSet controller made for a DaemonSet, found by its selector, and its status. */
 public final class DaemonSetPods {
 
-    private DaemonSetPods() {
-    }
+    private DaemonSetPods() {}
 
     /** The DaemonSet's pod that is not being deleted; a missing node while there is none (the rig has one node). */
     public static JsonNode current(Kubectl kubectl, JsonNode daemonSet) {
@@ -25,9 +24,12 @@ public final class DaemonSetPods {
     public static String status(Kubectl kubectl, JsonNode daemonSet) {
         String name = daemonSet.path("metadata").path("name").asText();
         JsonNode stored = kubectl.getOrMissing("daemonset", namespace(daemonSet), name);
-        return "DaemonSet " + namespace(daemonSet) + "/" + name + (stored.isMissingNode() ? ": missing"
-                : " (generation " + stored.path("metadata").path("generation").asText() + "): status "
-                + stored.path("status"));
+        return "DaemonSet " + namespace(daemonSet) + "/" + name
+                + (stored.isMissingNode()
+                        ? ": missing"
+                        : " (generation "
+                                + stored.path("metadata").path("generation").asText() + "): status "
+                                + stored.path("status"));
     }
 
     private static String namespace(JsonNode daemonSet) {
@@ -36,8 +38,8 @@ public final class DaemonSetPods {
 
     static String selector(JsonNode daemonSet) {
         StringJoiner joined = new StringJoiner(",");
-        for (Map.Entry<String, JsonNode> label : daemonSet.path("spec").path("selector").path("matchLabels")
-                .properties()) {
+        for (Map.Entry<String, JsonNode> label :
+                daemonSet.path("spec").path("selector").path("matchLabels").properties()) {
             joined.add(label.getKey() + "=" + label.getValue().asText());
         }
         return joined.toString();

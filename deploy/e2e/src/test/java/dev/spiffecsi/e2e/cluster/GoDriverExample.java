@@ -27,15 +27,17 @@ public final class GoDriverExample {
     public static final String AGENT_SOCKET_DIR = "/run/spire/agent-sockets";
     private static final String LAUNCHER = "/opt/spiffe-csi/bin/spiffe-csi-driver";
 
-    private GoDriverExample() {
-    }
+    private GoDriverExample() {}
 
     /** The ServiceAccount, the driver's DaemonSet and the CSIDriver, with the stand-in's image. */
     public static List<ObjectNode> objects(String standInImage, String registrarImage) {
         ObjectNode account = object("v1", "ServiceAccount", DAEMON_SET);
         ObjectNode csiDriver = object("storage.k8s.io/v1", "CSIDriver", "csi.spiffe.io");
         ((ObjectNode) csiDriver.path("metadata")).remove("namespace");
-        ObjectNode csiSpec = csiDriver.putObject("spec").put("attachRequired", false).put("podInfoOnMount", true)
+        ObjectNode csiSpec = csiDriver
+                .putObject("spec")
+                .put("attachRequired", false)
+                .put("podInfoOnMount", true)
                 .put("fsGroupPolicy", "None");
         csiSpec.putArray("volumeLifecycleModes").add("Ephemeral");
         return List.of(account, daemonSet(standInImage, registrarImage), csiDriver);
@@ -47,34 +49,64 @@ public final class GoDriverExample {
         ObjectNode spec = daemonSet.putObject("spec");
         spec.putObject("selector").putObject("matchLabels").put("app", DAEMON_SET);
         ObjectNode template = spec.putObject("template");
-        template.putObject("metadata").put("namespace", NAMESPACE).putObject("labels").put("app", DAEMON_SET);
+        template.putObject("metadata")
+                .put("namespace", NAMESPACE)
+                .putObject("labels")
+                .put("app", DAEMON_SET);
         ObjectNode podSpec = template.putObject("spec").put("serviceAccountName", DAEMON_SET);
         ArrayNode containers = podSpec.putArray("containers");
 
-        ObjectNode driver = containers.addObject().put("name", DRIVER_CONTAINER).put("image", standInImage)
+        ObjectNode driver = containers
+                .addObject()
+                .put("name", DRIVER_CONTAINER)
+                .put("image", standInImage)
                 .put("imagePullPolicy", "IfNotPresent");
         driver.putArray("command").add(LAUNCHER).add("go-driver-stand-in");
-        driver.putArray("args").add("-workload-api-socket-dir").add("/spire-agent-socket")
-                .add("-csi-socket-path").add("/spiffe-csi/csi.sock");
-        driver.putArray("env").addObject().put("name", "MY_NODE_NAME").putObject("valueFrom")
-                .putObject("fieldRef").put("fieldPath", "spec.nodeName");
+        driver.putArray("args")
+                .add("-workload-api-socket-dir")
+                .add("/spire-agent-socket")
+                .add("-csi-socket-path")
+                .add("/spiffe-csi/csi.sock");
+        driver.putArray("env")
+                .addObject()
+                .put("name", "MY_NODE_NAME")
+                .putObject("valueFrom")
+                .putObject("fieldRef")
+                .put("fieldPath", "spec.nodeName");
         ArrayNode driverMounts = driver.putArray("volumeMounts");
-        driverMounts.addObject().put("mountPath", "/spire-agent-socket").put("name", "spire-agent-socket-dir")
+        driverMounts
+                .addObject()
+                .put("mountPath", "/spire-agent-socket")
+                .put("name", "spire-agent-socket-dir")
                 .put("readOnly", true);
         driverMounts.addObject().put("mountPath", "/spiffe-csi").put("name", "spiffe-csi-socket-dir");
-        driverMounts.addObject().put("mountPath", "/var/lib/kubelet/pods").put("mountPropagation", "Bidirectional")
+        driverMounts
+                .addObject()
+                .put("mountPath", "/var/lib/kubelet/pods")
+                .put("mountPropagation", "Bidirectional")
                 .put("name", "mountpoint-dir");
-        ObjectNode security = driver.putObject("securityContext").put("readOnlyRootFilesystem", true)
+        ObjectNode security = driver.putObject("securityContext")
+                .put("readOnlyRootFilesystem", true)
                 .put("privileged", true);
         security.putObject("capabilities").putArray("drop").add("all");
 
-        ObjectNode registrar = containers.addObject().put("name", "node-driver-registrar")
-                .put("image", registrarImage).put("imagePullPolicy", "IfNotPresent");
-        registrar.putArray("args").add("-csi-address").add("/spiffe-csi/csi.sock")
-                .add("-kubelet-registration-path").add("/var/lib/kubelet/plugins/csi.spiffe.io/csi.sock");
+        ObjectNode registrar = containers
+                .addObject()
+                .put("name", "node-driver-registrar")
+                .put("image", registrarImage)
+                .put("imagePullPolicy", "IfNotPresent");
+        registrar
+                .putArray("args")
+                .add("-csi-address")
+                .add("/spiffe-csi/csi.sock")
+                .add("-kubelet-registration-path")
+                .add("/var/lib/kubelet/plugins/csi.spiffe.io/csi.sock");
         ArrayNode registrarMounts = registrar.putArray("volumeMounts");
         registrarMounts.addObject().put("mountPath", "/spiffe-csi").put("name", "spiffe-csi-socket-dir");
-        registrarMounts.addObject().put("name", "kubelet-plugin-registration-dir").put("mountPath", "/registration");
+        registrarMounts
+                .addObject()
+                .put("name", "kubelet-plugin-registration-dir")
+                .put("mountPath", "/registration");
 
         ArrayNode volumes = podSpec.putArray("volumes");
         hostPath(volumes, "spire-agent-socket-dir", AGENT_SOCKET_DIR, "DirectoryOrCreate");
@@ -95,14 +127,23 @@ public final class GoDriverExample {
         ObjectNode template = spec.putObject("template");
         template.putObject("metadata").putObject("labels").put("app", "spire-agent");
         ObjectNode podSpec = template.putObject("spec");
-        ObjectNode agent = podSpec.putArray("containers").addObject().put("name", "spire-agent")
-                .put("image", devAgentImage).put("imagePullPolicy", "IfNotPresent");
+        ObjectNode agent = podSpec.putArray("containers")
+                .addObject()
+                .put("name", "spire-agent")
+                .put("image", devAgentImage)
+                .put("imagePullPolicy", "IfNotPresent");
         agent.putArray("args").add("-socket").add("/run/spire/sockets/spire-agent.sock");
-        ObjectNode readiness = agent.putObject("readinessProbe").put("initialDelaySeconds", 1)
-                .put("periodSeconds", 2);
-        readiness.putObject("exec").putArray("command").add("test").add("-S")
+        ObjectNode readiness =
+                agent.putObject("readinessProbe").put("initialDelaySeconds", 1).put("periodSeconds", 2);
+        readiness
+                .putObject("exec")
+                .putArray("command")
+                .add("test")
+                .add("-S")
                 .add("/run/spire/sockets/spire-agent.sock");
-        agent.putArray("volumeMounts").addObject().put("name", "spire-agent-socket-dir")
+        agent.putArray("volumeMounts")
+                .addObject()
+                .put("name", "spire-agent-socket-dir")
                 .put("mountPath", "/run/spire/sockets");
         hostPath(podSpec.putArray("volumes"), "spire-agent-socket-dir", AGENT_SOCKET_DIR, "DirectoryOrCreate");
         return daemonSet;
@@ -118,12 +159,17 @@ public final class GoDriverExample {
     }
 
     private static ObjectNode object(String apiVersion, String kind, String name) {
-        ObjectNode object = Kubectl.JSON.createObjectNode().put("apiVersion", apiVersion).put("kind", kind);
+        ObjectNode object =
+                Kubectl.JSON.createObjectNode().put("apiVersion", apiVersion).put("kind", kind);
         object.putObject("metadata").put("name", name).put("namespace", NAMESPACE);
         return object;
     }
 
     private static void hostPath(ArrayNode volumes, String name, String path, String type) {
-        volumes.addObject().put("name", name).putObject("hostPath").put("path", path).put("type", type);
+        volumes.addObject()
+                .put("name", name)
+                .putObject("hostPath")
+                .put("path", path)
+                .put("type", type);
     }
 }

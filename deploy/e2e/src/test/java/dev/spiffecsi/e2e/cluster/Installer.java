@@ -34,7 +34,10 @@ public interface Installer {
             List<ObjectNode> daemonSets = overlay.ofKind("DaemonSet");
             // foreground: kubectl returns once the DaemonSet's pods are gone, not when the object is marked deleted
             kubectl.deleteInForeground(daemonSets, timeout);
-            kubectl.deleteInForeground(overlay.applied().stream().filter(o -> !daemonSets.contains(o)).toList(),
+            kubectl.deleteInForeground(
+                    overlay.applied().stream()
+                            .filter(o -> !daemonSets.contains(o))
+                            .toList(),
                     timeout);
         }
 

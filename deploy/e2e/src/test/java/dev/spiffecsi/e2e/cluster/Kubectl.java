@@ -74,33 +74,52 @@ public final class Kubectl {
         String yaml = run(List.of("kustomize", directory.toString())).orThrow().stdout();
         try {
             List<ObjectNode> objects = new ArrayList<>();
-            for (JsonNode document : YAML.readValues(YAML.createParser(yaml), JsonNode.class).readAll()) {
+            for (JsonNode document :
+                    YAML.readValues(YAML.createParser(yaml), JsonNode.class).readAll()) {
                 if (document instanceof ObjectNode object) {
                     objects.add(object);
                 }
             }
             return objects;
         } catch (IOException e) {
-            throw new IllegalStateException("kubectl kustomize " + directory + " printed no YAML: " + e.getMessage(),
-                    e);
+            throw new IllegalStateException(
+                    "kubectl kustomize " + directory + " printed no YAML: " + e.getMessage(), e);
         }
     }
 
     /** Server-side apply of {@code objects}, in one call. */
     public void apply(List<? extends JsonNode> objects) {
-        run(List.of("apply", "--server-side", "--force-conflicts", "--field-manager=" + FIELD_MANAGER, "-f", "-"),
-                list(objects)).orThrow();
+        run(
+                        List.of(
+                                "apply",
+                                "--server-side",
+                                "--force-conflicts",
+                                "--field-manager=" + FIELD_MANAGER,
+                                "-f",
+                                "-"),
+                        list(objects))
+                .orThrow();
     }
 
     /** Creates {@code object} and returns it as the API server stored it (its name, uid, defaults). */
     public JsonNode create(JsonNode object) {
-        return parse(run(List.of("create", "-f", "-", "-o", "json"), object.toString()).orThrow().stdout());
+        return parse(run(List.of("create", "-f", "-", "-o", "json"), object.toString())
+                .orThrow()
+                .stdout());
     }
 
     /** Deletes {@code objects} and waits until they are gone; missing ones are fine. */
     public void delete(List<? extends JsonNode> objects, Duration timeout) {
-        run(List.of("delete", "--ignore-not-found", "--wait=true", "--timeout=" + timeout.toSeconds() + "s",
-                "-f", "-"), list(objects)).orThrow();
+        run(
+                        List.of(
+                                "delete",
+                                "--ignore-not-found",
+                                "--wait=true",
+                                "--timeout=" + timeout.toSeconds() + "s",
+                                "-f",
+                                "-"),
+                        list(objects))
+                .orThrow();
     }
 
     /**
@@ -111,14 +130,31 @@ public final class Kubectl {
         if (objects.isEmpty()) {
             return;
         }
-        run(List.of("delete", "--ignore-not-found", "--cascade=foreground", "--wait=true",
-                "--timeout=" + timeout.toSeconds() + "s", "-f", "-"), list(objects)).orThrow();
+        run(
+                        List.of(
+                                "delete",
+                                "--ignore-not-found",
+                                "--cascade=foreground",
+                                "--wait=true",
+                                "--timeout=" + timeout.toSeconds() + "s",
+                                "-f",
+                                "-"),
+                        list(objects))
+                .orThrow();
     }
 
     /** Deletes one pod and waits until the kubelet has torn it down (volumes unpublished) and it is gone. */
     public void deletePod(String namespace, String name, Duration timeout) {
-        run(List.of("delete", "pod", name, "-n", namespace, "--ignore-not-found", "--wait=true",
-                "--timeout=" + timeout.toSeconds() + "s")).orThrow();
+        run(List.of(
+                        "delete",
+                        "pod",
+                        name,
+                        "-n",
+                        namespace,
+                        "--ignore-not-found",
+                        "--wait=true",
+                        "--timeout=" + timeout.toSeconds() + "s"))
+                .orThrow();
     }
 
     /** Runs {@code command} in a container, as its user; the result's exit code is the command's. */

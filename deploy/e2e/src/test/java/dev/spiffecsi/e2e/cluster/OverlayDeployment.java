@@ -22,6 +22,7 @@ public final class OverlayDeployment implements AutoCloseable {
 
     /** Container names of the node DaemonSet's pod (deploy/kubernetes/base/spire/spire-agent.yaml). */
     public static final String DRIVER = "spiffe-csi-driver";
+
     public static final String AGENT = "spire-agent";
     private static final Duration READY = Duration.ofMinutes(3);
     private static final Duration DELETE = Duration.ofMinutes(2);
@@ -33,8 +34,8 @@ public final class OverlayDeployment implements AutoCloseable {
     private final Installer installer;
     private final List<String> overlayPods = new ArrayList<>();
 
-    private OverlayDeployment(Kubectl kubectl, RealNode node, RenderedOverlay overlay, PodDiagnostics diagnostics,
-                              Installer installer) {
+    private OverlayDeployment(
+            Kubectl kubectl, RealNode node, RenderedOverlay overlay, PodDiagnostics diagnostics, Installer installer) {
         this.kubectl = kubectl;
         this.node = node;
         this.overlay = overlay;
@@ -46,9 +47,10 @@ public final class OverlayDeployment implements AutoCloseable {
      * Installs {@code overlay} with {@code installer}, waits for the driver's pod Running and Ready, then creates
      * the overlay's pods.
      */
-    public static OverlayDeployment deploy(Kubectl kubectl, RealNode node, RenderedOverlay overlay,
-                                           PodDiagnostics diagnostics, Installer installer) {
-        String namespace = overlay.daemonSet().path("metadata").path("namespace").asText();
+    public static OverlayDeployment deploy(
+            Kubectl kubectl, RealNode node, RenderedOverlay overlay, PodDiagnostics diagnostics, Installer installer) {
+        String namespace =
+                overlay.daemonSet().path("metadata").path("namespace").asText();
         node.prepareNamespace(namespace);
         OverlayDeployment deployment = new OverlayDeployment(kubectl, node, overlay, diagnostics, installer);
         try {
@@ -79,11 +81,14 @@ public final class OverlayDeployment implements AutoCloseable {
 
     /** Waits until the DaemonSet's pod is Running with all four containers ready. */
     public JsonNode awaitDriverReady() {
-        return Poll.until("the driver's pod (DaemonSet " + overlay.daemonSet().path("metadata").path("name").asText()
-                        + ") Running and Ready", READY,
+        return Poll.until(
+                "the driver's pod (DaemonSet "
+                        + overlay.daemonSet().path("metadata").path("name").asText() + ") Running and Ready",
+                READY,
                 () -> {
                     JsonNode pod = driverPod();
-                    return Pods.whyNotRunningAndReady(pod).<Poll.Outcome<JsonNode>>map(Poll::notYet)
+                    return Pods.whyNotRunningAndReady(pod)
+                            .<Poll.Outcome<JsonNode>>map(Poll::notYet)
                             .orElse(Poll.met(pod));
                 },
                 this::driverDiagnostics);
@@ -92,8 +97,8 @@ public final class OverlayDeployment implements AutoCloseable {
     /** The DaemonSet's status, the driver pod's description, events and logs: for failure messages. */
     public String driverDiagnostics() {
         JsonNode pod = driverPod();
-        return DaemonSetPods.status(kubectl, overlay.daemonSet()) + "\n" + (pod.isMissingNode() ? "(no driver pod)"
-                : diagnostics.of(namespace(), Pods.name(pod)));
+        return DaemonSetPods.status(kubectl, overlay.daemonSet()) + "\n"
+                + (pod.isMissingNode() ? "(no driver pod)" : diagnostics.of(namespace(), Pods.name(pod)));
     }
 
     /** The livenessprobe sidecar's /healthz, on the port the driver container's liveness probe uses. */
@@ -123,13 +128,17 @@ public final class OverlayDeployment implements AutoCloseable {
 
     /** The current driver container's log, line by line. */
     public List<String> driverLog() {
-        return kubectl.run(List.of("logs", Pods.name(driverPod()), "-n", namespace(), "-c", DRIVER)).orThrow()
-                .stdout().lines().toList();
+        return kubectl.run(List.of("logs", Pods.name(driverPod()), "-n", namespace(), "-c", DRIVER))
+                .orThrow()
+                .stdout()
+                .lines()
+                .toList();
     }
 
     /** The driver's log lines of one CSI method for one target (one per call: method, ids, code, duration). */
     public List<String> driverLogLines(String method, String target) {
-        return driverLog().stream().filter(line -> line.contains("method=" + method) && line.contains(target))
+        return driverLog().stream()
+                .filter(line -> line.contains("method=" + method) && line.contains(target))
                 .toList();
     }
 
@@ -146,13 +155,19 @@ public final class OverlayDeployment implements AutoCloseable {
         JsonNode pod = driverPod();
         int restarts = Pods.restartCount(pod, container);
         node.killContainer(Pods.containerId(pod, container), "SIGTERM");
-        Poll.until(container + " restarted and ready", READY, () -> {
-            JsonNode now = driverPod();
-            if (Pods.restartCount(now, container) <= restarts) {
-                return Poll.notYet("restart count still " + restarts);
-            }
-            return Pods.whyNotRunningAndReady(now).<Poll.Outcome<Boolean>>map(Poll::notYet).orElse(Poll.met(true));
-        }, this::driverDiagnostics);
+        Poll.until(
+                container + " restarted and ready",
+                READY,
+                () -> {
+                    JsonNode now = driverPod();
+                    if (Pods.restartCount(now, container) <= restarts) {
+                        return Poll.notYet("restart count still " + restarts);
+                    }
+                    return Pods.whyNotRunningAndReady(now)
+                            .<Poll.Outcome<Boolean>>map(Poll::notYet)
+                            .orElse(Poll.met(true));
+                },
+                this::driverDiagnostics);
     }
 
     /** The names of the overlay's own pods (the dev overlay's example workload), in namespace default. */

@@ -31,7 +31,11 @@ public final class PodDiagnostics {
     }
 
     public String of(String namespace, String pod) {
-        StringBuilder text = new StringBuilder("===== pod ").append(namespace).append('/').append(pod).append('\n');
+        StringBuilder text = new StringBuilder("===== pod ")
+                .append(namespace)
+                .append('/')
+                .append(pod)
+                .append('\n');
         JsonNode object = kubectl.getOrMissing("pod", namespace, pod);
         if (object.isMissingNode()) {
             return text.append("(no such pod)\n").toString();
@@ -39,11 +43,25 @@ public final class PodDiagnostics {
         text.append(section("kubectl describe", output(List.of("describe", "pod", pod, "-n", namespace))));
         for (JsonNode status : object.path("status").path("containerStatuses")) {
             String container = status.path("name").asText();
-            text.append(section("log of " + container, Text.tail(output(List.of("logs", pod, "-n", namespace, "-c",
-                    container, "--tail=" + LOG_LINES)), LOG_LINES)));
+            text.append(section(
+                    "log of " + container,
+                    Text.tail(
+                            output(List.of("logs", pod, "-n", namespace, "-c", container, "--tail=" + LOG_LINES)),
+                            LOG_LINES)));
             if (status.path("restartCount").asInt() > 0) {
-                text.append(section("log of the previous " + container, Text.tail(output(List.of("logs", pod, "-n",
-                        namespace, "-c", container, "--previous", "--tail=" + LOG_LINES)), LOG_LINES)));
+                text.append(section(
+                        "log of the previous " + container,
+                        Text.tail(
+                                output(List.of(
+                                        "logs",
+                                        pod,
+                                        "-n",
+                                        namespace,
+                                        "-c",
+                                        container,
+                                        "--previous",
+                                        "--tail=" + LOG_LINES)),
+                                LOG_LINES)));
             }
         }
         return text.toString();
@@ -51,8 +69,15 @@ public final class PodDiagnostics {
 
     /** The events of one object (by uid: an earlier pod of the same name has its own). */
     public String events(String namespace, String uid) {
-        return output(List.of("get", "events", "-n", namespace, "--field-selector", "involvedObject.uid=" + uid,
-                "-o", "custom-columns=TIME:.lastTimestamp,TYPE:.type,REASON:.reason,MESSAGE:.message"));
+        return output(List.of(
+                "get",
+                "events",
+                "-n",
+                namespace,
+                "--field-selector",
+                "involvedObject.uid=" + uid,
+                "-o",
+                "custom-columns=TIME:.lastTimestamp,TYPE:.type,REASON:.reason,MESSAGE:.message"));
     }
 
     private String output(List<String> args) {

@@ -8,8 +8,7 @@ import java.util.Optional;
 /** Reads a pod's status as the kubelet reports it. */
 public final class Pods {
 
-    private Pods() {
-    }
+    private Pods() {}
 
     /** Empty when the pod is Running and every container ready, else what is missing. */
     public static Optional<String> whyNotRunningAndReady(JsonNode pod) {
@@ -26,7 +25,9 @@ public final class Pods {
                 notReady.add(status.path("name").asText());
             }
         }
-        return notReady.isEmpty() ? Optional.empty() : Optional.of("Running, but not ready: " + notReady + waiting(pod));
+        return notReady.isEmpty()
+                ? Optional.empty()
+                : Optional.of("Running, but not ready: " + notReady + waiting(pod));
     }
 
     /** The id containerd knows a container by ({@code containerd://ID}). */
@@ -61,8 +62,12 @@ public final class Pods {
         for (JsonNode status : pod.path("status").path("containerStatuses")) {
             JsonNode waiting = status.path("state").path("waiting");
             if (!waiting.isMissingNode()) {
-                text.append("; ").append(status.path("name").asText()).append(": ")
-                        .append(waiting.path("reason").asText()).append(' ').append(waiting.path("message").asText());
+                text.append("; ")
+                        .append(status.path("name").asText())
+                        .append(": ")
+                        .append(waiting.path("reason").asText())
+                        .append(' ')
+                        .append(waiting.path("message").asText());
             }
         }
         return text.toString();

@@ -21,7 +21,8 @@ public record RenderedOverlay(Path directory, List<ObjectNode> objects) {
     public String csiDriverName() {
         List<ObjectNode> drivers = ofKind("CSIDriver");
         if (drivers.size() != 1) {
-            throw new IllegalStateException(directory + " renders " + drivers.size() + " CSIDriver objects, expected 1");
+            throw new IllegalStateException(
+                    directory + " renders " + drivers.size() + " CSIDriver objects, expected 1");
         }
         return drivers.getFirst().path("metadata").path("name").asText();
     }
@@ -42,7 +43,8 @@ public record RenderedOverlay(Path directory, List<ObjectNode> objects) {
 
     /** A container of the DaemonSet's pod template. */
     public JsonNode container(String name) {
-        for (JsonNode container : daemonSet().path("spec").path("template").path("spec").path("containers")) {
+        for (JsonNode container :
+                daemonSet().path("spec").path("template").path("spec").path("containers")) {
             if (container.path("name").asText().equals(name)) {
                 return container;
             }
@@ -52,7 +54,8 @@ public record RenderedOverlay(Path directory, List<ObjectNode> objects) {
 
     /** The host path of one of the DaemonSet's hostPath volumes. */
     public String hostPath(String volume) {
-        for (JsonNode candidate : daemonSet().path("spec").path("template").path("spec").path("volumes")) {
+        for (JsonNode candidate :
+                daemonSet().path("spec").path("template").path("spec").path("volumes")) {
             if (candidate.path("name").asText().equals(volume)) {
                 String path = candidate.path("hostPath").path("path").asText();
                 if (path.isEmpty()) {

@@ -30,26 +30,34 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class TestOverlayTest {
 
-    private static final Path ROOT = Path.of(System.getProperty("spiffecsi.root", "../..")).toAbsolutePath()
+    private static final Path ROOT = Path.of(System.getProperty("spiffecsi.root", "../.."))
+            .toAbsolutePath()
             .normalize();
     /** What the component removes: the SPIRE server, what only it uses, and the SPIRE agent's configuration. */
-    private static final Set<String> REMOVED = Set.of("Deployment/spire-server", "Service/spire-server",
-            "PersistentVolumeClaim/spire-server-pvc", "ConfigMap/spire-server", "ConfigMap/spire-bundle",
-            "ConfigMap/spire-agent", "ServiceAccount/spire-server", "Role/spire-server-role",
-            "RoleBinding/spire-server-role-binding", "ClusterRole/spire-server-cluster-role",
+    private static final Set<String> REMOVED = Set.of(
+            "Deployment/spire-server",
+            "Service/spire-server",
+            "PersistentVolumeClaim/spire-server-pvc",
+            "ConfigMap/spire-server",
+            "ConfigMap/spire-bundle",
+            "ConfigMap/spire-agent",
+            "ServiceAccount/spire-server",
+            "Role/spire-server-role",
+            "RoleBinding/spire-server-role-binding",
+            "ClusterRole/spire-server-cluster-role",
             "ClusterRoleBinding/spire-server-cluster-role-binding");
     /** The SPIRE agent's volumes, which the dev agent does not use. */
-    private static final Set<String> SPIRE_AGENT_VOLUMES = Set.of("spire-config", "spire-bundle", "spire-token",
-            "spire-agent-api-access");
+    private static final Set<String> SPIRE_AGENT_VOLUMES =
+            Set.of("spire-config", "spire-bundle", "spire-token", "spire-agent-api-access");
 
     @ParameterizedTest
     @ValueSource(strings = {"production", "dev", "fuse-proxy"})
     void onlySpireAndTheImagesDiffer(String overlay) {
         Kubectl kubectl = Kubectl.renderingOnly(kubectlOrSkip());
-        Map<String, ObjectNode> project = index(kubectl.kustomize(ROOT.resolve("deploy/kubernetes/overlays")
-                .resolve(overlay)));
-        Map<String, ObjectNode> test = index(kubectl.kustomize(ROOT.resolve("deploy/e2e/kustomize/overlays")
-                .resolve(overlay)));
+        Map<String, ObjectNode> project = index(
+                kubectl.kustomize(ROOT.resolve("deploy/kubernetes/overlays").resolve(overlay)));
+        Map<String, ObjectNode> test = index(
+                kubectl.kustomize(ROOT.resolve("deploy/e2e/kustomize/overlays").resolve(overlay)));
         Set<String> removed = new TreeSet<>(project.keySet());
         removed.removeAll(test.keySet());
         assertEquals(new TreeSet<>(REMOVED), removed, "what the test overlay removes from overlays/" + overlay);
@@ -70,10 +78,14 @@ class TestOverlayTest {
     /** Same container name and socket, nothing but SPIRE's configuration, bundle and tokens taken away. */
     private static void assertTheAgentContainerIsTheDevAgent(JsonNode project, JsonNode test) {
         JsonNode agent = container(test, "spire-agent");
-        assertTrue(agent.path("image").asText().startsWith("docker.io/local/spiffe-csi-dev-agent:"),
+        assertTrue(
+                agent.path("image").asText().startsWith("docker.io/local/spiffe-csi-dev-agent:"),
                 "the agent container runs the dev agent: " + agent.path("image"));
-        assertEquals(List.of("-socket", "/run/spire/sockets/spire-agent.sock"),
-                List.of(agent.path("args").get(0).asText(), agent.path("args").get(1).asText()),
+        assertEquals(
+                List.of("-socket", "/run/spire/sockets/spire-agent.sock"),
+                List.of(
+                        agent.path("args").get(0).asText(),
+                        agent.path("args").get(1).asText()),
                 "the dev agent serves SPIRE's Workload API socket path");
         Set<String> mounts = new TreeSet<>();
         agent.path("volumeMounts").forEach(m -> mounts.add(m.toString()));
@@ -101,14 +113,17 @@ class TestOverlayTest {
 
     /** The test overlay's pinned images, replaced by the project's, container by container. */
     private static void unpinImages(JsonNode test, JsonNode project) {
-        JsonNode podSpec = test.path("kind").asText().equals("Pod") ? test.path("spec")
+        JsonNode podSpec = test.path("kind").asText().equals("Pod")
+                ? test.path("spec")
                 : test.path("spec").path("template").path("spec");
-        JsonNode projectSpec = project.path("kind").asText().equals("Pod") ? project.path("spec")
+        JsonNode projectSpec = project.path("kind").asText().equals("Pod")
+                ? project.path("spec")
                 : project.path("spec").path("template").path("spec");
         for (JsonNode container : podSpec.path("containers")) {
             JsonNode theirs = container(projectSpec, container.path("name").asText());
             if (!container.path("image").equals(theirs.path("image"))) {
-                assertTrue(container.path("image").asText().startsWith("docker.io/local/"),
+                assertTrue(
+                        container.path("image").asText().startsWith("docker.io/local/"),
                         "a changed image is a local one: " + container.path("image"));
                 ((ObjectNode) container).set("image", theirs.path("image"));
             }
@@ -116,7 +131,8 @@ class TestOverlayTest {
     }
 
     private static JsonNode container(JsonNode objectOrPodSpec, String name) {
-        JsonNode spec = objectOrPodSpec.has("containers") ? objectOrPodSpec
+        JsonNode spec = objectOrPodSpec.has("containers")
+                ? objectOrPodSpec
                 : objectOrPodSpec.path("spec").path("template").path("spec");
         for (JsonNode container : spec.path("containers")) {
             if (container.path("name").asText().equals(name)) {
@@ -140,15 +156,23 @@ class TestOverlayTest {
     }
 
     private static Path kubectlOrSkip() {
-        Optional<Path> found = Stream.of(System.getenv("KUBECTL"), "/var/tmp/realnode/bin/kubectl",
-                        "/usr/local/bin/kubectl", "/usr/bin/kubectl")
-                .filter(candidate -> candidate != null && !candidate.isBlank()).map(Path::of)
+        Optional<Path> found = Stream.of(
+                        System.getenv("KUBECTL"),
+                        "/var/tmp/realnode/bin/kubectl",
+                        "/usr/local/bin/kubectl",
+                        "/usr/bin/kubectl")
+                .filter(candidate -> candidate != null && !candidate.isBlank())
+                .map(Path::of)
                 .filter(Files::isExecutable)
-                .filter(candidate -> Exec.run(List.of(candidate.toString(), "version", "--client"),
-                        Duration.ofSeconds(30)).stdout().matches("(?s).*Kustomize Version: v[5-9].*"))
+                .filter(candidate -> Exec.run(
+                                List.of(candidate.toString(), "version", "--client"), Duration.ofSeconds(30))
+                        .stdout()
+                        .matches("(?s).*Kustomize Version: v[5-9].*"))
                 .findFirst();
-        assumeTrue(found.isPresent(), "skipped: rendering the overlays needs a kubectl with kustomize v5 ($KUBECTL, "
-                + "the rig's, or deploy/kubernetes/tools/install-kubectl.sh's)");
+        assumeTrue(
+                found.isPresent(),
+                "skipped: rendering the overlays needs a kubectl with kustomize v5 ($KUBECTL, "
+                        + "the rig's, or deploy/kubernetes/tools/install-kubectl.sh's)");
         return found.get();
     }
 }

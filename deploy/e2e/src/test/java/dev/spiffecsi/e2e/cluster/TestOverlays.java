@@ -14,6 +14,7 @@ public final class TestOverlays {
 
     /** The project's images the component pins to local ones (its {@code images:} entries). */
     static final String DRIVER = "ghcr.io/spiffe-csi-java/spiffe-csi-driver";
+
     static final String SPIRE_AGENT = "ghcr.io/spiffe/spire-agent";
     static final String EXAMPLE_WORKLOAD = "spiffe-csi-driver-example-workload";
 
@@ -38,7 +39,9 @@ public final class TestOverlays {
      */
     public LocalImages localImages(RenderedOverlay overlay) {
         JsonNode component = component();
-        return new LocalImages(pinned(component, DRIVER), pinned(component, SPIRE_AGENT),
+        return new LocalImages(
+                pinned(component, DRIVER),
+                pinned(component, SPIRE_AGENT),
                 pinned(component, EXAMPLE_WORKLOAD),
                 overlay.container("node-driver-registrar").path("image").asText(),
                 overlay.container("liveness-probe").path("image").asText());
@@ -56,7 +59,8 @@ public final class TestOverlays {
     private static String pinned(JsonNode component, String image) {
         for (JsonNode entry : component.path("images")) {
             if (entry.path("name").asText().equals(image)) {
-                return entry.path("newName").asText() + ":" + entry.path("newTag").asText();
+                return entry.path("newName").asText() + ":"
+                        + entry.path("newTag").asText();
             }
         }
         throw new IllegalStateException("the dev-agent component pins no image " + image);

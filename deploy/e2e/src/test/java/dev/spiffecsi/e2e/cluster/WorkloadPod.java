@@ -16,8 +16,13 @@ import java.util.Optional;
  * @param propagation the volumeMount's {@code mountPropagation}; empty leaves it out (None)
  * @param volumeAttributes the CSI volume's {@code volumeAttributes}
  */
-public record WorkloadPod(String name, int runAsUser, Optional<Boolean> csiReadOnly, boolean mountReadOnly,
-                          Optional<String> propagation, Map<String, String> volumeAttributes) {
+public record WorkloadPod(
+        String name,
+        int runAsUser,
+        Optional<Boolean> csiReadOnly,
+        boolean mountReadOnly,
+        Optional<String> propagation,
+        Map<String, String> volumeAttributes) {
 
     public WorkloadPod {
         volumeAttributes = Map.copyOf(volumeAttributes);
@@ -28,9 +33,11 @@ public record WorkloadPod(String name, int runAsUser, Optional<Boolean> csiReadO
     public static final String MOUNT_PATH = "/spiffe-workload-api";
     /** The Workload API socket's name in the volume (the agent's, or the one fuse-proxy serves). */
     public static final String SOCKET = "spire-agent.sock";
+
     public static final String VOLUME = "spiffe-workload-api";
     /** The label of every pod the tier creates, to find leftovers. */
     public static final String LABEL = "app.kubernetes.io/part-of";
+
     public static final String LABEL_VALUE = "spiffe-csi-e2e";
 
     /** The README's workload: {@code csi.readOnly: true} and a read-only volumeMount, uid 1000. */
@@ -60,23 +67,41 @@ public record WorkloadPod(String name, int runAsUser, Optional<Boolean> csiReadO
 
     ObjectNode toPod(String image, String driver) {
         ObjectNode pod = Kubectl.JSON.createObjectNode().put("apiVersion", "v1").put("kind", "Pod");
-        pod.putObject("metadata").put("name", name).put("namespace", NAMESPACE).putObject("labels")
+        pod.putObject("metadata")
+                .put("name", name)
+                .put("namespace", NAMESPACE)
+                .putObject("labels")
                 .put(LABEL, LABEL_VALUE);
         ObjectNode spec = pod.putObject("spec").put("terminationGracePeriodSeconds", 5);
         spec.putObject("securityContext").put("runAsUser", runAsUser).put("runAsGroup", runAsUser);
-        ObjectNode container = spec.putArray("containers").addObject().put("name", CONTAINER).put("image", image)
+        ObjectNode container = spec.putArray("containers")
+                .addObject()
+                .put("name", CONTAINER)
+                .put("image", image)
                 .put("imagePullPolicy", "Never");
         // the main process holds a Workload API stream for the pod's whole life (svid-watch, in the tier's jar)
-        container.putArray("command").add("/opt/spiffe-csi/bin/spiffe-csi-driver").add("svid-watch");
-        container.putArray("env").addObject().put("name", "SPIFFE_ENDPOINT_SOCKET")
+        container
+                .putArray("command")
+                .add("/opt/spiffe-csi/bin/spiffe-csi-driver")
+                .add("svid-watch");
+        container
+                .putArray("env")
+                .addObject()
+                .put("name", "SPIFFE_ENDPOINT_SOCKET")
                 .put("value", "unix://" + MOUNT_PATH + "/" + SOCKET);
-        ObjectNode mount = container.putArray("volumeMounts").addObject().put("name", VOLUME)
+        ObjectNode mount = container
+                .putArray("volumeMounts")
+                .addObject()
+                .put("name", VOLUME)
                 .put("mountPath", MOUNT_PATH);
         if (mountReadOnly) {
             mount.put("readOnly", true);
         }
         propagation.ifPresent(mode -> mount.put("mountPropagation", mode));
-        ObjectNode csi = spec.putArray("volumes").addObject().put("name", VOLUME).putObject("csi")
+        ObjectNode csi = spec.putArray("volumes")
+                .addObject()
+                .put("name", VOLUME)
+                .putObject("csi")
                 .put("driver", driver);
         csiReadOnly.ifPresent(readOnly -> csi.put("readOnly", readOnly));
         if (!volumeAttributes.isEmpty()) {

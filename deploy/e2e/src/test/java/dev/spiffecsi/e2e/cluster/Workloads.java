@@ -16,6 +16,7 @@ public final class Workloads implements AutoCloseable {
 
     /** The in-pod check: the development distribution's launcher runs this module's {@code svid-check}. */
     private static final List<String> SVID_CHECK = List.of("/opt/spiffe-csi/bin/spiffe-csi-driver", "svid-check");
+
     private static final Duration RUNNING = Duration.ofMinutes(2);
     private static final Duration DELETE = Duration.ofMinutes(2);
 
@@ -49,10 +50,13 @@ public final class Workloads implements AutoCloseable {
 
     /** Waits until the pod is Running and ready; {@code context} (the driver's diagnostics) joins a failure. */
     public JsonNode awaitRunning(String name, Supplier<String> context) {
-        return Poll.until("workload pod " + name + " Running and Ready", RUNNING,
+        return Poll.until(
+                "workload pod " + name + " Running and Ready",
+                RUNNING,
                 () -> {
                     JsonNode pod = get(name);
-                    return Pods.whyNotRunningAndReady(pod).<Poll.Outcome<JsonNode>>map(Poll::notYet)
+                    return Pods.whyNotRunningAndReady(pod)
+                            .<Poll.Outcome<JsonNode>>map(Poll::notYet)
                             .orElse(Poll.met(pod));
                 },
                 () -> diagnose(name) + "\n" + context.get());
@@ -71,8 +75,12 @@ public final class Workloads implements AutoCloseable {
 
     /** The workload container's log (its main process, the example workload), each line with its time. */
     public List<String> timestampedLog(String name) {
-        return kubectl.run(List.of("logs", name, "-n", WorkloadPod.NAMESPACE, "-c", WorkloadPod.CONTAINER,
-                "--timestamps")).orThrow().stdout().lines().toList();
+        return kubectl.run(
+                        List.of("logs", name, "-n", WorkloadPod.NAMESPACE, "-c", WorkloadPod.CONTAINER, "--timestamps"))
+                .orThrow()
+                .stdout()
+                .lines()
+                .toList();
     }
 
     /** The container's own mount table. */
@@ -88,8 +96,8 @@ public final class Workloads implements AutoCloseable {
 
     public String diagnose(String name) {
         JsonNode pod = get(name);
-        String events = pod.isMissingNode() ? "" : "--- events:\n" + diagnostics.events(WorkloadPod.NAMESPACE,
-                Pods.uid(pod));
+        String events =
+                pod.isMissingNode() ? "" : "--- events:\n" + diagnostics.events(WorkloadPod.NAMESPACE, Pods.uid(pod));
         return diagnostics.of(WorkloadPod.NAMESPACE, name) + events;
     }
 

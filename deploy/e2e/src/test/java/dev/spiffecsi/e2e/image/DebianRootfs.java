@@ -18,8 +18,8 @@ import java.util.Optional;
  */
 public final class DebianRootfs {
 
-    private static final String MIRROR = Optional.ofNullable(System.getenv("SPIFFECSI_E2E_DEBIAN_MIRROR"))
-            .orElse("http://deb.debian.org/debian");
+    private static final String MIRROR =
+            Optional.ofNullable(System.getenv("SPIFFECSI_E2E_DEBIAN_MIRROR")).orElse("http://deb.debian.org/debian");
     private static final String COMPLETE = ".spiffe-csi-e2e-complete";
     /** What Debian's -slim images leave out (their dpkg path-exclude rules), and apt's caches. */
     private static final String SLIM = """
@@ -32,8 +32,7 @@ public final class DebianRootfs {
         rm -rf var/lib/apt/lists/* var/cache/apt/*.bin var/cache/apt/archives/*.deb
         """;
 
-    private DebianRootfs() {
-    }
+    private DebianRootfs() {}
 
     /** The cached root file system of {@code suite}, made first when missing or incomplete. */
     public static Path ensure(Path cache, String suite) {
@@ -69,14 +68,20 @@ public final class DebianRootfs {
 
     /** debootstrap is one Debian package; the tier installs it as the rig's up.sh installs its own. */
     private static void ensureDebootstrap() {
-        if (Exec.run(List.of("sh", "-c", "command -v debootstrap"), Duration.ofSeconds(10)).ok()) {
+        if (Exec.run(List.of("sh", "-c", "command -v debootstrap"), Duration.ofSeconds(10))
+                .ok()) {
             return;
         }
         Progress.log("installing debootstrap (apt-get)");
         Map<String, String> noninteractive = Map.of("DEBIAN_FRONTEND", "noninteractive");
-        Exec.run(List.of("apt-get", "update", "-qq"), null, noninteractive, Duration.ofMinutes(5)).orThrow();
-        Exec.run(List.of("apt-get", "install", "-y", "-qq", "--no-install-recommends", "debootstrap"), null,
-                noninteractive, Duration.ofMinutes(5)).orThrow();
+        Exec.run(List.of("apt-get", "update", "-qq"), null, noninteractive, Duration.ofMinutes(5))
+                .orThrow();
+        Exec.run(
+                        List.of("apt-get", "install", "-y", "-qq", "--no-install-recommends", "debootstrap"),
+                        null,
+                        noninteractive,
+                        Duration.ofMinutes(5))
+                .orThrow();
     }
 
     private static void run(List<String> command, Duration timeout) {

@@ -18,25 +18,29 @@ import java.util.regex.Pattern;
 record Dockerfile(Map<String, String> args, List<Stage> stages) {
 
     /** One instruction: its keyword (upper case) and the rest of its logical line. */
-    record Instruction(String keyword, String arguments) {
-    }
+    record Instruction(String keyword, String arguments) {}
 
     /** A {@code FROM IMAGE [AS NAME]} and what follows it up to the next FROM. */
     record Stage(String image, String name, List<Instruction> instructions) {
 
         List<Instruction> all(String keyword) {
-            return instructions.stream().filter(i -> i.keyword().equals(keyword)).toList();
+            return instructions.stream()
+                    .filter(i -> i.keyword().equals(keyword))
+                    .toList();
         }
 
         /** The RUN instructions whose text contains {@code text}. */
         List<String> runs(String text) {
-            return all("RUN").stream().map(Instruction::arguments).filter(run -> run.contains(text)).toList();
+            return all("RUN").stream()
+                    .map(Instruction::arguments)
+                    .filter(run -> run.contains(text))
+                    .toList();
         }
     }
 
     private static final Pattern ARG = Pattern.compile("(\\w+)=(\\S+)");
-    private static final Pattern FROM = Pattern.compile("(?:--platform=\\S+\\s+)?(\\S+)(?:\\s+AS\\s+(\\S+))?",
-            Pattern.CASE_INSENSITIVE);
+    private static final Pattern FROM =
+            Pattern.compile("(?:--platform=\\S+\\s+)?(\\S+)(?:\\s+AS\\s+(\\S+))?", Pattern.CASE_INSENSITIVE);
 
     static Dockerfile read(Path file) throws IOException {
         Map<String, String> args = new LinkedHashMap<>();
@@ -69,7 +73,9 @@ record Dockerfile(Map<String, String> args, List<Stage> stages) {
     }
 
     Stage stage(String name) {
-        return stages.stream().filter(s -> name.equals(s.name())).findFirst()
+        return stages.stream()
+                .filter(s -> name.equals(s.name()))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("the Dockerfile has no stage " + name));
     }
 

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  */
 class DockerfileAgreementTest {
 
-    private static final Path ROOT = Path.of(System.getProperty("spiffecsi.root", "../..")).toAbsolutePath()
+    private static final Path ROOT = Path.of(System.getProperty("spiffecsi.root", "../.."))
+            .toAbsolutePath()
             .normalize();
     private static Dockerfile dockerfile;
 
@@ -38,16 +39,20 @@ class DockerfileAgreementTest {
     void theBaseIsTakenByBaseRootShFromTheSlimImageOfTheRecipesDebianRelease() {
         Dockerfile.Stage stage = baseRootStage();
         String base = dockerfile.resolve(stage.image());
-        assertTrue(base.matches("debian:" + DriverImageRecipe.DEBIAN_SUITE + "(-\\d+)?-slim"),
+        assertTrue(
+                base.matches("debian:" + DriverImageRecipe.DEBIAN_SUITE + "(-\\d+)?-slim"),
                 "base-root.sh's source " + base + " is not debian:" + DriverImageRecipe.DEBIAN_SUITE + "-…-slim, which "
                         + "DebianRootfs stands in for");
         List<String> command = words(stage.runs("base-root.sh").getFirst());
         assertEquals(3, command.size(), "base-root.sh SOURCE TARGET: " + command);
         assertEquals("/", command.get(1), "base-root.sh takes the base from the Debian stage's own root");
         assertEquals("scratch", dockerfile.last().image(), "the image holds nothing but what base-root.sh takes");
-        assertEquals(List.of("--from=" + stage.name() + " " + command.get(2) + " /"),
-                dockerfile.last().all("COPY").stream().map(Dockerfile.Instruction::arguments)
-                        .filter(copy -> copy.startsWith("--from=" + stage.name() + " ")).toList(),
+        assertEquals(
+                List.of("--from=" + stage.name() + " " + command.get(2) + " /"),
+                dockerfile.last().all("COPY").stream()
+                        .map(Dockerfile.Instruction::arguments)
+                        .filter(copy -> copy.startsWith("--from=" + stage.name() + " "))
+                        .toList(),
                 "the image's root is base-root.sh's target as it is");
     }
 
@@ -57,8 +62,11 @@ class DockerfileAgreementTest {
         List<String> useradd = stage.runs("useradd");
         assertEquals(1, useradd.size(), "RUN useradd in the base-root.sh stage: " + useradd);
         assertEquals(DriverImageRecipe.USERADD, words(useradd.getFirst()));
-        List<String> runs = stage.all("RUN").stream().map(Dockerfile.Instruction::arguments).toList();
-        assertTrue(runs.indexOf(useradd.getFirst()) < runs.indexOf(stage.runs("base-root.sh").getFirst()),
+        List<String> runs =
+                stage.all("RUN").stream().map(Dockerfile.Instruction::arguments).toList();
+        assertTrue(
+                runs.indexOf(useradd.getFirst())
+                        < runs.indexOf(stage.runs("base-root.sh").getFirst()),
                 "useradd runs before base-root.sh copies /etc/passwd: " + runs);
         assertEquals(List.of(), dockerfile.last().all("RUN"), "the image (no shell tools) runs nothing at build");
     }
@@ -66,40 +74,53 @@ class DockerfileAgreementTest {
     @Test
     void optIsAssembledByImageRootShFromTheProductionDistribution() {
         List<Dockerfile.Stage> assembling = dockerfile.stages().stream()
-                .filter(stage -> !stage.runs("image-root.sh assemble").isEmpty()).toList();
+                .filter(stage -> !stage.runs("image-root.sh assemble").isEmpty())
+                .toList();
         assertEquals(1, assembling.size(), "one stage runs image-root.sh assemble");
         Dockerfile.Stage stage = assembling.getFirst();
         List<String> command = words(stage.runs("image-root.sh assemble").getFirst());
-        int script = command.indexOf(command.stream().filter(w -> w.endsWith("/image-root.sh")).findFirst()
+        int script = command.indexOf(command.stream()
+                .filter(w -> w.endsWith("/image-root.sh"))
+                .findFirst()
                 .orElseThrow());
         String distribution = command.get(script + 2);
         assertEquals(DriverImageRecipe.OPT, command.get(script + 3), "where assemble puts /opt/spiffe-csi");
-        assertTrue(stage.all("COPY").stream().map(Dockerfile.Instruction::arguments)
-                        .anyMatch(copy -> copy.matches("--from=\\S+ /src/" + Pattern.quote(DriverImageRecipe.DISTRIBUTION)
-                                + " " + Pattern.quote(distribution))),
+        assertTrue(
+                stage.all("COPY").stream()
+                        .map(Dockerfile.Instruction::arguments)
+                        .anyMatch(copy -> copy.matches("--from=\\S+ /src/"
+                                + Pattern.quote(DriverImageRecipe.DISTRIBUTION) + " " + Pattern.quote(distribution))),
                 "the assembled distribution is " + DriverImageRecipe.DISTRIBUTION + ": " + stage.all("COPY"));
-        assertTrue(dockerfile.last().all("COPY").stream().map(Dockerfile.Instruction::arguments)
-                        .anyMatch(copy -> copy.equals("--from=" + stage.name() + " " + DriverImageRecipe.OPT + " "
-                                + DriverImageRecipe.OPT)),
+        assertTrue(
+                dockerfile.last().all("COPY").stream()
+                        .map(Dockerfile.Instruction::arguments)
+                        .anyMatch(copy -> copy.equals(
+                                "--from=" + stage.name() + " " + DriverImageRecipe.OPT + " " + DriverImageRecipe.OPT)),
                 "the image takes " + DriverImageRecipe.OPT + " from stage " + stage.name() + " as it is");
     }
 
     @Test
     void theAotCacheIsTrainedInPlaceAsTheRecipeTrainsIt() {
         List<Dockerfile.Stage> training = dockerfile.stages().stream()
-                .filter(stage -> !stage.runs("train-aot").isEmpty()).toList();
+                .filter(stage -> !stage.runs("train-aot").isEmpty())
+                .toList();
         assertEquals(1, training.size(), "one stage trains the AOT cache");
         Dockerfile.Stage stage = training.getFirst();
         assertEquals(1, stage.runs("train-aot").size(), "trained once: " + stage.runs("train-aot"));
-        assertTrue(!stage.runs("image-root.sh assemble").isEmpty(),
+        assertTrue(
+                !stage.runs("image-root.sh assemble").isEmpty(),
                 "trained in the stage that assembles " + DriverImageRecipe.OPT + ", where the image has it");
         List<String> words = words(stage.runs("train-aot").getFirst());
-        Map<String, String> mounts = words.stream().filter(w -> w.startsWith("--mount="))
+        Map<String, String> mounts = words.stream()
+                .filter(w -> w.startsWith("--mount="))
                 .map(DockerfileAgreementTest::mountOptions)
                 .collect(Collectors.toMap(m -> m.get("target"), m -> m.get("source")));
-        assertEquals("/src/deploy", mounts.get(DriverImageRecipe.DEPLOY_MOUNT), "the repository's deploy/ at "
-                + DriverImageRecipe.DEPLOY_MOUNT + ": " + mounts);
-        List<String> command = words.stream().filter(w -> !w.startsWith("--mount=")).toList();
+        assertEquals(
+                "/src/deploy",
+                mounts.get(DriverImageRecipe.DEPLOY_MOUNT),
+                "the repository's deploy/ at " + DriverImageRecipe.DEPLOY_MOUNT + ": " + mounts);
+        List<String> command =
+                words.stream().filter(w -> !w.startsWith("--mount=")).toList();
         assertTrue(command.getFirst().startsWith("JAVA_HOME=/"), "training runs with a JDK: " + command);
         assertEquals(DriverImageRecipe.TRAIN_AOT, command.subList(1, command.size()));
     }
@@ -110,21 +131,29 @@ class DockerfileAgreementTest {
         assertEquals(DriverImageRecipe.ENTRYPOINT, json(only(image, "ENTRYPOINT")));
         assertEquals(DriverImageRecipe.CMD, json(only(image, "CMD")));
         assertEquals(DriverImageRecipe.USER, only(image, "USER"));
-        assertEquals(DriverImageRecipe.ENV, image.all("ENV").stream().map(Dockerfile.Instruction::arguments)
-                .map(env -> env.split("=", 2)).collect(Collectors.toMap(kv -> kv[0], kv -> kv[1])));
+        assertEquals(
+                DriverImageRecipe.ENV,
+                image.all("ENV").stream()
+                        .map(Dockerfile.Instruction::arguments)
+                        .map(env -> env.split("=", 2))
+                        .collect(Collectors.toMap(kv -> kv[0], kv -> kv[1])));
     }
 
     @Test
     void onlyImageRootShLinksTheJavaRuntime() {
         for (Dockerfile.Stage stage : dockerfile.stages()) {
-            assertEquals(List.of(), stage.runs("jlink"), "stage " + stage.name() + " links a runtime of its own: "
-                    + "image-root.sh (and its jlink-modules) must be the only place, for the tier builds with it");
+            assertEquals(
+                    List.of(),
+                    stage.runs("jlink"),
+                    "stage " + stage.name() + " links a runtime of its own: "
+                            + "image-root.sh (and its jlink-modules) must be the only place, for the tier builds with it");
         }
     }
 
     private static Dockerfile.Stage baseRootStage() {
         List<Dockerfile.Stage> stages = dockerfile.stages().stream()
-                .filter(stage -> !stage.runs("base-root.sh").isEmpty()).toList();
+                .filter(stage -> !stage.runs("base-root.sh").isEmpty())
+                .toList();
         assertEquals(1, stages.size(), "one stage runs base-root.sh");
         return stages.getFirst();
     }
@@ -136,8 +165,7 @@ class DockerfileAgreementTest {
     }
 
     private static List<String> json(String array) throws IOException {
-        return new ObjectMapper().readValue(array, new TypeReference<>() {
-        });
+        return new ObjectMapper().readValue(array, new TypeReference<>() {});
     }
 
     /** A RUN's words: the RUNs compared here are single commands without quoting. */

@@ -20,8 +20,18 @@ public final class DriverImageRecipe {
      * The Dockerfile's {@code RUN useradd …}, before base-root.sh (which copies the user): the unprivileged user for
      * commands that touch no host path.
      */
-    public static final List<String> USERADD = List.of("useradd", "--system", "--uid", "65532", "--user-group",
-            "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", "spiffe-csi");
+    public static final List<String> USERADD = List.of(
+            "useradd",
+            "--system",
+            "--uid",
+            "65532",
+            "--user-group",
+            "--no-create-home",
+            "--home-dir",
+            "/nonexistent",
+            "--shell",
+            "/usr/sbin/nologin",
+            "spiffe-csi");
     /** Where the distribution, its runtime, native libraries and AOT cache are. */
     public static final String OPT = "/opt/spiffe-csi";
     /** The stage that assembles /opt/spiffe-csi copies the production distribution from here (repository root). */
@@ -31,10 +41,15 @@ public final class DriverImageRecipe {
      * tier's chroot mounts it there too, and its JDK at {@link #JDK_MOUNT} (the Dockerfile's stage is a JDK image).
      */
     public static final String DEPLOY_MOUNT = "/tmp/deploy";
+
     public static final String JDK_MOUNT = "/tmp/jdk";
     /** {@code image-root.sh train-aot OPT TRAINER}, run with {@code JAVA_HOME} a JDK, where OPT is assembled. */
-    public static final List<String> TRAIN_AOT = List.of(DEPLOY_MOUNT + "/driver/image/image-root.sh", "train-aot",
-            OPT, DEPLOY_MOUNT + "/dev-distribution/target/dist");
+    public static final List<String> TRAIN_AOT = List.of(
+            DEPLOY_MOUNT + "/driver/image/image-root.sh",
+            "train-aot",
+            OPT,
+            DEPLOY_MOUNT + "/dev-distribution/target/dist");
+
     public static final List<String> ENTRYPOINT = List.of(OPT + "/bin/spiffe-csi-driver");
     public static final List<String> CMD = List.of();
     /** Root, as the Go driver's image; an image without a user runs as root, which is all image.sh makes. */
@@ -43,9 +58,8 @@ public final class DriverImageRecipe {
      * The image's environment: the search path only (Debian's; the realnode's image.sh sets the same), which a base
      * made from scratch does not bring; the launcher needs no environment.
      */
-    public static final Map<String, String> ENV = Map.of("PATH",
-            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    public static final Map<String, String> ENV =
+            Map.of("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 
-    private DriverImageRecipe() {
-    }
+    private DriverImageRecipe() {}
 }

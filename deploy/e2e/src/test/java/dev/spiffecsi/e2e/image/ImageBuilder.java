@@ -77,14 +77,20 @@ public final class ImageBuilder {
             String launcher = DriverImageRecipe.OPT + "/bin/spiffe-csi-driver";
             imports.add(importing(importer, development, images.devAgent(), List.of(launcher, "dev-agent")));
             imports.add(importing(importer, development, images.exampleWorkload(), List.of(launcher, "workload")));
-            imports.add(importing(importer, sidecarRoot("node-driver-registrar", "csi-node-driver-registrar"),
-                    images.registrar(), List.of("/csi-node-driver-registrar")));
-            imports.add(importing(importer, sidecarRoot("livenessprobe", "livenessprobe"), images.livenessProbe(),
+            imports.add(importing(
+                    importer,
+                    sidecarRoot("node-driver-registrar", "csi-node-driver-registrar"),
+                    images.registrar(),
+                    List.of("/csi-node-driver-registrar")));
+            imports.add(importing(
+                    importer,
+                    sidecarRoot("livenessprobe", "livenessprobe"),
+                    images.livenessProbe(),
                     List.of("/livenessprobe")));
             CompletableFuture.allOf(imports.toArray(CompletableFuture[]::new)).join();
         } catch (IOException e) {
-            throw new IllegalStateException("cannot prepare the images' root file systems in " + work + ": "
-                    + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot prepare the images' root file systems in " + work + ": " + e.getMessage(), e);
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         } finally {
@@ -92,10 +98,10 @@ public final class ImageBuilder {
         }
     }
 
-    private CompletableFuture<Void> importing(ExecutorService importer, Path rootfs, String name,
-                                              List<String> entrypoint) {
-        return CompletableFuture.runAsync(() -> Progress.log("imported image "
-                + node.importImage(rootfs, name, entrypoint)), importer);
+    private CompletableFuture<Void> importing(
+            ExecutorService importer, Path rootfs, String name, List<String> entrypoint) {
+        return CompletableFuture.runAsync(
+                () -> Progress.log("imported image " + node.importImage(rootfs, name, entrypoint)), importer);
     }
 
     private Path driverRoot(Path debian) {
@@ -103,24 +109,43 @@ public final class ImageBuilder {
         Path build = work.resolve("driver-build");
         Progress.log("driver image: Debian " + DriverImageRecipe.DEBIAN_SUITE + ", useradd, image-root.sh assemble");
         DebianRootfs.copy(debian, build);
-        RootfsChroot.run(build, Map.of(), Map.of(), DriverImageRecipe.USERADD, Duration.ofMinutes(1)).orThrow();
+        RootfsChroot.run(build, Map.of(), Map.of(), DriverImageRecipe.USERADD, Duration.ofMinutes(1))
+                .orThrow();
         Path opt = assemble(projectRoot.resolve(DriverImageRecipe.DISTRIBUTION), build);
         Progress.log("driver image: image-root.sh train-aot in place at " + DriverImageRecipe.OPT);
-        RootfsChroot.run(build,
-                Map.of(jdk, DriverImageRecipe.JDK_MOUNT, projectRoot.resolve("deploy"), DriverImageRecipe.DEPLOY_MOUNT),
-                Map.of("JAVA_HOME", DriverImageRecipe.JDK_MOUNT), DriverImageRecipe.TRAIN_AOT, ASSEMBLE).orThrow();
+        RootfsChroot.run(
+                        build,
+                        Map.of(
+                                jdk,
+                                DriverImageRecipe.JDK_MOUNT,
+                                projectRoot.resolve("deploy"),
+                                DriverImageRecipe.DEPLOY_MOUNT),
+                        Map.of("JAVA_HOME", DriverImageRecipe.JDK_MOUNT),
+                        DriverImageRecipe.TRAIN_AOT,
+                        ASSEMBLE)
+                .orThrow();
         if (!Files.isRegularFile(opt.resolve("spiffe-csi-driver.aot"))) {
             throw new IllegalStateException("image-root.sh train-aot left no AOT cache in " + build);
         }
         Path rootfs = work.resolve("driver");
         Progress.log("driver image: base-root.sh, then " + DriverImageRecipe.OPT + " as it is");
-        Exec.run(List.of(projectRoot.resolve("deploy/driver/image/base-root.sh").toString(), build.toString(),
-                rootfs.toString()), Duration.ofMinutes(2)).orThrow();
+        Exec.run(
+                        List.of(
+                                projectRoot
+                                        .resolve("deploy/driver/image/base-root.sh")
+                                        .toString(),
+                                build.toString(),
+                                rootfs.toString()),
+                        Duration.ofMinutes(2))
+                .orThrow();
         Path target = rootfs.resolve(relative(DriverImageRecipe.OPT));
-        Exec.run(List.of("mkdir", "-p", target.getParent().toString()), Duration.ofSeconds(10)).orThrow();
+        Exec.run(List.of("mkdir", "-p", target.getParent().toString()), Duration.ofSeconds(10))
+                .orThrow();
         // cp -a keeps the jars' times and sizes, which the AOT cache checks
-        Exec.run(List.of("cp", "-a", opt.toString(), target.toString()), Duration.ofMinutes(2)).orThrow();
-        Exec.run(List.of("rm", "-rf", "--one-file-system", build.toString()), Duration.ofMinutes(2)).orThrow();
+        Exec.run(List.of("cp", "-a", opt.toString(), target.toString()), Duration.ofMinutes(2))
+                .orThrow();
+        Exec.run(List.of("rm", "-rf", "--one-file-system", build.toString()), Duration.ofMinutes(2))
+                .orThrow();
         return rootfs;
     }
 
@@ -131,7 +156,9 @@ public final class ImageBuilder {
                 + "plus the SVID check");
         DebianRootfs.copy(debian, rootfs);
         Path opt = assemble(projectRoot.resolve("deploy/dev-distribution/target/dist"), rootfs);
-        Files.copy(svidCheckJar, opt.resolve("plugins").resolve(svidCheckJar.getFileName()),
+        Files.copy(
+                svidCheckJar,
+                opt.resolve("plugins").resolve(svidCheckJar.getFileName()),
                 StandardCopyOption.REPLACE_EXISTING);
         return rootfs;
     }
@@ -146,14 +173,24 @@ public final class ImageBuilder {
     /** {@code image-root.sh assemble DIST ROOTFS/opt/spiffe-csi}, on this JDK (the Dockerfile's image-root stage). */
     private Path assemble(Path distribution, Path rootfs) {
         Path opt = rootfs.resolve(relative(DriverImageRecipe.OPT));
-        Exec.run(List.of(projectRoot.resolve("deploy/driver/image/image-root.sh").toString(), "assemble",
-                distribution.toString(), opt.toString()), null, Map.of("JAVA_HOME", jdk.toString()), ASSEMBLE)
+        Exec.run(
+                        List.of(
+                                projectRoot
+                                        .resolve("deploy/driver/image/image-root.sh")
+                                        .toString(),
+                                "assemble",
+                                distribution.toString(),
+                                opt.toString()),
+                        null,
+                        Map.of("JAVA_HOME", jdk.toString()),
+                        ASSEMBLE)
                 .orThrow();
         return opt;
     }
 
     private void removeWork() {
-        Exec.run(List.of("rm", "-rf", "--one-file-system", work.toString()), Duration.ofMinutes(2)).orThrow();
+        Exec.run(List.of("rm", "-rf", "--one-file-system", work.toString()), Duration.ofMinutes(2))
+                .orThrow();
     }
 
     private static String relative(String absolute) {

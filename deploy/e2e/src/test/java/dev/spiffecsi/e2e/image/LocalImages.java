@@ -12,8 +12,8 @@ import java.util.List;
  * @param registrar       node-driver-registrar, from the rig's binary
  * @param livenessProbe   livenessprobe, from the rig's binary
  */
-public record LocalImages(String driver, String devAgent, String exampleWorkload, String registrar,
-                          String livenessProbe) {
+public record LocalImages(
+        String driver, String devAgent, String exampleWorkload, String registrar, String livenessProbe) {
 
     public List<String> all() {
         return List.of(driver, devAgent, exampleWorkload, registrar, livenessProbe);

@@ -32,21 +32,28 @@ final class RootfsChroot {
         exec chroot "$rootfs" "$@"
         """;
 
-    private RootfsChroot() {
-    }
+    private RootfsChroot() {}
 
     /**
      * @param binds host directory to its path inside the root file system, which must be below {@code /tmp}
      * @param env   the command's environment (nothing else of this process's is passed)
      */
-    static Exec.Result run(Path rootfs, Map<Path, String> binds, Map<String, String> env, List<String> command,
-                           Duration timeout) {
-        List<String> args = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "bash", "-c",
-                SCRIPT, "rootfs-chroot", rootfs.toString()));
+    static Exec.Result run(
+            Path rootfs, Map<Path, String> binds, Map<String, String> env, List<String> command, Duration timeout) {
+        List<String> args = new ArrayList<>(List.of(
+                "unshare",
+                "--mount",
+                "--propagation",
+                "private",
+                "bash",
+                "-c",
+                SCRIPT,
+                "rootfs-chroot",
+                rootfs.toString()));
         binds.forEach((host, inside) -> {
             if (!inside.startsWith("/tmp/")) {
-                throw new IllegalArgumentException("bind target " + inside + " is not below /tmp: it would stay "
-                        + "in the image");
+                throw new IllegalArgumentException(
+                        "bind target " + inside + " is not below /tmp: it would stay " + "in the image");
             }
             args.add(host + "=" + inside);
         });

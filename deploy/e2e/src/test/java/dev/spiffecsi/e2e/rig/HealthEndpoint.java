@@ -14,11 +14,15 @@ import java.time.Duration;
  */
 public record HealthEndpoint(int port) {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** The status code and body; a connection failure is a {@link IllegalStateException} naming it. */
     public Answer get() {
-        HttpRequest request = HttpRequest.newBuilder(uri()).timeout(Duration.ofSeconds(10)).GET().build();
+        HttpRequest request = HttpRequest.newBuilder(uri())
+                .timeout(Duration.ofSeconds(10))
+                .GET()
+                .build();
         try {
             HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
             return new Answer(response.statusCode(), response.body().strip());

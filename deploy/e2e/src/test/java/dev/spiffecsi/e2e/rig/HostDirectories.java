@@ -52,8 +52,8 @@ public final class HostDirectories {
                 problems.add(directory + " still has mounts: " + mounts.describe(below));
                 continue;
             }
-            Exec.Result removed = Exec.run(List.of("rm", "-rf", "--one-file-system", directory.toString()),
-                    Duration.ofMinutes(1));
+            Exec.Result removed =
+                    Exec.run(List.of("rm", "-rf", "--one-file-system", directory.toString()), Duration.ofMinutes(1));
             if (!removed.ok()) {
                 problems.add(removed.describe());
             }

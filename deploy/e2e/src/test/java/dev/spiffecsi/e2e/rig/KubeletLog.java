@@ -21,7 +21,8 @@ public record KubeletLog(Path file) {
     /** The lines written since {@code mark} that mention a CSI call of {@code method} for {@code targetPath}. */
     public List<String> csiCallsSince(long mark, String method, String targetPath) {
         return since(mark).stream()
-                .filter(line -> line.contains("calling " + method + " rpc") && line.contains(targetPath)).toList();
+                .filter(line -> line.contains("calling " + method + " rpc") && line.contains(targetPath))
+                .toList();
     }
 
     public List<String> since(long mark) {

@@ -22,14 +22,19 @@ public record MountTable(List<Mount> mounts) {
      * @param options    per-mount options ({@code ro,nosuid,nodev,noexec,relatime})
      * @param propagation the optional fields ({@code shared:6}, {@code master:7}; empty when private)
      */
-    public record Mount(String line, String root, String mountPoint, String options, String propagation,
-                        String fsType) {
+    public record Mount(
+            String line, String root, String mountPoint, String options, String propagation, String fsType) {
 
         static Mount parse(String line) {
             String[] fields = line.split(" ");
             int separator = Arrays.asList(fields).indexOf("-");
-            return new Mount(line, unescape(fields[3]), unescape(fields[4]), fields[5],
-                    String.join(" ", Arrays.asList(fields).subList(6, separator)), fields[separator + 1]);
+            return new Mount(
+                    line,
+                    unescape(fields[3]),
+                    unescape(fields[4]),
+                    fields[5],
+                    String.join(" ", Arrays.asList(fields).subList(6, separator)),
+                    fields[separator + 1]);
         }
 
         public List<String> optionList() {
@@ -38,7 +43,9 @@ public record MountTable(List<Mount> mounts) {
 
         /** mountinfo escapes space, tab, newline and backslash as octal. */
         private static String unescape(String field) {
-            return field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n")
+            return field.replace("\\040", " ")
+                    .replace("\\011", "\t")
+                    .replace("\\012", "\n")
                     .replace("\\134", "\\");
         }
     }
@@ -52,13 +59,18 @@ public record MountTable(List<Mount> mounts) {
     }
 
     public static MountTable parse(String mountinfo) {
-        return new MountTable(mountinfo.lines().filter(line -> !line.isBlank()).map(Mount::parse).toList());
+        return new MountTable(mountinfo
+                .lines()
+                .filter(line -> !line.isBlank())
+                .map(Mount::parse)
+                .toList());
     }
 
     /** The mounts at {@code path} or below it, in the order the table lists them (older first). */
     public List<Mount> atOrBelow(String path) {
         String prefix = path.endsWith("/") ? path : path + "/";
-        return mounts.stream().filter(m -> m.mountPoint().equals(path) || m.mountPoint().startsWith(prefix))
+        return mounts.stream()
+                .filter(m -> m.mountPoint().equals(path) || m.mountPoint().startsWith(prefix))
                 .toList();
     }
 
@@ -68,6 +80,8 @@ public record MountTable(List<Mount> mounts) {
     }
 
     public String describe(List<Mount> selection) {
-        return selection.isEmpty() ? "(none)" : String.join("\n", selection.stream().map(Mount::line).toList());
+        return selection.isEmpty()
+                ? "(none)"
+                : String.join("\n", selection.stream().map(Mount::line).toList());
     }
 }

@@ -49,7 +49,8 @@ public record PodRemains(RealNode node, StateRecords records) {
             return List.of();
         }
         try (Stream<Path> files = Files.walk(backends)) {
-            return files.filter(file -> file.getFileName().toString().contains(podUid)).toList();
+            return files.filter(file -> file.getFileName().toString().contains(podUid))
+                    .toList();
         } catch (IOException e) {
             throw new IllegalStateException("cannot list " + backends, e);
         }

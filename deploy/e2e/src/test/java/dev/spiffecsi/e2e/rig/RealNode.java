@@ -25,6 +25,7 @@ public final class RealNode {
 
     /** The rig's fixed node name: where the scheduler places every pod (the rig has one node). */
     public static final String NODE_NAME = "realnode";
+
     private static final String CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
     private static final ObjectMapper JSON = new ObjectMapper();
     /**
@@ -33,8 +34,8 @@ public final class RealNode {
      * and into {@code volumeHealthStats} in its stats summary: the tier checks that the driver's conditions reach
      * the kubelet.
      */
-    static final String KUBELET_ARGS = "--v=2 --vmodule=csi_client=4,csi_mounter=4,csi_plugin=4 "
-            + "--feature-gates=CSIVolumeHealth=true";
+    static final String KUBELET_ARGS =
+            "--v=2 --vmodule=csi_client=4,csi_mounter=4,csi_plugin=4 " + "--feature-gates=CSIVolumeHealth=true";
 
     /**
      * The controller manager and the scheduler run ({@code REALNODE_CONTROLLERS=1}): the driver's DaemonSet gets its
@@ -58,8 +59,11 @@ public final class RealNode {
      * of its scripts below {@code logs}; empty, with the reason, where the tier cannot run.
      */
     public static Availability locate(Path projectRoot, Path logs) {
-        Path scripts = Optional.ofNullable(System.getenv("SPIFFECSI_REALNODE")).map(Path::of)
-                .orElse(projectRoot.resolve("../shared/realnode")).toAbsolutePath().normalize();
+        Path scripts = Optional.ofNullable(System.getenv("SPIFFECSI_REALNODE"))
+                .map(Path::of)
+                .orElse(projectRoot.resolve("../shared/realnode"))
+                .toAbsolutePath()
+                .normalize();
         if (!Files.isRegularFile(scripts.resolve("up.sh"))) {
             return Availability.unavailable("no real-node rig at " + scripts + " (../shared/realnode from the "
                     + "project root, or $SPIFFECSI_REALNODE)");
@@ -95,10 +99,11 @@ public final class RealNode {
         try {
             Path theirs = Files.readSymbolicLink(Path.of("/proc", kubelet.get().toString(), "ns/mnt"));
             Path ours = Files.readSymbolicLink(Path.of("/proc/self/ns/mnt"));
-            return theirs.equals(ours) ? Optional.empty()
+            return theirs.equals(ours)
+                    ? Optional.empty()
                     : Optional.of("the rig's kubelet (pid " + kubelet.get() + ") runs in mount namespace " + theirs
-                    + ", this test in " + ours + ": it was started elsewhere (by hand, outside ./test.sh?); "
-                    + "stop it with " + scripts.resolve("down.sh") + " and run the tier again");
+                            + ", this test in " + ours + ": it was started elsewhere (by hand, outside ./test.sh?); "
+                            + "stop it with " + scripts.resolve("down.sh") + " and run the tier again");
         } catch (IOException e) {
             return Optional.of("cannot compare mount namespaces with the kubelet's: " + e.getMessage());
         }
@@ -176,7 +181,8 @@ public final class RealNode {
     /** The recorded pid of a component of the rig, if that process runs the component's program. */
     private Optional<Long> pidRunning(String component) {
         try {
-            long pid = Long.parseLong(Files.readString(dir.resolve("pids").resolve(component + ".pid")).strip());
+            long pid = Long.parseLong(Files.readString(dir.resolve("pids").resolve(component + ".pid"))
+                    .strip());
             Path exe = Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "exe"));
             return exe.getFileName().toString().startsWith(component) ? Optional.of(pid) : Optional.empty();
         } catch (IOException | NumberFormatException e) {
@@ -186,8 +192,12 @@ public final class RealNode {
 
     /** The kubelet's own view of the mounts: its mount namespace's table. */
     public Path kubeletMountinfo() {
-        return Path.of("/proc", kubeletPid().orElseThrow(() -> new IllegalStateException("the kubelet is not "
-                + "running")).toString(), "mountinfo");
+        return Path.of(
+                "/proc",
+                kubeletPid()
+                        .orElseThrow(() -> new IllegalStateException("the kubelet is not " + "running"))
+                        .toString(),
+                "mountinfo");
     }
 
     /**
@@ -209,10 +219,22 @@ public final class RealNode {
     /** GET {@code /stats/summary} on the kubelet's port, with the rig's admin certificate (see the rig's README). */
     public JsonNode statsSummary() {
         Path pki = dir.resolve("pki");
-        Exec.Result result = Exec.run(List.of("curl", "-sS", "--fail", "--max-time", "20",
-                "--cacert", pki.resolve("ca.crt").toString(), "--cert", pki.resolve("admin.crt").toString(),
-                "--key", pki.resolve("admin.key").toString(), "https://127.0.0.1:10250/stats/summary"),
-                Duration.ofSeconds(30)).orThrow();
+        Exec.Result result = Exec.run(
+                        List.of(
+                                "curl",
+                                "-sS",
+                                "--fail",
+                                "--max-time",
+                                "20",
+                                "--cacert",
+                                pki.resolve("ca.crt").toString(),
+                                "--cert",
+                                pki.resolve("admin.crt").toString(),
+                                "--key",
+                                pki.resolve("admin.key").toString(),
+                                "https://127.0.0.1:10250/stats/summary"),
+                        Duration.ofSeconds(30))
+                .orThrow();
         try {
             return JSON.readTree(result.stdout());
         } catch (IOException e) {
@@ -225,12 +247,24 @@ public final class RealNode {
      * it (restartPolicy Always). Not {@code kill} inside the container: the driver's pod shares the host's PID
      * namespace (hostPID), where pid 1 is the host's init.
      *
-     * @param containerId the id of the pod status's {@code containerID} ({@code containerd://ID})
+     * @param containerId the id in the pod status's container id field ({@code containerd://ID})
      */
     public void killContainer(String containerId, String signal) {
         String id = containerId.replaceFirst("^containerd://", "");
-        Exec.run(List.of("ctr", "--address", CONTAINERD_SOCKET, "-n", "k8s.io", "tasks", "kill", "-s", signal, id),
-                Duration.ofSeconds(30)).orThrow();
+        Exec.run(
+                        List.of(
+                                "ctr",
+                                "--address",
+                                CONTAINERD_SOCKET,
+                                "-n",
+                                "k8s.io",
+                                "tasks",
+                                "kill",
+                                "-s",
+                                signal,
+                                id),
+                        Duration.ofSeconds(30))
+                .orThrow();
     }
 
     /**
@@ -238,18 +272,28 @@ public final class RealNode {
      * that it leaves nothing behind. Missing ones are fine.
      */
     public void removeImages(List<String> names) {
-        List<String> command = new ArrayList<>(List.of("ctr", "--address", CONTAINERD_SOCKET, "-n", "k8s.io",
-                "images", "rm"));
+        List<String> command =
+                new ArrayList<>(List.of("ctr", "--address", CONTAINERD_SOCKET, "-n", "k8s.io", "images", "rm"));
         command.addAll(names);
         Exec.run(command, Duration.ofMinutes(1)).orThrow();
     }
 
     private Exec.Result script(String name, List<String> args, Duration timeout) {
-        List<String> command = new ArrayList<>(List.of("bash", scripts.resolve(name).toString()));
+        List<String> command =
+                new ArrayList<>(List.of("bash", scripts.resolve(name).toString()));
         command.addAll(args);
-        Exec.Result result = Exec.run(command, null, Map.of("REALNODE_DIR", dir.toString(),
-                "REALNODE_KUBELET_ARGS", KUBELET_ARGS, "REALNODE_CONTROLLERS", CONTROLLERS), timeout);
-        log(name, result);
+        Exec.Result result = Exec.run(
+                command,
+                null,
+                Map.of(
+                        "REALNODE_DIR",
+                        dir.toString(),
+                        "REALNODE_KUBELET_ARGS",
+                        KUBELET_ARGS,
+                        "REALNODE_CONTROLLERS",
+                        CONTROLLERS),
+                timeout);
+        log(result);
         if (!result.ok()) {
             throw new IllegalStateException("the rig's " + name + " failed: " + result.describe());
         }
@@ -257,12 +301,15 @@ public final class RealNode {
     }
 
     /** The scripts' own output goes to a file (up.sh and down.sh tell what they did, step by step). */
-    private void log(String name, Exec.Result result) {
+    private void log(Exec.Result result) {
         try {
             Files.createDirectories(logs);
-            Files.writeString(logs.resolve("realnode.log"), "==== " + String.join(" ", result.command())
-                    + " (exit " + result.exit() + ")\n" + result.stdout() + result.stderr(),
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Files.writeString(
+                    logs.resolve("realnode.log"),
+                    "==== " + String.join(" ", result.command()) + " (exit " + result.exit() + ")\n" + result.stdout()
+                            + result.stderr(),
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
         } catch (IOException e) {
             Progress.log("cannot append to " + logs.resolve("realnode.log") + ": " + e.getMessage());
         }

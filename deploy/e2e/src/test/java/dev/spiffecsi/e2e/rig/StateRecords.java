@@ -17,30 +17,36 @@ public record StateRecords(Path hostStateDir) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One record: the volume and the target path it was published at. */
-    public record Record(Path file, String volumeId, String targetPath) {
-    }
+    public record StateRecord(Path file, String volumeId, String targetPath) {}
 
-    public List<Record> all() {
+    public List<StateRecord> all() {
         Path volumes = hostStateDir.resolve("volumes");
         if (!Files.isDirectory(volumes)) {
             return List.of();
         }
         try (Stream<Path> files = Files.list(volumes)) {
-            return files.filter(file -> file.toString().endsWith(".json")).map(StateRecords::read).toList();
+            return files.filter(file -> file.toString().endsWith(".json"))
+                    .map(StateRecords::read)
+                    .toList();
         } catch (IOException e) {
             throw new IllegalStateException("cannot list " + volumes + ": " + e.getMessage(), e);
         }
     }
 
     /** The records of a pod's volumes: those whose target path is below the pod's directory. */
-    public List<Record> ofPod(String podUid) {
-        return all().stream().filter(r -> r.targetPath().contains("/pods/" + podUid + "/")).toList();
+    public List<StateRecord> ofPod(String podUid) {
+        return all().stream()
+                .filter(r -> r.targetPath().contains("/pods/" + podUid + "/"))
+                .toList();
     }
 
-    private static Record read(Path file) {
+    private static StateRecord read(Path file) {
         try {
             JsonNode record = JSON.readTree(file.toFile());
-            return new Record(file, record.path("volumeId").asText(), record.path("targetPath").asText());
+            return new StateRecord(
+                    file,
+                    record.path("volumeId").asText(),
+                    record.path("targetPath").asText());
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the state record " + file + ": " + e.getMessage(), e);
         }

@@ -19,8 +19,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Exec {
 
-    private Exec() {
-    }
+    private Exec() {}
 
     /** What a finished program did. */
     public record Result(List<String> command, int exit, String stdout, String stderr) {
@@ -38,8 +37,8 @@ public final class Exec {
         }
 
         public String describe() {
-            return "`" + String.join(" ", command) + "` exited with " + exit
-                    + section("stdout", stdout) + section("stderr", stderr);
+            return "`" + String.join(" ", command) + "` exited with " + exit + section("stdout", stdout)
+                    + section("stderr", stderr);
         }
 
         private static String section(String name, String text) {

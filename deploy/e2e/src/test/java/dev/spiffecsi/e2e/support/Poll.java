@@ -12,16 +12,13 @@ public final class Poll {
 
     private static final Duration INTERVAL = Duration.ofMillis(500);
 
-    private Poll() {
-    }
+    private Poll() {}
 
     /** The condition's outcome while it is not met: why not, for the failure message. */
     public sealed interface Outcome<T> {
-        record Met<T>(T value) implements Outcome<T> {
-        }
+        record Met<T>(T value) implements Outcome<T> {}
 
-        record NotYet<T>(String why) implements Outcome<T> {
-        }
+        record NotYet<T>(String why) implements Outcome<T> {}
     }
 
     public static <T> Outcome<T> met(T value) {

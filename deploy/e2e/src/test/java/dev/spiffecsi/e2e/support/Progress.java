@@ -10,8 +10,7 @@ public final class Progress {
 
     private static final long STARTED = System.nanoTime();
 
-    private Progress() {
-    }
+    private Progress() {}
 
     public static void log(String message) {
         System.out.printf("[e2e %s] %s%n", format(sinceStart()), message);

@@ -6,8 +6,7 @@ import java.util.List;
 /** Keeps what failure messages quote short enough to read. */
 public final class Text {
 
-    private Text() {
-    }
+    private Text() {}
 
     /** The last {@code lines} lines of {@code text}, saying how many were left out. */
     public static String tail(String text, int lines) {

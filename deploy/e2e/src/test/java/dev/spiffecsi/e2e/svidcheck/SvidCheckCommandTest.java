@@ -21,6 +21,7 @@ class SvidCheckCommandTest {
 
     @TempDir
     static Path directory;
+
     private static DevAgent agent;
 
     @BeforeAll
@@ -39,9 +40,11 @@ class SvidCheckCommandTest {
         assertEquals(0, run.exit(), run.out());
         List<String> lines = run.out().lines().toList();
         assertEquals(4, lines.size(), run.out());
-        assertTrue(lines.get(0).startsWith("PASS x509-svid: spiffe://example.org/workload, chain of 1 verified"),
+        assertTrue(
+                lines.get(0).startsWith("PASS x509-svid: spiffe://example.org/workload, chain of 1 verified"),
                 lines.get(0));
-        assertTrue(lines.get(1).startsWith("PASS jwt-svid: spiffe://example.org/workload, audience [spiffe-csi-e2e]"),
+        assertTrue(
+                lines.get(1).startsWith("PASS jwt-svid: spiffe://example.org/workload, audience [spiffe-csi-e2e]"),
                 lines.get(1));
         assertTrue(lines.get(2).startsWith("PASS validate-jwt-svid: ValidateJWTSVID accepted"), lines.get(2));
         assertTrue(lines.get(3).startsWith("PASS refuse-forged-jwt-svid: ValidateJWTSVID refused"), lines.get(3));
@@ -59,8 +62,11 @@ class SvidCheckCommandTest {
     void failsWhenTheSvidsAreForAnotherIdentity() {
         Run run = run("-expect-id", "spiffe://example.org/someone-else");
         assertEquals(1, run.exit(), run.out());
-        assertTrue(run.out().contains("FAIL x509-svid: issued to spiffe://example.org/workload, expected "
-                + "spiffe://example.org/someone-else"), run.out());
+        assertTrue(
+                run.out()
+                        .contains("FAIL x509-svid: issued to spiffe://example.org/workload, expected "
+                                + "spiffe://example.org/someone-else"),
+                run.out());
         assertTrue(run.out().contains("FAIL jwt-svid: issued to spiffe://example.org/workload"), run.out());
     }
 
@@ -68,7 +74,8 @@ class SvidCheckCommandTest {
     void failsEveryCheckWithoutAnAgent() {
         Run run = new Run(new SvidCheckCommand(), List.of("-socket", "unix://" + directory.resolve("none.sock")));
         assertEquals(1, run.exit(), run.out());
-        assertEquals(4, run.out().lines().filter(line -> line.startsWith("FAIL ")).count(), run.out());
+        assertEquals(
+                4, run.out().lines().filter(line -> line.startsWith("FAIL ")).count(), run.out());
     }
 
     private static Run run(String... flags) {
@@ -83,7 +90,8 @@ class SvidCheckCommandTest {
         }
 
         private Run(SvidCheckCommand command, List<String> args, ByteArrayOutputStream out) {
-            this(command.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), System.err),
+            this(
+                    command.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), System.err),
                     out.toString(StandardCharsets.UTF_8));
         }
     }
