@@ -82,7 +82,9 @@ final class FuseProxyBackend implements Backend {
             return;
         }
         // unmounted or aborted behind this process's back, or left by an unpublish that failed to unmount
-        targets.find(target).flatMap(TargetRecord::takeServer).ifPresent(stale -> closeStale(labelOf(request), stale));
+        targets.find(target)
+                .flatMap(TargetRecord::takeServer)
+                .ifPresent(stale -> closeStale(VolumeLabel.of(request), stale));
         switch (TargetKind.of(target, mounts)) {
             case MISSING -> throw new BackendException(INVALID_REQUEST, "target " + target + " does not exist");
             case OCCUPIED ->
@@ -94,7 +96,7 @@ final class FuseProxyBackend implements Backend {
 
     /** Serves the volume, on top of the dead mounts at its target if any, noted first for the condition. */
     private VolumeServer serve(PublishRequest request, VolumeOptions options) {
-        VolumeLabel volume = labelOf(request);
+        VolumeLabel volume = VolumeLabel.of(request);
         orphans.deadMountsAt(volume, request.pod().displayName())
                 .ifPresent(dead -> targets.of(volume.target()).stackedOn(dead));
         VolumeServer server = launcher.start(request, options, volume);
@@ -140,22 +142,15 @@ final class FuseProxyBackend implements Backend {
     @Override
     public void resume(List<PublishRequest> published) {
         for (PublishRequest request : published) {
-            VolumeLabel volume = labelOf(request);
+            VolumeLabel volume = VolumeLabel.of(request);
             try {
                 if (targets.isServed(volume.target())) {
                     continue;
                 }
                 switch (TargetKind.of(volume.target(), mounts)) {
-                    case MISSING ->
-                        log.log(
-                                Level.INFO,
-                                volume + ": the target is gone; nothing to serve again (the "
-                                        + "kubelet unpublishes it)");
+                    case MISSING -> log.log(Level.INFO, volume + ": the target is gone, nothing to serve again");
                     case OCCUPIED ->
-                        log.log(
-                                Level.WARNING,
-                                volume + ": not served again: the target holds a mount or "
-                                        + "files this driver does not serve");
+                        log.log(Level.WARNING, volume + ": not served again: the target is not this driver's");
                     case EMPTY_DIRECTORY, ORPHANED_MOUNT -> {
                         serve(request, VolumeOptions.of(request));
                         log.log(Level.INFO, volume + ": serving the Workload API again after a driver restart");
@@ -165,8 +160,7 @@ final class FuseProxyBackend implements Backend {
                 targets.of(volume.target()).resumeFailed(String.valueOf(e.getMessage()));
                 log.log(
                         Level.ERROR,
-                        volume + ": cannot serve the Workload API again after a driver restart; its pod "
-                                + "gets ENOTCONN until it is recreated: " + e.getMessage(),
+                        volume + ": not served again after a restart (its pod gets ENOTCONN until recreated)",
                         e);
             }
         }
@@ -183,9 +177,9 @@ final class FuseProxyBackend implements Backend {
     }
 
     /**
-     * Closes a server that no longer serves the Workload API before the target is served again. Should its
-     * filesystem still be mounted and served (its listener stopped by an unpublish that then failed to unmount),
-     * it is kept for the next unpublish or publish to retry: a new mount stacked on a live one would hide it.
+     * Closes a server that no longer serves the Workload API before the target is served again. One still mounted
+     * (an unpublish stopped its listener, then failed to unmount) is kept for the next unpublish or publish to
+     * retry: a new mount stacked on a live one would hide it.
      */
     private void closeStale(VolumeLabel volume, VolumeServer server) {
         try {
@@ -195,23 +189,12 @@ final class FuseProxyBackend implements Backend {
                 targets.of(volume.target()).keep(server);
                 throw new BackendException(
                         INTERNAL,
-                        "the Workload API listener at " + volume.target() + " is "
-                                + "stopped, and its filesystem cannot be unmounted to serve it again: "
+                        "the Workload API listener at " + volume.target()
+                                + " is stopped, and its filesystem cannot be unmounted to serve it again: "
                                 + e.getMessage(),
                         e);
             }
-            log.log(
-                    Level.WARNING,
-                    volume + ": cannot unmount the filesystem whose server stopped: " + e.getMessage(),
-                    e);
+            log.log(Level.WARNING, volume + ": cannot unmount the filesystem whose server stopped: " + e, e);
         }
-    }
-
-    /** Names a volume for its log lines; without a pod when the kubelet sent no pod info. */
-    private static VolumeLabel labelOf(PublishRequest request) {
-        return new VolumeLabel(
-                request.volumeId(),
-                request.targetPath(),
-                request.pod().name().isEmpty() ? "" : request.pod().displayName());
     }
 }

@@ -1,5 +1,6 @@
 package dev.spiffecsi.backend.fuseproxy.volume;
 
+import dev.spiffecsi.spi.PublishRequest;
 import java.nio.file.Path;
 
 /**
@@ -13,6 +14,12 @@ public record VolumeLabel(String volumeId, Path target, String pod) {
 
     public VolumeLabel(String volumeId, Path target) {
         this(volumeId, target, "");
+    }
+
+    /** The volume of {@code request}; without a pod when the kubelet sent no pod info. */
+    public static VolumeLabel of(PublishRequest request) {
+        String pod = request.pod().name().isEmpty() ? "" : request.pod().displayName();
+        return new VolumeLabel(request.volumeId(), request.targetPath(), pod);
     }
 
     @Override
