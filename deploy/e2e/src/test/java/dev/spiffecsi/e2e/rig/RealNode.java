@@ -280,6 +280,11 @@ public final class RealNode {
 
     /** The command line of a container's main process, arguments joined by spaces, as the node's /proc has it. */
     public String commandLine(String containerId) {
+        return procFile(containerId, "cmdline").replace('\0', ' ');
+    }
+
+    /** A file of /proc/PID of a container's main process, as the node sees it (e.g. its mountinfo). */
+    public String procFile(String containerId, String file) {
         String id = containerId.replaceFirst("^containerd://", "");
         String tasks = Exec.run(
                         List.of("ctr", "--address", CONTAINERD_SOCKET, "-n", "k8s.io", "tasks", "ls"),
@@ -293,7 +298,7 @@ public final class RealNode {
                 .findFirst()
                 .orElseThrow(() -> new IllegalStateException("no task of container " + id + " in:\n" + tasks));
         try {
-            return Files.readString(Path.of("/proc", pid, "cmdline")).replace('\0', ' ');
+            return Files.readString(Path.of("/proc", pid, file));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
