@@ -127,6 +127,19 @@ abstract class HelmReleaseEndToEnd implements TierCheck {
                 }
             } finally {
                 try {
+                    // a failed helm test leaves its pod: the kubelet unpublishes its volume only while the driver
+                    // is there, and the next release's helm test waits for that name to be free
+                    tier.kubectl()
+                            .run(List.of(
+                                    "delete",
+                                    "pod",
+                                    RELEASE + "-test",
+                                    "-n",
+                                    NAMESPACE,
+                                    "--ignore-not-found",
+                                    "--wait=true",
+                                    "--timeout=120s"))
+                            .orThrow();
                     if (installed) {
                         helm.run(List.of("uninstall", RELEASE, "-n", NAMESPACE, "--wait", "--timeout", "3m"));
                     }
