@@ -18,7 +18,6 @@
 set -euo pipefail
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 : "${JAVA_HOME:?set JAVA_HOME to a JDK >= 21}"
-command -v strip >/dev/null || { echo "image-root.sh needs strip (binutils)" >&2; exit 1; }
 
 # absolute, whatever the caller's directory: the functions below change directory
 absolute() {
@@ -27,6 +26,9 @@ absolute() {
 
 assemble() {
   local dist opt modules netty jna unpack
+  # only assemble strips: train-aot runs where the image's root is built (the tier's Debian minbase root), which
+  # has no binutils
+  command -v strip >/dev/null || { echo "image-root.sh assemble needs strip (binutils)" >&2; exit 1; }
   dist=$(CDPATH='' cd -- "$1" && pwd)
   opt=$(absolute "$2")
   test -x "$dist/bin/spiffe-csi-driver" || { echo "not a distribution: $dist" >&2; exit 1; }

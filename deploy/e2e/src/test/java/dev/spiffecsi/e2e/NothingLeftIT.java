@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith({TierExtension.class, CheckReport.class})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Order(5)
+@Order(8)
 @DisplayName("after every backend")
 class NothingLeftIT implements TierCheck {
 

@@ -753,10 +753,7 @@ abstract class OverlayEndToEnd implements TierCheck {
     /** The container's, the driver container's and the node's (the kubelet's) mount of the pod's volume. */
     private void recordMounts(String title, JsonNode pod) {
         String target = target(Pods.uid(pod));
-        String driverMounts = deployment
-                .inDriver(List.of("cat", "/proc/self/mountinfo"))
-                .orThrow()
-                .stdout();
+        String driverMounts = deployment.driverMountinfo();
         MountTable driver = MountTable.parse(driverMounts);
         MountTable node = nodeMounts();
         tier.record(

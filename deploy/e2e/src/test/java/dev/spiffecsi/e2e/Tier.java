@@ -162,6 +162,15 @@ final class Tier implements AutoCloseable {
         }
     }
 
+    /** Runs and times one step of the tier that yields something. */
+    <T> T phase(String name, java.util.function.Supplier<T> step) {
+        List<T> result = new ArrayList<>(1);
+        phase(name, () -> {
+            result.add(step.get());
+        });
+        return result.getFirst();
+    }
+
     void result(String line) {
         results.add(line);
     }

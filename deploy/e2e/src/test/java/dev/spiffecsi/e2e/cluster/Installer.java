@@ -6,9 +6,9 @@ import java.util.List;
 
 /**
  * How a backend's driver is put on the cluster and taken away again: today {@link #KUBECTL_APPLY} (the overlay's
- * rendered objects, as the README's {@code kubectl apply -k}); a Helm release is the other way a platform team
- * installs it, and goes here as a second implementation, so that a backend's checks run the same whichever way it
- * was installed.
+ * rendered objects, as the README's {@code kubectl apply -k}). A second implementation would run the overlay checks
+ * on another installation; the Helm releases have their own lifecycle checks instead ({@code HelmReleaseEndToEnd}),
+ * which keeps the tier's wall time down.
  */
 public interface Installer {
 

@@ -142,6 +142,14 @@ public final class OverlayDeployment implements AutoCloseable {
                 .toList();
     }
 
+    /**
+     * The driver container's mount table, read on the node through its process (the image has no cat: a
+     * distroless-style base with only what the launcher needs).
+     */
+    public String driverMountinfo() {
+        return node.procFile(Pods.containerId(driverPod(), DRIVER), "mountinfo");
+    }
+
     /** Runs {@code command} in the driver's container. */
     public Exec.Result inDriver(List<String> command) {
         return kubectl.exec(namespace(), Pods.name(driverPod()), DRIVER, command);

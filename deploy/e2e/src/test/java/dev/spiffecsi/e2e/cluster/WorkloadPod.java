@@ -15,6 +15,8 @@ import java.util.Optional;
  * @param mountReadOnly the volumeMount's {@code readOnly}
  * @param propagation the volumeMount's {@code mountPropagation}; empty leaves it out (None)
  * @param volumeAttributes the CSI volume's {@code volumeAttributes}
+ * @param mainCommand the container's main process, a command of the tier's jar: {@code svid-watch} (one long-lived
+ *                    stream) or {@code svid-poll} (a fetch every 150 ms, to measure gaps)
  */
 public record WorkloadPod(
         String name,
@@ -22,7 +24,8 @@ public record WorkloadPod(
         Optional<Boolean> csiReadOnly,
         boolean mountReadOnly,
         Optional<String> propagation,
-        Map<String, String> volumeAttributes) {
+        Map<String, String> volumeAttributes,
+        String mainCommand) {
 
     public WorkloadPod {
         volumeAttributes = Map.copyOf(volumeAttributes);
@@ -42,27 +45,33 @@ public record WorkloadPod(
 
     /** The README's workload: {@code csi.readOnly: true} and a read-only volumeMount, uid 1000. */
     public static WorkloadPod readOnly(String name) {
-        return new WorkloadPod(name, 1000, Optional.of(true), true, Optional.empty(), Map.of());
+        return new WorkloadPod(name, 1000, Optional.of(true), true, Optional.empty(), Map.of(), "svid-watch");
     }
 
     public WorkloadPod withPropagation(String mode) {
-        return new WorkloadPod(name, runAsUser, csiReadOnly, mountReadOnly, Optional.of(mode), volumeAttributes);
+        return new WorkloadPod(
+                name, runAsUser, csiReadOnly, mountReadOnly, Optional.of(mode), volumeAttributes, mainCommand);
+    }
+
+    /** The main process fetches the X.509-SVID every 150 ms and prints the gaps it sees (svid-poll). */
+    public WorkloadPod polling() {
+        return new WorkloadPod(name, runAsUser, csiReadOnly, mountReadOnly, propagation, volumeAttributes, "svid-poll");
     }
 
     /** Neither the volume nor the volumeMount says readOnly. */
     public WorkloadPod omittingReadOnly() {
-        return new WorkloadPod(name, runAsUser, Optional.empty(), false, propagation, volumeAttributes);
+        return new WorkloadPod(name, runAsUser, Optional.empty(), false, propagation, volumeAttributes, mainCommand);
     }
 
     public WorkloadPod runningAs(int uid) {
-        return new WorkloadPod(name, uid, csiReadOnly, mountReadOnly, propagation, volumeAttributes);
+        return new WorkloadPod(name, uid, csiReadOnly, mountReadOnly, propagation, volumeAttributes, mainCommand);
     }
 
     /** The volume with one more attribute, whatever its name: Kubernetes validates neither names nor sizes. */
     public WorkloadPod withVolumeAttribute(String key, String value) {
         Map<String, String> attributes = new java.util.TreeMap<>(volumeAttributes);
         attributes.put(key, value);
-        return new WorkloadPod(name, runAsUser, csiReadOnly, mountReadOnly, propagation, attributes);
+        return new WorkloadPod(name, runAsUser, csiReadOnly, mountReadOnly, propagation, attributes, mainCommand);
     }
 
     ObjectNode toPod(String image, String driver) {
@@ -79,11 +88,12 @@ public record WorkloadPod(
                 .put("name", CONTAINER)
                 .put("image", image)
                 .put("imagePullPolicy", "Never");
-        // the main process holds a Workload API stream for the pod's whole life (svid-watch, in the tier's jar)
+        // the main process holds a Workload API stream for the pod's whole life (svid-watch, in the tier's jar), or
+        // polls (svid-poll)
         container
                 .putArray("command")
                 .add("/opt/spiffe-csi/bin/spiffe-csi-driver")
-                .add("svid-watch");
+                .add(mainCommand);
         container
                 .putArray("env")
                 .addObject()

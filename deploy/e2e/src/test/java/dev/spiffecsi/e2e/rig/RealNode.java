@@ -278,6 +278,55 @@ public final class RealNode {
         Exec.run(command, Duration.ofMinutes(1)).orThrow();
     }
 
+    /** The command line of a container's main process, arguments joined by spaces, as the node's /proc has it. */
+    public String commandLine(String containerId) {
+        return procFile(containerId, "cmdline").replace('\0', ' ');
+    }
+
+    /** A file of /proc/PID of a container's main process, as the node sees it (e.g. its mountinfo). */
+    public String procFile(String containerId, String file) {
+        String id = containerId.replaceFirst("^containerd://", "");
+        String tasks = Exec.run(
+                        List.of("ctr", "--address", CONTAINERD_SOCKET, "-n", "k8s.io", "tasks", "ls"),
+                        Duration.ofSeconds(30))
+                .orThrow()
+                .stdout();
+        String pid = tasks.lines()
+                .map(line -> line.trim().split("\\s+"))
+                .filter(fields -> fields.length >= 2 && fields[0].equals(id))
+                .map(fields -> fields[1])
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("no task of container " + id + " in:\n" + tasks));
+        try {
+            return Files.readString(Path.of("/proc", pid, file));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Stores {@code source} under its name with {@code tag} in the rig's containerd as well (the same image: what a
+     * registry's second tag of one build would be); returns the new name.
+     */
+    public String tagImage(String source, String tag) {
+        String target = source.substring(0, source.lastIndexOf(':') + 1) + tag;
+        Exec.run(
+                        List.of(
+                                "ctr",
+                                "--address",
+                                CONTAINERD_SOCKET,
+                                "-n",
+                                "k8s.io",
+                                "images",
+                                "tag",
+                                "--force",
+                                source,
+                                target),
+                        Duration.ofMinutes(1))
+                .orThrow();
+        return target;
+    }
+
     private Exec.Result script(String name, List<String> args, Duration timeout) {
         List<String> command =
                 new ArrayList<>(List.of("bash", scripts.resolve(name).toString()));
