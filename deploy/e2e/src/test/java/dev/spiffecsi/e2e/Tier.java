@@ -105,6 +105,18 @@ final class Tier implements AutoCloseable {
                         "--ignore-not-found",
                         "--wait=true"))
                 .orThrow();
+        // the dev overlay's example workload is the upstream example's pod, without the tier's label
+        kubectl.run(List.of(
+                        "delete",
+                        "pod",
+                        "-n",
+                        "default",
+                        "example-workload",
+                        "--force",
+                        "--grace-period=0",
+                        "--ignore-not-found",
+                        "--wait=true"))
+                .orThrow();
         List<RenderedOverlay> rendered = Arrays.stream(Backend.values())
                 .map(b -> overlays.render(b.overlay))
                 .toList();
