@@ -81,7 +81,15 @@ class NothingLeftIT implements TierCheck {
         if (!pods.isEmpty()) {
             left.add("CSI volume mounts below /var/lib/kubelet/pods:\n" + mounts.describe(pods));
         }
-        List<StateRecords.StateRecord> records = new StateRecords(Path.of("/var/run/spiffe-csi/state")).all();
+        // this run's records only: the state directory is a host directory (/run) that outlives the rig's data, so
+        // records an interrupted earlier run left there are not this run's to answer for; this run's are the ones
+        // written since this JVM (the tier's) started, or naming a target one of its checks saw published
+        java.time.Instant runStart = java.time.Instant.ofEpochMilli(
+                java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
+        List<StateRecords.StateRecord> records = new StateRecords(Path.of("/var/run/spiffe-csi/state"))
+                .all().stream()
+                        .filter(record -> targets.contains(record.targetPath()) || writtenSince(record, runStart))
+                        .toList();
         if (!records.isEmpty()) {
             left.add("state records: " + records);
         }
@@ -98,5 +106,13 @@ class NothingLeftIT implements TierCheck {
             left.add("drivers still registered: " + drivers);
         }
         return left;
+    }
+
+    private static boolean writtenSince(StateRecords.StateRecord record, java.time.Instant since) {
+        try {
+            return !Files.getLastModifiedTime(record.file()).toInstant().isBefore(since);
+        } catch (java.io.IOException e) {
+            return true; // gone or unreadable while looking: count it, the next poll looks again
+        }
     }
 }
