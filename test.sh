@@ -22,7 +22,7 @@ if [ ! -e "$realnode/up.sh" ]; then
 elif [ "$(id -u)" != 0 ]; then
   echo "realnode end-to-end tier: skipped, it needs root (the rig starts a kubelet)" >&2
 else
-  echo "realnode end-to-end tier: runs on $realnode (5 to 7 minutes; report in deploy/e2e/target/e2e/report.txt)"
+  echo "realnode end-to-end tier: runs on $realnode (about 9 minutes; report in deploy/e2e/target/e2e/report.txt)"
 fi
 if [ -n "$no_private_mount_namespace" ]; then
   echo "$no_private_mount_namespace: tests that need real mounts (CAP_SYS_ADMIN, /dev/fuse) will be skipped, since" \
