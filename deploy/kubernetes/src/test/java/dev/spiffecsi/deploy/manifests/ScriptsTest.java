@@ -36,7 +36,8 @@ class ScriptsTest {
                         "base/example-workload/register-workload.sh",
                         "overlays/fuse-proxy/register-delegate.sh",
                         "tools/install-helm.sh",
-                        "tools/install-kubectl.sh"),
+                        "tools/install-kubectl.sh",
+                        "tools/kubectl-layer.sh"),
                 scripts()
                         .map(p -> Kustomize.KUBERNETES.relativize(p).toString())
                         .toList());
